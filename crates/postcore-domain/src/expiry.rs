@@ -1,0 +1,85 @@
+//! The expiry rules of api.md §3, as pure functions of stored data and an explicit `now`.
+//!
+//! All arithmetic is on UTC instants in whole seconds: the process time zone and
+//! daylight-saving changes have no effect.
+
+use crate::{Platform, Timestamp};
+
+/// Seconds in a day, the unit of `daysUntilExpiry`.
+pub const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The expiry of a connection made at `connected_at` without an explicit expiry:
+/// `connected_at + policy lifetime` (LinkedIn: + 5,184,000 s), `None` for Bluesky.
+pub fn default_expires_at(platform: Platform, connected_at: Timestamp) -> Option<Timestamp> {
+    platform
+        .token_policy()
+        .default_lifetime_seconds
+        .map(|s| connected_at + chrono::Duration::seconds(s))
+}
+
+/// The expiry of a token issued at `issued_at` whose lifetime the platform stated
+/// (OAuth `expires_in`, seconds): `issued_at + expires_in`.
+pub fn expires_at_from_lifetime(issued_at: Timestamp, expires_in_seconds: i64) -> Timestamp {
+    issued_at + chrono::Duration::seconds(expires_in_seconds)
+}
+
+/// `floor((expires_at − now) / 86,400 s)` while `now < expires_at`, `0` once
+/// `now ≥ expires_at` (never negative); `None` when there is no expiry.
+pub fn days_until_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> Option<i64> {
+    expires_at.map(|exp| {
+        let seconds = (exp - now).num_seconds();
+        if seconds <= 0 {
+            0
+        } else {
+            seconds / SECONDS_PER_DAY
+        }
+    })
+}
+
+/// `true` when `now ≥ expires_at` or the connection is marked revoked; otherwise `false`.
+pub fn needs_reconnect(expires_at: Option<Timestamp>, revoked: bool, now: Timestamp) -> bool {
+    revoked || expires_at.is_some_and(|exp| now >= exp)
+}
+
+/// A connection's state at an instant, for reports and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "status", rename_all = "camelCase")
+)]
+pub enum ExpiryStatus {
+    /// Works and does not expire within the window (or never expires).
+    Valid,
+    /// Works, but expires within the window; `days_until_expiry` as in §3.
+    ExpiringSoon {
+        /// Whole days left (0 on the last day).
+        days_until_expiry: i64,
+    },
+    /// The token's lifetime is over.
+    Expired,
+    /// Marked revoked: the platform rejected the credentials, or an admin marked it.
+    Revoked,
+}
+
+/// The status at `now`, where "expiring soon" means `days_until_expiry ≤ within_days`.
+/// A revoked mark wins over expiry.
+pub fn status(
+    expires_at: Option<Timestamp>,
+    revoked: bool,
+    now: Timestamp,
+    within_days: i64,
+) -> ExpiryStatus {
+    if revoked {
+        return ExpiryStatus::Revoked;
+    }
+    if needs_reconnect(expires_at, false, now) {
+        return ExpiryStatus::Expired;
+    }
+    match days_until_expiry(expires_at, now) {
+        Some(days) if days <= within_days => ExpiryStatus::ExpiringSoon {
+            days_until_expiry: days,
+        },
+        _ => ExpiryStatus::Valid,
+    }
+}

@@ -1,0 +1,61 @@
+//! PostCore's pure domain: identifiers, profiles, platforms, connections and expiry rules.
+#![doc = include_str!("../README.md")]
+
+mod api_key;
+mod clock;
+mod connection;
+pub mod expiry;
+mod platform;
+mod profile;
+mod profile_key;
+mod random;
+
+pub use api_key::{ApiKey, ApiKeyError};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use connection::Connection;
+pub use expiry::ExpiryStatus;
+pub use platform::{Platform, PlatformError, TokenPolicy};
+pub use profile::{Profile, ProfileName, ProfileNameError};
+pub use profile_key::{ProfileKey, ProfileKeyError};
+pub use random::random_string;
+
+/// The instant type used everywhere in PostCore: UTC, whole seconds on the wire.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// Formats an instant as the API's timestamp: RFC 3339 in UTC, whole seconds, `Z` suffix
+/// (`2025-01-01T12:00:00Z`; api.md §1). Sub-second parts are truncated, never rounded.
+pub fn format_timestamp(at: Timestamp) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Parses an RFC 3339 timestamp with any offset (and optional fraction) into UTC
+/// (api.md §1: inputs with fractions or an explicit offset are accepted and normalised).
+///
+/// # Errors
+/// [`chrono::ParseError`] when the text is not RFC 3339.
+pub fn parse_timestamp(text: &str) -> Result<Timestamp, chrono::ParseError> {
+    chrono::DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&chrono::Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_are_formatted_in_utc_with_whole_seconds() {
+        let at = chrono::Utc
+            .with_ymd_and_hms(2025, 1, 1, 12, 0, 0)
+            .unwrap()
+            .checked_add_signed(chrono::Duration::milliseconds(999))
+            .unwrap();
+        assert_eq!(format_timestamp(at), "2025-01-01T12:00:00Z");
+    }
+
+    #[test]
+    fn offsets_are_normalised_to_utc() {
+        let at = parse_timestamp("2025-01-01T13:30:00.5+01:00").unwrap();
+        assert_eq!(format_timestamp(at), "2025-01-01T12:30:00Z");
+        assert!(parse_timestamp("2025-01-01 12:00").is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! The optional `serde` feature: domain types round-trip through JSON.
+#![cfg(feature = "serde")]
+
+use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, parse_timestamp};
+
+#[test]
+fn domain_types_round_trip_through_serde() {
+    let at = parse_timestamp("2025-01-01T12:00:00Z").unwrap();
+    let profile = Profile::new(
+        ProfileKey::parse("prof_abc123def456").unwrap(),
+        Some(ProfileName::parse("User: john@example.com").unwrap()),
+        at,
+    );
+    let json = serde_json::to_value(&profile).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"key": "prof_abc123def456", "name": "User: john@example.com", "created_at": "2025-01-01T12:00:00Z"})
+    );
+    assert_eq!(serde_json::from_value::<Profile>(json).unwrap(), profile);
+
+    let conn = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", at);
+    let back: Connection = serde_json::from_str(&serde_json::to_string(&conn).unwrap()).unwrap();
+    assert_eq!(back, conn);
+    assert_eq!(
+        serde_json::to_value(Platform::LinkedIn).unwrap(),
+        "linkedin"
+    );
+}
+
+#[test]
+fn invalid_values_are_refused_on_deserialisation() {
+    assert!(serde_json::from_str::<ProfileKey>("\"prof_a-b\"").is_err());
+    assert!(serde_json::from_str::<ProfileName>("\"\"").is_err());
+    assert!(serde_json::from_str::<Platform>("\"twitter\"").is_err());
+}

@@ -1,0 +1,1 @@
+//! PostCore HTTP transport: the Profiles API on actix-web (filled by the HTTP issue).

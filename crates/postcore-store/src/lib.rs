@@ -1,0 +1,1 @@
+//! PostCore storage: the repository trait and its SQLite implementation (filled by the store issue).

@@ -1,0 +1,1 @@
+//! Shared helpers for PostCore's black-box tests.

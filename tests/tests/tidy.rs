@@ -1,0 +1,194 @@
+//! Tidy checks over the whole workspace: file headers and crate dependency direction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                rust_files(&path, out);
+            }
+        } else if name.ends_with(".rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_rust_file_starts_with_a_module_doc_line() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for dir in ["crates", "tests", "xtask"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 10, "found only {} files", files.len());
+    let offenders: Vec<_> = files
+        .iter()
+        .filter(|f| !std::fs::read_to_string(f).unwrap().starts_with("//!"))
+        .map(|f| f.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "files without a leading `//!` line: {offenders:?}"
+    );
+}
+
+/// Internal crates each crate may depend on (normal and build dependencies), from
+/// `../shared/design.md`: domain ← store ← http; admin → store, domain; tests → all;
+/// xtask → none.
+fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
+    BTreeMap::from([
+        ("postcore-domain", BTreeSet::new()),
+        ("postcore-store", BTreeSet::from(["postcore-domain"])),
+        (
+            "postcore-http",
+            BTreeSet::from(["postcore-domain", "postcore-store"]),
+        ),
+        (
+            "postcore-admin",
+            BTreeSet::from(["postcore-domain", "postcore-store"]),
+        ),
+        (
+            "postcore-tests",
+            BTreeSet::from([
+                "postcore-domain",
+                "postcore-store",
+                "postcore-http",
+                "postcore-admin",
+            ]),
+        ),
+        ("xtask", BTreeSet::new()),
+    ])
+}
+
+/// Crates that mean IO, async, web or a database: never allowed in postcore-domain.
+const FORBIDDEN_IN_DOMAIN: &[&str] = &[
+    "tokio",
+    "async-std",
+    "smol",
+    "futures",
+    "futures-util",
+    "async-trait",
+    "mio",
+    "actix-web",
+    "actix-rt",
+    "hyper",
+    "axum",
+    "reqwest",
+    "ureq",
+    "rusqlite",
+    "libsqlite3-sys",
+    "sqlx",
+    "postgres",
+    "tokio-postgres",
+    "diesel",
+    "r2d2",
+    "r2d2_sqlite",
+    "deadpool",
+    "tracing",
+    "log",
+    "tempfile",
+    "std-fs",
+    "walkdir",
+];
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let out = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .unwrap()
+}
+
+/// Workspace metadata resolved for the host platform only (dependencies of other targets,
+/// such as wasm, would otherwise show up in the graph).
+fn metadata() -> cargo_metadata::Metadata {
+    cargo_metadata::MetadataCommand::new()
+        .manifest_path(workspace_root().join("Cargo.toml"))
+        .other_options(vec!["--filter-platform".to_owned(), host_triple()])
+        .exec()
+        .unwrap()
+}
+
+#[test]
+fn internal_crates_depend_only_in_the_documented_direction() {
+    let meta = metadata();
+    let allowed = allowed_edges();
+    let members: BTreeSet<_> = meta
+        .workspace_packages()
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    assert_eq!(
+        members,
+        allowed.keys().map(|s| s.to_string()).collect(),
+        "workspace members changed: update the tidy rules with the design"
+    );
+    let mut wrong = Vec::new();
+    for pkg in meta.workspace_packages() {
+        for dep in &pkg.dependencies {
+            let internal = members.contains(&dep.name);
+            let is_dev = dep.kind == cargo_metadata::DependencyKind::Development;
+            if internal && !is_dev && !allowed[pkg.name.as_str()].contains(dep.name.as_str()) {
+                wrong.push(format!("{} -> {}", pkg.name, dep.name));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "dependency edges against the design: {wrong:?}"
+    );
+}
+
+#[test]
+fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
+    let meta = metadata();
+    let resolve = meta.resolve.as_ref().unwrap();
+    let domain = meta
+        .workspace_packages()
+        .into_iter()
+        .find(|p| p.name.as_str() == "postcore-domain")
+        .unwrap()
+        .id
+        .clone();
+    // Walk the resolved graph of normal dependencies from postcore-domain.
+    let nodes: BTreeMap<_, _> = resolve.nodes.iter().map(|n| (n.id.clone(), n)).collect();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![domain];
+    while let Some(id) = stack.pop() {
+        for dep in &nodes[&id].deps {
+            let normal = dep
+                .dep_kinds
+                .iter()
+                .any(|k| k.kind == cargo_metadata::DependencyKind::Normal);
+            if normal && seen.insert(dep.pkg.clone()) {
+                stack.push(dep.pkg.clone());
+            }
+        }
+    }
+    let names: BTreeSet<_> = seen.iter().map(|id| meta[id].name.to_string()).collect();
+    let bad: Vec<_> = names
+        .iter()
+        .filter(|n| FORBIDDEN_IN_DOMAIN.contains(&n.as_str()))
+        .collect();
+    assert!(bad.is_empty(), "postcore-domain depends on {bad:?}");
+    assert!(
+        names.contains("chrono"),
+        "the walk found nothing: {names:?}"
+    );
+}
