@@ -86,6 +86,21 @@ impl Connection {
         self.did.as_deref()
     }
 
+    /// Whether `other` is the same account on the same platform, so that connecting it
+    /// renews this connection in place (api.md §5.5). Bluesky accounts are the same when
+    /// their DIDs match (handles can change), or, without both DIDs, when their handles
+    /// match ignoring ASCII case; other platforms compare usernames exactly.
+    pub fn is_same_platform_account(&self, other: &Connection) -> bool {
+        if self.platform != other.platform {
+            return false;
+        }
+        match (self.platform, self.did(), other.did()) {
+            (Platform::Bluesky, Some(a), Some(b)) => a == b,
+            (Platform::Bluesky, _, _) => self.username.eq_ignore_ascii_case(&other.username),
+            _ => self.username == other.username,
+        }
+    }
+
     /// Whole days until expiry at `now` (api.md §3); `None` when the credential does not expire.
     pub fn days_until_expiry(&self, now: Timestamp) -> Option<i64> {
         expiry::days_until_expiry(self.expires_at, now)
@@ -99,5 +114,54 @@ impl Connection {
     /// The connection's status at `now`, with "expiring" meaning within `within_days` days.
     pub fn status(&self, now: Timestamp, within_days: i64) -> expiry::ExpiryStatus {
         expiry::status(self.expires_at, self.revoked, now, within_days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        crate::parse_timestamp(s).unwrap()
+    }
+
+    #[test]
+    fn same_platform_account_is_decided_by_did_then_handle_or_username() {
+        let t = at("2025-01-01T00:00:00Z");
+        let li = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t);
+        assert!(li.is_same_platform_account(&Connection::new(
+            Platform::LinkedIn,
+            "J. Doe",
+            "johndoe",
+            t
+        )));
+        assert!(!li.is_same_platform_account(&Connection::new(
+            Platform::LinkedIn,
+            "John Doe",
+            "JohnDoe",
+            t
+        )));
+        assert!(!li.is_same_platform_account(&Connection::new(
+            Platform::Bluesky,
+            "John Doe",
+            "johndoe",
+            t
+        )));
+
+        let bs = |handle: &str, did: Option<&str>| {
+            Connection::new(Platform::Bluesky, handle, handle, t).with_did(did.map(str::to_owned))
+        };
+        assert!(
+            bs("a.bsky.social", Some("did:plc:1"))
+                .is_same_platform_account(&bs("new.example", Some("did:plc:1")))
+        );
+        assert!(
+            !bs("a.bsky.social", Some("did:plc:1"))
+                .is_same_platform_account(&bs("a.bsky.social", Some("did:plc:2")))
+        );
+        assert!(
+            bs("A.bsky.social", None)
+                .is_same_platform_account(&bs("a.bsky.social", Some("did:plc:2")))
+        );
     }
 }

@@ -1,1 +1,79 @@
-//! PostCore storage: the repository trait and its SQLite implementation (filled by the store issue).
+//! PostCore storage: the repository trait, its errors, and the SQLite implementation.
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod model;
+mod repository;
+pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Conflict, StoreError};
+pub use model::{
+    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
+    MigrationStatus, ProfileCursor, ProfileRecord,
+};
+pub use repository::{Progress, Repository};
+pub use secrecy::{ExposeSecret, SecretString};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where the 32-byte secret key that encrypts platform credentials comes from.
+#[derive(Debug, Clone, Default)]
+pub enum SecretKeySource {
+    /// The key itself, base64 (standard alphabet) of 32 bytes, e.g. from `POSTCORE_SECRET_KEY`.
+    Base64(SecretString),
+    /// A file holding the key as base64; it must exist.
+    File(PathBuf),
+    /// `<database path>.key` beside the database, generated (mode 0600) on first open when
+    /// the database holds no encrypted data yet.
+    #[default]
+    BesideDatabase,
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite://path`, `sqlite:path` or a plain file path (SQLite).
+    pub database_url: String,
+    /// The secret key for platform credentials.
+    pub secret_key: SecretKeySource,
+}
+
+impl StoreConfig {
+    /// A config for `database_url` with the secret key beside the database.
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            secret_key: SecretKeySource::BesideDatabase,
+        }
+    }
+}
+
+/// Opens the store named by `config.database_url`, creating and migrating it as needed.
+///
+/// The backend is chosen by the URL's scheme: `sqlite://path`, `sqlite:path` or a plain path.
+///
+/// # Errors
+/// `InvalidData` for an unknown scheme; otherwise what the backend's open returns
+/// (`DatabaseTooNew`, `WrongSecretKey`, `SecretKey`, `Backend`).
+pub async fn open(config: StoreConfig) -> Result<Arc<dyn Repository>, StoreError> {
+    let url = config.database_url.as_str();
+    let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if url.contains("://") {
+        return Err(StoreError::InvalidData(format!(
+            "unsupported database URL scheme in {url:?}: use sqlite://PATH or a file path"
+        )));
+    } else {
+        url
+    };
+    if path.is_empty() {
+        return Err(StoreError::InvalidData("the database path is empty".into()));
+    }
+    let store = sqlite::SqliteStore::open(PathBuf::from(path), config.secret_key).await?;
+    Ok(Arc::new(store))
+}

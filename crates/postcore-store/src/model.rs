@@ -1,0 +1,124 @@
+//! Records the repository reads and writes, beside the domain types.
+
+use postcore_domain::{Connection, Profile, ProfileKey, Timestamp};
+use secrecy::SecretString;
+
+/// An account's internal identifier. Opaque to callers; stable for the database's life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountId(pub(crate) i64);
+
+impl AccountId {
+    /// The raw number, for logs.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// A tenant: API keys and profiles belong to exactly one account (api.md §1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Internal identifier.
+    pub id: AccountId,
+    /// Unique name chosen by the operator (1–100 characters, no control characters).
+    pub name: String,
+    /// When the account was created (UTC).
+    pub created_at: Timestamp,
+}
+
+/// What is kept of an API key: never the key, only its display prefix (api.md §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyInfo {
+    /// Owning account.
+    pub account: AccountId,
+    /// Owning account's name.
+    pub account_name: String,
+    /// `pc_live_` + the first 6 random characters.
+    pub prefix: String,
+    /// Optional operator label.
+    pub label: Option<String>,
+    /// When the key was made (UTC).
+    pub created_at: Timestamp,
+    /// When the key last authenticated a request (UTC), recorded at most once a minute.
+    pub last_used_at: Option<Timestamp>,
+    /// When the key was revoked (UTC); a revoked key never authenticates again.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A profile with its connections, ordered by platform name (api.md §1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRecord {
+    /// The profile.
+    pub profile: Profile,
+    /// Its connections, `bluesky` before `linkedin`.
+    pub connections: Vec<Connection>,
+}
+
+/// Where a keyset page of profiles ends: the `(createdAt, profileKey)` of its last profile.
+/// The next page starts strictly after it (api.md §5.1, ordering of §1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileCursor {
+    /// `createdAt` of the last profile seen (UTC, whole seconds).
+    pub created_at: Timestamp,
+    /// Key of the last profile seen.
+    pub key: ProfileKey,
+}
+
+impl ProfileCursor {
+    /// The cursor just after `profile`.
+    pub fn after(profile: &Profile) -> Self {
+        Self {
+            created_at: profile.created_at(),
+            key: profile.key().clone(),
+        }
+    }
+}
+
+/// A platform's secrets, stored encrypted and never returned by listing calls.
+/// `None` fields mean "not given": on a renewal the stored value is kept.
+#[derive(Debug, Default)]
+pub struct Credentials {
+    /// OAuth access token (LinkedIn).
+    pub access_token: Option<SecretString>,
+    /// OAuth refresh token (LinkedIn), when the platform issued one.
+    pub refresh_token: Option<SecretString>,
+    /// Bluesky app password.
+    pub app_password: Option<SecretString>,
+}
+
+/// What a connect call did (api.md §5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectOutcome {
+    /// The platform was not connected; the connection was created.
+    Created,
+    /// The same platform account was connected; it was renewed in place.
+    Renewed,
+}
+
+/// One row of an expiry report: a connection with its owners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionReport {
+    /// Owning account's name.
+    pub account_name: String,
+    /// Owning profile's key.
+    pub profile_key: ProfileKey,
+    /// The connection.
+    pub connection: Connection,
+}
+
+/// What a bulk import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    /// Profiles created.
+    pub created: u64,
+    /// Profiles that already existed in the account and were left as they were.
+    pub unchanged: u64,
+}
+
+/// Schema version of a database against this build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Version recorded in the database (0 = empty).
+    pub current: usize,
+    /// Latest version this build knows.
+    pub latest: usize,
+}

@@ -1,0 +1,185 @@
+//! The `Repository` trait: every use case of PostCore's storage, backend-neutral.
+
+use crate::{
+    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
+    MigrationStatus, ProfileCursor, ProfileRecord, StoreError,
+};
+use futures::stream::BoxStream;
+use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Called with the number of items done so far, for progress bars on long work.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// PostCore's storage, used as `Arc<dyn Repository>` by the server and the admin CLI.
+///
+/// Every method that takes an [`AccountId`] and a profile key is scoped to that account: a
+/// profile of another account is [`StoreError::NotFound`], exactly as an unknown one. Every
+/// write is one transaction and durable when the call returns `Ok` (api.md §6).
+/// Instants are UTC; callers pass `now` (the store never reads the clock).
+#[async_trait::async_trait]
+pub trait Repository: Send + Sync + 'static {
+    // ----- accounts -------------------------------------------------------------------
+
+    /// Creates an account. Errors: `Conflict(AccountExists)`, `InvalidData` for an empty,
+    /// over-long (> 100 characters) or control-character name.
+    async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError>;
+
+    /// Every account, by name.
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
+
+    /// The account with this exact name. Errors: `NotFound("account")`.
+    async fn find_account(&self, name: &str) -> Result<Account, StoreError>;
+
+    // ----- API keys -------------------------------------------------------------------
+
+    /// Makes a new API key for `account`, stores only its SHA-256 digest and display
+    /// prefix, and returns the full key — the only time it is ever available.
+    /// Errors: `NotFound("account")`.
+    async fn create_api_key(
+        &self,
+        account: AccountId,
+        label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(ApiKey, ApiKeyInfo), StoreError>;
+
+    /// The account of a presented key, looked up by digest; `None` for an unknown or
+    /// revoked key. Records `last_used_at` (at most once a minute per key).
+    async fn authenticate(
+        &self,
+        key: &ApiKey,
+        now: Timestamp,
+    ) -> Result<Option<AccountId>, StoreError>;
+
+    /// API keys, of one account or all, oldest first.
+    async fn list_api_keys(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<ApiKeyInfo>, StoreError>;
+
+    /// Revokes the key with this display prefix (or a unique shorter prefix of it).
+    /// Errors: `NotFound("API key")`, `Conflict(AmbiguousKeyPrefix)`. Revoking a revoked
+    /// key keeps its first revocation time.
+    async fn revoke_api_key(&self, prefix: &str, now: Timestamp) -> Result<ApiKeyInfo, StoreError>;
+
+    // ----- profiles -------------------------------------------------------------------
+
+    /// Creates a profile with a generated key, or with `key` (imports).
+    /// Errors: `NotFound("account")`, `Conflict(ProfileKeyExists)`.
+    async fn create_profile(
+        &self,
+        account: AccountId,
+        key: Option<ProfileKey>,
+        name: Option<ProfileName>,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError>;
+
+    /// One profile with its connections. Errors: `NotFound("profile")`.
+    async fn get_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError>;
+
+    /// A keyset page: up to `limit` profiles ordered by `(createdAt, profileKey)` strictly
+    /// after `after`, each with its connections, in a fixed number of queries.
+    async fn list_profiles_page(
+        &self,
+        account: AccountId,
+        after: Option<ProfileCursor>,
+        limit: u32,
+    ) -> Result<Vec<ProfileRecord>, StoreError>;
+
+    /// Every profile of the account in order, as a stream that reads page by page and
+    /// never holds all rows in memory.
+    fn stream_profiles(
+        &self,
+        account: AccountId,
+    ) -> BoxStream<'static, Result<ProfileRecord, StoreError>>;
+
+    /// Renames a profile (`None` clears the name). Errors: `NotFound("profile")`.
+    async fn rename_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        name: Option<ProfileName>,
+    ) -> Result<Profile, StoreError>;
+
+    /// Deletes a profile with its connections and their secrets, in one transaction.
+    /// Errors: `NotFound("profile")`.
+    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError>;
+
+    // ----- connections ----------------------------------------------------------------
+
+    /// Connects a platform, or renews it in place when the same platform account is
+    /// connected (api.md §5.5): new connected-at and expires-at, revoked mark cleared,
+    /// each secret replaced when given and kept when not. A different platform account on
+    /// an occupied platform is `Conflict(PlatformAlreadyConnected)` and changes nothing.
+    /// Errors also: `NotFound("profile")`.
+    async fn connect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<ConnectOutcome, StoreError>;
+
+    /// Removes a platform connection and its secrets.
+    /// Errors: `NotFound("profile")`, `NotFound("connection")`.
+    async fn disconnect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError>;
+
+    /// Marks a connection revoked, so that it needs a reconnect until renewed.
+    /// Errors: `NotFound("profile")`, `NotFound("connection")`.
+    async fn mark_revoked(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError>;
+
+    /// The decrypted secrets of a connection, for the platform clients.
+    /// Errors: `NotFound("profile")`, `NotFound("connection")`, `WrongSecretKey`.
+    async fn credentials(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<Credentials, StoreError>;
+
+    /// Connections (of one account, or all) that expire before `before` or are marked
+    /// revoked, soonest expiry first — the basis of expiry reports.
+    async fn connections_needing_attention(
+        &self,
+        account: Option<AccountId>,
+        before: Timestamp,
+    ) -> Result<Vec<ConnectionReport>, StoreError>;
+
+    // ----- bulk and operations --------------------------------------------------------
+
+    /// Creates the given profiles (keys preserved) with their connections (no secrets), in
+    /// one transaction. A key that already exists in `account` is left unchanged, so the
+    /// same import twice changes nothing the second time; a key that exists in another
+    /// account is `Conflict(ProfileKeyExists)` and nothing is written.
+    async fn import_profiles(
+        &self,
+        account: AccountId,
+        profiles: Vec<ProfileRecord>,
+        progress: Option<Progress>,
+    ) -> Result<ImportSummary, StoreError>;
+
+    /// Whether the database answers a trivial query.
+    async fn health(&self) -> Result<(), StoreError>;
+
+    /// The schema version against this build's latest.
+    async fn migration_status(&self) -> Result<MigrationStatus, StoreError>;
+
+    /// A consistent online copy of the whole database to `dest`, while other connections
+    /// read and write. Errors: `Conflict(FileExists)` when `dest` exists.
+    async fn backup(&self, dest: &Path) -> Result<(), StoreError>;
+}

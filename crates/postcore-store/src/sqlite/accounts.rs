@@ -1,0 +1,217 @@
+//! Accounts and API keys on SQLite.
+
+use super::rows::{from_secs, map_write_error, to_secs};
+use crate::{Account, AccountId, ApiKeyInfo, Conflict, StoreError};
+use postcore_domain::{ApiKey, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// Longest account name, in characters.
+const ACCOUNT_NAME_MAX: usize = 100;
+/// `last_used_at` is rewritten at most this often per key (seconds), so that reads stay reads.
+const LAST_USED_GRANULARITY_SECS: i64 = 60;
+/// Shortest prefix accepted by `revoke_api_key`: `pc_live_` + 2.
+const MIN_REVOKE_PREFIX: usize = 10;
+
+fn check_account_name(name: &str) -> Result<(), StoreError> {
+    let chars = name.chars().count();
+    if name.trim() != name
+        || chars == 0
+        || chars > ACCOUNT_NAME_MAX
+        || name.chars().any(char::is_control)
+    {
+        return Err(StoreError::InvalidData(format!(
+            "an account name is 1 to {ACCOUNT_NAME_MAX} characters, without surrounding spaces or control characters"
+        )));
+    }
+    Ok(())
+}
+
+fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, StoreError> {
+    Ok(Account {
+        id: AccountId(row.get(0).map_err(StoreError::backend)?),
+        name: row.get(1).map_err(StoreError::backend)?,
+        created_at: from_secs(row.get(2).map_err(StoreError::backend)?)?,
+    })
+}
+
+pub(crate) fn create_account(
+    conn: &Connection,
+    name: &str,
+    now: Timestamp,
+) -> Result<Account, StoreError> {
+    check_account_name(name)?;
+    conn.execute(
+        "INSERT INTO accounts (name, created_at) VALUES (?1, ?2)",
+        params![name, to_secs(now)],
+    )
+    .map_err(|e| map_write_error(e, Conflict::AccountExists, "account"))?;
+    Ok(Account {
+        id: AccountId(conn.last_insert_rowid()),
+        name: name.to_owned(),
+        created_at: from_secs(to_secs(now))?,
+    })
+}
+
+pub(crate) fn list_accounts(conn: &Connection) -> Result<Vec<Account>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name, created_at FROM accounts ORDER BY name")
+        .map_err(StoreError::backend)?;
+    let mut rows = stmt.query([]).map_err(StoreError::backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        out.push(account_from_row(row)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn find_account(conn: &Connection, name: &str) -> Result<Account, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name, created_at FROM accounts WHERE name = ?1")
+        .map_err(StoreError::backend)?;
+    let mut rows = stmt.query([name]).map_err(StoreError::backend)?;
+    match rows.next().map_err(StoreError::backend)? {
+        Some(row) => account_from_row(row),
+        None => Err(StoreError::NotFound("account")),
+    }
+}
+
+fn digest(key: &ApiKey) -> Vec<u8> {
+    Sha256::digest(key.expose_secret().as_bytes()).to_vec()
+}
+
+const KEY_COLUMNS: &str =
+    "k.account_id, a.name, k.prefix, k.label, k.created_at, k.last_used_at, k.revoked_at";
+
+fn key_from_row(row: &rusqlite::Row<'_>) -> Result<ApiKeyInfo, StoreError> {
+    let opt = |i: usize| -> Result<Option<Timestamp>, StoreError> {
+        row.get::<_, Option<i64>>(i)
+            .map_err(StoreError::backend)?
+            .map(from_secs)
+            .transpose()
+    };
+    Ok(ApiKeyInfo {
+        account: AccountId(row.get(0).map_err(StoreError::backend)?),
+        account_name: row.get(1).map_err(StoreError::backend)?,
+        prefix: row.get(2).map_err(StoreError::backend)?,
+        label: row.get(3).map_err(StoreError::backend)?,
+        created_at: from_secs(row.get(4).map_err(StoreError::backend)?)?,
+        last_used_at: opt(5)?,
+        revoked_at: opt(6)?,
+    })
+}
+
+fn query_keys(
+    conn: &Connection,
+    filter: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<ApiKeyInfo>, StoreError> {
+    let sql = format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id {filter} ORDER BY k.created_at, k.id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt.query(params).map_err(StoreError::backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        out.push(key_from_row(row)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn create_api_key(
+    conn: &Connection,
+    account: AccountId,
+    label: Option<&str>,
+    now: Timestamp,
+) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
+    if let Some(l) = label
+        && (l.chars().count() > 200 || l.chars().any(char::is_control))
+    {
+        return Err(StoreError::InvalidData(
+            "a key label is at most 200 characters, without control characters".into(),
+        ));
+    }
+    let key = ApiKey::generate();
+    conn.execute(
+        "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![account.0, digest(&key), key.display_prefix(), label, to_secs(now)],
+    )
+    .map_err(|e| map_write_error(e, Conflict::AmbiguousKeyPrefix, "account"))?;
+    let id = conn.last_insert_rowid();
+    let info = query_keys(conn, "WHERE k.id = ?1", &[&id])?
+        .pop()
+        .ok_or(StoreError::NotFound("API key"))?;
+    Ok((key, info))
+}
+
+pub(crate) fn authenticate(
+    conn: &Connection,
+    key: &ApiKey,
+    now: Timestamp,
+) -> Result<Option<AccountId>, StoreError> {
+    let found: Option<(i64, i64, Option<i64>, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT id, account_id, last_used_at, revoked_at FROM api_keys WHERE digest = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row([digest(key)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+        })
+        .map_err(StoreError::backend)?;
+    let Some((id, account, last_used, revoked)) = found else {
+        return Ok(None);
+    };
+    if revoked.is_some() {
+        return Ok(None);
+    }
+    let now_s = to_secs(now);
+    if last_used.is_none_or(|t| now_s - t >= LAST_USED_GRANULARITY_SECS) {
+        conn.execute(
+            "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
+            params![now_s, id],
+        )
+        .map_err(StoreError::backend)?;
+    }
+    Ok(Some(AccountId(account)))
+}
+
+pub(crate) fn list_api_keys(
+    conn: &Connection,
+    account: Option<AccountId>,
+) -> Result<Vec<ApiKeyInfo>, StoreError> {
+    match account {
+        Some(a) => query_keys(conn, "WHERE k.account_id = ?1", &[&a.0]),
+        None => query_keys(conn, "", &[]),
+    }
+}
+
+pub(crate) fn revoke_api_key(
+    conn: &Connection,
+    prefix: &str,
+    now: Timestamp,
+) -> Result<ApiKeyInfo, StoreError> {
+    if prefix.len() < MIN_REVOKE_PREFIX {
+        return Err(StoreError::InvalidData(format!(
+            "give at least {MIN_REVOKE_PREFIX} characters of the key prefix (as `keys list` shows it)"
+        )));
+    }
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM api_keys WHERE substr(prefix, 1, length(?1)) = ?1")
+        .and_then(|mut s| s.query_map([prefix], |r| r.get(0))?.collect())
+        .map_err(StoreError::backend)?;
+    let id = match ids.as_slice() {
+        [] => return Err(StoreError::NotFound("API key")),
+        [id] => *id,
+        _ => return Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
+    };
+    conn.execute(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+        params![to_secs(now), id],
+    )
+    .map_err(StoreError::backend)?;
+    query_keys(conn, "WHERE k.id = ?1", &[&id])?
+        .pop()
+        .ok_or(StoreError::NotFound("API key"))
+}

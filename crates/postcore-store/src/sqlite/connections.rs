@@ -1,0 +1,227 @@
+//! Platform connections on SQLite: connect/renew, disconnect, revoke marks, secrets, reports.
+
+use super::Inner;
+use super::crypto::secret_aad;
+use super::profiles::profile_id;
+use super::rows::{CONNECTION_COLUMNS, connection_at, key_from_db, to_secs};
+use crate::{AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, StoreError};
+use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
+use rusqlite::{OptionalExtension, params};
+use secrecy::SecretString;
+
+const FIELDS: [&str; 3] = ["access_token", "refresh_token", "app_password"];
+
+fn sealed(
+    inner: &Inner,
+    key: &ProfileKey,
+    platform: Platform,
+    creds: &Credentials,
+) -> Result<[Option<Vec<u8>>; 3], StoreError> {
+    let values: [&Option<SecretString>; 3] = [
+        &creds.access_token,
+        &creds.refresh_token,
+        &creds.app_password,
+    ];
+    let mut out: [Option<Vec<u8>>; 3] = [None, None, None];
+    for (i, v) in values.into_iter().enumerate() {
+        if let Some(secret) = v {
+            out[i] = Some(inner.cipher.seal_secret(
+                secret,
+                &secret_aad(key.as_str(), platform.as_str(), FIELDS[i]),
+            )?);
+        }
+    }
+    Ok(out)
+}
+
+fn existing(
+    conn: &rusqlite::Connection,
+    profile: i64,
+    platform: Platform,
+) -> Result<Option<Connection>, StoreError> {
+    let sql = format!(
+        "SELECT {CONNECTION_COLUMNS} FROM connections c WHERE c.profile_id = ?1 AND c.platform = ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![profile, platform.as_str()])
+        .map_err(StoreError::backend)?;
+    match rows.next().map_err(StoreError::backend)? {
+        Some(row) => connection_at(row, 0),
+        None => Ok(None),
+    }
+}
+
+/// Inserts or renews one connection; the caller holds a write transaction.
+pub(crate) fn connect(
+    conn: &rusqlite::Connection,
+    inner: &Inner,
+    account: AccountId,
+    key: &ProfileKey,
+    c: &Connection,
+    creds: &Credentials,
+) -> Result<ConnectOutcome, StoreError> {
+    let profile = profile_id(conn, account, key)?;
+    insert_or_renew(conn, inner, profile, key, c, creds)
+}
+
+pub(crate) fn insert_or_renew(
+    conn: &rusqlite::Connection,
+    inner: &Inner,
+    profile: i64,
+    key: &ProfileKey,
+    c: &Connection,
+    creds: &Credentials,
+) -> Result<ConnectOutcome, StoreError> {
+    let [access, refresh, app] = sealed(inner, key, c.platform(), creds)?;
+    let expires = c.expires_at().map(to_secs);
+    match existing(conn, profile, c.platform())? {
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO connections (profile_id, platform, display_name, username, did, connected_at, \
+                 expires_at, revoked, access_token, refresh_token, app_password) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    profile,
+                    c.platform().as_str(),
+                    c.display_name(),
+                    c.username(),
+                    c.did(),
+                    to_secs(c.connected_at()),
+                    expires,
+                    c.is_revoked(),
+                    access,
+                    refresh,
+                    app
+                ])
+            })
+            .map_err(StoreError::backend)?;
+            Ok(ConnectOutcome::Created)
+        }
+        Some(old) if old.is_same_platform_account(c) => {
+            conn.execute(
+                "UPDATE connections SET display_name = ?1, username = ?2, did = COALESCE(?3, did), \
+                 connected_at = ?4, expires_at = ?5, revoked = 0, \
+                 access_token = COALESCE(?6, access_token), refresh_token = COALESCE(?7, refresh_token), \
+                 app_password = COALESCE(?8, app_password) \
+                 WHERE profile_id = ?9 AND platform = ?10",
+                params![
+                    c.display_name(),
+                    c.username(),
+                    c.did(),
+                    to_secs(c.connected_at()),
+                    expires,
+                    access,
+                    refresh,
+                    app,
+                    profile,
+                    c.platform().as_str()
+                ],
+            )
+            .map_err(StoreError::backend)?;
+            Ok(ConnectOutcome::Renewed)
+        }
+        Some(_) => Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)),
+    }
+}
+
+pub(crate) fn disconnect(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    key: &ProfileKey,
+    platform: Platform,
+) -> Result<(), StoreError> {
+    let profile = profile_id(conn, account, key)?;
+    let n = conn
+        .execute(
+            "DELETE FROM connections WHERE profile_id = ?1 AND platform = ?2",
+            params![profile, platform.as_str()],
+        )
+        .map_err(StoreError::backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("connection"));
+    }
+    Ok(())
+}
+
+pub(crate) fn mark_revoked(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    key: &ProfileKey,
+    platform: Platform,
+) -> Result<(), StoreError> {
+    let profile = profile_id(conn, account, key)?;
+    let n = conn
+        .execute(
+            "UPDATE connections SET revoked = 1 WHERE profile_id = ?1 AND platform = ?2",
+            params![profile, platform.as_str()],
+        )
+        .map_err(StoreError::backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("connection"));
+    }
+    Ok(())
+}
+
+pub(crate) fn credentials(
+    conn: &rusqlite::Connection,
+    inner: &Inner,
+    account: AccountId,
+    key: &ProfileKey,
+    platform: Platform,
+) -> Result<Credentials, StoreError> {
+    let profile = profile_id(conn, account, key)?;
+    type Sealed = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+    let row: Sealed = conn
+        .query_row(
+            "SELECT access_token, refresh_token, app_password FROM connections WHERE profile_id = ?1 AND platform = ?2",
+            params![profile, platform.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(StoreError::backend)?
+        .ok_or(StoreError::NotFound("connection"))?;
+    let open = |v: Option<Vec<u8>>, field: &str| {
+        v.map(|s| {
+            inner
+                .cipher
+                .open_secret(&s, &secret_aad(key.as_str(), platform.as_str(), field))
+        })
+        .transpose()
+    };
+    Ok(Credentials {
+        access_token: open(row.0, FIELDS[0])?,
+        refresh_token: open(row.1, FIELDS[1])?,
+        app_password: open(row.2, FIELDS[2])?,
+    })
+}
+
+pub(crate) fn needing_attention(
+    conn: &rusqlite::Connection,
+    account: Option<AccountId>,
+    before: Timestamp,
+) -> Result<Vec<ConnectionReport>, StoreError> {
+    let sql = format!(
+        "SELECT a.name, p.profile_key, {CONNECTION_COLUMNS} FROM connections c \
+         JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id \
+         WHERE (c.expires_at < ?1 OR c.revoked = 1) AND (?2 IS NULL OR p.account_id = ?2) \
+         ORDER BY c.expires_at IS NULL, c.expires_at, a.name, p.profile_key, c.platform"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![to_secs(before), account.map(|a| a.0)])
+        .map_err(StoreError::backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        let key: String = row.get(1).map_err(StoreError::backend)?;
+        out.push(ConnectionReport {
+            account_name: row.get(0).map_err(StoreError::backend)?,
+            profile_key: key_from_db(&key)?,
+            connection: connection_at(row, 2)?
+                .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
+        });
+    }
+    Ok(out)
+}

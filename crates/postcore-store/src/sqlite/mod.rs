@@ -1,0 +1,131 @@
+//! The SQLite implementation of [`Repository`](crate::Repository): pool, pragmas, open.
+
+mod accounts;
+mod connections;
+pub(crate) mod crypto;
+mod profiles;
+mod repository;
+mod rows;
+mod schema;
+
+pub use crypto::default_key_file;
+pub use schema::{LATEST_VERSION, MINIMUM_SQLITE_VERSION};
+
+use crate::{SecretKeySource, StoreError};
+use crypto::Cipher;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Milliseconds a connection waits on a locked database before giving up.
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+/// Connections in the pool: readers run in parallel in WAL mode; writers queue.
+const POOL_SIZE: u32 = 8;
+
+/// The repository on an SQLite file. Cheap to clone (shared pool).
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) pool: r2d2::Pool<SqliteConnectionManager>,
+    pub(crate) cipher: Cipher,
+}
+
+/// Pragmas set on every pooled connection (the busy timeout first, before anything can lock).
+fn configure(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the SQLite database at `path`: checks the SQLite version,
+    /// switches to WAL, applies migrations, loads the secret key and builds the pool.
+    ///
+    /// # Errors
+    /// `DatabaseTooNew` (nothing changed), `WrongSecretKey`, `SecretKey`, `Backend`.
+    pub async fn open(path: PathBuf, secret_key: SecretKeySource) -> Result<Self, StoreError> {
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, &secret_key))
+            .await
+            .map_err(StoreError::backend)?
+    }
+
+    fn open_blocking(path: &Path, secret_key: &SecretKeySource) -> Result<Self, StoreError> {
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        configure(&mut conn).map_err(StoreError::backend)?;
+        schema::check_sqlite_version(&conn)?;
+        schema::migrate(&mut conn)?;
+        // WAL once, on one connection, before the pool exists.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(StoreError::backend)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "could not switch to WAL mode (got {mode})"
+            )));
+        }
+
+        let check: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(StoreError::backend)?;
+        let cipher = crypto::load_cipher(secret_key, path, check.is_some())?;
+        match check {
+            Some(sealed) => cipher.verify_key_check(&sealed)?,
+            None => {
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                    [cipher.key_check()?],
+                )
+                .map_err(StoreError::backend)?;
+            }
+        }
+        drop(conn);
+
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(configure);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)
+            .map_err(StoreError::backend)?;
+        tracing::debug!(path = %path.display(), "opened SQLite store");
+        Ok(Self {
+            inner: Arc::new(Inner { pool, cipher }),
+        })
+    }
+
+    /// Runs blocking database work on tokio's blocking pool with a pooled connection.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.pool.get().map_err(StoreError::backend)?;
+            f(&mut conn, &inner)
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}

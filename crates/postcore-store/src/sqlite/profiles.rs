@@ -1,0 +1,195 @@
+//! Profiles on SQLite: create, read (with connections, no N+1), keyset pages, rename, delete.
+
+use super::rows::{
+    CONNECTION_COLUMNS, connection_at, from_secs, key_from_db, map_write_error, name_from_db,
+    to_secs,
+};
+use crate::{AccountId, Conflict, ProfileCursor, ProfileRecord, StoreError};
+use postcore_domain::{Profile, ProfileKey, ProfileName, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The internal row id of a profile of `account`; `NotFound("profile")` for another
+/// account's key, exactly as for an unknown one.
+pub(crate) fn profile_id(
+    conn: &Connection,
+    account: AccountId,
+    key: &ProfileKey,
+) -> Result<i64, StoreError> {
+    conn.prepare_cached("SELECT id FROM profiles WHERE account_id = ?1 AND profile_key = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![account.0, key.as_str()], |r| r.get(0))
+                .optional()
+        })
+        .map_err(StoreError::backend)?
+        .ok_or(StoreError::NotFound("profile"))
+}
+
+pub(crate) fn create_profile(
+    conn: &Connection,
+    account: AccountId,
+    key: Option<ProfileKey>,
+    name: Option<ProfileName>,
+    now: Timestamp,
+) -> Result<Profile, StoreError> {
+    let key = key.unwrap_or_else(ProfileKey::generate);
+    let created_at = from_secs(to_secs(now))?;
+    insert_profile(conn, account, &Profile::new(key, name, created_at))?;
+    profile_record(conn, account, &profile_key_of(conn)?).map(|r| r.profile)
+}
+
+fn profile_key_of(conn: &Connection) -> Result<ProfileKey, StoreError> {
+    let id = conn.last_insert_rowid();
+    let key: String = conn
+        .query_row(
+            "SELECT profile_key FROM profiles WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::backend)?;
+    key_from_db(&key)
+}
+
+/// Inserts one profile row; returns its row id.
+pub(crate) fn insert_profile(
+    conn: &Connection,
+    account: AccountId,
+    p: &Profile,
+) -> Result<i64, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO profiles (account_id, profile_key, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            account.0,
+            p.key().as_str(),
+            p.name().map(ProfileName::as_str),
+            to_secs(p.created_at())
+        ])
+    })
+    .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, "account"))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Profiles joined with their connections, one row per (profile, connection); the caller's
+/// `page` CTE picks and orders the profiles.
+fn query_records(
+    conn: &Connection,
+    page_cte: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    let sql = format!(
+        "WITH page AS ({page_cte}) \
+         SELECT page.profile_key, page.name, page.created_at, {CONNECTION_COLUMNS} \
+         FROM page LEFT JOIN connections c ON c.profile_id = page.id \
+         ORDER BY page.created_at, page.profile_key, c.platform"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt.query(params).map_err(StoreError::backend)?;
+    let mut out: Vec<ProfileRecord> = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        let key: String = row.get(0).map_err(StoreError::backend)?;
+        if out.last().is_none_or(|r| r.profile.key().as_str() != key) {
+            let profile = Profile::new(
+                key_from_db(&key)?,
+                name_from_db(row.get(1).map_err(StoreError::backend)?)?,
+                from_secs(row.get(2).map_err(StoreError::backend)?)?,
+            );
+            out.push(ProfileRecord {
+                profile,
+                connections: Vec::new(),
+            });
+        }
+        if let Some(c) = connection_at(row, 3)? {
+            out.last_mut().expect("pushed above").connections.push(c);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn profile_record(
+    conn: &Connection,
+    account: AccountId,
+    key: &ProfileKey,
+) -> Result<ProfileRecord, StoreError> {
+    query_records(
+        conn,
+        "SELECT id, profile_key, name, created_at FROM profiles WHERE account_id = ?1 AND profile_key = ?2",
+        &[&account.0, &key.as_str()],
+    )?
+    .pop()
+    .ok_or(StoreError::NotFound("profile"))
+}
+
+pub(crate) fn list_page(
+    conn: &Connection,
+    account: AccountId,
+    after: Option<&ProfileCursor>,
+    limit: u32,
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    match after {
+        None => query_records(
+            conn,
+            "SELECT id, profile_key, name, created_at FROM profiles WHERE account_id = ?1 \
+             ORDER BY created_at, profile_key LIMIT ?2",
+            &[&account.0, &limit],
+        ),
+        Some(c) => query_records(
+            conn,
+            "SELECT id, profile_key, name, created_at FROM profiles \
+             WHERE account_id = ?1 AND (created_at, profile_key) > (?2, ?3) \
+             ORDER BY created_at, profile_key LIMIT ?4",
+            &[&account.0, &to_secs(c.created_at), &c.key.as_str(), &limit],
+        ),
+    }
+}
+
+pub(crate) fn rename_profile(
+    conn: &Connection,
+    account: AccountId,
+    key: &ProfileKey,
+    name: Option<ProfileName>,
+) -> Result<Profile, StoreError> {
+    let changed = conn
+        .execute(
+            "UPDATE profiles SET name = ?1 WHERE account_id = ?2 AND profile_key = ?3",
+            params![
+                name.as_ref().map(ProfileName::as_str),
+                account.0,
+                key.as_str()
+            ],
+        )
+        .map_err(StoreError::backend)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("profile"));
+    }
+    profile_record(conn, account, key).map(|r| r.profile)
+}
+
+pub(crate) fn delete_profile(
+    conn: &Connection,
+    account: AccountId,
+    key: &ProfileKey,
+) -> Result<(), StoreError> {
+    // Connections (and their sealed secrets) go with the row: ON DELETE CASCADE.
+    let changed = conn
+        .execute(
+            "DELETE FROM profiles WHERE account_id = ?1 AND profile_key = ?2",
+            params![account.0, key.as_str()],
+        )
+        .map_err(StoreError::backend)?;
+    if changed == 0 {
+        return Err(StoreError::NotFound("profile"));
+    }
+    Ok(())
+}
+
+/// Which account owns `key`, if any profile has it.
+pub(crate) fn owner_of(
+    conn: &Connection,
+    key: &ProfileKey,
+) -> Result<Option<AccountId>, StoreError> {
+    conn.prepare_cached("SELECT account_id FROM profiles WHERE profile_key = ?1")
+        .and_then(|mut s| s.query_row([key.as_str()], |r| r.get(0)).optional())
+        .map(|o| o.map(AccountId))
+        .map_err(StoreError::backend)
+}

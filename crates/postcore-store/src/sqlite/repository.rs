@@ -1,0 +1,311 @@
+//! `impl Repository for SqliteStore`: each call is one blocking closure on a pooled
+//! connection, writes in one `BEGIN IMMEDIATE` transaction.
+
+use super::{SqliteStore, accounts, connections, profiles, schema};
+use crate::{
+    Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
+    ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Repository, StoreError,
+};
+use futures::stream::{self, BoxStream, StreamExt as _};
+use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use rusqlite::TransactionBehavior;
+use std::path::{Path, PathBuf};
+
+/// Profiles read per query while streaming a whole account.
+const STREAM_PAGE: u32 = 500;
+/// Profiles between two progress reports of an import.
+const PROGRESS_EVERY: u64 = 100;
+
+/// Runs `f` in an immediate write transaction, committed only when `f` succeeds.
+fn write<T>(
+    conn: &mut rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::backend)?;
+    let out = f(&tx)?;
+    tx.commit().map_err(StoreError::backend)?;
+    Ok(out)
+}
+
+#[async_trait::async_trait]
+impl Repository for SqliteStore {
+    async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError> {
+        let name = name.to_owned();
+        self.run(move |c, _| write(c, |tx| accounts::create_account(tx, &name, now)))
+            .await
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.run(|c, _| accounts::list_accounts(c)).await
+    }
+
+    async fn find_account(&self, name: &str) -> Result<Account, StoreError> {
+        let name = name.to_owned();
+        self.run(move |c, _| accounts::find_account(c, &name)).await
+    }
+
+    async fn create_api_key(
+        &self,
+        account: AccountId,
+        label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
+        let label = label.map(str::to_owned);
+        self.run(move |c, _| {
+            write(c, |tx| {
+                accounts::create_api_key(tx, account, label.as_deref(), now)
+            })
+        })
+        .await
+    }
+
+    async fn authenticate(
+        &self,
+        key: &ApiKey,
+        now: Timestamp,
+    ) -> Result<Option<AccountId>, StoreError> {
+        let key = key.clone();
+        self.run(move |c, _| accounts::authenticate(c, &key, now))
+            .await
+    }
+
+    async fn list_api_keys(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        self.run(move |c, _| accounts::list_api_keys(c, account))
+            .await
+    }
+
+    async fn revoke_api_key(&self, prefix: &str, now: Timestamp) -> Result<ApiKeyInfo, StoreError> {
+        let prefix = prefix.to_owned();
+        self.run(move |c, _| write(c, |tx| accounts::revoke_api_key(tx, &prefix, now)))
+            .await
+    }
+
+    async fn create_profile(
+        &self,
+        account: AccountId,
+        key: Option<ProfileKey>,
+        name: Option<ProfileName>,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError> {
+        self.run(move |c, _| {
+            write(c, |tx| {
+                profiles::create_profile(tx, account, key, name, now)
+            })
+        })
+        .await
+    }
+
+    async fn get_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError> {
+        let key = key.clone();
+        self.run(move |c, _| profiles::profile_record(c, account, &key))
+            .await
+    }
+
+    async fn list_profiles_page(
+        &self,
+        account: AccountId,
+        after: Option<ProfileCursor>,
+        limit: u32,
+    ) -> Result<Vec<ProfileRecord>, StoreError> {
+        self.run(move |c, _| profiles::list_page(c, account, after.as_ref(), limit))
+            .await
+    }
+
+    fn stream_profiles(
+        &self,
+        account: AccountId,
+    ) -> BoxStream<'static, Result<ProfileRecord, StoreError>> {
+        let store = self.clone();
+        // State: the cursor after the last page, or `None` once the last page was short.
+        let pages = stream::try_unfold(Some(None::<ProfileCursor>), move |state| {
+            let store = store.clone();
+            async move {
+                let Some(after) = state else { return Ok(None) };
+                let page = store
+                    .list_profiles_page(account, after, STREAM_PAGE)
+                    .await?;
+                if page.is_empty() {
+                    return Ok(None);
+                }
+                let next = (page.len() == STREAM_PAGE as usize)
+                    .then(|| page.last().map(|r| ProfileCursor::after(&r.profile)));
+                Ok(Some((stream::iter(page.into_iter().map(Ok)), next)))
+            }
+        });
+        pages
+            .map(|page: Result<_, StoreError>| match page {
+                Ok(items) => items.left_stream(),
+                Err(e) => stream::once(async { Err(e) }).right_stream(),
+            })
+            .flatten()
+            .boxed()
+    }
+
+    async fn rename_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        name: Option<ProfileName>,
+    ) -> Result<Profile, StoreError> {
+        let key = key.clone();
+        self.run(move |c, _| write(c, |tx| profiles::rename_profile(tx, account, &key, name)))
+            .await
+    }
+
+    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.run(move |c, _| write(c, |tx| profiles::delete_profile(tx, account, &key)))
+            .await
+    }
+
+    async fn connect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<ConnectOutcome, StoreError> {
+        let key = key.clone();
+        self.run(move |c, inner| {
+            write(c, |tx| {
+                connections::connect(tx, inner, account, &key, &connection, &credentials)
+            })
+        })
+        .await
+    }
+
+    async fn disconnect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.run(move |c, _| write(c, |tx| connections::disconnect(tx, account, &key, platform)))
+            .await
+    }
+
+    async fn mark_revoked(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.run(move |c, _| {
+            write(c, |tx| {
+                connections::mark_revoked(tx, account, &key, platform)
+            })
+        })
+        .await
+    }
+
+    async fn credentials(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<Credentials, StoreError> {
+        let key = key.clone();
+        self.run(move |c, inner| connections::credentials(c, inner, account, &key, platform))
+            .await
+    }
+
+    async fn connections_needing_attention(
+        &self,
+        account: Option<AccountId>,
+        before: Timestamp,
+    ) -> Result<Vec<ConnectionReport>, StoreError> {
+        self.run(move |c, _| connections::needing_attention(c, account, before))
+            .await
+    }
+
+    async fn import_profiles(
+        &self,
+        account: AccountId,
+        records: Vec<ProfileRecord>,
+        progress: Option<Progress>,
+    ) -> Result<ImportSummary, StoreError> {
+        self.run(move |c, inner| {
+            write(c, |tx| {
+                let mut summary = ImportSummary::default();
+                for (done, record) in records.iter().enumerate() {
+                    let key = record.profile.key();
+                    match profiles::owner_of(tx, key)? {
+                        Some(owner) if owner == account => summary.unchanged += 1,
+                        Some(_) => return Err(StoreError::Conflict(Conflict::ProfileKeyExists)),
+                        None => {
+                            let id = profiles::insert_profile(tx, account, &record.profile)?;
+                            for conn in &record.connections {
+                                connections::insert_or_renew(
+                                    tx,
+                                    inner,
+                                    id,
+                                    key,
+                                    conn,
+                                    &Credentials::default(),
+                                )?;
+                            }
+                            summary.created += 1;
+                        }
+                    }
+                    let done = done as u64 + 1;
+                    if let Some(p) = &progress
+                        && (done.is_multiple_of(PROGRESS_EVERY) || done == records.len() as u64)
+                    {
+                        p(done);
+                    }
+                }
+                Ok(summary)
+            })
+        })
+        .await
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        self.run(|c, _| {
+            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())
+                .map_err(StoreError::backend)
+        })
+        .await
+    }
+
+    async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        self.run(|c, _| {
+            Ok(MigrationStatus {
+                current: schema::current_version(c)?,
+                latest: schema::LATEST_VERSION,
+            })
+        })
+        .await
+    }
+
+    async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        let dest: PathBuf = dest.to_owned();
+        self.run(move |c, _| {
+            if dest.exists() {
+                return Err(StoreError::Conflict(Conflict::FileExists));
+            }
+            let text = dest
+                .to_str()
+                .ok_or_else(|| StoreError::InvalidData("the backup path is not UTF-8".into()))?;
+            // VACUUM INTO reads one consistent snapshot and writes a compact copy.
+            c.execute("VACUUM INTO ?1", [text])
+                .map(|_| ())
+                .map_err(|e| {
+                    StoreError::Backend(format!("backup to {} failed: {e}", dest.display()))
+                })
+        })
+        .await
+    }
+}
