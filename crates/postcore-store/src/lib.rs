@@ -32,6 +32,20 @@ pub enum SecretKeySource {
     BesideDatabase,
 }
 
+impl SecretKeySource {
+    /// The source chosen from operator settings, in order of precedence: the key itself
+    /// (`POSTCORE_SECRET_KEY`, base64), then a key file (`--secret-key-file` /
+    /// `POSTCORE_SECRET_KEY_FILE`), else the file beside the database. Shared by the server
+    /// and the admin CLI so that both open a database alike.
+    pub fn from_settings(base64: Option<SecretString>, file: Option<PathBuf>) -> Self {
+        match (base64, file) {
+            (Some(key), _) => SecretKeySource::Base64(key),
+            (None, Some(path)) => SecretKeySource::File(path),
+            (None, None) => SecretKeySource::BesideDatabase,
+        }
+    }
+}
+
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {

@@ -1,0 +1,1 @@
+//! Harness for black-box HTTP tests: `spawn_app()` on a random port with its own database.
