@@ -176,6 +176,10 @@ pub trait Repository: Send + Sync + 'static {
     /// Whether the database answers a trivial query.
     async fn health(&self) -> Result<(), StoreError>;
 
+    /// SQLite's `PRAGMA integrity_check` (or the backend's equivalent): an empty list when
+    /// the database is sound, else the problems found.
+    async fn integrity_check(&self) -> Result<Vec<String>, StoreError>;
+
     /// The schema version against this build's latest.
     async fn migration_status(&self) -> Result<MigrationStatus, StoreError>;
 
