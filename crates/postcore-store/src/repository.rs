@@ -19,7 +19,7 @@ pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 /// write is one transaction and durable when the call returns `Ok` (api.md §6).
 /// Instants are UTC; callers pass `now` (the store never reads the clock).
 #[async_trait::async_trait]
-pub trait Repository: Send + Sync + 'static {
+pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     // ----- accounts -------------------------------------------------------------------
 
     /// Creates an account. Errors: `Conflict(AccountExists)`, `InvalidData` for an empty,

@@ -193,3 +193,64 @@ pub(crate) fn owner_of(
         .map(|o| o.map(AccountId))
         .map_err(StoreError::backend)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::schema;
+    use postcore_domain::Platform;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+    fn count(event: rusqlite::trace::TraceEvent<'_>) {
+        if matches!(event, rusqlite::trace::TraceEvent::Stmt(..)) {
+            STATEMENTS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn statements_to_list(
+        conn: &mut rusqlite::Connection,
+        account: AccountId,
+        limit: u32,
+    ) -> (usize, usize) {
+        conn.trace_v2(
+            rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+            Some(count),
+        );
+        STATEMENTS.store(0, Ordering::SeqCst);
+        let page = list_page(conn, account, None, limit).unwrap();
+        let after = ProfileCursor::after(&page[0].profile);
+        list_page(conn, account, Some(&after), limit).unwrap();
+        conn.trace_v2(rusqlite::trace::TraceEventCodes::empty(), None);
+        assert!(page.iter().all(|r| r.connections.len() == 2));
+        (page.len(), STATEMENTS.load(Ordering::SeqCst))
+    }
+
+    /// Listing profiles with their connections runs the same number of statements for 5
+    /// profiles as for 300.
+    #[test]
+    fn listing_takes_a_fixed_number_of_queries_whatever_the_page_size() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        schema::migrate(&mut conn).unwrap();
+        let account = super::super::accounts::create_account(&conn, "a", crate::testing::t(0))
+            .unwrap()
+            .id;
+        for i in 0..400 {
+            let p = Profile::new(ProfileKey::generate(), None, crate::testing::t(i));
+            let id = insert_profile(&conn, account, &p).unwrap();
+            for platform in Platform::ALL {
+                conn.execute(
+                    "INSERT INTO connections (profile_id, platform, display_name, username, connected_at) VALUES (?1, ?2, 'A', 'a', 0)",
+                    params![id, platform.as_str()],
+                )
+                .unwrap();
+            }
+        }
+        let small = statements_to_list(&mut conn, account, 5);
+        let large = statements_to_list(&mut conn, account, 300);
+        assert_eq!((small.0, large.0), (5, 300));
+        assert_eq!(small.1, large.1);
+        assert_eq!(large.1, 2, "one statement per page");
+    }
+}

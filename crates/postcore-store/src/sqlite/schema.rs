@@ -68,12 +68,108 @@ pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), St
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::{Repository, SecretKeySource};
+    use postcore_domain::{
+        Connection, Platform, Profile, ProfileKey, ProfileName, parse_timestamp,
+    };
+
+    /// Data written at each schema version, by version (index 0 = version 1).
+    const FIXTURES: &[&str] = &[include_str!("../../tests/fixtures/v0001.sql")];
+
     #[test]
-    fn migrations_are_valid() {
-        assert!(
-            super::Migrations::from_slice(super::MIGRATIONS)
-                .validate()
-                .is_ok()
+    fn migrations_are_valid_and_every_version_has_a_fixture() {
+        assert!(Migrations::from_slice(MIGRATIONS).validate().is_ok());
+        assert_eq!(
+            FIXTURES.len(),
+            LATEST_VERSION,
+            "add tests/fixtures/vNNNN.sql for the new version"
         );
+    }
+
+    fn key() -> SecretKeySource {
+        SecretKeySource::Base64(crate::testing::TEST_SECRET_KEY.to_owned().into())
+    }
+
+    #[tokio::test]
+    async fn an_empty_database_migrates_to_the_latest_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::SqliteStore::open(dir.path().join("e.db"), key())
+            .await
+            .unwrap();
+        let status = store.migration_status().await.unwrap();
+        assert_eq!(
+            (status.current, status.latest),
+            (LATEST_VERSION, LATEST_VERSION)
+        );
+    }
+
+    /// A database left at every earlier version, holding that version's data, upgrades on
+    /// open with the data intact.
+    #[tokio::test]
+    async fn databases_at_every_earlier_version_upgrade_with_their_data() {
+        for version in 1..=LATEST_VERSION {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.db");
+            {
+                let mut conn = rusqlite::Connection::open(&path).unwrap();
+                migrate_to(&mut conn, version).unwrap();
+                for fixture in &FIXTURES[..version] {
+                    conn.execute_batch(fixture).unwrap();
+                }
+            }
+            let store = super::super::SqliteStore::open(path, key()).await.unwrap();
+            assert_eq!(
+                store.migration_status().await.unwrap().current,
+                LATEST_VERSION
+            );
+            let account = store.find_account("fixture").await.unwrap();
+            let k = ProfileKey::parse("prof_fixture0001").unwrap();
+            let record = store.get_profile(account.id, &k).await.unwrap();
+            let at = |s| parse_timestamp(s).unwrap();
+            assert_eq!(
+                record.profile,
+                Profile::new(
+                    k,
+                    Some(ProfileName::parse("Fixture One").unwrap()),
+                    at("2025-01-01T12:00:00Z")
+                )
+            );
+            assert_eq!(
+                record.connections,
+                vec![Connection::new(
+                    Platform::LinkedIn,
+                    "John Doe",
+                    "johndoe",
+                    at("2025-01-01T12:30:00Z")
+                )]
+            );
+            let keys = store.list_api_keys(Some(account.id)).await.unwrap();
+            assert_eq!(keys[0].prefix, "pc_live_fixtur");
+        }
+    }
+
+    /// A database from a newer build is refused and left exactly as it was.
+    #[tokio::test]
+    async fn a_database_from_a_newer_build_is_refused_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let newer = LATEST_VERSION + 1;
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE future (x); PRAGMA user_version = {newer};"
+            ))
+            .unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = super::super::SqliteStore::open(path.clone(), key())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::DatabaseTooNew { found, supported } if found == newer && supported == LATEST_VERSION)
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert!(!crate::sqlite::default_key_file(&path).exists());
     }
 }

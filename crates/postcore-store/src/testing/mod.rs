@@ -1,1 +1,120 @@
-//! The conformance suite (filled next).
+//! The backend conformance suite: every [`Repository`] implementation must pass it.
+//!
+//! Each case is an `async fn(Arc<dyn Repository>)` that starts from an empty store.
+//! [`conformance_suite!`](crate::conformance_suite) expands to one `#[tokio::test]` per case
+//! for a backend, given an async expression that makes a fresh store:
+//!
+//! ```text
+//! postcore_store::conformance_suite!(postcore_store::testing::fresh_sqlite().await);
+//! ```
+
+mod accounts;
+mod connections;
+mod pages;
+mod profiles;
+
+pub use accounts::*;
+pub use connections::*;
+pub use pages::*;
+pub use profiles::*;
+
+use crate::{AccountId, Repository, SecretKeySource, StoreConfig};
+use chrono::TimeZone;
+use postcore_domain::{ProfileKey, Timestamp};
+use std::sync::Arc;
+
+/// A repository on a fresh temporary SQLite file; the directory lives as long as this value.
+pub struct TestStore {
+    /// The repository under test.
+    pub repo: Arc<dyn Repository>,
+    /// The temporary directory holding the database and nothing else.
+    pub dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = Arc<dyn Repository>;
+    fn deref(&self) -> &Self::Target {
+        &self.repo
+    }
+}
+
+/// Base64 of 32 bytes of 7s: the secret key of test stores (a fixture, not a real secret).
+pub const TEST_SECRET_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+
+/// Opens a fresh SQLite store in a new temporary directory (`<dir>/postcore.db`).
+///
+/// # Panics
+/// When the store cannot be opened (a test failure).
+pub async fn fresh_sqlite() -> TestStore {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = StoreConfig {
+        database_url: format!("sqlite://{}", dir.path().join("postcore.db").display()),
+        secret_key: SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
+    };
+    let repo = crate::open(config).await.expect("open a fresh store");
+    TestStore { repo, dir }
+}
+
+/// `2025-01-01T00:00:00Z` + `seconds`: deterministic instants for the suite.
+pub fn t(seconds: i64) -> Timestamp {
+    chrono::Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::seconds(seconds)
+}
+
+/// Creates an account named `name` at `t(0)`.
+///
+/// # Panics
+/// When the store refuses (a test failure).
+pub async fn account(repo: &Arc<dyn Repository>, name: &str) -> AccountId {
+    repo.create_account(name, t(0))
+        .await
+        .expect("create account")
+        .id
+}
+
+/// Parses a profile key, panicking on a malformed fixture.
+pub fn key(text: &str) -> ProfileKey {
+    ProfileKey::parse(text).expect("fixture key")
+}
+
+/// Expands to one `#[tokio::test]` per conformance case. `$make` is an async expression
+/// (evaluated once per test) that yields a value dereferencing to `Arc<dyn Repository>`
+/// and keeping the store alive, such as [`fresh_sqlite`]`().await`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        $crate::conformance_suite!(@cases $make;
+            accounts_are_created_listed_and_found,
+            account_names_are_unique_and_validated,
+            api_keys_authenticate_to_their_account_until_revoked,
+            api_key_listing_never_holds_the_key,
+            api_key_prefixes_must_be_unambiguous_to_revoke,
+            api_keys_need_an_existing_account,
+            profiles_get_generated_or_given_keys,
+            profile_keys_are_unique_across_accounts,
+            profiles_are_renamed_and_deleted,
+            unknown_profiles_are_not_found_everywhere,
+            other_accounts_profiles_are_not_found_everywhere,
+            deleting_a_profile_removes_its_connections_and_secrets,
+            connecting_twice_with_the_same_account_renews_in_place,
+            connecting_another_account_is_a_conflict_that_changes_nothing,
+            connections_are_disconnected_and_marked_revoked,
+            credentials_round_trip_and_stay_apart_per_connection,
+            expiry_report_lists_expiring_and_revoked_soonest_first,
+            profiles_are_listed_in_contract_order_with_connections,
+            keyset_pages_return_every_profile_once_under_concurrent_changes,
+            the_stream_returns_every_profile_in_order_across_pages,
+            imports_preserve_keys_and_are_idempotent,
+            imports_that_collide_with_another_account_write_nothing,
+            health_migrations_integrity_and_backup_work,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let store = $make;
+                $crate::testing::$case(::std::sync::Arc::clone(&*store)).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,147 @@
+//! Conformance cases: accounts and API keys.
+
+use super::{account, t};
+use crate::{Conflict, Repository, StoreError};
+use postcore_domain::ApiKey;
+use std::sync::Arc;
+
+/// Accounts are created, listed by name and found by exact name.
+pub async fn accounts_are_created_listed_and_found(repo: Arc<dyn Repository>) {
+    assert_eq!(repo.list_accounts().await.unwrap(), vec![]);
+    let b = repo.create_account("beta", t(10)).await.unwrap();
+    let a = repo.create_account("alpha", t(20)).await.unwrap();
+    assert_eq!((b.name.as_str(), b.created_at), ("beta", t(10)));
+    assert_ne!(a.id, b.id);
+    assert_eq!(
+        repo.list_accounts().await.unwrap(),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(repo.find_account("alpha").await.unwrap(), a);
+    assert!(matches!(
+        repo.find_account("Alpha").await,
+        Err(StoreError::NotFound("account"))
+    ));
+}
+
+/// A second account of the same name is a conflict; bad names are invalid data.
+pub async fn account_names_are_unique_and_validated(repo: Arc<dyn Repository>) {
+    account(&repo, "acme").await;
+    assert!(matches!(
+        repo.create_account("acme", t(1)).await,
+        Err(StoreError::Conflict(Conflict::AccountExists))
+    ));
+    for bad in ["", " acme", "a\nb", &"x".repeat(101)] {
+        assert!(
+            matches!(
+                repo.create_account(bad, t(1)).await,
+                Err(StoreError::InvalidData(_))
+            ),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(repo.list_accounts().await.unwrap().len(), 1);
+}
+
+/// A new key authenticates to its account (recording last use) until it is revoked.
+pub async fn api_keys_authenticate_to_their_account_until_revoked(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let (key_a, info) = repo.create_api_key(a, Some("ci"), t(5)).await.unwrap();
+    let (key_b, _) = repo.create_api_key(b, None, t(5)).await.unwrap();
+    assert_eq!(info.prefix, key_a.display_prefix());
+    assert_eq!((info.label.as_deref(), info.created_at), (Some("ci"), t(5)));
+    assert_eq!((info.last_used_at, info.revoked_at), (None, None));
+
+    assert_eq!(repo.authenticate(&key_a, t(100)).await.unwrap(), Some(a));
+    assert_eq!(repo.authenticate(&key_b, t(100)).await.unwrap(), Some(b));
+    assert_eq!(
+        repo.authenticate(&ApiKey::generate(), t(100))
+            .await
+            .unwrap(),
+        None
+    );
+    // Last use is recorded at most once a minute.
+    repo.authenticate(&key_a, t(130)).await.unwrap();
+    let listed = repo.list_api_keys(Some(a)).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(t(100)));
+    repo.authenticate(&key_a, t(160)).await.unwrap();
+    assert_eq!(
+        repo.list_api_keys(Some(a)).await.unwrap()[0].last_used_at,
+        Some(t(160))
+    );
+
+    let revoked = repo
+        .revoke_api_key(key_a.display_prefix(), t(200))
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(t(200)));
+    assert_eq!(repo.authenticate(&key_a, t(201)).await.unwrap(), None);
+    assert_eq!(repo.authenticate(&key_b, t(201)).await.unwrap(), Some(b));
+    // Revoking again keeps the first revocation time.
+    let again = repo
+        .revoke_api_key(key_a.display_prefix(), t(300))
+        .await
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(t(200)));
+    assert!(matches!(
+        repo.revoke_api_key("pc_live_zzzzzz", t(300)).await,
+        Err(StoreError::NotFound("API key"))
+    ));
+}
+
+/// Listings show prefix, label, times and owner — never the key or its digest.
+pub async fn api_key_listing_never_holds_the_key(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let (ka, _) = repo.create_api_key(a, None, t(1)).await.unwrap();
+    let (kb, _) = repo.create_api_key(b, Some("x"), t(2)).await.unwrap();
+    let all = repo.list_api_keys(None).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|k| (k.account_name.as_str(), k.prefix.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("a", ka.display_prefix()), ("b", kb.display_prefix())]
+    );
+    assert_eq!(repo.list_api_keys(Some(b)).await.unwrap().len(), 1);
+    let shown = format!("{all:?}");
+    assert!(!shown.contains(ka.expose_secret()) && !shown.contains(kb.expose_secret()));
+}
+
+/// A prefix shared by two keys revokes neither; prefixes shorter than 10 are refused.
+pub async fn api_key_prefixes_must_be_unambiguous_to_revoke(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let mut seen = std::collections::HashMap::new();
+    let shared = loop {
+        let (k, _) = repo.create_api_key(a, None, t(1)).await.unwrap();
+        let short = k.display_prefix()[..10].to_owned();
+        if seen.insert(short.clone(), k).is_some() {
+            break short;
+        }
+        assert!(seen.len() < 5000, "no two keys shared 2 characters");
+    };
+    assert!(matches!(
+        repo.revoke_api_key(&shared, t(2)).await,
+        Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix))
+    ));
+    assert!(
+        repo.list_api_keys(None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|k| k.revoked_at.is_none())
+    );
+    assert!(matches!(
+        repo.revoke_api_key("pc_live_", t(2)).await,
+        Err(StoreError::InvalidData(_))
+    ));
+}
+
+/// Keys cannot be made for an account that does not exist.
+pub async fn api_keys_need_an_existing_account(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let missing = crate::AccountId(a.0 + 1000);
+    assert!(matches!(
+        repo.create_api_key(missing, None, t(1)).await,
+        Err(StoreError::NotFound("account"))
+    ));
+}

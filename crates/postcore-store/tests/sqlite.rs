@@ -1,0 +1,237 @@
+//! SQLite-specific guarantees: concurrency, secrets at rest, secret-key handling, backups.
+
+use futures::TryStreamExt as _;
+use postcore_domain::{Connection, Platform, ProfileKey};
+use postcore_store::testing::{TEST_SECRET_KEY, fresh_sqlite, t};
+use postcore_store::{Credentials, SecretKeySource, StoreConfig, StoreError};
+use std::path::Path;
+use std::sync::Arc;
+
+fn config(path: &Path, secret_key: SecretKeySource) -> StoreConfig {
+    StoreConfig {
+        database_url: path.display().to_string(),
+        secret_key,
+    }
+}
+
+/// 8 writers and 8 readers at once: no SQLITE_BUSY reaches a caller, no write is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
+    const WRITES_PER_TASK: usize = 60;
+    let store = fresh_sqlite().await;
+    let account = store.create_account("a", t(0)).await.unwrap().id;
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let repo = Arc::clone(&store.repo);
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            for i in 0..WRITES_PER_TASK {
+                let p = repo
+                    .create_profile(account, None, None, t((w * 1000 + i) as i64))
+                    .await?;
+                let c = Connection::new(Platform::LinkedIn, "A", "a", t(i as i64));
+                repo.connect(account, p.key(), c, Credentials::default())
+                    .await?;
+                acknowledged.push(p.key().clone());
+            }
+            Ok::<_, StoreError>(acknowledged)
+        }));
+    }
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let repo = Arc::clone(&store.repo);
+        readers.push(tokio::spawn(async move {
+            let mut reads = 0usize;
+            for _ in 0..40 {
+                let all: Vec<_> = repo.stream_profiles(account).try_collect().await?;
+                if let Some(first) = all.first() {
+                    repo.get_profile(account, first.profile.key()).await?;
+                }
+                reads += all.len();
+            }
+            Ok::<_, StoreError>(reads)
+        }));
+    }
+    let mut acknowledged: Vec<ProfileKey> = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap().expect("a writer saw an error"));
+    }
+    for r in readers {
+        r.await.unwrap().expect("a reader saw an error");
+    }
+    assert_eq!(acknowledged.len(), 8 * WRITES_PER_TASK);
+    let stored: Vec<_> = store.stream_profiles(account).try_collect().await.unwrap();
+    assert_eq!(stored.len(), acknowledged.len());
+    for k in &acknowledged {
+        let r = store.get_profile(account, k).await.unwrap();
+        assert_eq!(r.connections.len(), 1, "{k}");
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// The raw database file and its WAL hold neither a stored token nor an API key.
+#[tokio::test]
+async fn secrets_are_not_stored_in_plain_text() {
+    let store = fresh_sqlite().await;
+    let a = store.create_account("a", t(0)).await.unwrap().id;
+    let (api_key, _) = store.create_api_key(a, None, t(0)).await.unwrap();
+    let k = store
+        .create_profile(a, None, None, t(0))
+        .await
+        .unwrap()
+        .key()
+        .clone();
+    let token = "AQXtoken-known-plaintext-0123456789";
+    let app_password = "abcd-efgh-ijkl-mnop";
+    let creds = Credentials {
+        access_token: Some(token.to_owned().into()),
+        ..Default::default()
+    };
+    store
+        .connect(
+            a,
+            &k,
+            Connection::new(Platform::LinkedIn, "A", "a", t(0)),
+            creds,
+        )
+        .await
+        .unwrap();
+    let creds = Credentials {
+        app_password: Some(app_password.to_owned().into()),
+        ..Default::default()
+    };
+    let bs = Connection::new(Platform::Bluesky, "a.bsky.social", "a.bsky.social", t(0));
+    store.connect(a, &k, bs, creds).await.unwrap();
+    let db = store.dir.path().join("postcore.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.extend(std::fs::read(db.with_extension("db-wal")).unwrap_or_default());
+    assert!(bytes.len() > 4096);
+    assert!(
+        contains(&bytes, k.as_str()),
+        "the check reads the right files"
+    );
+    for secret in [token, app_password, api_key.expose_secret()] {
+        assert!(
+            !contains(&bytes, secret),
+            "plain secret found in the database files"
+        );
+    }
+}
+
+/// Opening with another key fails at open, clearly; so does a missing key file once the
+/// database holds encrypted data. A first open generates a 0600 key file.
+#[tokio::test]
+async fn the_secret_key_must_match_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyed.db");
+    let repo = postcore_store::open(config(&path, SecretKeySource::BesideDatabase))
+        .await
+        .unwrap();
+    drop(repo);
+    let key_file = postcore_store::sqlite::default_key_file(&path);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&key_file).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    // The same file opens again; another key is refused.
+    postcore_store::open(config(&path, SecretKeySource::File(key_file.clone())))
+        .await
+        .unwrap();
+    let wrong = SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into());
+    let err = postcore_store::open(config(&path, wrong))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
+    std::fs::remove_file(&key_file).unwrap();
+    let err = postcore_store::open(config(&path, SecretKeySource::BesideDatabase))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::SecretKey(_)), "{err}");
+    assert!(
+        !key_file.exists(),
+        "no new key is made for a database that has encrypted data"
+    );
+    let bad = SecretKeySource::Base64("c2hvcnQ=".to_owned().into());
+    let err = postcore_store::open(config(&path, bad)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "secret key: POSTCORE_SECRET_KEY must be base64 of exactly 32 bytes"
+    );
+}
+
+/// A backup taken while the store is in use opens with the same key and holds the data.
+#[tokio::test]
+async fn a_backup_opens_and_holds_the_data() {
+    let store = fresh_sqlite().await;
+    let a = store.create_account("a", t(0)).await.unwrap().id;
+    let p = store.create_profile(a, None, None, t(0)).await.unwrap();
+    let creds = Credentials {
+        access_token: Some("tok".to_owned().into()),
+        ..Default::default()
+    };
+    store
+        .connect(
+            a,
+            p.key(),
+            Connection::new(Platform::LinkedIn, "A", "a", t(0)),
+            creds,
+        )
+        .await
+        .unwrap();
+    let dest = store.dir.path().join("backup.db");
+    store.backup(&dest).await.unwrap();
+    let copy = postcore_store::open(config(
+        &dest,
+        SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(copy.integrity_check().await.unwrap(), Vec::<String>::new());
+    let a2 = copy.find_account("a").await.unwrap().id;
+    assert_eq!(
+        copy.get_profile(a2, p.key()).await.unwrap(),
+        store.get_profile(a, p.key()).await.unwrap()
+    );
+    let secret = copy
+        .credentials(a2, p.key(), Platform::LinkedIn)
+        .await
+        .unwrap()
+        .access_token
+        .unwrap();
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&secret), "tok");
+}
+
+/// Database URLs: `sqlite://`, `sqlite:` and plain paths open SQLite; other schemes are refused.
+#[tokio::test]
+async fn the_backend_is_chosen_by_the_url_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        format!("sqlite://{}", dir.path().join("a.db").display()),
+        format!("sqlite:{}", dir.path().join("b.db").display()),
+        dir.path().join("c.db").display().to_string(),
+    ] {
+        let cfg = StoreConfig {
+            database_url: url.clone(),
+            secret_key: SecretKeySource::BesideDatabase,
+        };
+        postcore_store::open(cfg)
+            .await
+            .unwrap()
+            .health()
+            .await
+            .unwrap();
+    }
+    let cfg = StoreConfig {
+        database_url: "postgres://localhost/x".into(),
+        secret_key: SecretKeySource::BesideDatabase,
+    };
+    assert!(matches!(
+        postcore_store::open(cfg).await,
+        Err(StoreError::InvalidData(_))
+    ));
+}
