@@ -1,5 +1,5 @@
-//! The `postcore-admin` operator CLI.
-fn main() {
-    eprintln!("postcore-admin: the CLI arrives with the admin issue");
-    std::process::exit(2);
+//! The `postcore-admin` binary: a thin shim over [`postcore_admin::main`].
+
+fn main() -> std::process::ExitCode {
+    postcore_admin::main()
 }

@@ -1,0 +1,75 @@
+//! The clap definition of the command line: global options and the subcommands.
+
+use crate::commands::{
+    accounts, backup, connections, demo, expiring, import, keys, migrate, profiles,
+};
+use crate::exit::EXIT_CODES_HELP;
+use clap::{Parser, Subcommand};
+use postcore_domain::Timestamp;
+use std::path::PathBuf;
+
+/// Operate a PostCore database: accounts, API keys, profiles, connections, expiry reports,
+/// demo data, imports and backups.
+///
+/// Opens the database exactly as the server does (same migrations, same secret key
+/// settings) and works while the server is running. Every command is one transaction:
+/// a failure leaves the database as it was.
+#[derive(Debug, Parser)]
+#[command(name = "postcore-admin", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// The SQLite database file (or `sqlite://PATH`).
+    #[arg(
+        long,
+        global = true,
+        env = "POSTCORE_DATABASE",
+        default_value = "./postcore.db",
+        value_name = "PATH"
+    )]
+    pub database: String,
+
+    /// File holding the base64 secret key that encrypts platform credentials. The key
+    /// itself may instead be given in the environment variable POSTCORE_SECRET_KEY (never
+    /// as an argument); without either, `<database>.key` beside the database is used.
+    #[arg(
+        long,
+        global = true,
+        env = "POSTCORE_SECRET_KEY_FILE",
+        value_name = "PATH"
+    )]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// Act as if the current time were TS (RFC 3339): for reproducible reports and tests.
+    #[arg(long, global = true, hide = true, value_name = "TS", value_parser = crate::input::timestamp)]
+    pub now: Option<Timestamp>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands, one module each under `commands/`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending schema migrations (`--status`: only show the schema version).
+    Migrate(migrate::Args),
+    /// Create and list accounts (tenants: API keys and profiles belong to one).
+    #[command(subcommand)]
+    Accounts(accounts::Command),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(keys::Command),
+    /// Create, list, show, rename and delete profiles.
+    #[command(subcommand)]
+    Profiles(profiles::Command),
+    /// Add, remove and mark platform connections of a profile.
+    #[command(subcommand)]
+    Connections(connections::Command),
+    /// Report connections that expire within N days or need a reconnect, soonest first.
+    Expiring(expiring::Args),
+    /// Seed the seed document's example profiles, dated relative to now.
+    Demo(demo::Args),
+    /// Import a saved hosted-API `GET /profiles` response, keeping profile keys.
+    Import(import::Args),
+    /// Write a consistent copy of the database to a new file, online.
+    Backup(backup::Args),
+}

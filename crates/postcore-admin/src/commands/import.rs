@@ -1,0 +1,129 @@
+//! `import FILE --account NAME`: recreate the profiles of a saved hosted-API
+//! `GET /profiles` response, keys preserved, in one transaction; idempotent.
+
+use crate::context::{Globals, Open};
+use crate::exit::{Code, bad_input};
+use crate::json::{ConnectionJson, ProfileJson, ProfilesDocument};
+use indicatif::{ProgressBar, ProgressStyle};
+use postcore_domain::parse_timestamp;
+use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_store::{ProfileRecord, Progress};
+use std::collections::HashSet;
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A saved `GET /profiles` response: `{"profiles": [...]}` as in the seed document.
+    pub file: PathBuf,
+    /// The account that receives the profiles.
+    #[arg(long, value_name = "NAME")]
+    pub account: String,
+}
+
+/// Imports the file. Connections keep their public fields but carry no credentials, so
+/// each is marked as needing a reconnect unless it has already expired. Profiles whose key
+/// already exists in the account are left as they are, so a second import changes nothing.
+pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
+    let arg = format!("FILE {}", args.file.display());
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| bad_input(format!("{arg}: cannot read it: {e}")))?;
+    let doc: ProfilesDocument = serde_json::from_str(&text)
+        .map_err(|e| bad_input(format!("{arg}: not a GET /profiles response ({e})")))?;
+    let mut seen = HashSet::new();
+    let mut records = Vec::with_capacity(doc.profiles.len());
+    for (i, p) in doc.profiles.iter().enumerate() {
+        let record =
+            record(p, globals.now).map_err(|e| bad_input(format!("{arg}: profiles[{i}].{e}")))?;
+        if !seen.insert(record.profile.key().clone()) {
+            return Err(bad_input(format!(
+                "{arg}: profiles[{i}].profileKey: {} appears twice",
+                record.profile.key()
+            )));
+        }
+        records.push(record);
+    }
+    let ctx = globals.open(Open::MustExist).await?;
+    let account = ctx.account(&args.account).await?;
+    let bar = progress_bar(records.len() as u64);
+    let progress: Progress = {
+        let bar = bar.clone();
+        Arc::new(move |done| bar.set_position(done))
+    };
+    let summary = ctx
+        .store
+        .import_profiles(account.id, records, Some(progress))
+        .await;
+    bar.finish_and_clear();
+    let summary = summary.map_err(|e| anyhow::Error::new(e).context(arg))?;
+    println!(
+        "imported {} profiles into account {}: {} created, {} unchanged",
+        summary.created + summary.unchanged,
+        account.name,
+        summary.created,
+        summary.unchanged
+    );
+    Ok(Code::Success)
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("importing {bar:40} {pos}/{len} profiles") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// A timestamp field; the error names the field.
+fn when(field: &str, text: &str) -> Result<Timestamp, String> {
+    parse_timestamp(text).map_err(|e| format!("{field}: not an RFC 3339 timestamp ({e})"))
+}
+
+/// The profile record of one imported profile; the error names the field at fault.
+fn record(p: &ProfileJson, now: Timestamp) -> Result<ProfileRecord, String> {
+    let key = ProfileKey::parse(&p.profile_key).map_err(|e| format!("profileKey: {e}"))?;
+    let name = p
+        .profile_name
+        .as_deref()
+        .map(ProfileName::parse)
+        .transpose()
+        .map_err(|e| format!("profileName: {e}"))?;
+    let created_at = when("createdAt", &p.created_at)?;
+    let mut connections = Vec::new();
+    for (j, c) in p.connected_platforms.iter().enumerate() {
+        let conn = connection(c, now).map_err(|e| format!("connectedPlatforms[{j}].{e}"))?;
+        if connections
+            .iter()
+            .any(|o: &Connection| o.platform() == conn.platform())
+        {
+            return Err(format!(
+                "connectedPlatforms[{j}].platform: {} appears twice",
+                conn.platform()
+            ));
+        }
+        connections.push(conn);
+    }
+    connections.sort_by_key(Connection::platform);
+    Ok(ProfileRecord {
+        profile: Profile::new(key, name, created_at),
+        connections,
+    })
+}
+
+fn connection(c: &ConnectionJson, now: Timestamp) -> Result<Connection, String> {
+    let platform = Platform::parse(&c.platform).map_err(|e| format!("platform: {e}"))?;
+    let connected_at = when("connectedAt", &c.connected_at)?;
+    let mut conn = Connection::new(platform, &c.display_name, &c.username, connected_at);
+    if let Some(text) = &c.expires_at {
+        conn = conn.with_expires_at(Some(when("expiresAt", text)?));
+    }
+    // No credentials come along: the app must reconnect, unless the token expired anyway.
+    let expired = conn.expires_at().is_some_and(|e| now >= e);
+    Ok(conn.with_revoked(!expired))
+}

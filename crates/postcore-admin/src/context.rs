@@ -1,0 +1,126 @@
+//! What every command needs: the opened store and the current instant.
+
+use crate::exit::not_found;
+use anyhow::Context as _;
+use postcore_domain::{Clock, SystemClock, Timestamp};
+use postcore_store::{Account, Repository, SecretKeySource, SecretString, StoreConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Whether a command may create a missing database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// Create (and migrate) the database when the file does not exist.
+    MayCreate,
+    /// Fail with "not found" (exit 4) when the file does not exist.
+    MustExist,
+}
+
+/// The global settings of one run.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// Database URL or path as given.
+    pub database: String,
+    /// `--secret-key-file`.
+    pub secret_key_file: Option<PathBuf>,
+    /// `--now`, else the system clock's reading at start.
+    pub now: Timestamp,
+}
+
+/// An opened store with the run's `now`.
+pub struct Context {
+    /// The store.
+    pub store: Arc<dyn Repository>,
+    /// The instant the command acts at (UTC).
+    pub now: Timestamp,
+}
+
+impl Globals {
+    /// The settings of `cli`; `now` from `--now` or the system clock.
+    pub fn new(database: String, secret_key_file: Option<PathBuf>, now: Option<Timestamp>) -> Self {
+        Self {
+            database,
+            secret_key_file,
+            now: now.unwrap_or_else(|| SystemClock.now()),
+        }
+    }
+
+    /// The database file named by `--database` (without a `sqlite:` scheme).
+    pub fn database_file(&self) -> &Path {
+        let url = self.database.as_str();
+        Path::new(
+            url.strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url),
+        )
+    }
+
+    /// Opens the store as the server does (migrations applied, same secret key settings:
+    /// `POSTCORE_SECRET_KEY`, then `--secret-key-file`, then the file beside the database).
+    pub async fn open(&self, mode: Open) -> anyhow::Result<Context> {
+        let file = self.database_file();
+        if mode == Open::MustExist && !file.exists() {
+            return Err(not_found(format!(
+                "--database: no database at {} (create one with `postcore-admin migrate`)",
+                file.display()
+            )));
+        }
+        let key = std::env::var("POSTCORE_SECRET_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(SecretString::from);
+        let config = StoreConfig {
+            database_url: self.database.clone(),
+            secret_key: SecretKeySource::from_settings(key, self.secret_key_file.clone()),
+        };
+        let store = postcore_store::open(config)
+            .await
+            .with_context(|| format!("cannot open the database {}", file.display()))?;
+        Ok(Context {
+            store,
+            now: self.now,
+        })
+    }
+}
+
+impl Context {
+    /// The account named by `--account`.
+    pub async fn account(&self, name: &str) -> anyhow::Result<Account> {
+        self.store
+            .find_account(name)
+            .await
+            .with_context(|| format!("--account {name:?}"))
+    }
+
+    /// The account named by `--account`, if one was given.
+    pub async fn optional_account(&self, name: Option<&str>) -> anyhow::Result<Option<Account>> {
+        match name {
+            Some(n) => Ok(Some(self.account(n).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Finds the profile `key` in the account named `account`, or in any account when none is
+/// named (profile keys are unique across accounts).
+///
+/// # Errors
+/// Not found (exit 4) naming `KEY` or `--account`.
+pub async fn locate_profile(
+    ctx: &Context,
+    key: &postcore_domain::ProfileKey,
+    account: Option<&str>,
+) -> anyhow::Result<(Account, postcore_store::ProfileRecord)> {
+    let accounts = match account {
+        Some(name) => vec![ctx.account(name).await?],
+        None => ctx.store.list_accounts().await?,
+    };
+    for account in accounts {
+        match ctx.store.get_profile(account.id, key).await {
+            Ok(record) => return Ok((account, record)),
+            Err(postcore_store::StoreError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(not_found(format!("KEY {key}: profile not found")))
+}

@@ -1,0 +1,106 @@
+//! Exit codes that scripts can rely on, and the mapping from errors to them.
+
+use postcore_store::StoreError;
+
+/// The exit codes of `postcore-admin` (also in `--help` and the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Code {
+    /// 0: the command did what was asked.
+    Success = 0,
+    /// 1: any other failure (database unreadable, wrong secret key, IO, …).
+    Failure = 1,
+    /// 2: bad input — a usage error, a malformed value, or a destructive command without
+    /// `--yes`; nothing was changed.
+    BadInput = 2,
+    /// 3: `expiring --fail-if-any` found connections needing attention.
+    FoundAny = 3,
+    /// 4: the named account, API key, profile, connection or database does not exist.
+    NotFound = 4,
+    /// 5: the change collides with existing data (name or key taken, platform connected
+    /// to another account, backup file exists); nothing was changed.
+    Conflict = 5,
+}
+
+/// The exit-code table shown at the end of `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  any other failure (database unreadable, wrong secret key, IO error)
+  2  bad input: usage error, malformed value, or a destructive command without --yes
+     (nothing was changed)
+  3  `expiring --fail-if-any` found connections that expire soon or need a reconnect
+  4  not found: account, API key, profile, connection or database
+  5  conflict: name or key taken, platform connected to another account, file exists";
+
+/// An error that carries its own exit code; its message names the argument at fault.
+#[derive(Debug)]
+pub struct Failure {
+    code: Code,
+    message: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Bad input (exit 2): `message` should name the argument.
+pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: Code::BadInput,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Not found (exit 4).
+pub fn not_found(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: Code::NotFound,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// The exit code of an error: a [`Failure`]'s own, else by the first [`StoreError`] in the
+/// chain (not found 4, conflict 5, invalid data 2), else 1.
+pub fn code_of(err: &anyhow::Error) -> Code {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.code;
+        }
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return match e {
+                StoreError::NotFound(_) => Code::NotFound,
+                StoreError::Conflict(_) => Code::Conflict,
+                StoreError::InvalidData(_) => Code::BadInput,
+                _ => Code::Failure,
+            };
+        }
+    }
+    Code::Failure
+}
+
+/// Prints a clap error and returns its exit code: help and version exit 0; a malformed
+/// value is shown as its one-line message; other usage errors as clap renders them (2).
+pub fn clap_error(e: &clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
+            let rendered = e.render().to_string();
+            eprintln!(
+                "{}",
+                rendered.lines().next().unwrap_or("error: invalid value")
+            );
+            std::process::ExitCode::from(Code::BadInput as u8)
+        }
+        _ => {
+            let _ = e.print();
+            std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+    }
+}
