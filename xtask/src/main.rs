@@ -1,82 +1,74 @@
 //! `cargo xtask`: project tasks that need more than one cargo command.
 //!
 //! - `cargo xtask ci` — the whole test gate, in order, failing fast: rustfmt check, clippy
-//!   with warnings denied, the workspace tests, and rustdoc with warnings denied.
+//!   with warnings denied, the workspace tests, rustdoc with warnings denied, then smoke runs
+//!   of `bench` and `crash` on the debug binaries.
+//! - `cargo xtask bench [--quick]` — throughput, latency, memory and scaling of the release
+//!   server (see `bench/`), written to `target/bench/results.json`.
+//! - `cargo xtask crash [--rounds N]` — durability of acknowledged writes under `kill -9`.
 
-use std::process::{Command, ExitCode};
+mod bench;
+mod ci;
+mod crash;
+mod limit;
+mod process;
 
-const USAGE: &str = "usage: cargo xtask <task>
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task> [options]
 
 tasks:
-  ci      the whole test gate: fmt --check, clippy -D warnings, test, doc -D warnings";
+  ci                  the whole test gate: fmt --check, clippy -D warnings, test,
+                      doc -D warnings, then bench and crash smoke runs
+  bench [--quick]     load-test the release server with wrk (Debian package `wrk`):
+                      6 scenarios, table on stdout, target/bench/results.json.
+                      --quick: 5 s per scenario (< 2 min); default 20 s (< 10 min)
+  bench --smoke       a tiny run on the debug binaries that checks the tool itself
+  crash [--rounds N]  kill -9 the release server N times (default 20) while clients
+                      write; fails if any acknowledged write is lost
+  crash --smoke       2 short rounds on the debug binaries";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("ci") => ci(),
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::run(),
+        Some("bench") if flag("--smoke") => bench::run(bench::Plan::smoke()),
+        Some("bench") if flag("--quick") => bench::run(bench::Plan::quick()),
+        Some("bench") => bench::run(bench::Plan::full()),
+        Some("crash") if flag("--smoke") => crash::run(2, process::Profile::Debug, (200, 600)),
+        Some("crash") => {
+            rounds(&args).and_then(|n| crash::run(n, process::Profile::Release, (300, 2000)))
+        }
+        Some("limit-server") => limit::run(&args),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
         other => {
             eprintln!("xtask: unknown task {other:?}\n\n{USAGE}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }
 
-/// One step of the gate: a cargo invocation with its extra environment.
-struct Step {
-    args: &'static [&'static str],
-    env: &'static [(&'static str, &'static str)],
-}
-
-fn ci() -> ExitCode {
-    let steps = [
-        Step {
-            args: &["fmt", "--all", "--", "--check"],
-            env: &[],
-        },
-        Step {
-            args: &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--locked",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            env: &[],
-        },
-        Step {
-            args: &["test", "--workspace", "--locked"],
-            env: &[],
-        },
-        Step {
-            args: &["doc", "--workspace", "--no-deps", "--locked"],
-            env: &[("RUSTDOCFLAGS", "-D warnings")],
-        },
-    ];
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    for step in &steps {
-        eprintln!("xtask ci: cargo {}", step.args.join(" "));
-        let status = Command::new(&cargo)
-            .args(step.args)
-            .envs(step.env.iter().copied())
-            .status();
-        match status {
-            Ok(s) if s.success() => {}
-            Ok(s) => {
-                eprintln!("xtask ci: FAILED: cargo {} ({s})", step.args.join(" "));
-                return ExitCode::FAILURE;
-            }
-            Err(e) => {
-                eprintln!("xtask ci: could not run cargo: {e}");
-                return ExitCode::FAILURE;
-            }
+fn rounds(args: &[String]) -> anyhow::Result<usize> {
+    match args.iter().position(|a| a == "--rounds") {
+        None => Ok(20),
+        Some(i) => {
+            let n: usize = args
+                .get(i + 1)
+                .ok_or_else(|| anyhow::anyhow!("--rounds needs a number"))?
+                .parse()?;
+            anyhow::ensure!(n > 0, "--rounds must be at least 1");
+            Ok(n)
         }
     }
-    eprintln!("xtask ci: all steps passed");
-    ExitCode::SUCCESS
 }

@@ -1,0 +1,187 @@
+//! Starting and stopping the real binaries for bench and crash: ports, health, memory.
+
+use anyhow::{Context as _, Result, bail};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Which cargo profile's binaries to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `target/debug` (smoke runs in the gate, which already built it).
+    Debug,
+    /// `target/release` (real measurements).
+    Release,
+}
+
+impl Profile {
+    pub fn dir(self) -> &'static str {
+        match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        }
+    }
+}
+
+/// The workspace root (the parent of xtask's manifest directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Builds the binaries the tools run: `postcore`, `postcore-admin` and xtask itself.
+pub fn build(profile: Profile) -> Result<()> {
+    let mut cmd = Command::new(cargo());
+    cmd.args([
+        "build",
+        "--quiet",
+        "--locked",
+        "-p",
+        "postcore-http",
+        "-p",
+        "postcore-admin",
+        "-p",
+        "xtask",
+    ]);
+    if profile == Profile::Release {
+        cmd.arg("--release");
+    }
+    eprintln!("building {} binaries…", profile.dir());
+    let status = cmd.status().context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build failed ({status})");
+    }
+    Ok(())
+}
+
+/// Path of a workspace binary in the profile's target directory.
+pub fn binary(profile: Profile, name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join(profile.dir()).join(name)
+}
+
+/// A free loopback port (bound and released; the race is acceptable for local tools).
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running server process that is killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill(mut self) -> Result<()> {
+        self.child.kill().context("killing the server")?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `postcore serve` on a free port against `database`, logging to `log`, and waits
+/// (at most 30 s) until `GET /health` answers 200.
+pub fn start_server(profile: Profile, database: &Path, log: &Path) -> Result<Server> {
+    let port = free_port()?;
+    let log_file = std::fs::File::create(log)?;
+    let child = Command::new(binary(profile, "postcore"))
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+        ])
+        .arg(database)
+        .env("POSTCORE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log_file)
+        .spawn()
+        .context("starting postcore serve")?;
+    let server = Server { child, port };
+    wait_healthy(&server, Duration::from_secs(30))?;
+    Ok(server)
+}
+
+/// Polls `GET /health` until it answers 200 or `limit` passes.
+pub fn wait_healthy(server: &Server, limit: Duration) -> Result<()> {
+    let started = Instant::now();
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(2))
+        .build();
+    while started.elapsed() < limit {
+        if let Ok(r) = agent.get(&format!("{}/health", server.base_url())).call()
+            && r.status() == 200
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("the server did not become healthy within {limit:?}")
+}
+
+/// A process's resident memory high-water mark and current size, in KiB (Linux `/proc`).
+pub fn memory_kib(pid: u32) -> Result<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> Result<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("{name} missing from /proc/{pid}/status"))
+    };
+    Ok((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// Runs `postcore-admin` with `args` against `database`; returns stdout, failing on a
+/// non-zero exit with its stderr.
+pub fn admin(profile: Profile, database: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new(binary(profile, "postcore-admin"))
+        .arg("--database")
+        .arg(database)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .context("running postcore-admin")?;
+    if !out.status.success() {
+        bail!(
+            "postcore-admin {} failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+}
+
+/// A random u64 from the OS.
+pub fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).expect("OS random source");
+    u64::from_le_bytes(b)
+}
