@@ -1,1 +1,168 @@
 //! Harness for black-box HTTP tests: `spawn_app()` on a random port with its own database.
+//!
+//! Each [`TestApp`] runs the real [`postcore_http::Application`] on `127.0.0.1:0`, over a
+//! fresh SQLite file in its own temporary directory, with a [`FixedClock`] at
+//! [`SEED_NOW`] (the instant of the seed document's examples). The account `default` and
+//! one API key are made through the store before the first request.
+
+use postcore_domain::{FixedClock, Timestamp};
+use postcore_http::{Application, Settings};
+use postcore_store::{AccountId, Repository, StoreConfig};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// The fixed "now" of every test app: the seed document's `2025-01-06T12:30:00Z`.
+pub const SEED_NOW: &str = "2025-01-06T12:30:00Z";
+
+/// A running server with its own database, clock, account and key.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The bound port.
+    pub port: u16,
+    /// The `default` account's API key.
+    pub api_key: String,
+    /// The `default` account.
+    pub account: AccountId,
+    /// The store the server uses (the real one, or the wrapper given to [`spawn_app_with`]).
+    pub store: Arc<dyn Repository>,
+    /// The server's clock; move it to test expiry at other instants.
+    pub clock: Arc<FixedClock>,
+    /// An HTTP client that never uses a proxy.
+    pub client: reqwest::Client,
+    _dir: TempDir,
+}
+
+/// Parses an RFC 3339 instant; panics on bad test data.
+pub fn at(text: &str) -> Timestamp {
+    postcore_domain::parse_timestamp(text).expect("a valid test timestamp")
+}
+
+/// Starts the app over a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|store| store).await
+}
+
+/// Starts the app over a fresh database, serving through `wrap(store)` (for fault
+/// injection); the account and key are made in the real store beneath.
+pub async fn spawn_app_with(
+    wrap: impl FnOnce(Arc<dyn Repository>) -> Arc<dyn Repository>,
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("postcore.db");
+    let store = postcore_store::open(StoreConfig::new(path.to_string_lossy()))
+        .await
+        .expect("opening a fresh database");
+    let clock = Arc::new(FixedClock::new(at(SEED_NOW)));
+    let account = store
+        .create_account("default", at(SEED_NOW))
+        .await
+        .expect("creating the default account")
+        .id;
+    let (key, _) = store
+        .create_api_key(account, None, at(SEED_NOW))
+        .await
+        .expect("creating an API key");
+    let store = wrap(store);
+    let settings = Settings {
+        workers: Some(1),
+        ..Settings::new("127.0.0.1:0")
+    };
+    let app = Application::build(settings, Arc::clone(&store), clock.clone())
+        .await
+        .expect("building the application");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        api_key: key.expose_secret().to_owned(),
+        account,
+        store,
+        clock,
+        client: reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("an HTTP client"),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// `method path`, with `key` as `x-api-key` when given, and no body.
+    pub async fn request(&self, method: &str, path: &str, key: Option<&str>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(key) = key {
+            request = request.header("x-api-key", key);
+        }
+        request.send().await.expect("sending a request")
+    }
+
+    /// `GET path` with the default key.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request("GET", path, Some(&self.api_key)).await
+    }
+
+    /// `GET path` with `key` as `x-api-key`.
+    pub async fn get_with_key(&self, path: &str, key: &str) -> reqwest::Response {
+        self.request("GET", path, Some(key)).await
+    }
+
+    /// `DELETE path` with `key` as `x-api-key`.
+    pub async fn delete_with_key(&self, path: &str, key: &str) -> reqwest::Response {
+        self.request("DELETE", path, Some(key)).await
+    }
+
+    /// `POST /profiles/create` with the default key and `body` as JSON (none when `None`).
+    pub async fn create_profile(&self, body: Option<serde_json::Value>) -> reqwest::Response {
+        let request = self
+            .client
+            .post(format!("{}/profiles/create", self.address))
+            .header("x-api-key", &self.api_key);
+        match body {
+            Some(body) => request.json(&body),
+            None => request,
+        }
+        .send()
+        .await
+        .expect("sending a request")
+    }
+
+    /// Makes another account named `name` with one key, through the store.
+    pub async fn add_account(&self, name: &str) -> (AccountId, String) {
+        let account = self
+            .store
+            .create_account(name, at(SEED_NOW))
+            .await
+            .expect("creating an account")
+            .id;
+        let (key, _) = self
+            .store
+            .create_api_key(account, None, at(SEED_NOW))
+            .await
+            .expect("creating an API key");
+        (account, key.expose_secret().to_owned())
+    }
+}
+
+/// A response's status and its body parsed as JSON, after checking that it is declared
+/// `application/json`.
+pub async fn status_and_json(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    let bytes = response.bytes().await.expect("reading the body");
+    let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "body is not JSON ({e}): {:?}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, json)
+}

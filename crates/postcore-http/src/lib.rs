@@ -1,1 +1,29 @@
-//! PostCore HTTP transport: the Profiles API on actix-web (filled by the HTTP issue).
+//! PostCore HTTP transport: the Profiles API (`../shared/spec/api.md`) on actix-web.
+//!
+//! The crate is the only place that knows HTTP status codes and the wire JSON. A request
+//! passes the request-log middleware ([`telemetry`]), is routed ([`routes`]), authenticated
+//! by its `x-api-key` ([`auth`]), and answered with camelCase DTOs ([`dto`]) or the error
+//! envelope of api.md §4 ([`ApiError`]).
+//!
+//! - [`Application::build`] binds the listener (port 0 allowed) so tests run the real app.
+//! - [`cli`] is the `postcore` command line; `src/main.rs` only calls [`cli::run`].
+//!
+//! `HEAD` and `OPTIONS` are not part of the API: on every known path they are answered like
+//! any other method the path does not serve, `405 METHOD_NOT_ALLOWED` with an `Allow`
+//! header (a `HEAD` answer carries no body, as HTTP requires).
+
+pub mod auth;
+pub mod body;
+mod bootstrap;
+pub mod cli;
+pub mod dto;
+mod error;
+pub mod routes;
+mod settings;
+mod startup;
+mod stream;
+pub mod telemetry;
+
+pub use error::ApiError;
+pub use settings::{DEFAULT_BIND, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings};
+pub use startup::{AppState, Application};

@@ -1,5 +1,15 @@
-//! The `postcore` server binary (a thin shim over the library).
-fn main() {
-    eprintln!("postcore: the server arrives with the HTTP issue");
-    std::process::exit(2);
+//! The `postcore` server binary: a thin shim over [`postcore_http::cli`].
+
+use clap::Parser as _;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match postcore_http::cli::run(postcore_http::cli::Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("postcore: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,81 @@
+//! Request bodies: read with a size limit, checked for JSON, parsed strictly (api.md §4).
+
+use crate::ApiError;
+use actix_web::{HttpMessage as _, HttpRequest, http::header, web};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt as _;
+use serde::de::DeserializeOwned;
+
+/// Reads the whole body, refusing more than `limit` bytes.
+///
+/// A `Content-Length` over the limit is refused before anything is read; a chunked body is
+/// refused as soon as it passes the limit, so memory never holds more than `limit` bytes.
+///
+/// # Errors
+/// [`ApiError::PayloadTooLarge`] over the limit; [`ApiError::Validation`] when the body
+/// cannot be read (for example a broken chunked encoding).
+pub async fn read_limited(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::Validation(format!("The request body could not be read: {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Whether the request declares a JSON body: `application/json` or `application/*+json`,
+/// any parameters (such as `charset=utf-8`) allowed.
+fn is_json(req: &HttpRequest) -> bool {
+    match req.mime_type() {
+        Ok(Some(mime)) => {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        }
+        _ => false,
+    }
+}
+
+/// Parses an optional JSON body: an empty (or all-whitespace) body is `None`, whatever its
+/// content type; any other body must be declared JSON and parse as `T`.
+///
+/// # Errors
+/// [`ApiError::UnsupportedMediaType`] for a body not declared JSON;
+/// [`ApiError::Validation`] for a body that is not JSON, or whose JSON does not fit `T`
+/// (wrong types, unknown or duplicate fields: serde's message names the field).
+pub fn optional_json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !is_json(req) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(body).map(Some).map_err(|e| {
+        use serde_json::error::Category;
+        ApiError::Validation(match e.classify() {
+            Category::Data => format!("Invalid request body: {e}"),
+            Category::Syntax | Category::Eof | Category::Io => {
+                format!("Request body is not valid JSON: {e}")
+            }
+        })
+    })
+}

@@ -1,0 +1,72 @@
+//! First start: an account named `default` and one API key, shown once on stderr.
+
+use postcore_domain::{ApiKey, Timestamp};
+use postcore_store::{Conflict, Repository, StoreError};
+use std::net::SocketAddr;
+
+/// Name of the account made on first start.
+pub(crate) const DEFAULT_ACCOUNT: &str = "default";
+
+/// When the database holds no account, creates `default` with one API key and returns the
+/// key; otherwise (or when another process won the race to create it) returns `None`.
+///
+/// # Errors
+/// The store's errors.
+pub(crate) async fn first_start(
+    store: &dyn Repository,
+    now: Timestamp,
+) -> Result<Option<ApiKey>, StoreError> {
+    if !store.list_accounts().await?.is_empty() {
+        return Ok(None);
+    }
+    let account = match store.create_account(DEFAULT_ACCOUNT, now).await {
+        Ok(account) => account,
+        Err(StoreError::Conflict(Conflict::AccountExists)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let (key, info) = store
+        .create_api_key(account.id, Some("created at first start"), now)
+        .await?;
+    tracing::info!(
+        account = DEFAULT_ACCOUNT,
+        key.prefix = %info.prefix,
+        "first start: created the default account and its API key"
+    );
+    Ok(Some(key))
+}
+
+/// The message that shows the first key, once, with a ready-to-paste `curl` line for the
+/// bound `address` (an unspecified address such as `0.0.0.0` is shown as loopback).
+pub(crate) fn banner(key: &ApiKey, address: SocketAddr) -> String {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+        ip if ip.is_unspecified() => "[::1]".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    };
+    let secret = key.expose_secret();
+    format!(
+        "\nPostCore created the account \"{DEFAULT_ACCOUNT}\" and its first API key.\n\
+         The key is shown only this once; store it now:\n\n    {secret}\n\n\
+         Try it:\n\n    curl http://{host}:{port}/profiles -H \"x-api-key: {secret}\"\n",
+        port = address.port(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_shows_a_loopback_curl_line_for_an_unspecified_address() {
+        let key = ApiKey::generate();
+        let text = banner(&key, "0.0.0.0:8080".parse().unwrap());
+        let curl = format!(
+            "curl http://127.0.0.1:8080/profiles -H \"x-api-key: {}\"",
+            key.expose_secret()
+        );
+        assert!(text.contains(&curl), "{text}");
+        let v6 = banner(&key, "[::]:9000".parse().unwrap());
+        assert!(v6.contains("curl http://[::1]:9000/profiles"), "{v6}");
+    }
+}

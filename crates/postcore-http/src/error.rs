@@ -1,0 +1,143 @@
+//! `ApiError`: every failure of the HTTP layer, rendered as the JSON envelope of api.md §4.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use postcore_store::StoreError;
+use serde::Serialize;
+use std::fmt;
+
+/// The one error type of the HTTP layer. Each variant is one row of api.md §4; its body is
+/// always `{"error": CODE, "message": TEXT}` with `Content-Type: application/json`.
+///
+/// Client errors carry a message safe to show. [`ApiError::Internal`] carries its cause for
+/// the log only: the body says `Internal server error` and nothing else, and the cause is
+/// logged once, when the response is rendered, inside the request's span.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401 `MISSING_API_KEY`: no `x-api-key` header.
+    MissingApiKey,
+    /// 401 `INVALID_API_KEY`: an empty, malformed, unknown, revoked or repeated key.
+    InvalidApiKey,
+    /// 404 `PROFILE_NOT_FOUND`: unknown, deleted, malformed or another account's key —
+    /// all answered with the same bytes, so that keys cannot be probed.
+    ProfileNotFound,
+    /// 400 `VALIDATION_ERROR`: the message says what is wrong and names the field.
+    Validation(String),
+    /// 404 `NOT_FOUND`: no route has this path.
+    RouteNotFound,
+    /// 405 `METHOD_NOT_ALLOWED`: the path exists; `allowed` lists its methods (`GET, DELETE`)
+    /// and is also sent as the `Allow` header.
+    MethodNotAllowed {
+        /// The methods the path serves, comma-separated.
+        allowed: &'static str,
+    },
+    /// 413 `PAYLOAD_TOO_LARGE`: the body is over `limit` bytes.
+    PayloadTooLarge {
+        /// The largest accepted body, in bytes.
+        limit: usize,
+    },
+    /// 415 `UNSUPPORTED_MEDIA_TYPE`: a body was sent with a type other than JSON.
+    UnsupportedMediaType,
+    /// 500 `INTERNAL_ERROR`: anything else. The cause is logged, never shown.
+    Internal(anyhow::Error),
+}
+
+/// The wire shape of every error (api.md §4).
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    message: &'a str,
+}
+
+impl ApiError {
+    /// The machine-readable code, e.g. `PROFILE_NOT_FOUND`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MissingApiKey => "MISSING_API_KEY",
+            ApiError::InvalidApiKey => "INVALID_API_KEY",
+            ApiError::ProfileNotFound => "PROFILE_NOT_FOUND",
+            ApiError::Validation(_) => "VALIDATION_ERROR",
+            ApiError::RouteNotFound => "NOT_FOUND",
+            ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    /// The human-readable message of the body (never the cause of an internal error).
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::MissingApiKey => "API key is required in x-api-key header".into(),
+            ApiError::InvalidApiKey => "Invalid API key".into(),
+            ApiError::ProfileNotFound => "Profile not found".into(),
+            ApiError::Validation(message) => message.clone(),
+            ApiError::RouteNotFound => "Route not found".into(),
+            ApiError::MethodNotAllowed { allowed } => {
+                format!("Method not allowed. Allowed methods: {allowed}")
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                format!("Request body is too large: the limit is {limit} bytes")
+            }
+            ApiError::UnsupportedMediaType => {
+                "Unsupported media type: send the body as application/json".into()
+            }
+            ApiError::Internal(_) => "Internal server error".into(),
+        }
+    }
+
+    /// An internal error with `cause`, for the log only.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(cause.into())
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Internal(cause) => write!(f, "{}: {cause:#}", self.code()),
+            other => write!(f, "{}: {}", other.code(), other.message()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<StoreError> for ApiError {
+    /// `NotFound("profile")` is `PROFILE_NOT_FOUND`; every other store error is internal
+    /// (the server validates its input before the store sees it).
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound("profile") => ApiError::ProfileNotFound,
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::MissingApiKey | ApiError::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            ApiError::ProfileNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::MethodNotAllowed { allowed } = self {
+            response.insert_header((header::ALLOW, *allowed));
+        }
+        response.json(ErrorBody {
+            error: self.code(),
+            message: &self.message(),
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! The profiles resource: list, read, create and delete (api.md §5.1–§5.4).
+
+use crate::auth::authenticate;
+use crate::body::{optional_json, read_limited};
+use crate::dto::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
+use crate::{ApiError, AppState, stream};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures::StreamExt as _;
+use postcore_domain::{ProfileKey, ProfileName};
+use std::pin::Pin;
+
+/// `GET /profiles`: 200 `{"profiles": [Profile, …]}` ordered by `createdAt`, then key
+/// (api.md §1, §5.1), streamed from the store so that memory does not grow with the number
+/// of profiles. A store failure before the first profile is a 500 `INTERNAL_ERROR`; one
+/// after the body has started is logged and aborts the connection, so that a cut-off list
+/// never looks complete.
+///
+/// # Errors
+/// 401 (api.md §4); 400 `VALIDATION_ERROR` for any query parameter (the filters of the
+/// §5.1 extension are not served yet, and are refused rather than ignored).
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let account = authenticate(&req, &state).await?;
+    refuse_query_parameters(&req)?;
+    let now = state.clock.now();
+    let mut records = state.store.stream_profiles(account).peekable();
+    if let Some(Err(_)) = Pin::new(&mut records).peek().await
+        && let Some(Err(e)) = records.next().await
+    {
+        return Err(e.into());
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(mime_json())
+        .streaming(stream::profiles_body(records.boxed(), now)))
+}
+
+/// `GET /profiles/{profileKey}`: 200 `{"profile": {…}, "connectedPlatforms": […]}`
+/// exactly as the seed shows (api.md §5.2).
+///
+/// # Errors
+/// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key.
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let account = authenticate(&req, &state).await?;
+    let key = profile_key(&req)?;
+    let record = state.store.get_profile(account, &key).await?;
+    Ok(HttpResponse::Ok().json(ProfileDetail::new(&record, state.clock.now())))
+}
+
+/// `POST /profiles/create`: 201 `{"profileKey", "profileName"}` (api.md §5.3). The body
+/// `{"profileName": string or null}` is optional; the name is trimmed, 1–255 characters,
+/// without control characters.
+///
+/// # Errors
+/// 401; 413 over the body limit; 415 for a non-JSON body; 400 `VALIDATION_ERROR` for bad
+/// JSON, unknown fields, a wrong type or a bad name (the message names `profileName`).
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let account = authenticate(&req, &state).await?;
+    let body = read_limited(&req, payload, state.body_limit).await?;
+    let request: Option<CreateProfileRequest> = optional_json(&req, &body)?;
+    let name = match request.and_then(|r| r.profile_name) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(text)) => {
+            Some(ProfileName::parse(&text).map_err(|e| ApiError::Validation(e.to_string()))?)
+        }
+        Some(_) => {
+            return Err(ApiError::Validation(
+                "profileName must be a string or null".into(),
+            ));
+        }
+    };
+    let profile = state
+        .store
+        .create_profile(account, None, name, state.clock.now())
+        .await?;
+    tracing::info!(profile.key = %profile.key(), "profile created");
+    Ok(HttpResponse::Created().json(CreatedProfile {
+        profile_key: profile.key().as_str(),
+        profile_name: profile.name().map(|n| n.as_str()),
+    }))
+}
+
+/// `DELETE /profiles/{profileKey}`: 200 `{"message": "Profile deleted successfully"}`;
+/// the profile, its connections and their secrets go in one transaction (api.md §5.4).
+///
+/// # Errors
+/// 401; 404 `PROFILE_NOT_FOUND` as for `GET`, and for a second delete.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let account = authenticate(&req, &state).await?;
+    let key = profile_key(&req)?;
+    state.store.delete_profile(account, &key).await?;
+    tracing::info!(profile.key = %key, "profile deleted");
+    Ok(HttpResponse::Ok().json(Message {
+        message: "Profile deleted successfully",
+    }))
+}
+
+/// The path's profile key; a malformed one is answered as an unknown one (api.md §1).
+fn profile_key(req: &HttpRequest) -> Result<ProfileKey, ApiError> {
+    ProfileKey::parse(req.match_info().query("profileKey")).map_err(|_| ApiError::ProfileNotFound)
+}
+
+/// Refuses any query parameter, naming the first one.
+fn refuse_query_parameters(req: &HttpRequest) -> Result<(), ApiError> {
+    let query = req.query_string();
+    if query.is_empty() {
+        return Ok(());
+    }
+    let first = query.split('&').next().unwrap_or_default();
+    let name = first.split('=').next().unwrap_or_default();
+    let name: String = name.chars().take(64).collect();
+    Err(ApiError::Validation(format!(
+        "Unknown query parameter `{name}`: GET /profiles takes no query parameters"
+    )))
+}
+
+/// `application/json`, the type of every answer (api.md §1).
+fn mime_json() -> actix_web::http::header::ContentType {
+    actix_web::http::header::ContentType::json()
+}

@@ -1,0 +1,43 @@
+//! `Settings`: how the HTTP server listens and what it accepts (not where the data lives).
+
+use std::time::Duration;
+
+/// Default listen address (api.md §1: `http://127.0.0.1:8080`).
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Default largest request body, in bytes: 64 KiB (api.md §4, `PAYLOAD_TOO_LARGE`).
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// Default grace period for in-flight requests on SIGINT/SIGTERM, in seconds.
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+
+/// The HTTP server's settings. The store and the clock are passed beside them to
+/// [`crate::Application::build`], so tests can hand in their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `host:port` to listen on; port `0` picks a free port (see `Application::port`).
+    pub bind: String,
+    /// Largest request body in bytes; a larger one is `413 PAYLOAD_TOO_LARGE`.
+    pub body_limit: usize,
+    /// How long in-flight requests may run after SIGINT/SIGTERM before they are cut off.
+    pub shutdown_timeout: Duration,
+    /// Worker threads; `None` means one per CPU core.
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    /// Settings listening on `bind`, with the default limits.
+    pub fn new(bind: impl Into<String>) -> Self {
+        Self {
+            bind: bind.into(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
+            workers: None,
+        }
+    }
+}
+
+impl Default for Settings {
+    /// Listening on [`DEFAULT_BIND`] with the default limits.
+    fn default() -> Self {
+        Self::new(DEFAULT_BIND)
+    }
+}

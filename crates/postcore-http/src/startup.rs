@@ -1,0 +1,85 @@
+//! `Application`: the HTTP server bound to its listener, ready to run.
+
+use crate::{Settings, routes, telemetry};
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+use anyhow::Context as _;
+use postcore_domain::Clock;
+use postcore_store::Repository;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+/// What every handler shares: the store, the clock and the body limit.
+pub struct AppState {
+    /// The repository (SQLite in production, a temporary database in tests).
+    pub store: Arc<dyn Repository>,
+    /// The source of `now` for expiry fields and write timestamps.
+    pub clock: Arc<dyn Clock>,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+}
+
+/// The server, bound and started but not yet awaited.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.bind` (port 0 picks a free port) and starts the server on it.
+    ///
+    /// The server stops on SIGINT/SIGTERM: it stops accepting, lets in-flight requests
+    /// finish for up to `settings.shutdown_timeout`, and then [`Self::run_until_stopped`]
+    /// returns.
+    ///
+    /// # Errors
+    /// When the address cannot be bound. Must be called inside a Tokio runtime.
+    pub async fn build(
+        settings: Settings,
+        store: Arc<dyn Repository>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding the listen address {}", settings.bind))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        let state = web::Data::new(AppState {
+            store,
+            clock,
+            body_limit: settings.body_limit,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::from_fn(telemetry::log_request))
+                .app_data(state.clone())
+                .configure(routes::configure)
+        })
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .listen(listener)
+        .context("listening on the bound socket")?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            address,
+            server: server.run(),
+        })
+    }
+
+    /// The bound port (the real one when `bind` asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the server handle is stopped).
+    ///
+    /// # Errors
+    /// When the server fails to run.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,84 @@
+//! Logging: the tracing subscriber (to stderr) and the per-request log middleware.
+//!
+//! Each request runs in a `request` span with a fresh `request_id` (UUID v4, also sent
+//! back as the `x-request-id` header), the method and the path; when the answer is ready
+//! one `request finished` line adds the status and the latency in milliseconds. Headers
+//! and query strings are never logged: they can carry API keys.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use std::io::IsTerminal as _;
+use std::time::Instant;
+use tracing::Instrument as _;
+
+/// The log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Installs the global subscriber: `filter` is an `EnvFilter` directive such as `info` or
+/// `postcore_http=debug,info`; lines go to stderr so that stdout stays clean.
+///
+/// # Errors
+/// When `filter` does not parse or a global subscriber is already installed.
+pub fn init(filter: &str, format: LogFormat) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|e| anyhow::anyhow!("invalid log filter {filter:?}: {e}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))
+}
+
+/// Middleware: runs the request in its `request` span and logs its status and latency.
+///
+/// # Errors
+/// Passes on the inner service's error (handlers answer errors as responses, so this is
+/// only actix's own failures).
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = uuid::Uuid::new_v4();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut response) => {
+            tracing::info!(
+                status = response.status().as_u16(),
+                latency_ms,
+                "request finished"
+            );
+            if let Ok(value) = HeaderValue::from_str(&request_id.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), value);
+            }
+            Ok(response)
+        }
+        Err(e) => {
+            let status = e.as_response_error().status_code().as_u16();
+            tracing::error!(status, latency_ms, error = %e, "request failed");
+            Err(e)
+        }
+    }
+}

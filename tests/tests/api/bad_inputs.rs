@@ -1,0 +1,154 @@
+//! A table of bad inputs, each answered with its exact status and error code (api.md §4),
+//! leaving the database exactly as it was.
+
+use crate::raw::{self, RawResponse};
+use futures::TryStreamExt as _;
+use postcore_tests::app::{TestApp, spawn_app};
+
+/// One bad request: what it is, its bytes, and the answer it must get. `code` is `None`
+/// for `HEAD`, whose answers carry no body.
+struct Case {
+    what: String,
+    request: Vec<u8>,
+    status: u16,
+    code: Option<&'static str>,
+}
+
+/// Everything the store holds, as text: accounts, keys (without their last use, which
+/// authentication records) and every profile with its connections.
+async fn snapshot(app: &TestApp) -> String {
+    let mut out = String::new();
+    for account in app.store.list_accounts().await.unwrap() {
+        let profiles: Vec<_> = app
+            .store
+            .stream_profiles(account.id)
+            .try_collect()
+            .await
+            .unwrap();
+        out += &format!("{account:?}\n{profiles:?}\n");
+    }
+    for key in app.store.list_api_keys(None).await.unwrap() {
+        out += &format!("{} {:?} {:?}\n", key.prefix, key.label, key.revoked_at);
+    }
+    out
+}
+
+/// The table: bodies, paths, headers, then every route with methods it does not serve.
+#[rustfmt::skip]
+fn cases(key: &str, profile: &str) -> Vec<Case> {
+    let auth = format!("x-api-key: {key}");
+    let auth = auth.as_bytes();
+    let json = b"Content-Type: application/json".as_slice();
+    let create = |body: &[u8]| raw::request(b"POST /profiles/create HTTP/1.1", &[auth, json], body);
+    let typed = |header: &[u8], body: &[u8]| raw::request(b"POST /profiles/create HTTP/1.1", &[auth, header], body);
+    let with = |head: &str, headers: &[&[u8]]| raw::request(head.as_bytes(), headers, b"");
+    let get = |path: &str| with(&format!("GET {path} HTTP/1.1"), &[auth]);
+    let delete = |path: &str| with(&format!("DELETE {path} HTTP/1.1"), &[auth]);
+    let long_name = format!(r#"{{"profileName":"{}"}}"#, "x".repeat(10_000));
+    let over_255 = format!(r#"{{"profileName":"{}"}}"#, "é".repeat(256));
+    let over_limit = format!(r#"{{"profileName":"{}"}}"#, "x".repeat(64 * 1024));
+    let one_mib = vec![b'{'; 1024 * 1024];
+    let own = format!("/profiles/{profile}");
+    let bearer = format!("x-api-key: Bearer {key}");
+    let authorization = format!("Authorization: Bearer {key}");
+    let case = |what: &str, request, status, code| Case { what: what.to_owned(), request, status, code };
+    let (bad, not_found, route, invalid) =
+        (Some("VALIDATION_ERROR"), Some("PROFILE_NOT_FOUND"), Some("NOT_FOUND"), Some("INVALID_API_KEY"));
+    let (too_large, media) = (Some("PAYLOAD_TOO_LARGE"), Some("UNSUPPORTED_MEDIA_TYPE"));
+    let mut cases = vec![
+        case("truncated JSON", create(br#"{"profileName":"#), 400, bad),
+        case("not JSON at all", create(b"profileName=x"), 400, bad),
+        case("trailing garbage", create(br#"{"profileName":"a"} x"#), 400, bad),
+        case("invalid UTF-8", create(b"{\"profileName\":\"\xff\xfe\"}"), 400, bad),
+        case("a JSON array", create(b"[]"), 400, bad),
+        case("a JSON string", create(br#""name""#), 400, bad),
+        case("JSON null", create(b"null"), 400, bad),
+        case("name as a number", create(br#"{"profileName":42}"#), 400, bad),
+        case("name as a boolean", create(br#"{"profileName":true}"#), 400, bad),
+        case("name as an array", create(br#"{"profileName":["a"]}"#), 400, bad),
+        case("name as an object", create(br#"{"profileName":{"a":1}}"#), 400, bad),
+        case("unknown field", create(br#"{"profileName":"a","admin":true}"#), 400, bad),
+        case("field in the wrong case", create(br#"{"profilename":"a"}"#), 400, bad),
+        case("duplicate field", create(br#"{"profileName":"a","profileName":"b"}"#), 400, bad),
+        case("empty name", create(br#"{"profileName":""}"#), 400, bad),
+        case("blank name", create(br#"{"profileName":"   "}"#), 400, bad),
+        case("escaped NUL in name", create(br#"{"profileName":"a\u0000b"}"#), 400, bad),
+        case("escaped newline in name", create(br#"{"profileName":"a\nb"}"#), 400, bad),
+        case("raw control byte in JSON", create(b"{\"profileName\":\"a\x01b\"}"), 400, bad),
+        case("C1 control in name", create(br#"{"profileName":"a\u009bb"}"#), 400, bad),
+        case("10,000-character name", create(long_name.as_bytes()), 400, bad),
+        case("256-character name", create(over_255.as_bytes()), 400, bad),
+        case("body just over 64 KiB", create(over_limit.as_bytes()), 413, too_large),
+        case("1 MiB body", create(&one_mib), 413, too_large),
+        case("text/plain body", typed(b"Content-Type: text/plain", br#"{"profileName":"a"}"#), 415, media),
+        case("form body", typed(b"Content-Type: application/x-www-form-urlencoded", b"profileName=a"), 415, media),
+        case("body without a content type", raw::request(b"POST /profiles/create HTTP/1.1", &[auth], b"{}"), 415, media),
+        case("dot-segment traversal", get("/profiles/../../etc/passwd"), 404, route),
+        case("encoded traversal", get("/profiles/%2e%2e%2f%2e%2e%2fetc%2fpasswd"), 404, not_found),
+        case("delete with encoded traversal", delete("/profiles/..%2F..%2Fpostcore.db"), 404, not_found),
+        case("SQL-looking key", get("/profiles/prof_x'%20OR%20'1'='1"), 404, not_found),
+        case("SQL-looking delete", delete("/profiles/prof_x;DROP%20TABLE%20profiles;--"), 404, not_found),
+        case("SQL wildcard key", get("/profiles/prof_%25"), 404, not_found),
+        case("encoded NUL in key", get("/profiles/prof_abc%00"), 404, not_found),
+        case("invalid UTF-8 in key", get("/profiles/prof_%FF%FE"), 404, not_found),
+        case("upper-case prefix", get("/profiles/PROF_ABC123"), 404, not_found),
+        case("65-character key", get(&format!("/profiles/prof_{}", "a".repeat(65))), 404, not_found),
+        case("own key with an encoded space", get(&format!("{own}%20")), 404, not_found),
+        case("query parameter on the list", get("/profiles?platform=twitter"), 400, bad),
+        case("duplicate x-api-key headers", with("GET /profiles HTTP/1.1", &[auth, auth]), 401, invalid),
+        case("duplicate keys on delete", with(&format!("DELETE {own} HTTP/1.1"), &[auth, auth]), 401, invalid),
+        case("key bytes not UTF-8", with("GET /profiles HTTP/1.1", &[b"x-api-key: pc_live_\xff\xfe"]), 401, invalid),
+        case("key as a bearer token", with("GET /profiles HTTP/1.1", &[bearer.as_bytes()]), 401, invalid),
+        case("key only in Authorization", with("GET /profiles HTTP/1.1", &[authorization.as_bytes()]), 401, Some("MISSING_API_KEY")),
+        case("unknown route under a profile", get(&format!("{own}/connections")), 404, route),
+    ];
+    for path in ["/profiles", own.as_str(), "/profiles/create", "/health"] {
+        for method in ["PUT", "PATCH", "OPTIONS", "HEAD"] {
+            // A HEAD answer has no body, so its code cannot be read.
+            let code = (method != "HEAD").then_some("METHOD_NOT_ALLOWED");
+            cases.push(case(&format!("{method} {path}"), with(&format!("{method} {path} HTTP/1.1"), &[auth]), 405, code));
+        }
+    }
+    cases
+}
+
+#[tokio::test]
+async fn bad_inputs_get_their_exact_status_and_code_and_change_nothing() {
+    let app = spawn_app().await;
+    let (_, created) = postcore_tests::app::status_and_json(
+        app.create_profile(Some(serde_json::json!({"profileName": "keep me"})))
+            .await,
+    )
+    .await;
+    let profile = created["profileKey"].as_str().unwrap().to_owned();
+    let before = snapshot(&app).await;
+    let cases = cases(&app.api_key, &profile);
+    assert!(cases.len() >= 30, "only {} cases", cases.len());
+    for case in cases {
+        let response: RawResponse = raw::send(app.port, &case.request).await;
+        let what = &case.what;
+        assert_eq!(
+            response.status,
+            case.status,
+            "{what}: {:?}",
+            String::from_utf8_lossy(&response.body)
+        );
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/json"),
+            "{what}"
+        );
+        match case.code {
+            Some(code) => {
+                let body = response.json();
+                assert_eq!(body["error"], code, "{what}: {body}");
+                assert!(
+                    body["message"].as_str().is_some_and(|m| !m.is_empty()),
+                    "{what}"
+                );
+            }
+            None => assert!(response.body.is_empty(), "{what}"),
+        }
+        assert_eq!(snapshot(&app).await, before, "{what} changed the database");
+    }
+}

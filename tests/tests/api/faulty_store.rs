@@ -1,0 +1,200 @@
+//! `FaultyStore`: a repository that delegates to a real one and fails where it is told to.
+
+use futures::stream::{self, BoxStream, StreamExt as _};
+use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_store::{
+    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
+    MigrationStatus, ProfileCursor, ProfileRecord, Progress, Repository, StoreError,
+};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Where to fail. The injected error's text names a secret-looking marker, so tests can
+/// check that a cause never reaches a response body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    /// `health` fails.
+    pub health: bool,
+    /// `authenticate` fails.
+    pub authenticate: bool,
+    /// `stream_profiles` yields this many profiles, then fails.
+    pub stream_after: Option<usize>,
+}
+
+/// The text of every injected error.
+pub const INJECTED: &str = "injected failure: disk on fire at /var/secret/postcore.db";
+
+/// A repository that delegates to `inner` except where `faults` says to fail.
+#[derive(Debug)]
+pub struct FaultyStore {
+    inner: Arc<dyn Repository>,
+    faults: Faults,
+}
+
+impl FaultyStore {
+    /// Wraps `inner`.
+    pub fn wrap(faults: Faults) -> impl FnOnce(Arc<dyn Repository>) -> Arc<dyn Repository> {
+        move |inner| Arc::new(FaultyStore { inner, faults })
+    }
+}
+
+fn injected() -> StoreError {
+    StoreError::Backend(INJECTED.to_owned())
+}
+
+#[async_trait::async_trait]
+impl Repository for FaultyStore {
+    async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError> {
+        self.inner.create_account(name, now).await
+    }
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.inner.list_accounts().await
+    }
+    async fn find_account(&self, name: &str) -> Result<Account, StoreError> {
+        self.inner.find_account(name).await
+    }
+    async fn create_api_key(
+        &self,
+        account: AccountId,
+        label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
+        self.inner.create_api_key(account, label, now).await
+    }
+    async fn authenticate(
+        &self,
+        key: &ApiKey,
+        now: Timestamp,
+    ) -> Result<Option<AccountId>, StoreError> {
+        if self.faults.authenticate {
+            return Err(injected());
+        }
+        self.inner.authenticate(key, now).await
+    }
+    async fn list_api_keys(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        self.inner.list_api_keys(account).await
+    }
+    async fn revoke_api_key(&self, prefix: &str, now: Timestamp) -> Result<ApiKeyInfo, StoreError> {
+        self.inner.revoke_api_key(prefix, now).await
+    }
+    async fn create_profile(
+        &self,
+        account: AccountId,
+        key: Option<ProfileKey>,
+        name: Option<ProfileName>,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError> {
+        self.inner.create_profile(account, key, name, now).await
+    }
+    async fn get_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError> {
+        self.inner.get_profile(account, key).await
+    }
+    async fn list_profiles_page(
+        &self,
+        account: AccountId,
+        after: Option<ProfileCursor>,
+        limit: u32,
+    ) -> Result<Vec<ProfileRecord>, StoreError> {
+        self.inner.list_profiles_page(account, after, limit).await
+    }
+    fn stream_profiles(
+        &self,
+        account: AccountId,
+    ) -> BoxStream<'static, Result<ProfileRecord, StoreError>> {
+        let inner = self.inner.stream_profiles(account);
+        match self.faults.stream_after {
+            None => inner,
+            Some(n) => inner
+                .take(n)
+                .chain(stream::once(async { Err(injected()) }))
+                .boxed(),
+        }
+    }
+    async fn rename_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        name: Option<ProfileName>,
+    ) -> Result<Profile, StoreError> {
+        self.inner.rename_profile(account, key, name).await
+    }
+    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
+        self.inner.delete_profile(account, key).await
+    }
+    async fn connect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<ConnectOutcome, StoreError> {
+        self.inner
+            .connect(account, key, connection, credentials)
+            .await
+    }
+    async fn disconnect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError> {
+        self.inner.disconnect(account, key, platform).await
+    }
+    async fn mark_revoked(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError> {
+        self.inner.mark_revoked(account, key, platform).await
+    }
+    async fn credentials(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<Credentials, StoreError> {
+        self.inner.credentials(account, key, platform).await
+    }
+    async fn connections_needing_attention(
+        &self,
+        account: Option<AccountId>,
+        before: Timestamp,
+    ) -> Result<Vec<ConnectionReport>, StoreError> {
+        self.inner
+            .connections_needing_attention(account, before)
+            .await
+    }
+    async fn import_profiles(
+        &self,
+        account: AccountId,
+        profiles: Vec<ProfileRecord>,
+        progress: Option<Progress>,
+    ) -> Result<ImportSummary, StoreError> {
+        self.inner
+            .import_profiles(account, profiles, progress)
+            .await
+    }
+    async fn health(&self) -> Result<(), StoreError> {
+        if self.faults.health {
+            return Err(injected());
+        }
+        self.inner.health().await
+    }
+    async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.integrity_check().await
+    }
+    async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        self.inner.migration_status().await
+    }
+    async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        self.inner.backup(dest).await
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the `postcore` HTTP API over real HTTP: one binary, one module per
+//! concern, each test with its own server, port, database and fixed clock.
+
+mod bad_inputs;
+mod errors;
+mod faults;
+mod faulty_store;
+mod listing;
+mod profiles;
+mod raw;
+mod seed;
+mod tenancy;
