@@ -59,11 +59,8 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     bar.finish_and_clear();
     let summary = summary.map_err(|e| anyhow::Error::new(e).context(arg))?;
     println!(
-        "imported {} profiles into account {}: {} created, {} unchanged",
-        summary.created + summary.unchanged,
-        account.name,
-        summary.created,
-        summary.unchanged
+        "imported into account {}: {} created, {} unchanged",
+        account.name, summary.created, summary.unchanged
     );
     Ok(Code::Success)
 }

@@ -1,0 +1,91 @@
+//! `accounts create|list`.
+
+use crate::{NOW, json, with_account};
+use postcore_tests::cli::Admin;
+use serde_json::json as j;
+
+#[test]
+fn accounts_are_created_and_listed_by_name_as_a_table_and_as_json() {
+    let admin = Admin::new();
+    let created = admin.ok(&["--now", NOW, "accounts", "create", "zeta"]);
+    assert_eq!(created, "created account zeta\n");
+    admin.ok(&[
+        "--now",
+        "2025-01-07T00:00:00+02:00",
+        "accounts",
+        "create",
+        "acme",
+    ]);
+
+    assert_eq!(
+        admin.ok(&["accounts", "list"]),
+        "NAME  CREATED\n\
+         acme  2025-01-06T22:00:00Z\n\
+         zeta  2025-01-06T12:30:00Z\n"
+    );
+    assert_eq!(
+        json(&admin.ok(&["accounts", "list", "--json"])),
+        j!({"accounts": [
+            {"name": "acme", "createdAt": "2025-01-06T22:00:00Z"},
+            {"name": "zeta", "createdAt": "2025-01-06T12:30:00Z"},
+        ]})
+    );
+}
+
+#[test]
+fn a_taken_account_name_is_a_conflict_and_changes_nothing() {
+    let admin = with_account();
+    let stderr = admin
+        .run(&[
+            "--now",
+            "2026-01-01T00:00:00Z",
+            "accounts",
+            "create",
+            "acme",
+        ])
+        .failed(5);
+    assert_eq!(
+        stderr,
+        "error: NAME \"acme\": conflict: an account with this name already exists\n"
+    );
+    assert_eq!(
+        json(&admin.ok(&["accounts", "list", "--json"])),
+        j!({"accounts": [{"name": "acme", "createdAt": NOW}]})
+    );
+}
+
+#[test]
+fn a_malformed_account_name_is_bad_input() {
+    let admin = with_account();
+    let stderr = admin.run(&["accounts", "create", " padded"]).failed(2);
+    assert_eq!(
+        stderr,
+        "error: NAME \" padded\": invalid data: an account name is 1 to 100 characters, \
+         without surrounding spaces or control characters\n"
+    );
+}
+
+#[test]
+fn listing_without_a_database_is_not_found_and_creates_none() {
+    let admin = Admin::new();
+    let stderr = admin.run(&["accounts", "list"]).failed(4);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: --database: no database at {} (create one with `postcore-admin migrate`)\n",
+            admin.database().display()
+        )
+    );
+    assert!(!admin.database().exists());
+}
+
+#[test]
+fn an_empty_account_list_is_a_bare_header_or_an_empty_array() {
+    let admin = Admin::new();
+    admin.ok(&["migrate"]);
+    assert_eq!(admin.ok(&["accounts", "list"]), "NAME  CREATED\n");
+    assert_eq!(
+        json(&admin.ok(&["accounts", "list", "--json"])),
+        j!({"accounts": []})
+    );
+}

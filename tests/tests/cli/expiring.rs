@@ -1,0 +1,221 @@
+//! `expiring`: the report of connections that expire soon or need a reconnect.
+
+use crate::{NOW, json, with_account};
+use postcore_tests::cli::Admin;
+use serde_json::json as j;
+
+/// Profiles at [`NOW`] = 2025-01-06T12:30:00Z, by the days their LinkedIn token has left.
+fn seeded() -> Admin {
+    let admin = with_account();
+    admin.ok(&["accounts", "create", "beta"]);
+    admin.ok(&["accounts", "create", "empty"]);
+    let linkedin = |account: &str, key: &str, connected: &str, expires: &str| {
+        admin.ok(&["profiles", "create", "--account", account, "--key", key]);
+        let user = key.strip_prefix("prof_").unwrap();
+        admin.ok(&[
+            "connections",
+            "add",
+            key,
+            "--platform",
+            "linkedin",
+            "--display-name",
+            user,
+            "--username",
+            user,
+            "--connected-at",
+            connected,
+            "--expires-at",
+            expires,
+        ]);
+    };
+    linkedin(
+        "beta",
+        "prof_gone",
+        "2024-11-01T00:00:00Z",
+        "2024-12-31T00:00:00Z",
+    );
+    linkedin(
+        "acme",
+        "prof_soon",
+        "2024-11-10T13:30:00Z",
+        "2025-01-09T13:30:00Z",
+    );
+    linkedin(
+        "beta",
+        "prof_seven",
+        "2024-11-20T00:00:00Z",
+        "2025-01-14T12:29:59Z",
+    );
+    linkedin(
+        "beta",
+        "prof_eight",
+        "2024-11-20T00:00:00Z",
+        "2025-01-14T12:30:00Z",
+    );
+    linkedin(
+        "acme",
+        "prof_ten",
+        "2024-11-20T00:00:00Z",
+        "2025-01-16T13:30:00Z",
+    );
+    linkedin("acme", "prof_fine", NOW, "2025-03-07T12:30:00Z");
+    admin.ok(&[
+        "profiles",
+        "create",
+        "--account",
+        "acme",
+        "--key",
+        "prof_marked",
+    ]);
+    admin.ok(&[
+        "connections",
+        "add",
+        "prof_marked",
+        "--platform",
+        "bluesky",
+        "--handle",
+        "m.bsky.social",
+    ]);
+    admin.ok(&[
+        "connections",
+        "mark-reconnect",
+        "prof_marked",
+        "--platform",
+        "bluesky",
+    ]);
+    admin
+}
+
+/// One line of the report table, columns as wide as this report's widest cells + 2.
+fn line(c: [&str; 7]) -> String {
+    format!(
+        "{:<9}{:<13}{:<10}{:<15}{:<22}{:<6}{}\n",
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+    )
+}
+
+const HEADER: [&str; 7] = [
+    "ACCOUNT",
+    "PROFILE KEY",
+    "PLATFORM",
+    "USERNAME",
+    "EXPIRES AT",
+    "DAYS",
+    "RECONNECT",
+];
+
+#[test]
+fn the_default_report_lists_seven_days_and_reconnects_soonest_first() {
+    let admin = seeded();
+    let expected = [
+        HEADER,
+        [
+            "beta",
+            "prof_gone",
+            "linkedin",
+            "gone",
+            "2024-12-31T00:00:00Z",
+            "0",
+            "yes",
+        ],
+        [
+            "acme",
+            "prof_soon",
+            "linkedin",
+            "soon",
+            "2025-01-09T13:30:00Z",
+            "3",
+            "no",
+        ],
+        [
+            "beta",
+            "prof_seven",
+            "linkedin",
+            "seven",
+            "2025-01-14T12:29:59Z",
+            "7",
+            "no",
+        ],
+        [
+            "acme",
+            "prof_marked",
+            "bluesky",
+            "m.bsky.social",
+            "-",
+            "-",
+            "yes",
+        ],
+    ]
+    .map(line)
+    .concat();
+    assert_eq!(admin.ok(&["--now", NOW, "expiring"]), expected);
+
+    let run = admin.run(&["--now", NOW, "expiring", "--fail-if-any"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (3, expected.as_str(), "")
+    );
+}
+
+#[test]
+fn the_json_report_honours_within_days_and_account() {
+    let admin = seeded();
+    let row = |key: &str, expires: &str, days: i64| {
+        let user = key.strip_prefix("prof_").unwrap();
+        j!({"account": "acme", "profileKey": key, "platform": "linkedin", "username": user,
+            "expiresAt": expires, "daysUntilExpiry": days, "needsReconnect": false})
+    };
+    assert_eq!(
+        json(&admin.ok(&[
+            "--now",
+            NOW,
+            "expiring",
+            "--within-days",
+            "10",
+            "--account",
+            "acme",
+            "--json",
+        ])),
+        j!({"connections": [
+            row("prof_soon", "2025-01-09T13:30:00Z", 3),
+            row("prof_ten", "2025-01-16T13:30:00Z", 10),
+            {"account": "acme", "profileKey": "prof_marked", "platform": "bluesky",
+             "username": "m.bsky.social", "expiresAt": null, "daysUntilExpiry": null,
+             "needsReconnect": true},
+        ]})
+    );
+}
+
+#[test]
+fn an_empty_report_succeeds_even_with_fail_if_any() {
+    let admin = seeded();
+    let args = [
+        "--now",
+        NOW,
+        "expiring",
+        "--account",
+        "empty",
+        "--fail-if-any",
+    ];
+    assert_eq!(
+        admin.ok(&args),
+        "ACCOUNT  PROFILE KEY  PLATFORM  USERNAME  EXPIRES AT  DAYS  RECONNECT\n"
+    );
+    assert_eq!(
+        json(&admin.ok(&[&args[..], &["--json"]].concat())),
+        j!({"connections": []})
+    );
+}
+
+#[test]
+fn bad_arguments_are_bad_input_and_unknown_accounts_not_found() {
+    let admin = seeded();
+    assert_eq!(
+        admin.run(&["expiring", "--within-days", "soon"]).failed(2),
+        "error: invalid value 'soon' for '--within-days <N>': invalid digit found in string\n"
+    );
+    assert_eq!(
+        admin.run(&["expiring", "--account", "nobody"]).failed(4),
+        "error: --account \"nobody\": account not found\n"
+    );
+}
