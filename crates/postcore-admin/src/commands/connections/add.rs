@@ -1,49 +1,18 @@
-//! `connections add|remove|mark-reconnect`: a profile's platform connections.
+//! `connections add KEY --platform linkedin|bluesky …`: secrets from files or stdin only.
 
+use super::Target;
 use crate::context::{Globals, Open, locate_profile};
-use crate::exit::{Code, bad_input};
-use crate::input::{SECRETS_HELP, confirm, secret, timestamp};
+use crate::exit::bad_input;
+use crate::input::{SECRETS_HELP, secret, timestamp};
 use anyhow::Context as _;
-use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
+use postcore_domain::{Connection, Platform, Timestamp};
 use postcore_store::{ConnectOutcome, Credentials};
 use std::path::PathBuf;
-
-/// `connections` subcommands.
-#[derive(Debug, clap::Subcommand)]
-pub enum Command {
-    /// Connect a platform to a profile, or renew the same platform account in place.
-    Add(AddArgs),
-    /// Disconnect a platform and delete its stored secrets.
-    Remove {
-        #[command(flatten)]
-        target: Target,
-        /// Confirm: removing cannot be undone.
-        #[arg(long)]
-        yes: bool,
-    },
-    /// Mark a connection as needing a reconnect (its credentials were revoked); a renewal
-    /// clears the mark.
-    MarkReconnect(Target),
-}
-
-/// One platform of one profile.
-#[derive(Debug, clap::Args)]
-pub struct Target {
-    /// The profile key (`prof_…`).
-    #[arg(value_parser = ProfileKey::parse)]
-    key: ProfileKey,
-    /// `linkedin` or `bluesky`.
-    #[arg(long, value_parser = Platform::parse)]
-    platform: Platform,
-    /// Look only in this account (default: every account).
-    #[arg(long, value_name = "NAME")]
-    account: Option<String>,
-}
 
 /// Arguments of `connections add`; which apply depends on `--platform`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = SECRETS_HELP)]
-pub struct AddArgs {
+pub struct Args {
     #[command(flatten)]
     target: Target,
     /// Name shown on the platform (LinkedIn: required; Bluesky: defaults to the handle).
@@ -81,39 +50,6 @@ pub struct AddArgs {
     app_password_stdin: bool,
 }
 
-/// Runs a `connections` subcommand.
-pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
-    match cmd {
-        Command::Add(args) => add(globals, args).await?,
-        Command::Remove { target, yes } => {
-            confirm(
-                yes,
-                &format!("removing {} from {}", target.platform, target.key),
-            )?;
-            let ctx = globals.open(Open::MustExist).await?;
-            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
-            ctx.store
-                .disconnect(account.id, &target.key, target.platform)
-                .await
-                .with_context(|| format!("--platform {}", target.platform))?;
-            println!("removed {} from profile {}", target.platform, target.key);
-        }
-        Command::MarkReconnect(target) => {
-            let ctx = globals.open(Open::MustExist).await?;
-            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
-            ctx.store
-                .mark_revoked(account.id, &target.key, target.platform)
-                .await
-                .with_context(|| format!("--platform {}", target.platform))?;
-            println!(
-                "marked {} of profile {} as needing a reconnect",
-                target.platform, target.key
-            );
-        }
-    }
-    Ok(Code::Success)
-}
-
 /// Rejects each given argument that does not apply to `platform`.
 fn only_for(platform: Platform, given: &[(&str, bool)]) -> anyhow::Result<()> {
     match given.iter().find(|(_, present)| *present) {
@@ -133,7 +69,9 @@ fn field(arg: &str, value: &str) -> anyhow::Result<String> {
     Ok(v.to_owned())
 }
 
-async fn add(globals: &Globals, a: AddArgs) -> anyhow::Result<()> {
+/// Connects (or renews) the platform with secrets read from files or stdin, in one
+/// transaction.
+pub async fn run(globals: &Globals, a: Args) -> anyhow::Result<()> {
     let platform = a.target.platform;
     let connected_at = a.connected_at.unwrap_or(globals.now);
     let (connection, credentials) = match platform {

@@ -1,16 +1,14 @@
 //! `profiles create|list|show|rename|delete`: the end users of the developer's app.
 
+mod list;
+mod show;
+
 use super::Format;
 use crate::context::{Globals, Open, locate_profile};
 use crate::exit::Code;
 use crate::input::confirm;
-use crate::json::{ConnectionJson, ProfileJson};
-use crate::output::{days, print_table, text, ts, yes_no};
 use anyhow::Context as _;
-use futures::TryStreamExt as _;
-use postcore_domain::{ProfileKey, ProfileName, Timestamp, format_timestamp};
-use postcore_store::ProfileRecord;
-use serde::Serialize;
+use postcore_domain::{ProfileKey, ProfileName};
 
 /// `profiles` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -68,28 +66,6 @@ pub struct KeyArgs {
     format: Format,
 }
 
-#[derive(Serialize)]
-struct ProfilesJson {
-    profiles: Vec<ProfileJson>,
-}
-
-/// `profiles show --json`: the shape of `GET /profiles/{profileKey}` plus the account.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ShowJson {
-    account: String,
-    profile: HeaderJson,
-    connected_platforms: Vec<ConnectionJson>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct HeaderJson {
-    profile_key: String,
-    profile_name: Option<String>,
-    created_at: String,
-}
-
 /// Runs a `profiles` subcommand.
 pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
     let ctx = globals.open(Open::MustExist).await?;
@@ -108,33 +84,12 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             println!("{}", profile.key());
         }
         Command::List { account, format } => {
-            let accounts = match account {
-                Some(name) => vec![ctx.account(&name).await?],
-                None => ctx.store.list_accounts().await?,
-            };
-            let mut all = Vec::new();
-            for account in accounts {
-                let records: Vec<ProfileRecord> =
-                    ctx.store.stream_profiles(account.id).try_collect().await?;
-                all.extend(records.into_iter().map(|r| (account.name.clone(), r)));
-            }
-            if format.json {
-                let profiles = all
-                    .iter()
-                    .map(|(a, r)| ProfileJson::new(r, Some(a), ctx.now))
-                    .collect();
-                crate::json::print(&ProfilesJson { profiles })?;
-            } else {
-                print_table(
-                    &["PROFILE KEY", "ACCOUNT", "NAME", "CREATED", "PLATFORMS"],
-                    all.into_iter().map(|(a, r)| row(a, &r)),
-                );
-            }
+            list::run(&ctx, account.as_deref(), format.json).await?;
         }
         Command::Show(target) => {
             let (account, record) =
                 locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
-            show(&account.name, &record, ctx.now, target.format.json)?;
+            show::print(&account.name, &record, ctx.now, target.format.json)?;
         }
         Command::Rename { target, name } => {
             let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
@@ -156,69 +111,4 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         }
     }
     Ok(Code::Success)
-}
-
-fn row(account: String, r: &ProfileRecord) -> Vec<String> {
-    let platforms: Vec<&str> = r
-        .connections
-        .iter()
-        .map(|c| c.platform().as_str())
-        .collect();
-    vec![
-        r.profile.key().to_string(),
-        account,
-        text(r.profile.name().map(ProfileName::as_str)),
-        ts(Some(r.profile.created_at())),
-        if platforms.is_empty() {
-            "-".to_owned()
-        } else {
-            platforms.join(", ")
-        },
-    ]
-}
-
-fn show(account: &str, r: &ProfileRecord, now: Timestamp, json: bool) -> anyhow::Result<()> {
-    if json {
-        let p = ProfileJson::new(r, None, now);
-        return crate::json::print(&ShowJson {
-            account: account.to_owned(),
-            profile: HeaderJson {
-                profile_key: p.profile_key,
-                profile_name: p.profile_name,
-                created_at: p.created_at,
-            },
-            connected_platforms: p.connected_platforms,
-        });
-    }
-    println!("profile   {}", r.profile.key());
-    println!(
-        "name      {}",
-        text(r.profile.name().map(ProfileName::as_str))
-    );
-    println!("account   {account}");
-    println!("created   {}", format_timestamp(r.profile.created_at()));
-    println!();
-    print_table(
-        &[
-            "PLATFORM",
-            "DISPLAY NAME",
-            "USERNAME",
-            "CONNECTED",
-            "EXPIRES",
-            "DAYS",
-            "RECONNECT",
-        ],
-        r.connections.iter().map(|c| {
-            vec![
-                c.platform().to_string(),
-                c.display_name().to_owned(),
-                c.username().to_owned(),
-                ts(Some(c.connected_at())),
-                ts(c.expires_at()),
-                days(c.days_until_expiry(now)),
-                yes_no(c.needs_reconnect(now)),
-            ]
-        }),
-    );
-    Ok(())
 }

@@ -1,0 +1,74 @@
+//! `connections add|remove|mark-reconnect`: a profile's platform connections.
+
+mod add;
+
+use crate::context::{Globals, Open, locate_profile};
+use crate::exit::Code;
+use crate::input::confirm;
+use anyhow::Context as _;
+use postcore_domain::{Platform, ProfileKey};
+
+/// `connections` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Connect a platform to a profile, or renew the same platform account in place.
+    Add(add::Args),
+    /// Disconnect a platform and delete its stored secrets.
+    Remove {
+        #[command(flatten)]
+        target: Target,
+        /// Confirm: removing cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Mark a connection as needing a reconnect (its credentials were revoked); a renewal
+    /// clears the mark.
+    MarkReconnect(Target),
+}
+
+/// One platform of one profile.
+#[derive(Debug, clap::Args)]
+pub struct Target {
+    /// The profile key (`prof_…`).
+    #[arg(value_parser = ProfileKey::parse)]
+    pub key: ProfileKey,
+    /// `linkedin` or `bluesky`.
+    #[arg(long, value_parser = Platform::parse)]
+    pub platform: Platform,
+    /// Look only in this account (default: every account).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+}
+
+/// Runs a `connections` subcommand.
+pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
+    match cmd {
+        Command::Add(args) => add::run(globals, args).await?,
+        Command::Remove { target, yes } => {
+            confirm(
+                yes,
+                &format!("removing {} from {}", target.platform, target.key),
+            )?;
+            let ctx = globals.open(Open::MustExist).await?;
+            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
+            ctx.store
+                .disconnect(account.id, &target.key, target.platform)
+                .await
+                .with_context(|| format!("--platform {}", target.platform))?;
+            println!("removed {} from profile {}", target.platform, target.key);
+        }
+        Command::MarkReconnect(target) => {
+            let ctx = globals.open(Open::MustExist).await?;
+            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
+            ctx.store
+                .mark_revoked(account.id, &target.key, target.platform)
+                .await
+                .with_context(|| format!("--platform {}", target.platform))?;
+            println!(
+                "marked {} of profile {} as needing a reconnect",
+                target.platform, target.key
+            );
+        }
+    }
+    Ok(Code::Success)
+}

@@ -1,0 +1,61 @@
+//! `profiles list [--account NAME]`: profiles with their connected platforms.
+
+use crate::context::Context;
+use crate::json::ProfileJson;
+use crate::output::{print_table, text, ts};
+use futures::TryStreamExt as _;
+use postcore_domain::ProfileName;
+use postcore_store::ProfileRecord;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct ProfilesJson {
+    profiles: Vec<ProfileJson>,
+}
+
+/// Lists the profiles of `account` (or of every account, by account name), each in
+/// `(createdAt, profileKey)` order, as a table or as `{"profiles": [...]}`.
+pub async fn run(ctx: &Context, account: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let accounts = match account {
+        Some(name) => vec![ctx.account(name).await?],
+        None => ctx.store.list_accounts().await?,
+    };
+    let mut all = Vec::new();
+    for account in accounts {
+        let records: Vec<ProfileRecord> =
+            ctx.store.stream_profiles(account.id).try_collect().await?;
+        all.extend(records.into_iter().map(|r| (account.name.clone(), r)));
+    }
+    if json {
+        let profiles = all
+            .iter()
+            .map(|(a, r)| ProfileJson::new(r, Some(a), ctx.now))
+            .collect();
+        crate::json::print(&ProfilesJson { profiles })?;
+    } else {
+        print_table(
+            &["PROFILE KEY", "ACCOUNT", "NAME", "CREATED", "PLATFORMS"],
+            all.into_iter().map(|(a, r)| row(a, &r)),
+        );
+    }
+    Ok(())
+}
+
+fn row(account: String, r: &ProfileRecord) -> Vec<String> {
+    let platforms: Vec<&str> = r
+        .connections
+        .iter()
+        .map(|c| c.platform().as_str())
+        .collect();
+    vec![
+        r.profile.key().to_string(),
+        account,
+        text(r.profile.name().map(ProfileName::as_str)),
+        ts(Some(r.profile.created_at())),
+        if platforms.is_empty() {
+            "-".to_owned()
+        } else {
+            platforms.join(", ")
+        },
+    ]
+}
