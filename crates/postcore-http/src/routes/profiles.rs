@@ -4,6 +4,7 @@ use crate::auth::authenticate;
 use crate::body::{optional_json, read_limited};
 use crate::dto::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
 use crate::{ApiError, AppState, stream};
+use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt as _;
 use postcore_domain::{ProfileKey, ProfileName};
@@ -28,9 +29,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     {
         return Err(e.into());
     }
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok()
         .content_type(mime_json())
-        .streaming(stream::profiles_body(records.boxed(), now)))
+        .streaming(stream::profiles_body(records.boxed(), now));
+    if req.version() < Version::HTTP_11 {
+        // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
+        response.head_mut().no_chunking(true);
+    }
+    Ok(response)
 }
 
 /// `GET /profiles/{profileKey}`: 200 `{"profile": {…}, "connectedPlatforms": […]}`

@@ -1,0 +1,207 @@
+//! End-to-end runs of the real `postcore` binary: first start, help, logs, SIGTERM.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running server: its process, its stderr lines as they come, and its address.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    address: String,
+}
+
+fn postcore() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_postcore"));
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("POSTCORE_")) {
+        command.env_remove(name);
+    }
+    command
+}
+
+impl Server {
+    /// Starts `postcore serve` on a free port over `database`, with JSON debug logs, and
+    /// waits for its `listening` line.
+    fn start(database: &Path) -> Server {
+        let mut child = postcore()
+            .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+            .env("POSTCORE_DATABASE", database)
+            .env("POSTCORE_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting postcore");
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            lines,
+            seen: Vec::new(),
+            address: String::new(),
+        };
+        let listening = server.wait_for("\"listening\"");
+        let log: serde_json::Value = serde_json::from_str(&listening).unwrap();
+        server.address = log["fields"]["address"].as_str().unwrap().to_owned();
+        server
+    }
+
+    /// The next stderr line containing `needle` (all lines are kept in `seen`).
+    fn wait_for(&mut self, needle: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|e| panic!("no line with {needle} ({e}); saw {:#?}", self.seen));
+            self.seen.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// The first line seen so far that contains `needle`.
+    fn seen_line(&self, needle: &str) -> Option<&String> {
+        self.seen.iter().find(|l| l.contains(needle))
+    }
+
+    /// Sends SIGTERM, waits for the exit, and returns its code and every stderr line.
+    fn terminate(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen.join("\n"))
+    }
+
+    /// `GET path` with `key`; returns the status line and the body.
+    fn get(&self, path: &str, key: &str) -> (String, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        let request = format!("GET {path} HTTP/1.0\r\nHost: x\r\nx-api-key: {key}\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        (head.lines().next().unwrap().to_owned(), body.to_owned())
+    }
+}
+
+/// The first full API key (`pc_live_` + 32 letters or digits) in `text`, if any.
+fn find_key(text: &str) -> Option<String> {
+    text.match_indices("pc_live_").find_map(|(start, _)| {
+        let key = text.get(start..start + 40)?;
+        key[8..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+            .then(|| key.to_owned())
+    })
+}
+
+#[test]
+fn the_first_start_prints_one_key_with_a_curl_line_and_later_starts_print_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+
+    let first = Server::start(&database);
+    let curl = first
+        .seen_line("curl http://")
+        .expect("a curl line before listening")
+        .clone();
+    let key = find_key(&curl).expect("the curl line holds the key");
+    assert_eq!(
+        curl.trim(),
+        format!(
+            "curl http://{}/profiles -H \"x-api-key: {key}\"",
+            first.address
+        )
+    );
+    assert_eq!(
+        first.get("/profiles", &key),
+        ("HTTP/1.0 200 OK".into(), r#"{"profiles":[]}"#.into())
+    );
+    let (code, log) = first.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(
+        log.matches(&key).count(),
+        2,
+        "the banner shows the key twice and nothing else does:\n{log}"
+    );
+
+    let second = Server::start(&database);
+    assert_eq!(second.get("/profiles", &key).0, "HTTP/1.0 200 OK");
+    let (code, log) = second.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        find_key(&log).is_none(),
+        "a later start printed a key:\n{log}"
+    );
+}
+
+#[test]
+fn every_request_is_logged_with_id_method_path_status_and_latency_but_never_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(&dir.path().join("postcore.db"));
+    let key = find_key(server.seen_line("curl http://").unwrap()).unwrap();
+    server.seen.clear();
+    assert_eq!(
+        server.get("/profiles/prof_unknown1", &key).0,
+        "HTTP/1.0 404 Not Found"
+    );
+    let line = server.wait_for("request finished");
+    let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(log["fields"]["status"], 404, "{line}");
+    assert!(log["fields"]["latency_ms"].is_f64(), "{line}");
+    let span = &log["span"];
+    assert_eq!(
+        (&span["method"], &span["path"]),
+        (&"GET".into(), &"/profiles/prof_unknown1".into())
+    );
+    assert_eq!(
+        span["request_id"].as_str().map(str::len),
+        Some(36),
+        "{line}"
+    );
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0));
+    assert!(!log.contains(&key), "a log line holds the API key:\n{log}");
+}
+
+#[test]
+fn help_explains_every_setting_and_its_env_var() {
+    for args in [&["--help"][..], &["serve", "--help"]] {
+        let output = postcore().args(args).output().unwrap();
+        assert!(output.status.success());
+        let help = String::from_utf8(output.stdout).unwrap();
+        for setting in [
+            "--bind",
+            "POSTCORE_BIND",
+            "127.0.0.1:8080",
+            "--database",
+            "POSTCORE_DATABASE",
+            "./postcore.db",
+            "--secret-key-file",
+            "POSTCORE_SECRET_KEY_FILE",
+            "POSTCORE_SECRET_KEY",
+            "--log-level",
+            "POSTCORE_LOG",
+            "--log-format",
+            "POSTCORE_LOG_FORMAT",
+            "--shutdown-timeout",
+            "POSTCORE_SHUTDOWN_TIMEOUT",
+        ] {
+            assert!(
+                help.contains(setting),
+                "{args:?} does not mention {setting}:\n{help}"
+            );
+        }
+    }
+}
