@@ -36,6 +36,11 @@ pub(crate) fn profiles_body(
     stream::once(async { Ok(Bytes::from_static(b"{\"profiles\":[")) })
         .chain(items)
         .chain(stream::once(async { Ok(Bytes::from_static(b"]}")) }))
+        // Nothing after an error, not even the closing `]}`, whoever polls on.
+        .scan(false, |failed, chunk| {
+            let done = std::mem::replace(failed, chunk.is_err());
+            std::future::ready((!done).then_some(chunk))
+        })
 }
 
 /// One chunk: the profiles of `batch`, comma-separated, with a leading comma unless it is
@@ -55,4 +60,41 @@ fn encode_batch(
             .map_err(ApiError::internal)?;
     }
     Ok(Bytes::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postcore_domain::{Profile, ProfileKey};
+
+    fn record() -> Result<ProfileRecord, StoreError> {
+        let created = postcore_domain::parse_timestamp("2025-01-01T12:00:00Z").unwrap();
+        Ok(ProfileRecord {
+            profile: Profile::new(ProfileKey::parse("prof_abc").unwrap(), None, created),
+            connections: Vec::new(),
+        })
+    }
+
+    #[tokio::test]
+    async fn the_body_starts_before_an_endless_store_stream_ends() {
+        // Were the body built in memory first, an endless stream would never yield a chunk.
+        let endless = stream::repeat_with(record).boxed();
+        let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z").unwrap();
+        let chunks: Vec<_> = profiles_body(endless, now).take(3).collect().await;
+        let element = r#"{"profileKey":"prof_abc","profileName":null,"createdAt":"2025-01-01T12:00:00Z","connectedPlatforms":[]}"#;
+        assert_eq!(chunks[0].as_ref().unwrap().as_ref(), b"{\"profiles\":[");
+        let first = String::from_utf8(chunks[1].as_ref().unwrap().to_vec()).unwrap();
+        let second = String::from_utf8(chunks[2].as_ref().unwrap().to_vec()).unwrap();
+        assert!(first.starts_with(element) && !second.is_empty() && second.starts_with(','));
+        assert!(first.len() <= PROFILES_PER_CHUNK * (element.len() + 1));
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_ends_the_body_with_an_error_and_without_the_closing_bracket() {
+        let failing = stream::iter([record(), Err(StoreError::Backend("gone".into()))]).boxed();
+        let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z").unwrap();
+        let chunks: Vec<_> = profiles_body(failing, now).collect().await;
+        assert!(chunks.last().unwrap().is_err());
+        assert!(chunks.iter().flatten().all(|c| c.as_ref() != b"]}"));
+    }
 }

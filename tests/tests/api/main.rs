@@ -3,6 +3,7 @@
 
 mod bad_inputs;
 mod errors;
+mod expiry;
 mod faults;
 mod faulty_store;
 mod listing;

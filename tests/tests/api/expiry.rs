@@ -1,0 +1,30 @@
+//! `daysUntilExpiry` and `needsReconnect` are computed at request time from the injected
+//! clock (api.md §3), on both the list and the single-profile answers.
+
+use crate::seed::insert_seed_profile;
+use postcore_tests::app::{at, spawn_app, status_and_json};
+use serde_json::json;
+
+#[tokio::test]
+async fn expiry_fields_follow_the_injected_clock() {
+    let app = spawn_app().await;
+    insert_seed_profile(&app, "prof_abc123", false).await;
+    let cases = [
+        ("2025-01-06T12:30:01Z", 54, false),
+        ("2025-03-02T12:29:59Z", 0, false),
+        ("2025-03-02T12:30:00Z", 0, true),
+        ("2026-01-01T00:00:00Z", 0, true),
+    ];
+    for (now, days, reconnect) in cases {
+        app.clock.set(at(now));
+        let (_, body) = status_and_json(app.get("/profiles/prof_abc123").await).await;
+        let linkedin = &body["connectedPlatforms"][0];
+        assert_eq!(linkedin["daysUntilExpiry"], json!(days), "at {now}");
+        assert_eq!(linkedin["needsReconnect"], json!(reconnect), "at {now}");
+        let (_, list) = status_and_json(app.get("/profiles").await).await;
+        assert_eq!(
+            &list["profiles"][0]["connectedPlatforms"][0], linkedin,
+            "at {now}"
+        );
+    }
+}
