@@ -1,7 +1,7 @@
 //! The clap definition of the command line: global options and the subcommands.
 
 use crate::commands::{
-    accounts, backup, connections, demo, expiring, import, keys, migrate, profiles,
+    accounts, backup, check, connections, demo, expiring, import, keys, migrate, profiles,
 };
 use crate::exit::EXIT_CODES_HELP;
 use clap::{Parser, Subcommand};
@@ -72,4 +72,6 @@ pub enum Command {
     Import(import::Args),
     /// Write a consistent copy of the database to a new file, online.
     Backup(backup::Args),
+    /// Check the database's integrity (SQLite `PRAGMA integrity_check`); exit 1 on problems.
+    Check(check::Args),
 }

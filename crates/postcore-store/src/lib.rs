@@ -73,7 +73,25 @@ impl StoreConfig {
 /// `InvalidData` for an unknown scheme; otherwise what the backend's open returns
 /// (`DatabaseTooNew`, `WrongSecretKey`, `SecretKey`, `Backend`).
 pub async fn open(config: StoreConfig) -> Result<Arc<dyn Repository>, StoreError> {
-    let url = config.database_url.as_str();
+    let path = sqlite_path(&config.database_url)?;
+    let store = sqlite::SqliteStore::open(path, config.secret_key).await?;
+    Ok(Arc::new(store))
+}
+
+/// The schema version of the database at `database_url` against this build's latest,
+/// read without migrating or changing anything; `Ok(None)` when no database exists there.
+///
+/// # Errors
+/// `InvalidData` for an unknown scheme; `Backend` when the file is not a readable database.
+pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>, StoreError> {
+    let path = sqlite_path(database_url)?;
+    tokio::task::spawn_blocking(move || sqlite::read_schema_status(&path))
+        .await
+        .map_err(StoreError::backend)?
+}
+
+/// The file path of an SQLite database URL: `sqlite://path`, `sqlite:path` or a plain path.
+fn sqlite_path(url: &str) -> Result<PathBuf, StoreError> {
     let path = if let Some(rest) = url.strip_prefix("sqlite://") {
         rest
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
@@ -88,6 +106,5 @@ pub async fn open(config: StoreConfig) -> Result<Arc<dyn Repository>, StoreError
     if path.is_empty() {
         return Err(StoreError::InvalidData("the database path is empty".into()));
     }
-    let store = sqlite::SqliteStore::open(PathBuf::from(path), config.secret_key).await?;
-    Ok(Arc::new(store))
+    Ok(PathBuf::from(path))
 }

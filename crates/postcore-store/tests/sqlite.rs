@@ -235,3 +235,29 @@ async fn the_backend_is_chosen_by_the_url_scheme() {
         Err(StoreError::InvalidData(_))
     ));
 }
+
+/// The schema version is read without creating, migrating or changing the database.
+#[tokio::test]
+async fn schema_status_reads_without_changing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let url = path.display().to_string();
+    assert_eq!(postcore_store::schema_status(&url).await.unwrap(), None);
+    assert!(!path.exists());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x);")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let status = postcore_store::schema_status(&url).await.unwrap().unwrap();
+    assert_eq!(
+        (status.current, status.latest),
+        (0, postcore_store::sqlite::LATEST_VERSION)
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    postcore_store::open(config(&path, SecretKeySource::BesideDatabase))
+        .await
+        .unwrap();
+    let status = postcore_store::schema_status(&url).await.unwrap().unwrap();
+    assert_eq!(status.current, postcore_store::sqlite::LATEST_VERSION);
+}

@@ -2,7 +2,7 @@
 
 use super::Format;
 use crate::context::{Globals, Open};
-use crate::exit::Code;
+use crate::exit::{Code, not_found};
 use serde::Serialize;
 
 /// Arguments of `migrate`.
@@ -22,15 +22,23 @@ struct StatusJson {
 }
 
 /// Opens the database, which applies every pending migration (each in its own
-/// transaction) exactly as the server does at start-up, and reports the version.
+/// transaction) exactly as the server does at start-up, and reports the version; with
+/// `--status`, only reads the version and changes nothing.
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
-    let mode = if args.status {
-        Open::MustExist
+    let status = if args.status {
+        // Read the version as it is: opening the store would migrate first.
+        postcore_store::schema_status(&globals.database)
+            .await?
+            .ok_or_else(|| {
+                not_found(format!(
+                    "--database: no database at {}",
+                    globals.database_file().display()
+                ))
+            })?
     } else {
-        Open::MayCreate
+        let ctx = globals.open(Open::MayCreate).await?;
+        ctx.store.migration_status().await?
     };
-    let ctx = globals.open(mode).await?;
-    let status = ctx.store.migration_status().await?;
     if args.format.json {
         crate::json::print(&StatusJson {
             current: status.current,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod check;
 pub mod connections;
 pub mod demo;
 pub mod expiring;
@@ -35,5 +36,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Demo(args) => demo::run(&globals, args).await,
         Command::Import(args) => import::run(&globals, args).await,
         Command::Backup(args) => backup::run(&globals, args).await,
+        Command::Check(args) => check::run(&globals, args).await,
     }
 }

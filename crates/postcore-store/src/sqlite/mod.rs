@@ -24,6 +24,26 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// Connections in the pool: readers run in parallel in WAL mode; writers queue.
 const POOL_SIZE: u32 = 8;
 
+/// The schema version of the SQLite file at `path`, opened read-only; `None` when absent.
+pub(crate) fn read_schema_status(
+    path: &Path,
+) -> Result<Option<crate::MigrationStatus>, StoreError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
+        .map_err(StoreError::backend)?;
+    Ok(Some(crate::MigrationStatus {
+        current: schema::current_version(&conn)?,
+        latest: LATEST_VERSION,
+    }))
+}
+
 /// The repository on an SQLite file. Cheap to clone (shared pool).
 #[derive(Clone)]
 pub struct SqliteStore {
