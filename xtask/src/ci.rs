@@ -48,6 +48,9 @@ pub fn run() -> Result<()> {
             bail!("FAILED: cargo {} ({status})", step.args.join(" "));
         }
     }
+    eprintln!("xtask ci: smoke runs of the measuring tools");
+    crate::bench::run(crate::bench::Plan::smoke())?;
+    crate::crash::run(2, crate::process::Profile::Debug, (200, 600))?;
     eprintln!("xtask ci: all steps passed");
     Ok(())
 }

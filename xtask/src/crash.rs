@@ -65,9 +65,15 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
         let lost = verify(&server.base_url(), &api_key, &acked)?;
         let problems = admin(profile, &db, &["check"])?;
         server.kill()?;
-        let total = acked.lock().unwrap().len();
+        let (total, connected) = {
+            let acked = acked.lock().unwrap();
+            (
+                acked.len(),
+                acked.values().filter(|(_, h)| h.is_some()).count(),
+            )
+        };
         eprintln!(
-            "round {}/{rounds}: acknowledged {total}, lost {}, integrity: {problems}",
+            "round {}/{rounds}: acknowledged {total} profiles ({connected} with a Bluesky connection), lost {}, integrity: {problems}",
             round + 1,
             lost.len()
         );
