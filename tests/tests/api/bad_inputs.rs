@@ -44,6 +44,8 @@ fn cases(key: &str, profile: &str) -> Vec<Case> {
     let with = |head: &str, headers: &[&[u8]]| raw::request(head.as_bytes(), headers, b"");
     let get = |path: &str| with(&format!("GET {path} HTTP/1.1"), &[auth]);
     let delete = |path: &str| with(&format!("DELETE {path} HTTP/1.1"), &[auth]);
+    let chunked_head = raw::request(b"POST /profiles/create HTTP/1.1", &[auth, json, b"Transfer-Encoding: chunked"], b"");
+    let chunked = |body: &[u8]| [&chunked_head[..], format!("{:x}\r\n", body.len()).as_bytes(), body, b"\r\n0\r\n\r\n"].concat();
     let long_name = format!(r#"{{"profileName":"{}"}}"#, "x".repeat(10_000));
     let over_255 = format!(r#"{{"profileName":"{}"}}"#, "é".repeat(256));
     let over_limit = format!(r#"{{"profileName":"{}"}}"#, "x".repeat(64 * 1024));
@@ -80,6 +82,7 @@ fn cases(key: &str, profile: &str) -> Vec<Case> {
         case("256-character name", create(over_255.as_bytes()), 400, bad),
         case("body just over 64 KiB", create(over_limit.as_bytes()), 413, too_large),
         case("1 MiB body", create(&one_mib), 413, too_large),
+        case("chunked body over 64 KiB", chunked(over_limit.as_bytes()), 413, too_large),
         case("text/plain body", typed(b"Content-Type: text/plain", br#"{"profileName":"a"}"#), 415, media),
         case("form body", typed(b"Content-Type: application/x-www-form-urlencoded", b"profileName=a"), 415, media),
         case("body without a content type", raw::request(b"POST /profiles/create HTTP/1.1", &[auth], b"{}"), 415, media),
