@@ -217,11 +217,10 @@ impl Admin {
 }
 
 /// The seed document's `GET /profiles` response, cut verbatim from
-/// `../shared/spec/seed-profiles.txt` beside the repository (its first JSON example).
+/// `tests/fixtures/seed-profiles.txt` (a byte-for-byte copy of `shared/spec/seed-profiles.txt`,
+/// kept in the repository so that a clean clone tests without the shared folder).
 pub fn seed_list_response() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/seed-profiles.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the seed document {}: {e}", path.display()));
+    let text = include_str!("../fixtures/seed-profiles.txt");
     let start = text
         .find("{\n\"profiles\": [")
         .expect("the seed has a GET /profiles response");
