@@ -20,11 +20,16 @@ pub(crate) fn check_sqlite_version(conn: &Connection) -> Result<(), StoreError> 
     let text: String = conn
         .query_row("SELECT sqlite_version()", [], |r| r.get(0))
         .map_err(StoreError::backend)?;
-    let parts: Vec<u32> = text.split('.').filter_map(|p| p.parse().ok()).collect();
+    check_version_text(&text)
+}
+
+/// `Ok` when `text` (`major.minor.patch`) is at least [`MINIMUM_SQLITE_VERSION`].
+fn check_version_text(text: &str) -> Result<(), StoreError> {
+    let mut parts = text.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
     let found = (
-        parts.first().copied().unwrap_or(0),
-        parts.get(1).copied().unwrap_or(0),
-        parts.get(2).copied().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
     );
     if found < MINIMUM_SQLITE_VERSION {
         return Err(StoreError::Backend(format!(
@@ -76,6 +81,22 @@ mod tests {
 
     /// Data written at each schema version, by version (index 0 = version 1).
     const FIXTURES: &[&str] = &[include_str!("../../tests/fixtures/v0001.sql")];
+
+    #[test]
+    fn sqlite_older_than_3_51_3_is_refused() {
+        for ok in ["3.51.3", "3.53.2", "3.100.0", "4.0.0"] {
+            assert!(check_version_text(ok).is_ok(), "{ok}");
+        }
+        for old in ["3.51.2", "3.46.0", "3.9.9", "2.99.99", "garbage"] {
+            let err = check_version_text(old).unwrap_err().to_string();
+            assert!(
+                err.contains("is too old: 3.51.3 or newer is required"),
+                "{old}: {err}"
+            );
+        }
+        let linked = rusqlite::Connection::open_in_memory().unwrap();
+        check_sqlite_version(&linked).unwrap();
+    }
 
     #[test]
     fn migrations_are_valid_and_every_version_has_a_fixture() {
