@@ -2,6 +2,34 @@
 
 use crate::{Platform, Timestamp, expiry};
 
+/// Longest display name, username, handle or DID, in characters.
+pub const CONNECTION_TEXT_MAX_CHARS: usize = 255;
+
+/// Whether `text` is acceptable as a display name, username, handle or DID: 1–255
+/// characters (Unicode scalar values), no control characters, no surrounding whitespace.
+pub fn is_valid_connection_text(text: &str) -> bool {
+    let chars = text.chars().count();
+    (1..=CONNECTION_TEXT_MAX_CHARS).contains(&chars)
+        && text.trim() == text
+        && !text.chars().any(char::is_control)
+}
+
+/// Why a connection's public fields break the contract (api.md §2, §3). Field names are
+/// the wire's (camelCase), so that messages can be shown to API clients and operators.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectionError {
+    /// `displayName`, `username` or `did` is empty, longer than 255 characters, has
+    /// surrounding whitespace or holds a control character.
+    #[error("{0}: 1 to 255 characters, without surrounding spaces or control characters")]
+    BadText(&'static str),
+    /// The platform's credentials never expire, yet an expiry was given.
+    #[error("expiresAt: {0} credentials do not expire, so expiresAt must be null")]
+    UnexpectedExpiry(Platform),
+    /// The expiry is not after the connection instant.
+    #[error("expiresAt: must be after connectedAt")]
+    ExpiryNotAfterConnection,
+}
+
 /// A platform connection's public state. Credentials (tokens, app passwords) are not part
 /// of it: the store keeps them encrypted and apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +114,37 @@ impl Connection {
         self.did.as_deref()
     }
 
+    /// Checks the public fields against the contract: display name, username and DID are
+    /// valid text ([`is_valid_connection_text`]); a platform whose credentials never expire
+    /// (Bluesky) has no expiry; an expiry comes after `connected_at`.
+    ///
+    /// # Errors
+    /// The first [`ConnectionError`] found.
+    pub fn validate(&self) -> Result<(), ConnectionError> {
+        for (field, text) in [
+            ("displayName", Some(self.display_name.as_str())),
+            ("username", Some(self.username.as_str())),
+            ("did", self.did()),
+        ] {
+            if text.is_some_and(|t| !is_valid_connection_text(t)) {
+                return Err(ConnectionError::BadText(field));
+            }
+        }
+        match self.expires_at {
+            Some(_)
+                if self
+                    .platform
+                    .token_policy()
+                    .default_lifetime_seconds
+                    .is_none() =>
+            {
+                Err(ConnectionError::UnexpectedExpiry(self.platform))
+            }
+            Some(exp) if exp <= self.connected_at => Err(ConnectionError::ExpiryNotAfterConnection),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether `other` is the same account on the same platform, so that connecting it
     /// renews this connection in place (api.md §5.5). Bluesky accounts are the same when
     /// their DIDs match (handles can change), or, without both DIDs, when their handles
@@ -120,6 +179,57 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_are_validated_against_the_contract() {
+        let t = at("2025-01-01T00:00:00Z");
+        let li = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t);
+        assert_eq!(li.validate(), Ok(()));
+        let bs = Connection::new(Platform::Bluesky, "j.bsky.social", "j.bsky.social", t);
+        assert_eq!(
+            bs.clone().with_did(Some("did:plc:abc".into())).validate(),
+            Ok(())
+        );
+        let long = "x".repeat(256);
+        let cases = [
+            (
+                Connection::new(Platform::LinkedIn, "", "johndoe", t),
+                ConnectionError::BadText("displayName"),
+            ),
+            (
+                Connection::new(Platform::LinkedIn, "A", "evil\u{0}\u{1b}[31m", t),
+                ConnectionError::BadText("username"),
+            ),
+            (
+                Connection::new(Platform::LinkedIn, "A", " padded", t),
+                ConnectionError::BadText("username"),
+            ),
+            (
+                Connection::new(Platform::LinkedIn, long.as_str(), "a", t),
+                ConnectionError::BadText("displayName"),
+            ),
+            (
+                bs.clone().with_did(Some("did:plc:a\nb".into())),
+                ConnectionError::BadText("did"),
+            ),
+            (
+                bs.clone().with_expires_at(Some(t)),
+                ConnectionError::UnexpectedExpiry(Platform::Bluesky),
+            ),
+            (
+                li.clone().with_expires_at(Some(t)),
+                ConnectionError::ExpiryNotAfterConnection,
+            ),
+        ];
+        for (conn, err) in cases {
+            assert_eq!(conn.validate(), Err(err), "{conn:?}");
+        }
+        assert!(is_valid_connection_text(&"é".repeat(255)));
+        assert_eq!(
+            ConnectionError::UnexpectedExpiry(Platform::Bluesky).to_string(),
+            "expiresAt: bluesky credentials do not expire, so expiresAt must be null"
+        );
+    }
 
     fn at(s: &str) -> Timestamp {
         crate::parse_timestamp(s).unwrap()

@@ -12,7 +12,9 @@ mod random;
 
 pub use api_key::{ApiKey, ApiKeyError};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use connection::Connection;
+pub use connection::{
+    CONNECTION_TEXT_MAX_CHARS, Connection, ConnectionError, is_valid_connection_text,
+};
 pub use expiry::ExpiryStatus;
 pub use platform::{Platform, PlatformError, TokenPolicy};
 pub use profile::{Profile, ProfileName, ProfileNameError};

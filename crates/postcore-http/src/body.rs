@@ -30,7 +30,11 @@ pub async fn read_limited(
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            ApiError::Validation(format!("The request body could not be read: {e}"))
+            // The cause names actix internals: the log has it, the client a plain message.
+            tracing::debug!(error = %e, "reading the request body failed");
+            ApiError::Validation(
+                "The request body could not be read: it ended early or was badly framed".into(),
+            )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
@@ -40,13 +44,25 @@ pub async fn read_limited(
     Ok(body.freeze())
 }
 
-/// Whether the request declares a JSON body: `application/json` or `application/*+json`,
-/// any parameters (such as `charset=utf-8`) allowed.
+/// Whether the request declares a JSON body PostCore can read: exactly one `Content-Type`
+/// of `application/json` or `application/*+json`, with no charset but UTF-8 (RFC 8259 §8.1:
+/// JSON between systems is UTF-8), and no `Content-Encoding` but `identity`.
 fn is_json(req: &HttpRequest) -> bool {
+    if req.headers().get_all(header::CONTENT_TYPE).count() != 1 {
+        return false;
+    }
+    let identity = req.headers().get_all(header::CONTENT_ENCODING).all(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case("identity"))
+    });
     match req.mime_type() {
         Ok(Some(mime)) => {
-            mime.type_() == "application"
+            identity
+                && mime.type_() == "application"
                 && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+                && mime
+                    .get_param("charset")
+                    .is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8"))
         }
         _ => false,
     }

@@ -54,6 +54,9 @@ impl Application {
                 .configure(routes::configure)
         })
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        // actix treats SIGINT as a forced stop that drops in-flight requests; both SIGINT
+        // and SIGTERM are handled in `run_until_stopped` as a graceful stop instead.
+        .disable_signals()
         .listen(listener)
         .context("listening on the bound socket")?;
         if let Some(workers) = settings.workers {
@@ -75,11 +78,30 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGINT/SIGTERM (or the server handle is stopped).
+    /// Serves until SIGINT or SIGTERM (or the server handle is stopped). Either signal
+    /// stops gracefully: no new connections, in-flight requests finish within the shutdown
+    /// timeout, then this returns `Ok`.
     ///
     /// # Errors
-    /// When the server fails to run.
+    /// When the server fails to run, or the signal handlers cannot be installed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let handle = self.server.handle();
+        let watcher = tokio::spawn(async move {
+            let name = tokio::select! {
+                _ = interrupt.recv() => "SIGINT",
+                _ = terminate.recv() => "SIGTERM",
+            };
+            tracing::info!(
+                signal = name,
+                "stopping: no new connections, finishing in-flight requests"
+            );
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        watcher.abort();
+        result
     }
 }

@@ -41,6 +41,23 @@ pub fn init(filter: &str, format: LogFormat) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))
 }
 
+/// `path` with anything shaped like an API key (`pc_live_` and what follows up to the next
+/// `/`) replaced by `pc_live_[redacted]`: a key pasted into a URL must not reach the log.
+pub fn redact_api_keys(path: &str) -> std::borrow::Cow<'_, str> {
+    const PREFIX: &str = "pc_live_";
+    if !path.contains(PREFIX) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let redacted: Vec<String> = path
+        .split('/')
+        .map(|segment| match segment.find(PREFIX) {
+            Some(i) => format!("{}{PREFIX}[redacted]", &segment[..i]),
+            None => segment.to_owned(),
+        })
+        .collect();
+    std::borrow::Cow::Owned(redacted.join("/"))
+}
+
 /// Middleware: runs the request in its `request` span and logs its status and latency.
 ///
 /// # Errors
@@ -55,7 +72,7 @@ pub async fn log_request(
         "request",
         request_id = %request_id,
         method = %req.method(),
-        path = %req.path(),
+        path = %redact_api_keys(req.path()),
     );
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
@@ -80,5 +97,23 @@ pub async fn log_request(
             tracing::error!(status, latency_ms, error = %e, "request failed");
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_api_keys;
+
+    #[test]
+    fn api_keys_in_paths_are_redacted_for_the_log() {
+        assert_eq!(redact_api_keys("/profiles/prof_abc"), "/profiles/prof_abc");
+        assert_eq!(
+            redact_api_keys("/profiles/pc_live_abcdefABCDEF0123456789abcdefABCD/x"),
+            "/profiles/pc_live_[redacted]/x"
+        );
+        assert_eq!(
+            redact_api_keys("/a/xpc_live_secret"),
+            "/a/xpc_live_[redacted]"
+        );
     }
 }

@@ -74,13 +74,26 @@ impl Server {
     }
 
     /// Sends SIGTERM, waits for the exit, and returns its code and every stderr line.
-    fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(killed.success());
+    fn terminate(self) -> (Option<i32>, String) {
+        self.stop("TERM")
+    }
+
+    /// Sends the signal `name` (`TERM`, `INT`), waits for the exit, and returns its code and
+    /// every stderr line.
+    fn stop(mut self, name: &str) -> (Option<i32>, String) {
+        self.signal(name);
         let status = self.child.wait().unwrap();
         self.seen.extend(self.lines.iter());
         (status.code(), self.seen.join("\n"))
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
     }
 
     /// `GET path` with `key`; returns the status line and the body.
@@ -184,5 +197,42 @@ fn every_request_is_logged_with_id_method_path_status_and_latency_but_never_the_
     assert_eq!(code, Some(0));
     for secret in [key.as_str(), &unknown, malformed] {
         assert!(!log.contains(secret), "a log line holds {secret}:\n{log}");
+    }
+}
+
+/// Both SIGINT (Ctrl-C) and SIGTERM stop gracefully: a request in flight when the signal
+/// arrives is still answered, then the process exits 0.
+#[test]
+fn sigint_and_sigterm_let_in_flight_requests_finish_and_exit_zero() {
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Server::start(&dir.path().join("postcore.db"));
+        let key = server
+            .seen
+            .iter()
+            .find_map(|l| find_key(l))
+            .expect("the first start prints a key");
+        let mut stream = TcpStream::connect(&server.address).unwrap();
+        let body = br#"{"profileName":"in flight"}"#;
+        let head = format!(
+            "POST /profiles/create HTTP/1.1\r\nHost: x\r\nx-api-key: {key}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body[..5]).unwrap();
+        // The request is in flight: its headers are read, its body is not complete.
+        std::thread::sleep(Duration::from_millis(300));
+        server.signal(signal);
+        server.wait_for("stopping");
+        stream.write_all(&body[5..]).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 201 Created"),
+            "SIG{signal}: {response}"
+        );
+        let status = server.child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "SIG{signal}");
     }
 }

@@ -90,6 +90,20 @@ pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>
         .map_err(StoreError::backend)?
 }
 
+/// SQLite's `PRAGMA integrity_check` of the database at `database_url`, opened read-only:
+/// no secret key is needed, no migration runs and nothing is written, so it suits backups
+/// and databases of other versions. An empty list means the database is sound.
+///
+/// # Errors
+/// `NotFound("database")` when no file exists there; `InvalidData` for an unknown scheme;
+/// `Backend` when the file cannot be read as a database.
+pub async fn integrity_check(database_url: &str) -> Result<Vec<String>, StoreError> {
+    let path = sqlite_path(database_url)?;
+    tokio::task::spawn_blocking(move || sqlite::integrity_check_file(&path))
+        .await
+        .map_err(StoreError::backend)?
+}
+
 /// The file path of an SQLite database URL: `sqlite://path`, `sqlite:path` or a plain path.
 fn sqlite_path(url: &str) -> Result<PathBuf, StoreError> {
     let path = if let Some(rest) = url.strip_prefix("sqlite://") {

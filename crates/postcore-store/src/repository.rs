@@ -116,7 +116,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     /// connected (api.md §5.5): new connected-at and expires-at, revoked mark cleared,
     /// each secret replaced when given and kept when not. A different platform account on
     /// an occupied platform is `Conflict(PlatformAlreadyConnected)` and changes nothing.
-    /// Errors also: `NotFound("profile")`.
+    /// Errors also: `NotFound("profile")`; `InvalidData` when the connection breaks
+    /// [`Connection::validate`].
     async fn connect(
         &self,
         account: AccountId,
@@ -165,7 +166,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     /// Creates the given profiles (keys preserved) with their connections (no secrets), in
     /// one transaction. A key that already exists in `account` is left unchanged, so the
     /// same import twice changes nothing the second time; a key that exists in another
-    /// account is `Conflict(ProfileKeyExists)` and nothing is written.
+    /// account is `Conflict(ProfileKeyExists)`, and a connection that breaks
+    /// [`Connection::validate`] is `InvalidData`; in both cases nothing is written.
     async fn import_profiles(
         &self,
         account: AccountId,

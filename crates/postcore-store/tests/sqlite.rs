@@ -261,3 +261,24 @@ async fn schema_status_reads_without_changing_anything() {
     let status = postcore_store::schema_status(&url).await.unwrap().unwrap();
     assert_eq!(status.current, postcore_store::sqlite::LATEST_VERSION);
 }
+
+/// The integrity check of a file needs no secret key and changes nothing.
+#[tokio::test]
+async fn a_database_file_is_checked_read_only_without_the_secret_key() {
+    let store = fresh_sqlite().await;
+    let dest = store.dir.path().join("copy.db");
+    store.backup(&dest).await.unwrap();
+    let url = dest.display().to_string();
+    let before = std::fs::read(&dest).unwrap();
+    assert_eq!(
+        postcore_store::integrity_check(&url).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(std::fs::read(&dest).unwrap(), before);
+    assert!(!postcore_store::sqlite::default_key_file(&dest).exists());
+    let missing = store.dir.path().join("missing.db").display().to_string();
+    assert!(matches!(
+        postcore_store::integrity_check(&missing).await,
+        Err(StoreError::NotFound("database"))
+    ));
+}

@@ -153,6 +153,46 @@ fn malformed_files_are_bad_input_naming_the_field_and_nothing_is_written() {
 }
 
 #[test]
+fn connections_that_break_the_contract_are_bad_input_naming_the_field() {
+    let admin = with_account();
+    let cases = [
+        (
+            r#"{"platform": "bluesky", "displayName": "", "username": "evil\u0000\u001b[31m",
+            "connectedAt": "2025-01-01T00:00:00Z", "expiresAt": null}"#,
+            "displayName: 1 to 255 characters, without surrounding spaces or control characters",
+        ),
+        (
+            r#"{"platform": "bluesky", "displayName": "a", "username": "a.bsky.social",
+            "connectedAt": "2025-01-01T00:00:00Z", "expiresAt": "2030-01-01T00:00:00Z"}"#,
+            "expiresAt: bluesky credentials do not expire, so expiresAt must be null",
+        ),
+        (
+            r#"{"platform": "linkedin", "displayName": "A", "username": "a",
+            "connectedAt": "2025-01-01T00:00:00Z", "expiresAt": "2024-12-31T00:00:00Z"}"#,
+            "expiresAt: must be after connectedAt",
+        ),
+    ];
+    for (i, (connection, message)) in cases.iter().enumerate() {
+        let file = write(
+            &admin,
+            &format!("bad{i}.json"),
+            &format!(
+                r#"{{"profiles": [{{"profileKey": "prof_bad{i}", "profileName": null,
+                "createdAt": "2025-01-01T00:00:00Z", "connectedPlatforms": [{connection}]}}]}}"#
+            ),
+        );
+        assert_eq!(
+            admin.run(&["import", &file, "--account", "acme"]).failed(2),
+            format!("error: FILE {file}: profiles[0].connectedPlatforms[0].{message}\n")
+        );
+    }
+    assert_eq!(
+        json(&admin.ok(&["profiles", "list", "--json"])),
+        j!({"profiles": []})
+    );
+}
+
+#[test]
 fn a_key_owned_by_another_account_is_a_conflict_and_the_import_writes_nothing() {
     let admin = with_account();
     admin.ok(&["accounts", "create", "other"]);

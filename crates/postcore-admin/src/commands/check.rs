@@ -1,17 +1,28 @@
-//! `check`: SQLite's integrity check of the database, for operators and the crash tool.
+//! `check`: SQLite's integrity check of a database, for operators and the crash tool.
 
-use crate::context::{Globals, Open};
-use crate::exit::Code;
+use crate::context::Globals;
+use crate::exit::{Code, not_found};
+use postcore_store::StoreError;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-/// Runs `PRAGMA integrity_check` on the database (read-only, safe while the server runs):
-/// prints `ok` and exits 0 when the database is sound, else prints each problem and exits 1.
+/// Runs `PRAGMA integrity_check` on the database opened read-only: no secret key is needed
+/// and nothing is migrated or written, so it checks backups too and is safe while the
+/// server runs. Prints `ok` and exits 0 when the database is sound, else prints each
+/// problem and exits 1.
 pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
-    let ctx = globals.open(Open::MustExist).await?;
-    let problems = ctx.store.integrity_check().await?;
+    let file = globals.database_file();
+    let problems = match postcore_store::integrity_check(&globals.database).await {
+        Err(StoreError::NotFound(_)) => {
+            return Err(not_found(format!(
+                "--database: no database at {}",
+                file.display()
+            )));
+        }
+        other => other?,
+    };
     if problems.is_empty() {
         println!("ok");
         return Ok(Code::Success);
@@ -21,7 +32,7 @@ pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
     }
     eprintln!(
         "error: the integrity check of {} found {} problem(s): restore from a backup",
-        globals.database_file().display(),
+        file.display(),
         problems.len()
     );
     Ok(Code::Failure)

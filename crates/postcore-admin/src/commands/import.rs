@@ -120,6 +120,7 @@ fn connection(c: &ConnectionJson, now: Timestamp) -> Result<Connection, String> 
     if let Some(text) = &c.expires_at {
         conn = conn.with_expires_at(Some(when("expiresAt", text)?));
     }
+    conn.validate().map_err(|e| e.to_string())?;
     // No credentials come along: the app must reconnect, unless the token expired anyway.
     let expired = conn.expires_at().is_some_and(|e| now >= e);
     Ok(conn.with_revoked(!expired))

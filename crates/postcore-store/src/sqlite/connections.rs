@@ -73,6 +73,8 @@ pub(crate) fn insert_or_renew(
     c: &Connection,
     creds: &Credentials,
 ) -> Result<ConnectOutcome, StoreError> {
+    c.validate()
+        .map_err(|e| StoreError::InvalidData(e.to_string()))?;
     let [access, refresh, app] = sealed(inner, key, c.platform(), creds)?;
     let expires = c.expires_at().map(to_secs);
     match existing(conn, profile, c.platform())? {

@@ -24,10 +24,8 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// Connections in the pool: readers run in parallel in WAL mode; writers queue.
 const POOL_SIZE: u32 = 8;
 
-/// The schema version of the SQLite file at `path`, opened read-only; `None` when absent.
-pub(crate) fn read_schema_status(
-    path: &Path,
-) -> Result<Option<crate::MigrationStatus>, StoreError> {
+/// Opens the SQLite file at `path` read-only (no migration, no key); `None` when absent.
+fn open_read_only(path: &Path) -> Result<Option<Connection>, StoreError> {
     if !path.exists() {
         return Ok(None);
     }
@@ -38,10 +36,36 @@ pub(crate) fn read_schema_status(
     .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
     conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
         .map_err(StoreError::backend)?;
+    Ok(Some(conn))
+}
+
+/// The schema version of the SQLite file at `path`, opened read-only; `None` when absent.
+pub(crate) fn read_schema_status(
+    path: &Path,
+) -> Result<Option<crate::MigrationStatus>, StoreError> {
+    let Some(conn) = open_read_only(path)? else {
+        return Ok(None);
+    };
     Ok(Some(crate::MigrationStatus {
         current: schema::current_version(&conn)?,
         latest: LATEST_VERSION,
     }))
+}
+
+/// `PRAGMA integrity_check` of the SQLite file at `path`, opened read-only; an empty list
+/// when sound.
+pub(crate) fn integrity_check_file(path: &Path) -> Result<Vec<String>, StoreError> {
+    let conn = open_read_only(path)?.ok_or(StoreError::NotFound("database"))?;
+    integrity_check(&conn)
+}
+
+/// `PRAGMA integrity_check` on `conn`: an empty list when it answers `ok`.
+pub(crate) fn integrity_check(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let lines: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(StoreError::backend)?;
+    Ok(if lines == ["ok"] { Vec::new() } else { lines })
 }
 
 /// The repository on an SQLite file. Cheap to clone (shared pool).

@@ -281,14 +281,7 @@ impl Repository for SqliteStore {
     }
 
     async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
-        self.run(|c, _| {
-            let lines: Vec<String> = c
-                .prepare("PRAGMA integrity_check")
-                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-                .map_err(StoreError::backend)?;
-            Ok(if lines == ["ok"] { Vec::new() } else { lines })
-        })
-        .await
+        self.run(|c, _| super::integrity_check(c)).await
     }
 
     async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {

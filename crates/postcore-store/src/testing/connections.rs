@@ -233,3 +233,31 @@ pub async fn expiry_report_lists_expiring_and_revoked_soonest_first(repo: Arc<dy
         .unwrap();
     assert_eq!(of_b, vec![expect[2].clone(), expect[4].clone()]);
 }
+
+/// Connections that break the contract (control characters, an expiry on Bluesky, an
+/// expiry before the connection) are refused by connect and import alike; nothing is written.
+pub async fn invalid_connections_are_refused_and_nothing_is_written(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let k = key("prof_invalid");
+    repo.create_profile(a, Some(k.clone()), None, t(0))
+        .await
+        .unwrap();
+    let bad = [
+        Connection::new(Platform::LinkedIn, "A", "evil\u{0}\u{1b}[31m", t(1)),
+        Connection::new(Platform::Bluesky, "b.bsky.social", "b.bsky.social", t(1))
+            .with_expires_at(Some(t(DAY))),
+        Connection::new(Platform::LinkedIn, "A", "a", t(DAY)).with_expires_at(Some(t(1))),
+    ];
+    for c in bad {
+        let r = repo.connect(a, &k, c.clone(), Credentials::default()).await;
+        assert!(matches!(r, Err(StoreError::InvalidData(_))), "{c:?}: {r:?}");
+        let record = crate::ProfileRecord {
+            profile: postcore_domain::Profile::new(key("prof_imported"), None, t(0)),
+            connections: vec![c.clone()],
+        };
+        let r = repo.import_profiles(a, vec![record], None).await;
+        assert!(matches!(r, Err(StoreError::InvalidData(_))), "{c:?}: {r:?}");
+    }
+    assert_eq!(repo.get_profile(a, &k).await.unwrap().connections, vec![]);
+    assert_eq!(repo.list_profiles_page(a, None, 10).await.unwrap().len(), 1);
+}

@@ -100,6 +100,7 @@ macro_rules! conformance_suite {
             connections_are_disconnected_and_marked_revoked,
             credentials_round_trip_and_stay_apart_per_connection,
             expiry_report_lists_expiring_and_revoked_soonest_first,
+            invalid_connections_are_refused_and_nothing_is_written,
             profiles_are_listed_in_contract_order_with_connections,
             keyset_pages_return_every_profile_once_under_concurrent_changes,
             the_stream_returns_every_profile_in_order_across_pages,

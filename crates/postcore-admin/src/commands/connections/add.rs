@@ -61,7 +61,7 @@ fn only_for(platform: Platform, given: &[(&str, bool)]) -> anyhow::Result<()> {
 /// A display name, username, handle or DID: 1–255 characters, no control characters.
 fn field(arg: &str, value: &str) -> anyhow::Result<String> {
     let v = value.trim();
-    if v.is_empty() || v.chars().count() > 255 || v.chars().any(char::is_control) {
+    if !postcore_domain::is_valid_connection_text(v) {
         return Err(bad_input(format!(
             "{arg}: 1 to 255 characters without control characters"
         )));
