@@ -27,7 +27,9 @@ pub type Timestamp = chrono::DateTime<chrono::Utc>;
 /// Formats an instant as the API's timestamp: RFC 3339 in UTC, whole seconds, `Z` suffix
 /// (`2025-01-01T12:00:00Z`; api.md §1). Sub-second parts are truncated, never rounded.
 pub fn format_timestamp(at: Timestamp) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // The fixed RFC 3339 writer: several times faster than a `format` pattern, which is
+    // parsed on every call (it was a tenth of the CPU of a profile listing).
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Parses an RFC 3339 timestamp with any offset (and optional fraction) into UTC
@@ -52,6 +54,14 @@ mod tests {
             .checked_add_signed(chrono::Duration::milliseconds(999))
             .unwrap();
         assert_eq!(format_timestamp(at), "2025-01-01T12:00:00Z");
+    }
+
+    #[test]
+    fn timestamps_keep_four_digit_years_and_midnight() {
+        let at = chrono::Utc.with_ymd_and_hms(999, 12, 31, 0, 0, 0).unwrap();
+        assert_eq!(format_timestamp(at), "0999-12-31T00:00:00Z");
+        let at = chrono::Utc.with_ymd_and_hms(2025, 3, 9, 7, 0, 59).unwrap();
+        assert_eq!(format_timestamp(at), "2025-03-09T07:00:59Z");
     }
 
     #[test]

@@ -77,6 +77,8 @@ pub struct SqliteStore {
 pub(crate) struct Inner {
     pub(crate) pool: r2d2::Pool<SqliteConnectionManager>,
     pub(crate) cipher: Cipher,
+    /// Serialises this process's write transactions (see `SqliteStore::run_write`).
+    pub(crate) write_lock: std::sync::Mutex<()>,
 }
 
 /// Pragmas set on every pooled connection (the busy timeout first, before anything can lock).
@@ -143,12 +145,19 @@ impl SqliteStore {
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
+            // A local file does not go stale; testing each checkout cost a parsed query
+            // per request.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
             .map_err(StoreError::backend)?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
         Ok(Self {
-            inner: Arc::new(Inner { pool, cipher }),
+            inner: Arc::new(Inner {
+                pool,
+                cipher,
+                write_lock: std::sync::Mutex::new(()),
+            }),
         })
     }
 
@@ -162,6 +171,35 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.pool.get().map_err(StoreError::backend)?;
             f(&mut conn, &inner)
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
+}
+
+impl SqliteStore {
+    /// Runs `f` in one `BEGIN IMMEDIATE` write transaction on the blocking pool, committed
+    /// only when `f` succeeds.
+    ///
+    /// Writers of this process queue on `write_lock` before they take a pooled
+    /// connection: readers keep the pool, and nobody waits in SQLite's busy handler, whose
+    /// sleeps (growing to 100 ms) made the slowest writes wait far longer than the queue
+    /// itself. Writers in other processes (`postcore-admin`) still meet the busy timeout.
+    pub(crate) async fn run_write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>, &Inner) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _queue = inner.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+            let mut conn = inner.pool.get().map_err(StoreError::backend)?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(StoreError::backend)?;
+            let out = f(&tx, &inner)?;
+            tx.commit().map_err(StoreError::backend)?;
+            Ok(out)
         })
         .await
         .map_err(StoreError::backend)?

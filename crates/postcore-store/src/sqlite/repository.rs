@@ -8,7 +8,6 @@ use crate::{
 };
 use futures::stream::{self, BoxStream, StreamExt as _};
 use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
-use rusqlite::TransactionBehavior;
 use std::path::{Path, PathBuf};
 
 /// Profiles read per query while streaming a whole account.
@@ -16,24 +15,11 @@ const STREAM_PAGE: u32 = 500;
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
 
-/// Runs `f` in an immediate write transaction, committed only when `f` succeeds.
-fn write<T>(
-    conn: &mut rusqlite::Connection,
-    f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(StoreError::backend)?;
-    let out = f(&tx)?;
-    tx.commit().map_err(StoreError::backend)?;
-    Ok(out)
-}
-
 #[async_trait::async_trait]
 impl Repository for SqliteStore {
     async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError> {
         let name = name.to_owned();
-        self.run(move |c, _| write(c, |tx| accounts::create_account(tx, &name, now)))
+        self.run_write(move |tx, _| accounts::create_account(tx, &name, now))
             .await
     }
 
@@ -53,12 +39,8 @@ impl Repository for SqliteStore {
         now: Timestamp,
     ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
         let label = label.map(str::to_owned);
-        self.run(move |c, _| {
-            write(c, |tx| {
-                accounts::create_api_key(tx, account, label.as_deref(), now)
-            })
-        })
-        .await
+        self.run_write(move |tx, _| accounts::create_api_key(tx, account, label.as_deref(), now))
+            .await
     }
 
     async fn authenticate(
@@ -81,7 +63,7 @@ impl Repository for SqliteStore {
 
     async fn revoke_api_key(&self, prefix: &str, now: Timestamp) -> Result<ApiKeyInfo, StoreError> {
         let prefix = prefix.to_owned();
-        self.run(move |c, _| write(c, |tx| accounts::revoke_api_key(tx, &prefix, now)))
+        self.run_write(move |tx, _| accounts::revoke_api_key(tx, &prefix, now))
             .await
     }
 
@@ -92,12 +74,8 @@ impl Repository for SqliteStore {
         name: Option<ProfileName>,
         now: Timestamp,
     ) -> Result<Profile, StoreError> {
-        self.run(move |c, _| {
-            write(c, |tx| {
-                profiles::create_profile(tx, account, key, name, now)
-            })
-        })
-        .await
+        self.run_write(move |tx, _| profiles::create_profile(tx, account, key, name, now))
+            .await
     }
 
     async fn get_profile(
@@ -157,13 +135,13 @@ impl Repository for SqliteStore {
         name: Option<ProfileName>,
     ) -> Result<Profile, StoreError> {
         let key = key.clone();
-        self.run(move |c, _| write(c, |tx| profiles::rename_profile(tx, account, &key, name)))
+        self.run_write(move |tx, _| profiles::rename_profile(tx, account, &key, name))
             .await
     }
 
     async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run(move |c, _| write(c, |tx| profiles::delete_profile(tx, account, &key)))
+        self.run_write(move |tx, _| profiles::delete_profile(tx, account, &key))
             .await
     }
 
@@ -175,10 +153,8 @@ impl Repository for SqliteStore {
         credentials: Credentials,
     ) -> Result<ConnectOutcome, StoreError> {
         let key = key.clone();
-        self.run(move |c, inner| {
-            write(c, |tx| {
-                connections::connect(tx, inner, account, &key, &connection, &credentials)
-            })
+        self.run_write(move |tx, inner| {
+            connections::connect(tx, inner, account, &key, &connection, &credentials)
         })
         .await
     }
@@ -190,7 +166,7 @@ impl Repository for SqliteStore {
         platform: Platform,
     ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run(move |c, _| write(c, |tx| connections::disconnect(tx, account, &key, platform)))
+        self.run_write(move |tx, _| connections::disconnect(tx, account, &key, platform))
             .await
     }
 
@@ -201,12 +177,8 @@ impl Repository for SqliteStore {
         platform: Platform,
     ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run(move |c, _| {
-            write(c, |tx| {
-                connections::mark_revoked(tx, account, &key, platform)
-            })
-        })
-        .await
+        self.run_write(move |tx, _| connections::mark_revoked(tx, account, &key, platform))
+            .await
     }
 
     async fn credentials(
@@ -235,38 +207,36 @@ impl Repository for SqliteStore {
         records: Vec<ProfileRecord>,
         progress: Option<Progress>,
     ) -> Result<ImportSummary, StoreError> {
-        self.run(move |c, inner| {
-            write(c, |tx| {
-                let mut summary = ImportSummary::default();
-                for (done, record) in records.iter().enumerate() {
-                    let key = record.profile.key();
-                    match profiles::owner_of(tx, key)? {
-                        Some(owner) if owner == account => summary.unchanged += 1,
-                        Some(_) => return Err(StoreError::Conflict(Conflict::ProfileKeyExists)),
-                        None => {
-                            let id = profiles::insert_profile(tx, account, &record.profile)?;
-                            for conn in &record.connections {
-                                connections::insert_or_renew(
-                                    tx,
-                                    inner,
-                                    id,
-                                    key,
-                                    conn,
-                                    &Credentials::default(),
-                                )?;
-                            }
-                            summary.created += 1;
+        self.run_write(move |tx, inner| {
+            let mut summary = ImportSummary::default();
+            for (done, record) in records.iter().enumerate() {
+                let key = record.profile.key();
+                match profiles::owner_of(tx, key)? {
+                    Some(owner) if owner == account => summary.unchanged += 1,
+                    Some(_) => return Err(StoreError::Conflict(Conflict::ProfileKeyExists)),
+                    None => {
+                        let id = profiles::insert_profile(tx, account, &record.profile)?;
+                        for conn in &record.connections {
+                            connections::insert_or_renew(
+                                tx,
+                                inner,
+                                id,
+                                key,
+                                conn,
+                                &Credentials::default(),
+                            )?;
                         }
-                    }
-                    let done = done as u64 + 1;
-                    if let Some(p) = &progress
-                        && (done.is_multiple_of(PROGRESS_EVERY) || done == records.len() as u64)
-                    {
-                        p(done);
+                        summary.created += 1;
                     }
                 }
-                Ok(summary)
-            })
+                let done = done as u64 + 1;
+                if let Some(p) = &progress
+                    && (done.is_multiple_of(PROGRESS_EVERY) || done == records.len() as u64)
+                {
+                    p(done);
+                }
+            }
+            Ok(summary)
         })
         .await
     }
