@@ -129,37 +129,45 @@ pub(crate) fn insert_or_renew(
     }
 }
 
+/// Removes a connection with its secrets (they are columns of its row).
 pub(crate) fn disconnect(
     conn: &rusqlite::Connection,
     account: AccountId,
     key: &ProfileKey,
     platform: Platform,
 ) -> Result<(), StoreError> {
-    let profile = profile_id(conn, account, key)?;
-    let n = conn
-        .execute(
-            "DELETE FROM connections WHERE profile_id = ?1 AND platform = ?2",
-            params![profile, platform.as_str()],
-        )
-        .map_err(StoreError::backend)?;
-    if n == 0 {
-        return Err(StoreError::NotFound("connection"));
-    }
-    Ok(())
+    on_connection(conn, account, key, platform, "DELETE FROM connections")
 }
 
+/// Sets the revoked mark, so that the connection needs a reconnect until renewed.
 pub(crate) fn mark_revoked(
     conn: &rusqlite::Connection,
     account: AccountId,
     key: &ProfileKey,
     platform: Platform,
 ) -> Result<(), StoreError> {
+    on_connection(
+        conn,
+        account,
+        key,
+        platform,
+        "UPDATE connections SET revoked = 1",
+    )
+}
+
+/// Runs `statement` (a DELETE or UPDATE of `connections`) on the one connection of the
+/// account's profile `key` for `platform`; "connection not found" when it changes no row.
+fn on_connection(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    key: &ProfileKey,
+    platform: Platform,
+    statement: &str,
+) -> Result<(), StoreError> {
     let profile = profile_id(conn, account, key)?;
+    let sql = format!("{statement} WHERE profile_id = ?1 AND platform = ?2");
     let n = conn
-        .execute(
-            "UPDATE connections SET revoked = 1 WHERE profile_id = ?1 AND platform = ?2",
-            params![profile, platform.as_str()],
-        )
+        .execute(&sql, params![profile, platform.as_str()])
         .map_err(StoreError::backend)?;
     if n == 0 {
         return Err(StoreError::NotFound("connection"));
