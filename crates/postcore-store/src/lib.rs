@@ -11,7 +11,7 @@ pub mod testing;
 pub use error::{Conflict, StoreError};
 pub use model::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord,
+    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned,
 };
 pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,6 +1,6 @@
 //! Records the repository reads and writes, beside the domain types.
 
-use postcore_domain::{Connection, Profile, ProfileKey, Timestamp};
+use postcore_domain::{ApiKey, Connection, Profile, ProfileKey, Timestamp};
 use secrecy::SecretString;
 
 /// An account's internal identifier. Opaque to callers; stable for the database's life.
@@ -121,4 +121,19 @@ pub struct MigrationStatus {
     pub current: usize,
     /// Latest version this build knows.
     pub latest: usize,
+}
+
+/// What [`Repository::provision_account`](crate::Repository::provision_account) made.
+#[derive(Debug)]
+pub struct Provisioned {
+    /// The account, found or created.
+    pub account: Account,
+    /// Whether the account was created by this call.
+    pub created_account: bool,
+    /// What the import did.
+    pub summary: ImportSummary,
+    /// The new API key: the only time the full key is available.
+    pub api_key: ApiKey,
+    /// What is kept of the key.
+    pub key_info: ApiKeyInfo,
 }

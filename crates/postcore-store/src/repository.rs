@@ -2,7 +2,7 @@
 
 use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, StoreError,
+    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoreError,
 };
 use futures::stream::BoxStream;
 use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
@@ -174,6 +174,19 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         profiles: Vec<ProfileRecord>,
         progress: Option<Progress>,
     ) -> Result<ImportSummary, StoreError>;
+
+    /// Creates the account `name` when it does not exist, imports `profiles` into it
+    /// exactly as [`Self::import_profiles`] does, and makes an API key labelled
+    /// `key_label` — all in one transaction, so a failure leaves nothing behind (no account,
+    /// no profile, no key). For demo data and provisioning scripts.
+    /// Errors: as `create_account`, `import_profiles` and `create_api_key`.
+    async fn provision_account(
+        &self,
+        name: &str,
+        profiles: Vec<ProfileRecord>,
+        key_label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Provisioned, StoreError>;
 
     /// Whether the database answers a trivial query.
     async fn health(&self) -> Result<(), StoreError>;

@@ -4,7 +4,7 @@ use futures::stream::{self, BoxStream, StreamExt as _};
 use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, Progress, Repository, StoreError,
+    MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned, Repository, StoreError,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -180,6 +180,17 @@ impl Repository for FaultyStore {
     ) -> Result<ImportSummary, StoreError> {
         self.inner
             .import_profiles(account, profiles, progress)
+            .await
+    }
+    async fn provision_account(
+        &self,
+        name: &str,
+        profiles: Vec<ProfileRecord>,
+        key_label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Provisioned, StoreError> {
+        self.inner
+            .provision_account(name, profiles, key_label, now)
             .await
     }
     async fn health(&self) -> Result<(), StoreError> {

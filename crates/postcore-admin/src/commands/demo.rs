@@ -6,9 +6,10 @@ use crate::context::{Globals, Open};
 use crate::exit::Code;
 use crate::json::ProfileJson;
 use crate::output::{days, print_table, ts, yes_no};
+use anyhow::Context as _;
 use chrono::{Duration, DurationRound as _};
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
-use postcore_store::{ProfileRecord, StoreError};
+use postcore_store::ProfileRecord;
 use serde::Serialize;
 
 /// Arguments of `demo`.
@@ -82,23 +83,18 @@ pub fn records(now: Timestamp) -> Vec<ProfileRecord> {
     ]
 }
 
-/// Seeds the demo profiles (one import transaction) and makes an API key for them.
+/// Creates the account when missing, seeds the demo profiles and makes an API key for
+/// them, in one transaction.
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let ctx = globals.open(Open::MayCreate).await?;
     let now = ctx.now.duration_trunc(Duration::seconds(1))?;
-    let account = match ctx.store.find_account(&args.account).await {
-        Ok(a) => a,
-        Err(StoreError::NotFound(_)) => ctx.store.create_account(&args.account, now).await?,
-        Err(e) => return Err(e.into()),
-    };
     let records = records(now);
-    ctx.store
-        .import_profiles(account.id, records.clone(), None)
-        .await?;
-    let (key, _) = ctx
+    let made = ctx
         .store
-        .create_api_key(account.id, Some("demo"), now)
-        .await?;
+        .provision_account(&args.account, records.clone(), Some("demo"), now)
+        .await
+        .with_context(|| format!("--account {:?}", args.account))?;
+    let (account, key) = (made.account, made.api_key);
     if args.format.json {
         return crate::json::print(&DemoJson {
             account: account.name,

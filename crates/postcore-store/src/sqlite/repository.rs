@@ -1,10 +1,11 @@
 //! `impl Repository for SqliteStore`: each call is one blocking closure on a pooled
 //! connection, writes in one `BEGIN IMMEDIATE` transaction.
 
-use super::{SqliteStore, accounts, connections, profiles, schema};
+use super::{Inner, SqliteStore, accounts, connections, profiles, schema};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
-    ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Repository, StoreError,
+    ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
+    Repository, StoreError,
 };
 use futures::stream::{self, BoxStream, StreamExt as _};
 use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
@@ -14,6 +15,46 @@ use std::path::{Path, PathBuf};
 const STREAM_PAGE: u32 = 500;
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
+
+/// Imports `records` into `account` inside the caller's transaction (see
+/// [`Repository::import_profiles`]).
+fn import(
+    tx: &rusqlite::Connection,
+    inner: &Inner,
+    account: AccountId,
+    records: &[ProfileRecord],
+    progress: Option<&Progress>,
+) -> Result<ImportSummary, StoreError> {
+    let mut summary = ImportSummary::default();
+    for (done, record) in records.iter().enumerate() {
+        let key = record.profile.key();
+        match profiles::owner_of(tx, key)? {
+            Some(owner) if owner == account => summary.unchanged += 1,
+            Some(_) => return Err(StoreError::Conflict(Conflict::ProfileKeyExists)),
+            None => {
+                let id = profiles::insert_profile(tx, account, &record.profile)?;
+                for conn in &record.connections {
+                    connections::insert_or_renew(
+                        tx,
+                        inner,
+                        id,
+                        key,
+                        conn,
+                        &Credentials::default(),
+                    )?;
+                }
+                summary.created += 1;
+            }
+        }
+        let done = done as u64 + 1;
+        if let Some(p) = progress
+            && (done.is_multiple_of(PROGRESS_EVERY) || done == records.len() as u64)
+        {
+            p(done);
+        }
+    }
+    Ok(summary)
+}
 
 #[async_trait::async_trait]
 impl Repository for SqliteStore {
@@ -207,36 +248,34 @@ impl Repository for SqliteStore {
         records: Vec<ProfileRecord>,
         progress: Option<Progress>,
     ) -> Result<ImportSummary, StoreError> {
+        self.run_write(move |tx, inner| import(tx, inner, account, &records, progress.as_ref()))
+            .await
+    }
+
+    async fn provision_account(
+        &self,
+        name: &str,
+        records: Vec<ProfileRecord>,
+        key_label: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Provisioned, StoreError> {
+        let (name, key_label) = (name.to_owned(), key_label.map(str::to_owned));
         self.run_write(move |tx, inner| {
-            let mut summary = ImportSummary::default();
-            for (done, record) in records.iter().enumerate() {
-                let key = record.profile.key();
-                match profiles::owner_of(tx, key)? {
-                    Some(owner) if owner == account => summary.unchanged += 1,
-                    Some(_) => return Err(StoreError::Conflict(Conflict::ProfileKeyExists)),
-                    None => {
-                        let id = profiles::insert_profile(tx, account, &record.profile)?;
-                        for conn in &record.connections {
-                            connections::insert_or_renew(
-                                tx,
-                                inner,
-                                id,
-                                key,
-                                conn,
-                                &Credentials::default(),
-                            )?;
-                        }
-                        summary.created += 1;
-                    }
-                }
-                let done = done as u64 + 1;
-                if let Some(p) = &progress
-                    && (done.is_multiple_of(PROGRESS_EVERY) || done == records.len() as u64)
-                {
-                    p(done);
-                }
-            }
-            Ok(summary)
+            let (account, created_account) = match accounts::find_account(tx, &name) {
+                Ok(account) => (account, false),
+                Err(StoreError::NotFound(_)) => (accounts::create_account(tx, &name, now)?, true),
+                Err(e) => return Err(e),
+            };
+            let summary = import(tx, inner, account.id, &records, None)?;
+            let (api_key, key_info) =
+                accounts::create_api_key(tx, account.id, key_label.as_deref(), now)?;
+            Ok(Provisioned {
+                account,
+                created_account,
+                summary,
+                api_key,
+                key_info,
+            })
         })
         .await
     }

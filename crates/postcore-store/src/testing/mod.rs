@@ -106,6 +106,7 @@ macro_rules! conformance_suite {
             the_stream_returns_every_profile_in_order_across_pages,
             imports_preserve_keys_and_are_idempotent,
             imports_that_collide_with_another_account_write_nothing,
+            provisioning_is_one_transaction,
             health_migrations_integrity_and_backup_work,
         );
     };

@@ -288,3 +288,63 @@ pub async fn health_migrations_integrity_and_backup_work(repo: Arc<dyn Repositor
         Err(StoreError::Conflict(Conflict::FileExists))
     ));
 }
+
+/// Provisioning creates a missing account, imports and makes a key in one transaction;
+/// when any part fails, nothing at all is left behind.
+pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
+    let records = vec![record("prof_prov1", 1, vec![linkedin(1)])];
+    let made = repo
+        .provision_account("fresh", records.clone(), Some("demo"), t(5))
+        .await
+        .unwrap();
+    assert!(made.created_account);
+    assert_eq!(
+        (made.account.name.as_str(), made.summary),
+        (
+            "fresh",
+            ImportSummary {
+                created: 1,
+                unchanged: 0
+            }
+        )
+    );
+    assert_eq!(made.key_info.label.as_deref(), Some("demo"));
+    assert_eq!(
+        repo.authenticate(&made.api_key, t(6)).await.unwrap(),
+        Some(made.account.id)
+    );
+    assert_eq!(
+        repo.list_profiles_page(made.account.id, None, 10)
+            .await
+            .unwrap(),
+        records
+    );
+    let again = repo
+        .provision_account("fresh", records, None, t(7))
+        .await
+        .unwrap();
+    assert!(!again.created_account);
+    assert_eq!(
+        again.summary,
+        ImportSummary {
+            created: 0,
+            unchanged: 1
+        }
+    );
+
+    // prof_prov1 belongs to `fresh`: provisioning `other` with it fails whole.
+    let clash = vec![
+        record("prof_prov2", 1, vec![]),
+        record("prof_prov1", 2, vec![]),
+    ];
+    assert!(matches!(
+        repo.provision_account("other", clash, Some("x"), t(8))
+            .await,
+        Err(StoreError::Conflict(Conflict::ProfileKeyExists))
+    ));
+    assert!(matches!(
+        repo.find_account("other").await,
+        Err(StoreError::NotFound("account"))
+    ));
+    assert_eq!(repo.list_api_keys(None).await.unwrap().len(), 2);
+}
