@@ -71,18 +71,33 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     ])
 }
 
-/// Crates that mean IO, async, web or a database: never allowed in postcore-domain.
+/// The only crates postcore-domain may name in its manifest (normal, build or optional
+/// dependencies), from `../shared/design.md`: anything else needs the design changed first.
+const DOMAIN_MAY_DEPEND_ON: &[&str] = &["chrono", "thiserror", "getrandom", "serde", "uuid"];
+
+/// Crates that mean IO, async, networking, web or a database: never anywhere in
+/// postcore-domain's resolved dependency graph.
 const FORBIDDEN_IN_DOMAIN: &[&str] = &[
     "tokio",
     "async-std",
     "smol",
     "futures",
     "futures-util",
+    "futures-io",
+    "futures-core",
     "async-trait",
     "mio",
+    "socket2",
+    "http",
+    "http-body",
+    "h2",
+    "hyper",
+    "hyper-util",
+    "tower",
     "actix-web",
     "actix-rt",
-    "hyper",
+    "actix-http",
+    "actix-server",
     "axum",
     "reqwest",
     "ureq",
@@ -98,8 +113,19 @@ const FORBIDDEN_IN_DOMAIN: &[&str] = &[
     "tracing",
     "log",
     "tempfile",
-    "std-fs",
     "walkdir",
+];
+
+/// Web crates postcore-admin must never reach (design.md: admin never depends on http or
+/// actix-web), anywhere in its resolved graph.
+const FORBIDDEN_IN_ADMIN: &[&str] = &[
+    "postcore-http",
+    "actix-web",
+    "actix-http",
+    "actix-server",
+    "actix-rt",
+    "hyper",
+    "axum",
 ];
 
 /// The host's target triple, from `rustc -vV`.
@@ -155,21 +181,20 @@ fn internal_crates_depend_only_in_the_documented_direction() {
     );
 }
 
-#[test]
-fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
-    let meta = metadata();
+/// Names of every crate reachable from workspace member `member` through normal
+/// dependencies in the resolved (host-platform) graph.
+fn resolved_normal_dependencies(meta: &cargo_metadata::Metadata, member: &str) -> BTreeSet<String> {
     let resolve = meta.resolve.as_ref().unwrap();
-    let domain = meta
+    let start = meta
         .workspace_packages()
         .into_iter()
-        .find(|p| p.name.as_str() == "postcore-domain")
+        .find(|p| p.name.as_str() == member)
         .unwrap()
         .id
         .clone();
-    // Walk the resolved graph of normal dependencies from postcore-domain.
     let nodes: BTreeMap<_, _> = resolve.nodes.iter().map(|n| (n.id.clone(), n)).collect();
     let mut seen = BTreeSet::new();
-    let mut stack = vec![domain];
+    let mut stack = vec![start];
     while let Some(id) = stack.pop() {
         for dep in &nodes[&id].deps {
             let normal = dep
@@ -181,7 +206,30 @@ fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
             }
         }
     }
-    let names: BTreeSet<_> = seen.iter().map(|id| meta[id].name.to_string()).collect();
+    seen.iter().map(|id| meta[id].name.to_string()).collect()
+}
+
+#[test]
+fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
+    let meta = metadata();
+    let domain = meta
+        .workspace_packages()
+        .into_iter()
+        .find(|p| p.name.as_str() == "postcore-domain")
+        .unwrap();
+    // Declared dependencies, optional ones included (a feature could switch them on).
+    let declared: Vec<_> = domain
+        .dependencies
+        .iter()
+        .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+        .map(|d| d.name.as_str())
+        .filter(|n| !DOMAIN_MAY_DEPEND_ON.contains(n))
+        .collect();
+    assert!(
+        declared.is_empty(),
+        "postcore-domain names {declared:?}: not in the design's list"
+    );
+    let names = resolved_normal_dependencies(&meta, "postcore-domain");
     let bad: Vec<_> = names
         .iter()
         .filter(|n| FORBIDDEN_IN_DOMAIN.contains(&n.as_str()))
@@ -189,6 +237,21 @@ fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
     assert!(bad.is_empty(), "postcore-domain depends on {bad:?}");
     assert!(
         names.contains("chrono"),
+        "the walk found nothing: {names:?}"
+    );
+}
+
+#[test]
+fn the_admin_cli_never_reaches_the_web_stack() {
+    let meta = metadata();
+    let names = resolved_normal_dependencies(&meta, "postcore-admin");
+    let bad: Vec<_> = names
+        .iter()
+        .filter(|n| FORBIDDEN_IN_ADMIN.contains(&n.as_str()))
+        .collect();
+    assert!(bad.is_empty(), "postcore-admin depends on {bad:?}");
+    assert!(
+        names.contains("postcore-store"),
         "the walk found nothing: {names:?}"
     );
 }

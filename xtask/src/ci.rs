@@ -49,6 +49,7 @@ pub fn run() -> Result<()> {
         }
     }
     eprintln!("xtask ci: smoke runs of the measuring tools");
+    crate::bench::install_wrk_if_missing()?;
     crate::bench::run(crate::bench::Plan::smoke())?;
     crate::crash::run(2, crate::process::Profile::Debug, (200, 600))?;
     eprintln!("xtask ci: all steps passed");

@@ -15,8 +15,27 @@ use std::time::Duration;
 /// Client threads creating profiles over HTTP.
 const CLIENTS: usize = 4;
 
-/// Everything acknowledged so far: profile key → (name, connected Bluesky handle).
-type Acknowledged = Arc<Mutex<HashMap<String, (String, Option<String>)>>>;
+/// Requests one client thread may send in a round, at most (the round's kill ends it first).
+const MAX_REQUESTS_PER_CLIENT: usize = 1_000_000;
+/// Connections the admin thread may make in a round, at most.
+const MAX_CONNECTS: usize = 100_000;
+
+/// What the server acknowledged for one profile.
+struct Ack {
+    /// The profileName sent.
+    name: String,
+    /// Unix seconds around the request: createdAt must fall within them.
+    created_within: (i64, i64),
+    /// The Bluesky handle connected through `postcore-admin`, once acknowledged.
+    handle: Option<String>,
+}
+
+/// Everything acknowledged so far, by profile key.
+type Acknowledged = Arc<Mutex<HashMap<String, Ack>>>;
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
 
 pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Result<()> {
     process::build(profile)?;
@@ -63,20 +82,29 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
         }
         let server = process::start_server(profile, &db, &work.join("server.log"))?;
         let lost = verify(&server.base_url(), &api_key, &acked)?;
-        let problems = admin(profile, &db, &["check"])?;
+        let integrity = admin(profile, &db, &["check"]);
         server.kill()?;
         let (total, connected) = {
             let acked = acked.lock().unwrap();
             (
                 acked.len(),
-                acked.values().filter(|(_, h)| h.is_some()).count(),
+                acked.values().filter(|a| a.handle.is_some()).count(),
             )
         };
         eprintln!(
-            "round {}/{rounds}: acknowledged {total} profiles ({connected} with a Bluesky connection), lost {}, integrity: {problems}",
+            "round {}/{rounds}: acknowledged {total} profiles ({connected} with a Bluesky connection), lost {}, integrity: {}",
             round + 1,
-            lost.len()
+            lost.len(),
+            integrity.as_ref().map_or("FAILED", String::as_str)
         );
+        if let Err(e) = integrity {
+            println!(
+                "acknowledged: {total}, lost: {}, rounds: {}",
+                lost.len(),
+                round + 1
+            );
+            bail!("the database failed its integrity check: {e:#}");
+        }
         if !lost.is_empty() {
             println!(
                 "acknowledged: {total}, lost: {}, rounds: {}",
@@ -114,9 +142,10 @@ fn create_loop(
         .timeout(Duration::from_secs(5))
         .build();
     let mut i = 0;
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.load(Ordering::SeqCst) && i < MAX_REQUESTS_PER_CLIENT {
         i += 1;
         let name = format!("crash r{round} c{client} #{i}");
+        let before = unix_now();
         let resp = agent
             .post(&format!("{base}/profiles/create"))
             .set("x-api-key", api_key)
@@ -127,7 +156,12 @@ fn create_loop(
             && let Ok(v) = r.into_json::<Value>()
             && let Some(key) = v["profileKey"].as_str()
         {
-            acked.lock().unwrap().insert(key.to_owned(), (name, None));
+            let ack = Ack {
+                name,
+                created_within: (before, unix_now()),
+                handle: None,
+            };
+            acked.lock().unwrap().insert(key.to_owned(), ack);
         }
     }
 }
@@ -135,12 +169,12 @@ fn create_loop(
 /// Connects Bluesky (no credentials) on acknowledged profiles through the admin CLI.
 fn connect_loop(profile: Profile, db: &Path, acked: &Acknowledged, stop: &AtomicBool) {
     let mut n = 0;
-    while !stop.load(Ordering::SeqCst) {
+    while !stop.load(Ordering::SeqCst) && n < MAX_CONNECTS {
         let target = acked
             .lock()
             .unwrap()
             .iter()
-            .find(|(_, (_, h))| h.is_none())
+            .find(|(_, ack)| ack.handle.is_none())
             .map(|(k, _)| k.clone());
         let Some(key) = target else {
             std::thread::sleep(Duration::from_millis(10));
@@ -163,14 +197,15 @@ fn connect_loop(profile: Profile, db: &Path, acked: &Acknowledged, stop: &Atomic
                 .unwrap()
                 .get_mut(&key)
                 .expect("acknowledged key")
-                .1 = Some(handle);
+                .handle = Some(handle);
         }
     }
 }
 
 /// Reads every profile back and returns the keys whose acknowledged state is missing.
 fn verify(base: &str, api_key: &str, acked: &Acknowledged) -> Result<Vec<String>> {
-    let body: Value = ureq::get(&format!("{base}/profiles"))
+    let body: Value = process::agent(Duration::from_secs(120))
+        .get(&format!("{base}/profiles"))
         .set("x-api-key", api_key)
         .call()
         .context("GET /profiles after restart")?
@@ -182,19 +217,29 @@ fn verify(base: &str, api_key: &str, acked: &Acknowledged) -> Result<Vec<String>
         .filter_map(|p| Some((p["profileKey"].as_str()?, p)))
         .collect();
     let mut lost = Vec::new();
-    for (key, (name, handle)) in acked.lock().unwrap().iter() {
+    for (key, ack) in acked.lock().unwrap().iter() {
         let ok = stored.get(key.as_str()).is_some_and(|p| {
             let platforms = p["connectedPlatforms"]
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
-            let has_handle = handle.as_ref().is_none_or(|h| {
-                platforms
-                    .iter()
-                    .any(|c| c["platform"] == "bluesky" && c["username"] == h.as_str())
+            // The connection exactly as `connections add --platform bluesky --handle H` makes it.
+            let has_handle = ack.handle.as_ref().is_none_or(|h| {
+                platforms.iter().any(|c| {
+                    c["platform"] == "bluesky"
+                        && c["username"] == h.as_str()
+                        && c["displayName"] == h.as_str()
+                        && c["expiresAt"].is_null()
+                        && c["daysUntilExpiry"].is_null()
+                })
             });
-            p["profileName"] == name.as_str()
-                && p["createdAt"].as_str().is_some_and(|t| t.ends_with('Z'))
+            let created = p["createdAt"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp());
+            let (from, to) = ack.created_within;
+            p["profileName"] == ack.name.as_str()
+                && created.is_some_and(|c| (from..=to).contains(&c))
                 && has_handle
         });
         if !ok {

@@ -161,13 +161,28 @@ pub fn memory_kib(pid: u32) -> Result<(u64, u64)> {
 /// Runs `postcore-admin` with `args` against `database`; returns stdout, failing on a
 /// non-zero exit with its stderr.
 pub fn admin(profile: Profile, database: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new(binary(profile, "postcore-admin"))
+    let mut child = Command::new(binary(profile, "postcore-admin"))
         .arg("--database")
         .arg(database)
         .args(args)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .context("running postcore-admin")?;
+    let started = Instant::now();
+    while child.try_wait()?.is_none() {
+        if started.elapsed() > ADMIN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "postcore-admin {} took more than {ADMIN_LIMIT:?}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output()?;
     if !out.status.success() {
         bail!(
             "postcore-admin {} failed ({}): {}",
@@ -178,6 +193,14 @@ pub fn admin(profile: Profile, database: &Path, args: &[&str]) -> Result<String>
     }
     Ok(String::from_utf8(out.stdout)?.trim().to_owned())
 }
+
+/// An HTTP client whose every request gives up after `limit` (connect, read and write).
+pub fn agent(limit: Duration) -> ureq::Agent {
+    ureq::AgentBuilder::new().timeout(limit).build()
+}
+
+/// Longest a `postcore-admin` run may take (an import of 100,000 profiles takes seconds).
+const ADMIN_LIMIT: Duration = Duration::from_secs(300);
 
 /// A random u64 from the OS.
 pub fn random_u64() -> u64 {

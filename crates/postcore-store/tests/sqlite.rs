@@ -14,15 +14,24 @@ fn config(path: &Path, secret_key: SecretKeySource) -> StoreConfig {
     }
 }
 
-/// 8 writers and 8 readers at once: no SQLITE_BUSY reaches a caller, no write is lost.
+/// 8 writers and 8 readers (which also authenticate) at once, through two stores on the
+/// same file — as the server and `postcore-admin` are two processes: no SQLITE_BUSY reaches
+/// a caller, no write is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
     const WRITES_PER_TASK: usize = 60;
     let store = fresh_sqlite().await;
+    let second = postcore_store::open(config(
+        &store.dir.path().join("postcore.db"),
+        SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
+    ))
+    .await
+    .unwrap();
     let account = store.create_account("a", t(0)).await.unwrap().id;
+    let (api_key, _) = store.create_api_key(account, None, t(0)).await.unwrap();
     let mut writers = Vec::new();
     for w in 0..8 {
-        let repo = Arc::clone(&store.repo);
+        let repo = Arc::clone(if w % 2 == 0 { &store.repo } else { &second });
         writers.push(tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for i in 0..WRITES_PER_TASK {
@@ -38,11 +47,15 @@ async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
         }));
     }
     let mut readers = Vec::new();
-    for _ in 0..8 {
-        let repo = Arc::clone(&store.repo);
+    for r in 0..8 {
+        let repo = Arc::clone(if r % 2 == 0 { &store.repo } else { &second });
+        let api_key = api_key.clone();
         readers.push(tokio::spawn(async move {
             let mut reads = 0usize;
-            for _ in 0..40 {
+            for i in 0..40 {
+                // A minute apart each time: every call also records the key's last use.
+                let authenticated = repo.authenticate(&api_key, t(60 * (i + 1))).await?;
+                assert_eq!(authenticated, Some(account));
                 let all: Vec<_> = repo.stream_profiles(account).try_collect().await?;
                 if let Some(first) = all.first() {
                     repo.get_profile(account, first.profile.key()).await?;
@@ -281,4 +294,70 @@ async fn a_database_file_is_checked_read_only_without_the_secret_key() {
         postcore_store::integrity_check(&missing).await,
         Err(StoreError::NotFound("database"))
     ));
+}
+
+/// A ciphertext copied to another row, or to another field of its row, does not decrypt:
+/// each secret is bound to its profile, platform and field by associated data.
+#[tokio::test]
+async fn a_secret_copied_to_another_row_or_field_does_not_decrypt() {
+    let store = fresh_sqlite().await;
+    let a = store.create_account("a", t(0)).await.unwrap().id;
+    for k in ["prof_one", "prof_two"] {
+        let k = ProfileKey::parse(k).unwrap();
+        store
+            .create_profile(a, Some(k.clone()), None, t(0))
+            .await
+            .unwrap();
+        let creds = Credentials {
+            access_token: Some(format!("token-of-{k}").into()),
+            refresh_token: Some(format!("refresh-of-{k}").into()),
+            ..Default::default()
+        };
+        let c = Connection::new(Platform::LinkedIn, "A", "a", t(0));
+        store.connect(a, &k, c, creds).await.unwrap();
+    }
+    let raw = rusqlite::Connection::open(store.dir.path().join("postcore.db")).unwrap();
+    let copy = |sql: &str| raw.execute_batch(sql).unwrap();
+    // prof_one's access token into prof_two's row.
+    copy(
+        "UPDATE connections SET access_token = (SELECT c.access_token FROM connections c \
+         JOIN profiles p ON p.id = c.profile_id WHERE p.profile_key = 'prof_one') \
+         WHERE profile_id = (SELECT id FROM profiles WHERE profile_key = 'prof_two');",
+    );
+    let two = ProfileKey::parse("prof_two").unwrap();
+    let err = store
+        .credentials(a, &two, Platform::LinkedIn)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
+    // prof_one's refresh token into its own access-token field.
+    copy(
+        "UPDATE connections SET access_token = refresh_token \
+         WHERE profile_id = (SELECT id FROM profiles WHERE profile_key = 'prof_one');",
+    );
+    let one = ProfileKey::parse("prof_one").unwrap();
+    let err = store
+        .credentials(a, &one, Platform::LinkedIn)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
+}
+
+/// A wrong secret key is refused before anything in the database changes.
+#[tokio::test]
+async fn a_wrong_secret_key_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let repo = postcore_store::open(config(&path, SecretKeySource::BesideDatabase))
+        .await
+        .unwrap();
+    repo.create_account("a", t(0)).await.unwrap();
+    drop(repo);
+    let before = std::fs::read(&path).unwrap();
+    let wrong = SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into());
+    let err = postcore_store::open(config(&path, wrong))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
 }

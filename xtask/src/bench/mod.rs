@@ -56,6 +56,11 @@ impl Plan {
     }
 }
 
+/// Installs `wrk` when missing and possible (see [`wrk::install_if_missing`]).
+pub fn install_wrk_if_missing() -> Result<()> {
+    wrk::install_if_missing()
+}
+
 pub fn run(plan: Plan) -> Result<()> {
     wrk::ensure_installed()?;
     process::build(plan.profile)?;
@@ -164,7 +169,8 @@ pub fn run(plan: Plan) -> Result<()> {
 /// One GET with the API key: status, body and time to last byte.
 fn fetch(url: &str, api_key: &str) -> Result<(u16, Vec<u8>, Duration)> {
     let started = Instant::now();
-    let resp = ureq::get(url)
+    let resp = process::agent(Duration::from_secs(120))
+        .get(url)
         .set("x-api-key", api_key)
         .call()
         .with_context(|| format!("GET {url}"))?;

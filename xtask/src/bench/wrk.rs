@@ -21,16 +21,52 @@ done = function(summary, latency, requests)
 end
 "#;
 
+fn installed() -> bool {
+    Command::new("wrk").arg("--version").output().is_ok()
+}
+
+/// Installs `wrk` from Debian's packages when it is missing and this runs as root with
+/// `apt-get` (a fresh machine, CI); `cargo xtask ci` calls it so that the gate's bench
+/// smoke run works there.
+///
+/// # Errors
+/// When the install fails; the caller then fails with [`ensure_installed`]'s instructions.
+pub fn install_if_missing() -> Result<()> {
+    if installed() {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root {
+        return ensure_installed();
+    }
+    eprintln!("installing the load generator wrk (Debian package) for the bench smoke run…");
+    for args in [&["update", "-qq"][..], &["install", "-y", "-qq", "wrk"][..]] {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("running apt-get")?;
+        if !status.success() {
+            bail!("apt-get {} failed ({status})", args.join(" "));
+        }
+    }
+    ensure_installed()
+}
+
 /// Fails with install instructions when `wrk` is not on the PATH.
 pub fn ensure_installed() -> Result<()> {
-    match Command::new("wrk").arg("--version").output() {
-        Ok(_) => Ok(()),
-        Err(_) => bail!(
-            "the load generator `wrk` is not installed.\n\
+    if installed() {
+        return Ok(());
+    }
+    bail!(
+        "the load generator `wrk` is not installed.\n\
              Install it with:  apt-get update && apt-get install -y wrk   (as root; Debian package `wrk`)\n\
              then run the benchmark again."
-        ),
-    }
+    )
 }
 
 /// What one wrk run measured.

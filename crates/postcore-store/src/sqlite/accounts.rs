@@ -144,11 +144,21 @@ pub(crate) fn create_api_key(
     Ok((key, info))
 }
 
-pub(crate) fn authenticate(
+/// A stored API key as authentication needs it.
+pub(crate) struct StoredKey {
+    pub(crate) id: i64,
+    pub(crate) account: AccountId,
+    pub(crate) revoked: bool,
+    /// Whether `last_used_at` is older than the granularity at `now` (or unset).
+    pub(crate) stale_last_use: bool,
+}
+
+/// Looks a presented key up by its SHA-256 digest (a read).
+pub(crate) fn find_key(
     conn: &Connection,
     key: &ApiKey,
     now: Timestamp,
-) -> Result<Option<AccountId>, StoreError> {
+) -> Result<Option<StoredKey>, StoreError> {
     let found: Option<(i64, i64, Option<i64>, Option<i64>)> = conn
         .prepare_cached(
             "SELECT id, account_id, last_used_at, revoked_at FROM api_keys WHERE digest = ?1",
@@ -160,21 +170,22 @@ pub(crate) fn authenticate(
             .optional()
         })
         .map_err(StoreError::backend)?;
-    let Some((id, account, last_used, revoked)) = found else {
-        return Ok(None);
-    };
-    if revoked.is_some() {
-        return Ok(None);
-    }
-    let now_s = to_secs(now);
-    if last_used.is_none_or(|t| now_s - t >= LAST_USED_GRANULARITY_SECS) {
-        conn.execute(
-            "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-            params![now_s, id],
-        )
-        .map_err(StoreError::backend)?;
-    }
-    Ok(Some(AccountId(account)))
+    Ok(found.map(|(id, account, last_used, revoked)| StoredKey {
+        id,
+        account: AccountId(account),
+        revoked: revoked.is_some(),
+        stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= LAST_USED_GRANULARITY_SECS),
+    }))
+}
+
+/// Records that key `id` authenticated a request at `now` (a write).
+pub(crate) fn touch_key(conn: &Connection, id: i64, now: Timestamp) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
+        params![to_secs(now), id],
+    )
+    .map(drop)
+    .map_err(StoreError::backend)
 }
 
 pub(crate) fn list_api_keys(

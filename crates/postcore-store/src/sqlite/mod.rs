@@ -39,6 +39,25 @@ fn open_read_only(path: &Path) -> Result<Option<Connection>, StoreError> {
     Ok(Some(conn))
 }
 
+/// The sealed key check value, when the database has one (no `meta` table yet: `None`).
+fn read_key_check(conn: &Connection) -> Result<Option<Vec<u8>>, StoreError> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::backend)?;
+    if !has_meta {
+        return Ok(None);
+    }
+    conn.query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map_err(StoreError::backend)
+}
+
 /// The schema version of the SQLite file at `path`, opened read-only; `None` when absent.
 pub(crate) fn read_schema_status(
     path: &Path,
@@ -109,6 +128,14 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
         configure(&mut conn).map_err(StoreError::backend)?;
         schema::check_sqlite_version(&conn)?;
+        // Nothing may change before these checks: a newer schema, then the secret key
+        // against the database's key check (a wrong key must not migrate the file first).
+        schema::refuse_newer(&conn)?;
+        let check = read_key_check(&conn)?;
+        let cipher = crypto::load_cipher(secret_key, path, check.is_some())?;
+        if let Some(sealed) = &check {
+            cipher.verify_key_check(sealed)?;
+        }
         schema::migrate(&mut conn)?;
         // WAL once, on one connection, before the pool exists.
         let mode: String = conn
@@ -119,23 +146,12 @@ impl SqliteStore {
                 "could not switch to WAL mode (got {mode})"
             )));
         }
-
-        let check: Option<Vec<u8>> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
-                r.get(0)
-            })
-            .optional()
+        if check.is_none() {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                [cipher.key_check()?],
+            )
             .map_err(StoreError::backend)?;
-        let cipher = crypto::load_cipher(secret_key, path, check.is_some())?;
-        match check {
-            Some(sealed) => cipher.verify_key_check(&sealed)?,
-            None => {
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
-                    [cipher.key_check()?],
-                )
-                .map_err(StoreError::backend)?;
-            }
         }
         drop(conn);
 

@@ -47,6 +47,18 @@ pub(crate) fn current_version(conn: &Connection) -> Result<usize, StoreError> {
     usize::try_from(v).map_err(|_| StoreError::InvalidData(format!("negative user_version {v}")))
 }
 
+/// The database's schema version; `DatabaseTooNew` when a newer build wrote it.
+pub(crate) fn refuse_newer(conn: &Connection) -> Result<usize, StoreError> {
+    let found = current_version(conn)?;
+    if found > LATEST_VERSION {
+        return Err(StoreError::DatabaseTooNew {
+            found,
+            supported: LATEST_VERSION,
+        });
+    }
+    Ok(found)
+}
+
 /// Applies every missing migration, each in its own transaction. A database newer than
 /// this build is refused before anything is written.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -55,13 +67,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 
 /// Applies migrations up to `version` (tests build databases at earlier versions with it).
 pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
-    let found = current_version(conn)?;
-    if found > LATEST_VERSION {
-        return Err(StoreError::DatabaseTooNew {
-            found,
-            supported: LATEST_VERSION,
-        });
-    }
+    let found = refuse_newer(conn)?;
     if found < version {
         tracing::info!(from = found, to = version, "applying database migrations");
         Migrations::from_slice(MIGRATIONS)
