@@ -4,7 +4,7 @@ use crate::exit::not_found;
 use anyhow::Context as _;
 use postcore_domain::{Clock, SystemClock, Timestamp};
 use postcore_store::{Account, Repository, SecretKeySource, SecretString, StoreConfig};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Whether a command may create a missing database.
@@ -45,14 +45,12 @@ impl Globals {
         }
     }
 
-    /// The database file named by `--database` (without a `sqlite:` scheme).
-    pub fn database_file(&self) -> &Path {
-        let url = self.database.as_str();
-        Path::new(
-            url.strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url),
-        )
+    /// The database file named by `--database` (without a `sqlite:` scheme), parsed as the
+    /// store parses it; an unsupported URL is kept as given, and the store's own open then
+    /// refuses it with its message.
+    pub fn database_file(&self) -> PathBuf {
+        postcore_store::database_file(&self.database)
+            .unwrap_or_else(|_| PathBuf::from(&self.database))
     }
 
     /// Opens the store as the server does (migrations applied, same secret key settings:

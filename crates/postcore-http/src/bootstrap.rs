@@ -1,14 +1,15 @@
 //! First start: an account named `default` and one API key, shown once on stderr.
 
 use postcore_domain::{ApiKey, Timestamp};
-use postcore_store::{Conflict, Repository, StoreError};
+use postcore_store::{Repository, StoreError};
 use std::net::SocketAddr;
 
 /// Name of the account made on first start.
 pub(crate) const DEFAULT_ACCOUNT: &str = "default";
 
-/// When the database holds no account, creates `default` with one API key and returns the
-/// key; otherwise (or when another process won the race to create it) returns `None`.
+/// When the database holds no account, creates `default` with one API key — in one
+/// transaction, so that a crash cannot leave the account without its key — and returns the
+/// key; otherwise returns `None`.
 ///
 /// # Errors
 /// The store's errors.
@@ -19,14 +20,21 @@ pub(crate) async fn first_start(
     if !store.list_accounts().await?.is_empty() {
         return Ok(None);
     }
-    let account = match store.create_account(DEFAULT_ACCOUNT, now).await {
-        Ok(account) => account,
-        Err(StoreError::Conflict(Conflict::AccountExists)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let (key, info) = store
-        .create_api_key(account.id, Some("created at first start"), now)
+    let made = store
+        .provision_account(
+            DEFAULT_ACCOUNT,
+            Vec::new(),
+            Some("created at first start"),
+            now,
+        )
         .await?;
+    let (key, info) = (made.api_key, made.key_info);
+    if !made.created_account {
+        // Another process created `default` between our look and our write: it showed its
+        // own key, so the one just made is revoked rather than left unseen.
+        store.revoke_api_key(&info.prefix, now).await?;
+        return Ok(None);
+    }
     tracing::info!(
         account = DEFAULT_ACCOUNT,
         key.prefix = %info.prefix,

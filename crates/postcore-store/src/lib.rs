@@ -73,7 +73,7 @@ impl StoreConfig {
 /// `InvalidData` for an unknown scheme; otherwise what the backend's open returns
 /// (`DatabaseTooNew`, `WrongSecretKey`, `SecretKey`, `Backend`).
 pub async fn open(config: StoreConfig) -> Result<Arc<dyn Repository>, StoreError> {
-    let path = sqlite_path(&config.database_url)?;
+    let path = database_file(&config.database_url)?;
     let store = sqlite::SqliteStore::open(path, config.secret_key).await?;
     Ok(Arc::new(store))
 }
@@ -84,7 +84,7 @@ pub async fn open(config: StoreConfig) -> Result<Arc<dyn Repository>, StoreError
 /// # Errors
 /// `InvalidData` for an unknown scheme; `Backend` when the file is not a readable database.
 pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>, StoreError> {
-    let path = sqlite_path(database_url)?;
+    let path = database_file(database_url)?;
     tokio::task::spawn_blocking(move || sqlite::read_schema_status(&path))
         .await
         .map_err(StoreError::backend)?
@@ -98,14 +98,19 @@ pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>
 /// `NotFound("database")` when no file exists there; `InvalidData` for an unknown scheme;
 /// `Backend` when the file cannot be read as a database.
 pub async fn integrity_check(database_url: &str) -> Result<Vec<String>, StoreError> {
-    let path = sqlite_path(database_url)?;
+    let path = database_file(database_url)?;
     tokio::task::spawn_blocking(move || sqlite::integrity_check_file(&path))
         .await
         .map_err(StoreError::backend)?
 }
 
 /// The file path of an SQLite database URL: `sqlite://path`, `sqlite:path` or a plain path.
-fn sqlite_path(url: &str) -> Result<PathBuf, StoreError> {
+/// The one parser of database URLs, for callers that need the file itself (to say it is
+/// missing, or to name it in a message).
+///
+/// # Errors
+/// `InvalidData` for another scheme or an empty path.
+pub fn database_file(url: &str) -> Result<PathBuf, StoreError> {
     let path = if let Some(rest) = url.strip_prefix("sqlite://") {
         rest
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
