@@ -55,7 +55,10 @@ pub async fn spawn_app_with(
         .expect("opening a fresh database");
     let clock = Arc::new(FixedClock::new(at(SEED_NOW)));
     let account = store
-        .create_account("default", at(SEED_NOW))
+        .create_account(
+            &postcore_domain::AccountName::parse("default").expect("fixture account name"),
+            at(SEED_NOW),
+        )
         .await
         .expect("creating the default account")
         .id;
@@ -135,7 +138,10 @@ impl TestApp {
     pub async fn add_account(&self, name: &str) -> (AccountId, String) {
         let account = self
             .store
-            .create_account(name, at(SEED_NOW))
+            .create_account(
+                &postcore_domain::AccountName::parse(name).expect("fixture account name"),
+                at(SEED_NOW),
+            )
             .await
             .expect("creating an account")
             .id;

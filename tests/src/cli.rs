@@ -192,7 +192,9 @@ impl Admin {
     ) -> (Arc<dyn Repository>, AccountId, ProfileKey) {
         let store = self.store().await;
         let account = store
-            .find_account(account)
+            .find_account(
+                &postcore_domain::AccountName::parse(account).expect("fixture account name"),
+            )
             .await
             .expect("the account exists");
         let key = ProfileKey::parse(key).expect("a well-formed profile key");

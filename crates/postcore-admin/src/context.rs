@@ -2,6 +2,7 @@
 
 use crate::exit::not_found;
 use anyhow::Context as _;
+use postcore_domain::AccountName;
 use postcore_domain::{Clock, SystemClock, Timestamp};
 use postcore_store::{Account, Repository, SecretKeySource, SecretString, StoreConfig};
 use std::path::PathBuf;
@@ -83,15 +84,18 @@ impl Globals {
 
 impl Context {
     /// The account named by `--account`.
-    pub async fn account(&self, name: &str) -> anyhow::Result<Account> {
+    pub async fn account(&self, name: &AccountName) -> anyhow::Result<Account> {
         self.store
             .find_account(name)
             .await
-            .with_context(|| format!("--account {name:?}"))
+            .with_context(|| format!("--account {:?}", name.as_str()))
     }
 
     /// The account named by `--account`, if one was given.
-    pub async fn optional_account(&self, name: Option<&str>) -> anyhow::Result<Option<Account>> {
+    pub async fn optional_account(
+        &self,
+        name: Option<&AccountName>,
+    ) -> anyhow::Result<Option<Account>> {
         match name {
             Some(n) => Ok(Some(self.account(n).await?)),
             None => Ok(None),
@@ -107,7 +111,7 @@ impl Context {
 pub async fn locate_profile(
     ctx: &Context,
     key: &postcore_domain::ProfileKey,
-    account: Option<&str>,
+    account: Option<&AccountName>,
 ) -> anyhow::Result<(Account, postcore_store::ProfileRecord)> {
     let accounts = match account {
         Some(name) => vec![ctx.account(name).await?],
@@ -116,7 +120,7 @@ pub async fn locate_profile(
     for account in accounts {
         match ctx.store.get_profile(account.id, key).await {
             Ok(record) => return Ok((account, record)),
-            Err(postcore_store::StoreError::NotFound(_)) => {}
+            Err(postcore_store::StoreError::NotFound(postcore_store::Entity::Profile)) => {}
             Err(e) => return Err(e.into()),
         }
     }

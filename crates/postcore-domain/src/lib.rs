@@ -1,6 +1,7 @@
 //! PostCore's pure domain: identifiers, profiles, platforms, connections and expiry rules.
 #![doc = include_str!("../README.md")]
 
+mod account;
 mod api_key;
 mod clock;
 mod connection;
@@ -10,6 +11,10 @@ mod profile;
 mod profile_key;
 mod random;
 
+pub use account::{
+    ACCOUNT_NAME_MAX_CHARS, AccountName, AccountNameError, KEY_LABEL_MAX_CHARS, KeyLabel,
+    KeyLabelError,
+};
 pub use api_key::{ApiKey, ApiKeyError};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use connection::{

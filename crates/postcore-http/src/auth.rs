@@ -1,35 +1,66 @@
-//! Authentication: the `x-api-key` header to the caller's account (api.md §1, §4).
+//! Authentication: the `x-api-key` header to the caller's account (api.md §1, §4), as an
+//! actix extractor, so a handler that takes [`Authenticated`] cannot run unauthenticated.
 
 use crate::{ApiError, AppState};
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures::future::LocalBoxFuture;
 use postcore_domain::ApiKey;
 use postcore_store::AccountId;
 
 /// The header that carries the API key (api.md §1).
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// The account of the request's API key.
+/// The account of the request's API key: the first extractor of every authenticated
+/// handler, so that 401 comes before any other client error.
 ///
 /// The key's value is a secret: it is never logged, never echoed, and only its SHA-256
-/// digest reaches the store (through [`postcore_store::Repository::authenticate`]).
+/// digest reaches the store (through [`postcore_store::Repository::authenticate`], a point
+/// read that runs on the worker thread: no hop to another thread, see ARCHITECTURE.md).
 ///
-/// # Errors
+/// Rejections, all with the bodies of api.md §4:
 /// - [`ApiError::MissingApiKey`] when the header is absent;
 /// - [`ApiError::InvalidApiKey`] when it is empty, not visible ASCII, malformed (not
 ///   `pc_live_` + 32 base62 characters), unknown or revoked, or sent more than once
 ///   (two keys would make the caller ambiguous) — all answered with the same body;
 /// - [`ApiError::Internal`] when the store fails.
-pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<AccountId, ApiError> {
-    let mut values = req.headers().get_all(API_KEY_HEADER);
-    let value = values.next().ok_or(ApiError::MissingApiKey)?;
-    if values.next().is_some() {
-        return Err(ApiError::InvalidApiKey);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authenticated {
+    /// The account the key belongs to.
+    pub account: AccountId,
+}
+
+impl Authenticated {
+    /// The API key of `req`, checked for shape only.
+    ///
+    /// # Errors
+    /// `MissingApiKey`, or `InvalidApiKey` for an empty, repeated or malformed header.
+    pub fn presented_key(req: &HttpRequest) -> Result<ApiKey, ApiError> {
+        let mut values = req.headers().get_all(API_KEY_HEADER);
+        let value = values.next().ok_or(ApiError::MissingApiKey)?;
+        if values.next().is_some() {
+            return Err(ApiError::InvalidApiKey);
+        }
+        let text = value.to_str().map_err(|_| ApiError::InvalidApiKey)?;
+        ApiKey::parse(text).map_err(|_| ApiError::InvalidApiKey)
     }
-    let text = value.to_str().map_err(|_| ApiError::InvalidApiKey)?;
-    let key = ApiKey::parse(text).map_err(|_| ApiError::InvalidApiKey)?;
-    match state.store.authenticate(&key, state.clock.now()).await {
-        Ok(Some(account)) => Ok(account),
-        Ok(None) => Err(ApiError::InvalidApiKey),
-        Err(e) => Err(ApiError::internal(e)),
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = Self::presented_key(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let key = key?;
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no AppState")))?;
+            match state.store.authenticate(&key, state.clock.now()).await {
+                Ok(Some(account)) => Ok(Self { account }),
+                Ok(None) => Err(ApiError::InvalidApiKey),
+                Err(e) => Err(ApiError::internal(e)),
+            }
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Request bodies: read with a size limit, checked for JSON, parsed strictly (api.md §4).
 
 use crate::ApiError;
-use actix_web::{HttpMessage as _, HttpRequest, http::header, web};
+use actix_web::{HttpMessage as _, HttpRequest, http::header};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use serde::de::DeserializeOwned;
@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 /// cannot be read (for example a broken chunked encoding).
 pub async fn read_limited(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    mut payload: actix_web::dev::Payload,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
     let declared = req

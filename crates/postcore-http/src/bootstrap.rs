@@ -1,6 +1,6 @@
 //! First start: an account named `default` and one API key, shown once on stderr.
 
-use postcore_domain::{ApiKey, Timestamp};
+use postcore_domain::{AccountName, ApiKey, KeyLabel, Timestamp};
 use postcore_store::{Repository, StoreError};
 use std::net::SocketAddr;
 
@@ -22,9 +22,9 @@ pub(crate) async fn first_start(
     }
     let made = store
         .provision_account(
-            DEFAULT_ACCOUNT,
+            &AccountName::parse(DEFAULT_ACCOUNT).expect("a valid fixed name"),
             Vec::new(),
-            Some("created at first start"),
+            Some(&KeyLabel::parse("created at first start").expect("a valid fixed label")),
             now,
         )
         .await?;

@@ -2,7 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use postcore_store::StoreError;
+use postcore_store::{Entity, StoreError};
 use serde::Serialize;
 use std::fmt;
 
@@ -104,11 +104,11 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl From<StoreError> for ApiError {
-    /// `NotFound("profile")` is `PROFILE_NOT_FOUND`; every other store error is internal
+    /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`; every other store error is internal
     /// (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound("profile") => ApiError::ProfileNotFound,
+            StoreError::NotFound(Entity::Profile) => ApiError::ProfileNotFound,
             other => ApiError::internal(other),
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! The crate is the only place that knows HTTP status codes and the wire JSON. A request
 //! passes the request-log middleware ([`telemetry`]), is routed ([`routes`]), authenticated
-//! by its `x-api-key` ([`auth`]), and answered with camelCase DTOs ([`dto`]) or the error
+//! by its `x-api-key` ([`auth`]), has its path and body extracted ([`extract`]), and answered with camelCase DTOs ([`dto`]) or the error
 //! envelope of api.md §4 ([`ApiError`]).
 //!
 //! - [`Application::build`] binds the listener (port 0 allowed) so tests run the real app.
@@ -18,6 +18,7 @@ mod bootstrap;
 pub mod cli;
 pub mod dto;
 mod error;
+pub mod extract;
 pub mod routes;
 mod settings;
 mod startup;

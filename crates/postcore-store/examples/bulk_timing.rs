@@ -25,7 +25,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let repo = postcore_store::open(config).await?;
     let now = chrono::Utc::now();
-    let account = repo.create_account("bulk", now).await?.id;
+    let account = repo
+        .create_account(&postcore_domain::AccountName::parse("bulk")?, now)
+        .await?
+        .id;
 
     let started = Instant::now();
     let mut done = 0;
@@ -55,12 +58,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let inserted = started.elapsed();
 
     let started = Instant::now();
-    let (count, connections) = repo
-        .stream_profiles(account)
-        .try_fold((0usize, 0usize), |(p, c), r| async move {
-            Ok((p + 1, c + r.connections.len()))
-        })
-        .await?;
+    let (count, connections) = postcore_store::stream_profile_pages(
+        std::sync::Arc::clone(&repo),
+        account,
+        postcore_store::STREAM_PAGE_SIZE,
+    )
+    .try_fold((0usize, 0usize), |(p, c), page| async move {
+        Ok((
+            p + page.len(),
+            c + page.iter().map(|r| r.connections.len()).sum::<usize>(),
+        ))
+    })
+    .await?;
     let streamed = started.elapsed();
     assert_eq!((count, connections), (n, 2 * n));
     println!(

@@ -1,5 +1,34 @@
 //! `StoreError`: every way a repository call can fail, free of driver types.
 
+use std::fmt;
+
+/// What a lookup did not find (api.md §4: each maps to one error of the API or the CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Entity {
+    /// An account, by name or id.
+    Account,
+    /// An API key, by its display prefix.
+    ApiKey,
+    /// A profile of the caller's account (another account's profile is not found alike).
+    Profile,
+    /// A platform connection on a profile.
+    Connection,
+    /// The database file itself (read-only tools on a path where none exists).
+    Database,
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Entity::Account => "account",
+            Entity::ApiKey => "API key",
+            Entity::Profile => "profile",
+            Entity::Connection => "connection",
+            Entity::Database => "database",
+        })
+    }
+}
+
 /// What a conflicting write collided with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
@@ -16,8 +45,8 @@ pub enum Conflict {
     FileExists,
 }
 
-impl std::fmt::Display for Conflict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Conflict::AccountExists => "an account with this name already exists",
             Conflict::ProfileKeyExists => "a profile with this key already exists",
@@ -30,14 +59,45 @@ impl std::fmt::Display for Conflict {
     }
 }
 
-/// An error from the store. Driver errors are carried as opaque text and never as driver
+/// The cause of a [`StoreError::Backend`]: what the store was doing, and the driver's
+/// error as an opaque source (its type is never part of the store's API).
+#[derive(Debug, thiserror::Error)]
+#[error("database error: {context}")]
+pub struct BackendError {
+    context: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl BackendError {
+    /// A failure described by `context`, caused by `source`.
+    pub fn new(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A failure with no underlying error (an unexpected state the store detected itself).
+    pub fn message(context: impl Into<String>) -> Self {
+        Self {
+            context: context.into(),
+            source: None,
+        }
+    }
+}
+
+/// An error from the store. Driver errors are kept as opaque sources, never as driver
 /// types; they are logged by the caller and never shown to API clients.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The named thing does not exist, or belongs to another account (which is answered
-    /// exactly alike, so that keys cannot be probed).
+    /// The thing does not exist, or belongs to another account (which is answered exactly
+    /// alike, so that keys cannot be probed).
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(Entity),
     /// The write collides with existing data; nothing was changed.
     #[error("conflict: {0}")]
     Conflict(Conflict),
@@ -64,13 +124,65 @@ pub enum StoreError {
         /// Latest schema version of this build.
         supported: usize,
     },
-    /// The database or its driver failed (IO, corruption, pool exhaustion, …).
-    #[error("database error: {0}")]
-    Backend(String),
+    /// The database or its driver failed (IO, corruption, pool exhaustion, …). Its
+    /// message says what the store was doing; its `source()` is the driver's error.
+    #[error(transparent)]
+    Backend(BackendError),
 }
 
 impl StoreError {
-    pub(crate) fn backend(e: impl std::fmt::Display) -> Self {
-        StoreError::Backend(e.to_string())
+    /// A backend failure caused by `e`, described by the generic context "database call".
+    pub(crate) fn backend(
+        e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        StoreError::Backend(BackendError::new("database call failed", e))
+    }
+
+    /// A backend failure described by `context`, caused by `e`.
+    pub(crate) fn backend_with(
+        context: impl Into<String>,
+        e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        StoreError::Backend(BackendError::new(context, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn backend_errors_keep_their_source_chain() {
+        let io = std::io::Error::other("disk on fire");
+        let e = StoreError::backend_with("writing a profile", io);
+        assert_eq!(e.to_string(), "database error: writing a profile");
+        let cause = e.source().expect("the driver's error");
+        assert_eq!(cause.to_string(), "disk on fire");
+        assert!(cause.source().is_none());
+    }
+
+    #[test]
+    fn not_found_names_the_entity() {
+        let texts: Vec<String> = [
+            Entity::Account,
+            Entity::ApiKey,
+            Entity::Profile,
+            Entity::Connection,
+            Entity::Database,
+        ]
+        .into_iter()
+        .map(|e| StoreError::NotFound(e).to_string())
+        .collect();
+        assert_eq!(
+            texts,
+            [
+                "account not found",
+                "API key not found",
+                "profile not found",
+                "connection not found",
+                "database not found"
+            ]
+        );
     }
 }

@@ -5,16 +5,18 @@ mod error;
 mod model;
 mod repository;
 pub mod sqlite;
+mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{Conflict, StoreError};
+pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
     MigrationStatus, ProfileCursor, ProfileRecord, Provisioned,
 };
 pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};
+pub use stream::{STREAM_PAGE_SIZE, stream_profile_pages};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,7 +97,7 @@ pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>
 /// and databases of other versions. An empty list means the database is sound.
 ///
 /// # Errors
-/// `NotFound("database")` when no file exists there; `InvalidData` for an unknown scheme;
+/// `NotFound(Entity::Database)` when no file exists there; `InvalidData` for an unknown scheme;
 /// `Backend` when the file cannot be read as a database.
 pub async fn integrity_check(database_url: &str) -> Result<Vec<String>, StoreError> {
     let path = database_file(database_url)?;

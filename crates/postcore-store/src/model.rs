@@ -1,6 +1,6 @@
 //! Records the repository reads and writes, beside the domain types.
 
-use postcore_domain::{ApiKey, Connection, Profile, ProfileKey, Timestamp};
+use postcore_domain::{AccountName, ApiKey, Connection, KeyLabel, Profile, ProfileKey, Timestamp};
 use secrecy::SecretString;
 
 /// An account's internal identifier. Opaque to callers; stable for the database's life.
@@ -19,8 +19,8 @@ impl AccountId {
 pub struct Account {
     /// Internal identifier.
     pub id: AccountId,
-    /// Unique name chosen by the operator (1–100 characters, no control characters).
-    pub name: String,
+    /// Unique name chosen by the operator.
+    pub name: AccountName,
     /// When the account was created (UTC).
     pub created_at: Timestamp,
 }
@@ -31,11 +31,11 @@ pub struct ApiKeyInfo {
     /// Owning account.
     pub account: AccountId,
     /// Owning account's name.
-    pub account_name: String,
+    pub account_name: AccountName,
     /// `pc_live_` + the first 6 random characters.
     pub prefix: String,
     /// Optional operator label.
-    pub label: Option<String>,
+    pub label: Option<KeyLabel>,
     /// When the key was made (UTC).
     pub created_at: Timestamp,
     /// When the key last authenticated a request (UTC), recorded at most once a minute.
@@ -98,7 +98,7 @@ pub enum ConnectOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionReport {
     /// Owning account's name.
-    pub account_name: String,
+    pub account_name: AccountName,
     /// Owning profile's key.
     pub profile_key: ProfileKey,
     /// The connection.

@@ -4,8 +4,10 @@ use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
     MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoreError,
 };
-use futures::stream::BoxStream;
-use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_domain::{
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
+    Timestamp,
+};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,30 +24,37 @@ pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     // ----- accounts -------------------------------------------------------------------
 
-    /// Creates an account. Errors: `Conflict(AccountExists)`, `InvalidData` for an empty,
-    /// over-long (> 100 characters) or control-character name.
-    async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError>;
+    /// Creates an account. Errors: `Conflict(AccountExists)`.
+    async fn create_account(
+        &self,
+        name: &AccountName,
+        now: Timestamp,
+    ) -> Result<Account, StoreError>;
 
     /// Every account, by name.
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
 
-    /// The account with this exact name. Errors: `NotFound("account")`.
-    async fn find_account(&self, name: &str) -> Result<Account, StoreError>;
+    /// The account with this exact name. Errors: `NotFound(Entity::Account)`.
+    async fn find_account(&self, name: &AccountName) -> Result<Account, StoreError>;
 
     // ----- API keys -------------------------------------------------------------------
 
     /// Makes a new API key for `account`, stores only its SHA-256 digest and display
     /// prefix, and returns the full key — the only time it is ever available.
-    /// Errors: `NotFound("account")`.
+    /// Errors: `NotFound(Entity::Account)`.
     async fn create_api_key(
         &self,
         account: AccountId,
-        label: Option<&str>,
+        label: Option<&KeyLabel>,
         now: Timestamp,
     ) -> Result<(ApiKey, ApiKeyInfo), StoreError>;
 
     /// The account of a presented key, looked up by digest; `None` for an unknown or
-    /// revoked key. Records `last_used_at` (at most once a minute per key).
+    /// revoked key. Revocation is seen at once: nothing about keys is cached.
+    ///
+    /// This is a point read meant for every request: it makes no write. The key's
+    /// `last_used_at` is recorded off the request path, at most once a minute per key;
+    /// [`Self::flush_last_use`] waits for it.
     async fn authenticate(
         &self,
         key: &ApiKey,
@@ -59,14 +68,14 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<ApiKeyInfo>, StoreError>;
 
     /// Revokes the key with this display prefix (or a unique shorter prefix of it).
-    /// Errors: `NotFound("API key")`, `Conflict(AmbiguousKeyPrefix)`. Revoking a revoked
+    /// Errors: `NotFound(Entity::ApiKey)`, `Conflict(AmbiguousKeyPrefix)`. Revoking a revoked
     /// key keeps its first revocation time.
     async fn revoke_api_key(&self, prefix: &str, now: Timestamp) -> Result<ApiKeyInfo, StoreError>;
 
     // ----- profiles -------------------------------------------------------------------
 
     /// Creates a profile with a generated key, or with `key` (imports).
-    /// Errors: `NotFound("account")`, `Conflict(ProfileKeyExists)`.
+    /// Errors: `NotFound(Entity::Account)`, `Conflict(ProfileKeyExists)`.
     async fn create_profile(
         &self,
         account: AccountId,
@@ -75,7 +84,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         now: Timestamp,
     ) -> Result<Profile, StoreError>;
 
-    /// One profile with its connections. Errors: `NotFound("profile")`.
+    /// One profile with its connections. Errors: `NotFound(Entity::Profile)`.
     async fn get_profile(
         &self,
         account: AccountId,
@@ -91,14 +100,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         limit: u32,
     ) -> Result<Vec<ProfileRecord>, StoreError>;
 
-    /// Every profile of the account in order, as a stream that reads page by page and
-    /// never holds all rows in memory.
-    fn stream_profiles(
-        &self,
-        account: AccountId,
-    ) -> BoxStream<'static, Result<ProfileRecord, StoreError>>;
-
-    /// Renames a profile (`None` clears the name). Errors: `NotFound("profile")`.
+    /// Renames a profile (`None` clears the name). Errors: `NotFound(Entity::Profile)`.
     async fn rename_profile(
         &self,
         account: AccountId,
@@ -107,7 +109,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Profile, StoreError>;
 
     /// Deletes a profile with its connections and their secrets, in one transaction.
-    /// Errors: `NotFound("profile")`.
+    /// Errors: `NotFound(Entity::Profile)`.
     async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError>;
 
     // ----- connections ----------------------------------------------------------------
@@ -116,7 +118,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     /// connected (api.md §5.5): new connected-at and expires-at, revoked mark cleared,
     /// each secret replaced when given and kept when not. A different platform account on
     /// an occupied platform is `Conflict(PlatformAlreadyConnected)` and changes nothing.
-    /// Errors also: `NotFound("profile")`; `InvalidData` when the connection breaks
+    /// Errors also: `NotFound(Entity::Profile)`; `InvalidData` when the connection breaks
     /// [`Connection::validate`].
     async fn connect(
         &self,
@@ -127,7 +129,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<ConnectOutcome, StoreError>;
 
     /// Removes a platform connection and its secrets.
-    /// Errors: `NotFound("profile")`, `NotFound("connection")`.
+    /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn disconnect(
         &self,
         account: AccountId,
@@ -136,7 +138,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<(), StoreError>;
 
     /// Marks a connection revoked, so that it needs a reconnect until renewed.
-    /// Errors: `NotFound("profile")`, `NotFound("connection")`.
+    /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn mark_revoked(
         &self,
         account: AccountId,
@@ -145,7 +147,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<(), StoreError>;
 
     /// The decrypted secrets of a connection, for the platform clients.
-    /// Errors: `NotFound("profile")`, `NotFound("connection")`, `WrongSecretKey`.
+    /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`, `WrongSecretKey`.
     async fn credentials(
         &self,
         account: AccountId,
@@ -182,11 +184,15 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     /// Errors: as `create_account`, `import_profiles` and `create_api_key`.
     async fn provision_account(
         &self,
-        name: &str,
+        name: &AccountName,
         profiles: Vec<ProfileRecord>,
-        key_label: Option<&str>,
+        key_label: Option<&KeyLabel>,
         now: Timestamp,
     ) -> Result<Provisioned, StoreError>;
+
+    /// Waits until every last use recorded by [`Self::authenticate`] before this call is
+    /// written (for a graceful shutdown, and for tests that read `last_used_at`).
+    async fn flush_last_use(&self) -> Result<(), StoreError>;
 
     /// Whether the database answers a trivial query.
     async fn health(&self) -> Result<(), StoreError>;

@@ -1,9 +1,8 @@
 //! SQLite-specific guarantees: concurrency, secrets at rest, secret-key handling, backups.
 
-use futures::TryStreamExt as _;
 use postcore_domain::{Connection, Platform, ProfileKey};
-use postcore_store::testing::{TEST_SECRET_KEY, fresh_sqlite, t};
-use postcore_store::{Credentials, SecretKeySource, StoreConfig, StoreError};
+use postcore_store::testing::{TEST_SECRET_KEY, account_name, all_profiles, fresh_sqlite, t};
+use postcore_store::{Credentials, Entity, SecretKeySource, StoreConfig, StoreError};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,7 +26,11 @@ async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
     ))
     .await
     .unwrap();
-    let account = store.create_account("a", t(0)).await.unwrap().id;
+    let account = store
+        .create_account(&account_name("a"), t(0))
+        .await
+        .unwrap()
+        .id;
     let (api_key, _) = store.create_api_key(account, None, t(0)).await.unwrap();
     let mut writers = Vec::new();
     for w in 0..8 {
@@ -56,7 +59,7 @@ async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
                 // A minute apart each time: every call also records the key's last use.
                 let authenticated = repo.authenticate(&api_key, t(60 * (i + 1))).await?;
                 assert_eq!(authenticated, Some(account));
-                let all: Vec<_> = repo.stream_profiles(account).try_collect().await?;
+                let all = all_profiles(&repo, account, 100).await?;
                 if let Some(first) = all.first() {
                     repo.get_profile(account, first.profile.key()).await?;
                 }
@@ -73,7 +76,7 @@ async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
         r.await.unwrap().expect("a reader saw an error");
     }
     assert_eq!(acknowledged.len(), 8 * WRITES_PER_TASK);
-    let stored: Vec<_> = store.stream_profiles(account).try_collect().await.unwrap();
+    let stored = all_profiles(&store.repo, account, 100).await.unwrap();
     assert_eq!(stored.len(), acknowledged.len());
     for k in &acknowledged {
         let r = store.get_profile(account, k).await.unwrap();
@@ -91,7 +94,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[tokio::test]
 async fn secrets_are_not_stored_in_plain_text() {
     let store = fresh_sqlite().await;
-    let a = store.create_account("a", t(0)).await.unwrap().id;
+    let a = store
+        .create_account(&account_name("a"), t(0))
+        .await
+        .unwrap()
+        .id;
     let (api_key, _) = store.create_api_key(a, None, t(0)).await.unwrap();
     let k = store
         .create_profile(a, None, None, t(0))
@@ -181,7 +188,11 @@ async fn the_secret_key_must_match_the_database() {
 #[tokio::test]
 async fn a_backup_opens_and_holds_the_data() {
     let store = fresh_sqlite().await;
-    let a = store.create_account("a", t(0)).await.unwrap().id;
+    let a = store
+        .create_account(&account_name("a"), t(0))
+        .await
+        .unwrap()
+        .id;
     let p = store.create_profile(a, None, None, t(0)).await.unwrap();
     let creds = Credentials {
         access_token: Some("tok".to_owned().into()),
@@ -205,7 +216,7 @@ async fn a_backup_opens_and_holds_the_data() {
     .await
     .unwrap();
     assert_eq!(copy.integrity_check().await.unwrap(), Vec::<String>::new());
-    let a2 = copy.find_account("a").await.unwrap().id;
+    let a2 = copy.find_account(&account_name("a")).await.unwrap().id;
     assert_eq!(
         copy.get_profile(a2, p.key()).await.unwrap(),
         store.get_profile(a, p.key()).await.unwrap()
@@ -292,7 +303,7 @@ async fn a_database_file_is_checked_read_only_without_the_secret_key() {
     let missing = store.dir.path().join("missing.db").display().to_string();
     assert!(matches!(
         postcore_store::integrity_check(&missing).await,
-        Err(StoreError::NotFound("database"))
+        Err(StoreError::NotFound(Entity::Database))
     ));
 }
 
@@ -301,7 +312,11 @@ async fn a_database_file_is_checked_read_only_without_the_secret_key() {
 #[tokio::test]
 async fn a_secret_copied_to_another_row_or_field_does_not_decrypt() {
     let store = fresh_sqlite().await;
-    let a = store.create_account("a", t(0)).await.unwrap().id;
+    let a = store
+        .create_account(&account_name("a"), t(0))
+        .await
+        .unwrap()
+        .id;
     for k in ["prof_one", "prof_two"] {
         let k = ProfileKey::parse(k).unwrap();
         store
@@ -351,7 +366,7 @@ async fn a_wrong_secret_key_changes_nothing() {
     let repo = postcore_store::open(config(&path, SecretKeySource::BesideDatabase))
         .await
         .unwrap();
-    repo.create_account("a", t(0)).await.unwrap();
+    repo.create_account(&account_name("a"), t(0)).await.unwrap();
     drop(repo);
     let before = std::fs::read(&path).unwrap();
     let wrong = SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into());

@@ -19,12 +19,14 @@ struct Case {
 async fn snapshot(app: &TestApp) -> String {
     let mut out = String::new();
     for account in app.store.list_accounts().await.unwrap() {
-        let profiles: Vec<_> = app
-            .store
-            .stream_profiles(account.id)
-            .try_collect()
-            .await
-            .unwrap();
+        let profiles: Vec<_> = postcore_store::stream_profile_pages(
+            std::sync::Arc::clone(&app.store),
+            account.id,
+            postcore_store::STREAM_PAGE_SIZE,
+        )
+        .try_collect()
+        .await
+        .unwrap();
         out += &format!("{account:?}\n{profiles:?}\n");
     }
     for key in app.store.list_api_keys(None).await.unwrap() {

@@ -61,7 +61,7 @@ async fn health_answers_503_when_the_database_does_not_answer() {
 #[tokio::test]
 async fn a_list_whose_store_fails_before_the_first_profile_answers_internal_error() {
     let faults = Faults {
-        stream_after: Some(0),
+        pages_before_failure: Some(0),
         ..Faults::default()
     };
     let app = spawn_app_with(FaultyStore::wrap(faults)).await;
@@ -75,7 +75,7 @@ async fn a_list_whose_store_fails_before_the_first_profile_answers_internal_erro
 #[tokio::test]
 async fn a_list_whose_store_fails_mid_stream_is_aborted_and_never_looks_complete() {
     let faults = Faults {
-        stream_after: Some(1_200),
+        pages_before_failure: Some(1),
         ..Faults::default()
     };
     let app = spawn_app_with(FaultyStore::wrap(faults)).await;

@@ -1,13 +1,17 @@
 //! `FaultyStore`: a repository that delegates to a real one and fails where it is told to.
 
-use futures::stream::{self, BoxStream, StreamExt as _};
-use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_domain::{
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
+    Timestamp,
+};
 use postcore_store::{
-    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned, Repository, StoreError,
+    Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
+    ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
+    Repository, StoreError,
 };
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Where to fail. The injected error's text names a secret-looking marker, so tests can
 /// check that a cause never reaches a response body.
@@ -17,8 +21,8 @@ pub struct Faults {
     pub health: bool,
     /// `authenticate` fails.
     pub authenticate: bool,
-    /// `stream_profiles` yields this many profiles, then fails.
-    pub stream_after: Option<usize>,
+    /// `list_profiles_page` answers this many pages, then fails.
+    pub pages_before_failure: Option<usize>,
 }
 
 /// The text of every injected error.
@@ -29,34 +33,46 @@ pub const INJECTED: &str = "injected failure: disk on fire at /var/secret/postco
 pub struct FaultyStore {
     inner: Arc<dyn Repository>,
     faults: Faults,
+    /// Pages answered so far.
+    pages: AtomicUsize,
 }
 
 impl FaultyStore {
     /// Wraps `inner`.
     pub fn wrap(faults: Faults) -> impl FnOnce(Arc<dyn Repository>) -> Arc<dyn Repository> {
-        move |inner| Arc::new(FaultyStore { inner, faults })
+        move |inner| {
+            Arc::new(FaultyStore {
+                inner,
+                faults,
+                pages: AtomicUsize::new(0),
+            })
+        }
     }
 }
 
 fn injected() -> StoreError {
-    StoreError::Backend(INJECTED.to_owned())
+    StoreError::Backend(BackendError::message(INJECTED))
 }
 
 #[async_trait::async_trait]
 impl Repository for FaultyStore {
-    async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError> {
+    async fn create_account(
+        &self,
+        name: &AccountName,
+        now: Timestamp,
+    ) -> Result<Account, StoreError> {
         self.inner.create_account(name, now).await
     }
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         self.inner.list_accounts().await
     }
-    async fn find_account(&self, name: &str) -> Result<Account, StoreError> {
+    async fn find_account(&self, name: &AccountName) -> Result<Account, StoreError> {
         self.inner.find_account(name).await
     }
     async fn create_api_key(
         &self,
         account: AccountId,
-        label: Option<&str>,
+        label: Option<&KeyLabel>,
         now: Timestamp,
     ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
         self.inner.create_api_key(account, label, now).await
@@ -70,6 +86,9 @@ impl Repository for FaultyStore {
             return Err(injected());
         }
         self.inner.authenticate(key, now).await
+    }
+    async fn flush_last_use(&self) -> Result<(), StoreError> {
+        self.inner.flush_last_use().await
     }
     async fn list_api_keys(
         &self,
@@ -102,20 +121,15 @@ impl Repository for FaultyStore {
         after: Option<ProfileCursor>,
         limit: u32,
     ) -> Result<Vec<ProfileRecord>, StoreError> {
-        self.inner.list_profiles_page(account, after, limit).await
-    }
-    fn stream_profiles(
-        &self,
-        account: AccountId,
-    ) -> BoxStream<'static, Result<ProfileRecord, StoreError>> {
-        let inner = self.inner.stream_profiles(account);
-        match self.faults.stream_after {
-            None => inner,
-            Some(n) => inner
-                .take(n)
-                .chain(stream::once(async { Err(injected()) }))
-                .boxed(),
+        let answered = self.pages.fetch_add(1, Ordering::SeqCst);
+        if self
+            .faults
+            .pages_before_failure
+            .is_some_and(|n| answered >= n)
+        {
+            return Err(injected());
         }
+        self.inner.list_profiles_page(account, after, limit).await
     }
     async fn rename_profile(
         &self,
@@ -184,9 +198,9 @@ impl Repository for FaultyStore {
     }
     async fn provision_account(
         &self,
-        name: &str,
+        name: &AccountName,
         profiles: Vec<ProfileRecord>,
-        key_label: Option<&str>,
+        key_label: Option<&KeyLabel>,
         now: Timestamp,
     ) -> Result<Provisioned, StoreError> {
         self.inner

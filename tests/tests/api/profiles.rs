@@ -1,7 +1,7 @@
 //! Creating, reading and deleting profiles (api.md §5.2–§5.4).
 
 use postcore_domain::{Connection, Platform, ProfileKey};
-use postcore_store::{Credentials, StoreError};
+use postcore_store::{Credentials, Entity, StoreError};
 use postcore_tests::app::{SEED_NOW, at, spawn_app, status_and_json};
 use serde_json::{Value, json};
 
@@ -110,7 +110,10 @@ async fn deleting_a_profile_removes_it_with_its_connections_and_a_second_delete_
         .store
         .credentials(app.account, &key, Platform::LinkedIn)
         .await;
-    assert!(matches!(credentials, Err(StoreError::NotFound("profile"))));
+    assert!(matches!(
+        credentials,
+        Err(StoreError::NotFound(Entity::Profile))
+    ));
     assert_eq!(
         status_and_json(app.get("/profiles").await).await,
         (200, json!({"profiles": []}))

@@ -79,7 +79,7 @@ async fn a_profile_created_with_one_key_is_visible_to_every_key_of_the_same_acco
         .store
         .create_api_key(
             app.account,
-            Some("second"),
+            Some(&postcore_domain::KeyLabel::parse("second").unwrap()),
             postcore_tests::app::at("2025-01-06T00:00:00Z"),
         )
         .await

@@ -60,8 +60,8 @@ fn a_malformed_account_name_is_bad_input() {
     let stderr = admin.run(&["accounts", "create", " padded"]).failed(2);
     assert_eq!(
         stderr,
-        "error: NAME \" padded\": invalid data: an account name is 1 to 100 characters, \
-         without surrounding spaces or control characters\n"
+        "error: invalid value ' padded' for '<NAME>': an account name must not start or end \
+         with whitespace\n"
     );
 }
 

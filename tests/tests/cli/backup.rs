@@ -1,7 +1,6 @@
 //! `backup PATH`: a consistent copy while another process writes; never overwrites.
 
 use crate::with_account;
-use futures::TryStreamExt as _;
 use postcore_tests::cli::Admin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -45,8 +44,16 @@ async fn a_backup_taken_while_another_process_writes_opens_and_passes_integrity_
     for copy in &copies {
         let store = Admin::open(copy).await;
         assert_eq!(store.integrity_check().await.unwrap(), Vec::<String>::new());
-        let acme = store.find_account("acme").await.unwrap();
-        let profiles: Vec<_> = store.stream_profiles(acme.id).try_collect().await.unwrap();
+        let acme = store
+            .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
+            .await
+            .unwrap();
+        let pages: Vec<Vec<_>> = futures::TryStreamExt::try_collect(
+            postcore_store::stream_profile_pages(std::sync::Arc::clone(&store), acme.id, 100),
+        )
+        .await
+        .unwrap();
+        let profiles: Vec<_> = pages.into_iter().flatten().collect();
         assert!(
             profiles
                 .iter()

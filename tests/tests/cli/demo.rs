@@ -54,7 +54,10 @@ async fn demo_data_at_a_fixed_now_is_the_seed_example_plus_expiring_and_expired(
     let mut doc = json(&admin.ok(&["--now", NOW, "demo", "--json"]));
     let api_key = ApiKey::parse(doc["apiKey"].as_str().unwrap()).unwrap();
     let store = admin.store().await;
-    let demo = store.find_account("demo").await.unwrap();
+    let demo = store
+        .find_account(&postcore_domain::AccountName::parse("demo").unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         store.authenticate(&api_key, at(NOW)).await.unwrap(),
         Some(demo.id)

@@ -31,7 +31,10 @@ async fn a_created_key_is_printed_alone_and_authenticates_to_its_account() {
     let admin = with_account();
     let key = create_key(&admin, &[]);
     let store = admin.store().await;
-    let acme = store.find_account("acme").await.unwrap();
+    let acme = store
+        .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         store.authenticate(&key, at(NOW)).await.unwrap(),
         Some(acme.id)

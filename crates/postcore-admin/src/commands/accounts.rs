@@ -5,6 +5,7 @@ use crate::context::{Globals, Open};
 use crate::exit::Code;
 use crate::output::{print_table, ts};
 use anyhow::Context as _;
+use postcore_domain::AccountName;
 use postcore_domain::format_timestamp;
 use serde::Serialize;
 
@@ -15,7 +16,8 @@ pub enum Command {
     /// when it does not exist.
     Create {
         /// The account's unique name.
-        name: String,
+        #[arg(value_parser = AccountName::parse)]
+        name: AccountName,
     },
     /// List accounts by name.
     List {
@@ -45,7 +47,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                 .store
                 .create_account(&name, ctx.now)
                 .await
-                .with_context(|| format!("NAME {name:?}"))?;
+                .with_context(|| format!("NAME {:?}", name.as_str()))?;
             println!("created account {}", account.name);
         }
         Command::List { format } => {
@@ -56,7 +58,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                     accounts: accounts
                         .into_iter()
                         .map(|a| AccountJson {
-                            name: a.name,
+                            name: a.name.to_string(),
                             created_at: format_timestamp(a.created_at),
                         })
                         .collect(),
@@ -66,7 +68,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                     &["NAME", "CREATED"],
                     accounts
                         .into_iter()
-                        .map(|a| vec![a.name, ts(Some(a.created_at))]),
+                        .map(|a| vec![a.name.to_string(), ts(Some(a.created_at))]),
                 );
             }
         }

@@ -8,6 +8,7 @@ use crate::json::ProfileJson;
 use crate::output::{days, print_table, ts, yes_no};
 use anyhow::Context as _;
 use chrono::{Duration, DurationRound as _};
+use postcore_domain::{AccountName, KeyLabel};
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
 use postcore_store::ProfileRecord;
 use serde::Serialize;
@@ -23,8 +24,8 @@ Made, with now = the time of the command (whole seconds):
 The account is created when missing; a new API key labelled `demo` is made on every run.")]
 pub struct Args {
     /// The account to seed; created when it does not exist.
-    #[arg(long, value_name = "NAME", default_value = "demo")]
-    pub account: String,
+    #[arg(long, value_name = "NAME", default_value = "demo", value_parser = AccountName::parse)]
+    pub account: AccountName,
     #[command(flatten)]
     format: Format,
 }
@@ -91,13 +92,18 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let records = records(now);
     let made = ctx
         .store
-        .provision_account(&args.account, records.clone(), Some("demo"), now)
+        .provision_account(
+            &args.account,
+            records.clone(),
+            Some(&KeyLabel::parse("demo")?),
+            now,
+        )
         .await
-        .with_context(|| format!("--account {:?}", args.account))?;
+        .with_context(|| format!("--account {:?}", args.account.as_str()))?;
     let (account, key) = (made.account, made.api_key);
     if args.format.json {
         return crate::json::print(&DemoJson {
-            account: account.name,
+            account: account.name.to_string(),
             api_key: key.expose_secret().to_owned(),
             profiles: records
                 .iter()

@@ -5,6 +5,7 @@ use super::Format;
 use crate::context::{Globals, Open};
 use crate::exit::Code;
 use crate::output::{days, print_table, ts, yes_no};
+use postcore_domain::AccountName;
 use postcore_domain::{ExpiryStatus, format_timestamp};
 use postcore_store::ConnectionReport;
 use serde::Serialize;
@@ -17,8 +18,8 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 7)]
     pub within_days: u32,
     /// Only this account's connections.
-    #[arg(long, value_name = "NAME")]
-    pub account: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+    pub account: Option<AccountName>,
     /// Exit 3 when the report is not empty (for cron jobs and monitors).
     #[arg(long)]
     pub fail_if_any: bool,
@@ -46,7 +47,7 @@ struct ReportJson {
 /// Prints the report; exit 3 with `--fail-if-any` when it is not empty.
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let ctx = globals.open(Open::MustExist).await?;
-    let account = ctx.optional_account(args.account.as_deref()).await?;
+    let account = ctx.optional_account(args.account.as_ref()).await?;
     let within = i64::from(args.within_days);
     // daysUntilExpiry ≤ N exactly when expiresAt < now + (N + 1) days; the domain's
     // status decides each row, the store only narrows the candidates.
@@ -63,7 +64,7 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         let connections = rows
             .iter()
             .map(|r| RowJson {
-                account: r.account_name.clone(),
+                account: r.account_name.to_string(),
                 profile_key: r.profile_key.to_string(),
                 platform: r.connection.platform().to_string(),
                 username: r.connection.username().to_owned(),
@@ -87,7 +88,7 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
             rows.iter().map(|r| {
                 let c = &r.connection;
                 vec![
-                    r.account_name.clone(),
+                    r.account_name.to_string(),
                     r.profile_key.to_string(),
                     c.platform().to_string(),
                     c.username().to_owned(),

@@ -5,6 +5,7 @@ use crate::context::{Globals, Open};
 use crate::exit::{Code, bad_input};
 use crate::json::{ConnectionJson, ProfileJson, ProfilesDocument};
 use indicatif::{ProgressBar, ProgressStyle};
+use postcore_domain::AccountName;
 use postcore_domain::parse_timestamp;
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
 use postcore_store::{ProfileRecord, Progress};
@@ -19,8 +20,8 @@ pub struct Args {
     /// A saved `GET /profiles` response: `{"profiles": [...]}` as in the seed document.
     pub file: PathBuf,
     /// The account that receives the profiles.
-    #[arg(long, value_name = "NAME")]
-    pub account: String,
+    #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+    pub account: AccountName,
 }
 
 /// Imports the file. Connections keep their public fields but carry no credentials, so

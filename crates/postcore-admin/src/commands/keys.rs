@@ -7,6 +7,7 @@ use crate::input::confirm;
 use crate::output::{print_table, text, ts};
 use anyhow::Context as _;
 use postcore_domain::format_timestamp;
+use postcore_domain::{AccountName, KeyLabel};
 use postcore_store::ApiKeyInfo;
 use serde::Serialize;
 
@@ -17,17 +18,17 @@ pub enum Command {
     /// digest and display prefix are stored.
     Create {
         /// The account the key authenticates as.
-        #[arg(long, value_name = "NAME")]
-        account: String,
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: AccountName,
         /// A note for operators (at most 200 characters).
-        #[arg(long, value_name = "TEXT")]
-        label: Option<String>,
+        #[arg(long, value_name = "TEXT", value_parser = KeyLabel::parse)]
+        label: Option<KeyLabel>,
     },
     /// List API keys by age (prefix, label, created, last used, revoked — never the key).
     List {
         /// Only this account's keys.
-        #[arg(long, value_name = "NAME")]
-        account: Option<String>,
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: Option<AccountName>,
         #[command(flatten)]
         format: Format,
     },
@@ -60,9 +61,9 @@ struct KeysJson {
 impl From<ApiKeyInfo> for KeyJson {
     fn from(k: ApiKeyInfo) -> Self {
         Self {
-            account: k.account_name,
+            account: k.account_name.to_string(),
             prefix: k.prefix,
-            label: k.label,
+            label: k.label.map(String::from),
             created_at: format_timestamp(k.created_at),
             last_used_at: k.last_used_at.map(format_timestamp),
             revoked_at: k.revoked_at.map(format_timestamp),
@@ -78,7 +79,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             let account = ctx.account(&account).await?;
             let (key, info) = ctx
                 .store
-                .create_api_key(account.id, label.as_deref(), ctx.now)
+                .create_api_key(account.id, label.as_ref(), ctx.now)
                 .await
                 .context("--label")?;
             println!("{}", key.expose_secret());
@@ -89,7 +90,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         }
         Command::List { account, format } => {
             let ctx = globals.open(Open::MustExist).await?;
-            let account = ctx.optional_account(account.as_deref()).await?;
+            let account = ctx.optional_account(account.as_ref()).await?;
             let keys = ctx.store.list_api_keys(account.map(|a| a.id)).await?;
             if format.json {
                 let keys = keys.into_iter().map(KeyJson::from).collect();
@@ -107,8 +108,8 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                     keys.into_iter().map(|k| {
                         vec![
                             k.prefix,
-                            k.account_name,
-                            text(k.label.as_deref()),
+                            k.account_name.to_string(),
+                            text(k.label.as_ref().map(KeyLabel::as_str)),
                             ts(Some(k.created_at)),
                             ts(k.last_used_at),
                             ts(k.revoked_at),

@@ -2,8 +2,10 @@
 //!
 //! Resources are matched first: an unknown path is `404 NOT_FOUND` and a known path with a
 //! method it does not serve (including `HEAD` and `OPTIONS`) is `405 METHOD_NOT_ALLOWED`,
-//! both before authentication. Handlers then authenticate, then read the body, then the
-//! path, so that a request's failure is decided in one fixed order.
+//! both before authentication. Handlers then take their extractors in one fixed order —
+//! [`Authenticated`](crate::auth::Authenticated), [`JsonBody`](crate::extract::JsonBody),
+//! [`ProfileKeyPath`](crate::extract::ProfileKeyPath) — so the order of checks reads from
+//! each handler's signature. No actix extractor with plain-text errors is used.
 
 pub mod health;
 pub mod profiles;
@@ -11,21 +13,9 @@ pub mod profiles;
 use crate::ApiError;
 use actix_web::{HttpResponse, web};
 
-/// Registers every route, and the JSON error handlers of actix's extractors so that no
-/// extractor can ever answer with actix's plain-text errors.
+/// Registers every route, and the JSON answers for unknown paths and methods.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default().error_handler(|e, _| {
-            ApiError::Validation(format!("Invalid request body: {e}")).into()
-        }),
-    )
-    .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::ProfileNotFound.into()))
-    .app_data(
-        web::QueryConfig::default().error_handler(|e, _| {
-            ApiError::Validation(format!("Invalid query string: {e}")).into()
-        }),
-    )
-    .service(
+    cfg.service(
         web::resource("/health")
             .route(web::get().to(health::health))
             .default_service(only("GET")),

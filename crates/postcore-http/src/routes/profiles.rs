@@ -1,13 +1,13 @@
 //! The profiles resource: list, read, create and delete (api.md §5.1–§5.4).
 
-use crate::auth::authenticate;
-use crate::body::{optional_json, read_limited};
+use crate::auth::Authenticated;
 use crate::dto::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
+use crate::extract::{JsonBody, ProfileKeyPath};
 use crate::{ApiError, AppState, stream};
 use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt as _;
-use postcore_domain::{ProfileKey, ProfileName};
+use postcore_domain::ProfileName;
 use std::pin::Pin;
 
 /// `GET /profiles`: 200 `{"profiles": [Profile, …]}` ordered by `createdAt`, then key
@@ -19,19 +19,27 @@ use std::pin::Pin;
 /// # Errors
 /// 401 (api.md §4); 400 `VALIDATION_ERROR` for any query parameter (the filters of the
 /// §5.1 extension are not served yet, and are refused rather than ignored).
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let account = authenticate(&req, &state).await?;
+pub async fn list(
+    caller: Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     refuse_query_parameters(&req)?;
     let now = state.clock.now();
-    let mut records = state.store.stream_profiles(account).peekable();
-    if let Some(Err(_)) = Pin::new(&mut records).peek().await
-        && let Some(Err(e)) = records.next().await
+    let mut pages = postcore_store::stream_profile_pages(
+        std::sync::Arc::clone(&state.store),
+        caller.account,
+        postcore_store::STREAM_PAGE_SIZE,
+    )
+    .peekable();
+    if let Some(Err(_)) = Pin::new(&mut pages).peek().await
+        && let Some(Err(e)) = pages.next().await
     {
         return Err(e.into());
     }
     let mut response = HttpResponse::Ok()
         .content_type(mime_json())
-        .streaming(stream::profiles_body(records.boxed(), now));
+        .streaming(stream::profiles_body(pages.boxed(), now));
     if req.version() < Version::HTTP_11 {
         // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
         response.head_mut().no_chunking(true);
@@ -44,10 +52,12 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 ///
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key.
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let account = authenticate(&req, &state).await?;
-    let key = profile_key(&req)?;
-    let record = state.store.get_profile(account, &key).await?;
+pub async fn get(
+    caller: Authenticated,
+    ProfileKeyPath(key): ProfileKeyPath,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let record = state.store.get_profile(caller.account, &key).await?;
     Ok(HttpResponse::Ok().json(ProfileDetail::new(&record, state.clock.now())))
 }
 
@@ -59,13 +69,10 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 /// 401; 413 over the body limit; 415 for a non-JSON body; 400 `VALIDATION_ERROR` for bad
 /// JSON, unknown fields, a wrong type or a bad name (the message names `profileName`).
 pub async fn create(
-    req: HttpRequest,
+    caller: Authenticated,
+    JsonBody(request): JsonBody<CreateProfileRequest>,
     state: web::Data<AppState>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let account = authenticate(&req, &state).await?;
-    let body = read_limited(&req, payload, state.body_limit).await?;
-    let request: Option<CreateProfileRequest> = optional_json(&req, &body)?;
     let name = match request.and_then(|r| r.profile_name) {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(text)) => {
@@ -79,7 +86,7 @@ pub async fn create(
     };
     let profile = state
         .store
-        .create_profile(account, None, name, state.clock.now())
+        .create_profile(caller.account, None, name, state.clock.now())
         .await?;
     tracing::info!(profile.key = %profile.key(), "profile created");
     Ok(HttpResponse::Created().json(CreatedProfile {
@@ -94,21 +101,15 @@ pub async fn create(
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` as for `GET`, and for a second delete.
 pub async fn delete(
-    req: HttpRequest,
+    caller: Authenticated,
+    ProfileKeyPath(key): ProfileKeyPath,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = authenticate(&req, &state).await?;
-    let key = profile_key(&req)?;
-    state.store.delete_profile(account, &key).await?;
+    state.store.delete_profile(caller.account, &key).await?;
     tracing::info!(profile.key = %key, "profile deleted");
     Ok(HttpResponse::Ok().json(Message {
         message: "Profile deleted successfully",
     }))
-}
-
-/// The path's profile key; a malformed one is answered as an unknown one (api.md §1).
-fn profile_key(req: &HttpRequest) -> Result<ProfileKey, ApiError> {
-    ProfileKey::parse(req.match_info().query("profileKey")).map_err(|_| ApiError::ProfileNotFound)
 }
 
 /// Refuses any query parameter, naming the first one.

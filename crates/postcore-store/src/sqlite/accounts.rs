@@ -1,54 +1,47 @@
 //! Accounts and API keys on SQLite.
 
+use super::last_use::GRANULARITY_SECS;
 use super::rows::{from_secs, map_write_error, to_secs};
-use crate::{Account, AccountId, ApiKeyInfo, Conflict, StoreError};
-use postcore_domain::{ApiKey, Timestamp};
+use crate::{Account, AccountId, ApiKeyInfo, Conflict, Entity, StoreError};
+use postcore_domain::{AccountName, ApiKey, KeyLabel, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-/// Longest account name, in characters.
-const ACCOUNT_NAME_MAX: usize = 100;
-/// `last_used_at` is rewritten at most this often per key (seconds), so that reads stay reads.
-const LAST_USED_GRANULARITY_SECS: i64 = 60;
 /// Shortest prefix accepted by `revoke_api_key`: `pc_live_` + 2.
 const MIN_REVOKE_PREFIX: usize = 10;
-
-fn check_account_name(name: &str) -> Result<(), StoreError> {
-    let chars = name.chars().count();
-    if name.trim() != name
-        || chars == 0
-        || chars > ACCOUNT_NAME_MAX
-        || name.chars().any(char::is_control)
-    {
-        return Err(StoreError::InvalidData(format!(
-            "an account name is 1 to {ACCOUNT_NAME_MAX} characters, without surrounding spaces or control characters"
-        )));
-    }
-    Ok(())
-}
 
 fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, StoreError> {
     Ok(Account {
         id: AccountId(row.get(0).map_err(StoreError::backend)?),
-        name: row.get(1).map_err(StoreError::backend)?,
+        name: name_from_db(row.get(1).map_err(StoreError::backend)?)?,
         created_at: from_secs(row.get(2).map_err(StoreError::backend)?)?,
     })
 }
 
+fn name_from_db(text: String) -> Result<AccountName, StoreError> {
+    AccountName::parse(&text)
+        .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))
+}
+
+fn label_from_db(text: Option<String>) -> Result<Option<KeyLabel>, StoreError> {
+    text.map(|t| KeyLabel::parse(&t))
+        .transpose()
+        .map_err(|e| StoreError::InvalidData(format!("stored key label: {e}")))
+}
+
 pub(crate) fn create_account(
     conn: &Connection,
-    name: &str,
+    name: &AccountName,
     now: Timestamp,
 ) -> Result<Account, StoreError> {
-    check_account_name(name)?;
     conn.execute(
         "INSERT INTO accounts (name, created_at) VALUES (?1, ?2)",
-        params![name, to_secs(now)],
+        params![name.as_str(), to_secs(now)],
     )
-    .map_err(|e| map_write_error(e, Conflict::AccountExists, "account"))?;
+    .map_err(|e| map_write_error(e, Conflict::AccountExists, Entity::Account))?;
     Ok(Account {
         id: AccountId(conn.last_insert_rowid()),
-        name: name.to_owned(),
+        name: name.clone(),
         created_at: from_secs(to_secs(now))?,
     })
 }
@@ -65,14 +58,14 @@ pub(crate) fn list_accounts(conn: &Connection) -> Result<Vec<Account>, StoreErro
     Ok(out)
 }
 
-pub(crate) fn find_account(conn: &Connection, name: &str) -> Result<Account, StoreError> {
+pub(crate) fn find_account(conn: &Connection, name: &AccountName) -> Result<Account, StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT id, name, created_at FROM accounts WHERE name = ?1")
         .map_err(StoreError::backend)?;
-    let mut rows = stmt.query([name]).map_err(StoreError::backend)?;
+    let mut rows = stmt.query([name.as_str()]).map_err(StoreError::backend)?;
     match rows.next().map_err(StoreError::backend)? {
         Some(row) => account_from_row(row),
-        None => Err(StoreError::NotFound("account")),
+        None => Err(StoreError::NotFound(Entity::Account)),
     }
 }
 
@@ -92,9 +85,9 @@ fn key_from_row(row: &rusqlite::Row<'_>) -> Result<ApiKeyInfo, StoreError> {
     };
     Ok(ApiKeyInfo {
         account: AccountId(row.get(0).map_err(StoreError::backend)?),
-        account_name: row.get(1).map_err(StoreError::backend)?,
+        account_name: name_from_db(row.get(1).map_err(StoreError::backend)?)?,
         prefix: row.get(2).map_err(StoreError::backend)?,
-        label: row.get(3).map_err(StoreError::backend)?,
+        label: label_from_db(row.get(3).map_err(StoreError::backend)?)?,
         created_at: from_secs(row.get(4).map_err(StoreError::backend)?)?,
         last_used_at: opt(5)?,
         revoked_at: opt(6)?,
@@ -118,29 +111,40 @@ fn query_keys(
     Ok(out)
 }
 
+/// Makes a key for `account` and returns it with what is kept of it, built from the
+/// values just written (no read-back).
 pub(crate) fn create_api_key(
     conn: &Connection,
     account: AccountId,
-    label: Option<&str>,
+    label: Option<&KeyLabel>,
     now: Timestamp,
 ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
-    if let Some(l) = label
-        && (l.chars().count() > 200 || l.chars().any(char::is_control))
-    {
-        return Err(StoreError::InvalidData(
-            "a key label is at most 200 characters, without control characters".into(),
-        ));
-    }
+    let account_name: String = conn
+        .prepare_cached("SELECT name FROM accounts WHERE id = ?1")
+        .and_then(|mut s| s.query_row([account.0], |r| r.get(0)).optional())
+        .map_err(StoreError::backend)?
+        .ok_or(StoreError::NotFound(Entity::Account))?;
     let key = ApiKey::generate();
     conn.execute(
         "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![account.0, digest(&key), key.display_prefix(), label, to_secs(now)],
+        params![
+            account.0,
+            digest(&key),
+            key.display_prefix(),
+            label.map(KeyLabel::as_str),
+            to_secs(now)
+        ],
     )
-    .map_err(|e| map_write_error(e, Conflict::AmbiguousKeyPrefix, "account"))?;
-    let id = conn.last_insert_rowid();
-    let info = query_keys(conn, "WHERE k.id = ?1", &[&id])?
-        .pop()
-        .ok_or(StoreError::NotFound("API key"))?;
+    .map_err(|e| map_write_error(e, Conflict::AmbiguousKeyPrefix, Entity::Account))?;
+    let info = ApiKeyInfo {
+        account,
+        account_name: name_from_db(account_name)?,
+        prefix: key.display_prefix().to_owned(),
+        label: label.cloned(),
+        created_at: from_secs(to_secs(now))?,
+        last_used_at: None,
+        revoked_at: None,
+    };
     Ok((key, info))
 }
 
@@ -174,18 +178,8 @@ pub(crate) fn find_key(
         id,
         account: AccountId(account),
         revoked: revoked.is_some(),
-        stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= LAST_USED_GRANULARITY_SECS),
+        stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= GRANULARITY_SECS),
     }))
-}
-
-/// Records that key `id` authenticated a request at `now` (a write).
-pub(crate) fn touch_key(conn: &Connection, id: i64, now: Timestamp) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-        params![to_secs(now), id],
-    )
-    .map(drop)
-    .map_err(StoreError::backend)
 }
 
 pub(crate) fn list_api_keys(
@@ -213,16 +207,23 @@ pub(crate) fn revoke_api_key(
         .and_then(|mut s| s.query_map([prefix], |r| r.get(0))?.collect())
         .map_err(StoreError::backend)?;
     let id = match ids.as_slice() {
-        [] => return Err(StoreError::NotFound("API key")),
+        [] => return Err(StoreError::NotFound(Entity::ApiKey)),
         [id] => *id,
         _ => return Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
     };
-    conn.execute(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-        params![to_secs(now), id],
-    )
-    .map_err(StoreError::backend)?;
-    query_keys(conn, "WHERE k.id = ?1", &[&id])?
-        .pop()
-        .ok_or(StoreError::NotFound("API key"))
+    // The updated row is the answer: RETURNING, not a second query.
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2 RETURNING \
+             account_id, (SELECT name FROM accounts WHERE id = account_id), prefix, label, \
+             created_at, last_used_at, revoked_at",
+        )
+        .map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![to_secs(now), id])
+        .map_err(StoreError::backend)?;
+    match rows.next().map_err(StoreError::backend)? {
+        Some(row) => key_from_row(row),
+        None => Err(StoreError::NotFound(Entity::ApiKey)),
+    }
 }

@@ -4,7 +4,9 @@ use super::Inner;
 use super::crypto::secret_aad;
 use super::profiles::profile_id;
 use super::rows::{CONNECTION_COLUMNS, connection_at, key_from_db, to_secs};
-use crate::{AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, StoreError};
+use crate::{
+    AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, StoreError,
+};
 use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
 use rusqlite::{OptionalExtension, params};
 use secrecy::SecretString;
@@ -170,7 +172,7 @@ fn on_connection(
         .execute(&sql, params![profile, platform.as_str()])
         .map_err(StoreError::backend)?;
     if n == 0 {
-        return Err(StoreError::NotFound("connection"));
+        return Err(StoreError::NotFound(Entity::Connection));
     }
     Ok(())
 }
@@ -192,7 +194,7 @@ pub(crate) fn credentials(
         )
         .optional()
         .map_err(StoreError::backend)?
-        .ok_or(StoreError::NotFound("connection"))?;
+        .ok_or(StoreError::NotFound(Entity::Connection))?;
     let open = |v: Option<Vec<u8>>, field: &str| {
         v.map(|s| {
             inner
@@ -227,7 +229,10 @@ pub(crate) fn needing_attention(
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
         let key: String = row.get(1).map_err(StoreError::backend)?;
         out.push(ConnectionReport {
-            account_name: row.get(0).map_err(StoreError::backend)?,
+            account_name: postcore_domain::AccountName::parse(
+                &row.get::<_, String>(0).map_err(StoreError::backend)?,
+            )
+            .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))?,
             profile_key: key_from_db(&key)?,
             connection: connection_at(row, 2)?
                 .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,

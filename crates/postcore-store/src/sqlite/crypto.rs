@@ -34,8 +34,7 @@ impl Cipher {
     /// `nonce || ciphertext` of `plaintext`, bound to `aad`.
     pub(crate) fn seal(&self, plaintext: &[u8], aad: &str) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| StoreError::Backend(format!("random source: {e}")))?;
+        getrandom::fill(&mut nonce).map_err(|e| StoreError::backend_with("random source", e))?;
         let ct = self
             .0
             .encrypt(
@@ -45,7 +44,7 @@ impl Cipher {
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| StoreError::Backend("encryption failed".into()))?;
+            .map_err(|_| StoreError::Backend(crate::BackendError::message("encryption failed")))?;
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
@@ -130,7 +129,7 @@ fn read_key_file(path: &Path) -> Result<Cipher, StoreError> {
 fn generate_key_file(path: &Path) -> Result<Cipher, StoreError> {
     use std::io::Write as _;
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| StoreError::Backend(format!("random source: {e}")))?;
+    getrandom::fill(&mut key).map_err(|e| StoreError::backend_with("random source", e))?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

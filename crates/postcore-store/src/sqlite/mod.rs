@@ -3,6 +3,7 @@
 mod accounts;
 mod connections;
 pub(crate) mod crypto;
+mod last_use;
 mod profiles;
 mod repository;
 mod rows;
@@ -11,7 +12,7 @@ mod schema;
 pub use crypto::default_key_file;
 pub use schema::{LATEST_VERSION, MINIMUM_SQLITE_VERSION};
 
-use crate::{SecretKeySource, StoreError};
+use crate::{Entity, SecretKeySource, StoreError};
 use crypto::Cipher;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -33,7 +34,7 @@ fn open_read_only(path: &Path) -> Result<Option<Connection>, StoreError> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    .map_err(|e| StoreError::backend_with(format!("cannot open {}", path.display()), e))?;
     conn.busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
         .map_err(StoreError::backend)?;
     Ok(Some(conn))
@@ -74,7 +75,7 @@ pub(crate) fn read_schema_status(
 /// `PRAGMA integrity_check` of the SQLite file at `path`, opened read-only; an empty list
 /// when sound.
 pub(crate) fn integrity_check_file(path: &Path) -> Result<Vec<String>, StoreError> {
-    let conn = open_read_only(path)?.ok_or(StoreError::NotFound("database"))?;
+    let conn = open_read_only(path)?.ok_or(StoreError::NotFound(Entity::Database))?;
     integrity_check(&conn)
 }
 
@@ -97,7 +98,9 @@ pub(crate) struct Inner {
     pub(crate) pool: r2d2::Pool<SqliteConnectionManager>,
     pub(crate) cipher: Cipher,
     /// Serialises this process's write transactions (see `SqliteStore::run_write`).
-    pub(crate) write_lock: std::sync::Mutex<()>,
+    pub(crate) write_lock: Arc<std::sync::Mutex<()>>,
+    /// API keys' last use, written off the request path.
+    pub(crate) last_use: last_use::LastUse,
 }
 
 /// Pragmas set on every pooled connection (the busy timeout first, before anything can lock).
@@ -125,7 +128,7 @@ impl SqliteStore {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| StoreError::backend_with(format!("cannot open {}", path.display()), e))?;
         configure(&mut conn).map_err(StoreError::backend)?;
         schema::check_sqlite_version(&conn)?;
         // Nothing may change before these checks: a newer schema, then the secret key
@@ -142,9 +145,9 @@ impl SqliteStore {
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(StoreError::backend)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Backend(format!(
+            return Err(StoreError::Backend(crate::BackendError::message(format!(
                 "could not switch to WAL mode (got {mode})"
-            )));
+            ))));
         }
         if check.is_none() {
             conn.execute(
@@ -168,16 +171,38 @@ impl SqliteStore {
             .build(manager)
             .map_err(StoreError::backend)?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
+        let write_lock = Arc::new(std::sync::Mutex::new(()));
+        let last_use = last_use::LastUse::start(pool.clone(), Arc::clone(&write_lock))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
                 cipher,
-                write_lock: std::sync::Mutex::new(()),
+                write_lock,
+                last_use,
             }),
         })
     }
 
-    /// Runs blocking database work on tokio's blocking pool with a pooled connection.
+    /// Runs a point read (a few indexed rows) right on the calling thread when a pooled
+    /// connection is free, else on the blocking pool.
+    ///
+    /// A point read in WAL mode takes microseconds and never waits for writers, so it
+    /// costs less on the async executor than the hop to another thread would (see
+    /// ARCHITECTURE.md, "One trip per request", for the measurements). Scans and writes
+    /// never run here.
+    pub(crate) async fn point_read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &Inner) -> Result<T, StoreError> + Send + 'static,
+    {
+        match self.inner.pool.try_get() {
+            Some(mut conn) => f(&mut conn, &self.inner),
+            None => self.run(f).await,
+        }
+    }
+
+    /// Runs blocking database work (scans, file operations) on tokio's blocking pool with
+    /// a pooled connection: one hop off the async executor.
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,

@@ -4,11 +4,11 @@ use super::rows::{
     CONNECTION_COLUMNS, connection_at, from_secs, key_from_db, map_write_error, name_from_db,
     to_secs,
 };
-use crate::{AccountId, Conflict, ProfileCursor, ProfileRecord, StoreError};
+use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreError};
 use postcore_domain::{Profile, ProfileKey, ProfileName, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// The internal row id of a profile of `account`; `NotFound("profile")` for another
+/// The internal row id of a profile of `account`; `NotFound(Entity::Profile)` for another
 /// account's key, exactly as for an unknown one.
 pub(crate) fn profile_id(
     conn: &Connection,
@@ -21,7 +21,7 @@ pub(crate) fn profile_id(
                 .optional()
         })
         .map_err(StoreError::backend)?
-        .ok_or(StoreError::NotFound("profile"))
+        .ok_or(StoreError::NotFound(Entity::Profile))
 }
 
 pub(crate) fn create_profile(
@@ -32,21 +32,10 @@ pub(crate) fn create_profile(
     now: Timestamp,
 ) -> Result<Profile, StoreError> {
     let key = key.unwrap_or_else(ProfileKey::generate);
-    let created_at = from_secs(to_secs(now))?;
-    insert_profile(conn, account, &Profile::new(key, name, created_at))?;
-    profile_record(conn, account, &profile_key_of(conn)?).map(|r| r.profile)
-}
-
-fn profile_key_of(conn: &Connection) -> Result<ProfileKey, StoreError> {
-    let id = conn.last_insert_rowid();
-    let key: String = conn
-        .query_row(
-            "SELECT profile_key FROM profiles WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::backend)?;
-    key_from_db(&key)
+    // Stored in whole seconds: the profile returned is exactly the one a read gives.
+    let profile = Profile::new(key, name, from_secs(to_secs(now))?);
+    insert_profile(conn, account, &profile)?;
+    Ok(profile)
 }
 
 /// Inserts one profile row; returns its row id.
@@ -66,7 +55,7 @@ pub(crate) fn insert_profile(
             to_secs(p.created_at())
         ])
     })
-    .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, "account"))?;
+    .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, Entity::Account))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -117,7 +106,7 @@ pub(crate) fn profile_record(
         &[&account.0, &key.as_str()],
     )?
     .pop()
-    .ok_or(StoreError::NotFound("profile"))
+    .ok_or(StoreError::NotFound(Entity::Profile))
 }
 
 pub(crate) fn list_page(
@@ -149,20 +138,25 @@ pub(crate) fn rename_profile(
     key: &ProfileKey,
     name: Option<ProfileName>,
 ) -> Result<Profile, StoreError> {
-    let changed = conn
-        .execute(
-            "UPDATE profiles SET name = ?1 WHERE account_id = ?2 AND profile_key = ?3",
-            params![
-                name.as_ref().map(ProfileName::as_str),
-                account.0,
-                key.as_str()
-            ],
+    let created_at: i64 = conn
+        .prepare_cached(
+            "UPDATE profiles SET name = ?1 WHERE account_id = ?2 AND profile_key = ?3 \
+             RETURNING created_at",
         )
-        .map_err(StoreError::backend)?;
-    if changed == 0 {
-        return Err(StoreError::NotFound("profile"));
-    }
-    profile_record(conn, account, key).map(|r| r.profile)
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    name.as_ref().map(ProfileName::as_str),
+                    account.0,
+                    key.as_str()
+                ],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .map_err(StoreError::backend)?
+        .ok_or(StoreError::NotFound(Entity::Profile))?;
+    Ok(Profile::new(key.clone(), name, from_secs(created_at)?))
 }
 
 pub(crate) fn delete_profile(
@@ -178,7 +172,7 @@ pub(crate) fn delete_profile(
         )
         .map_err(StoreError::backend)?;
     if changed == 0 {
-        return Err(StoreError::NotFound("profile"));
+        return Err(StoreError::NotFound(Entity::Profile));
     }
     Ok(())
 }
@@ -233,7 +227,8 @@ mod tests {
     fn listing_takes_a_fixed_number_of_queries_whatever_the_page_size() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         schema::migrate(&mut conn).unwrap();
-        let account = super::super::accounts::create_account(&conn, "a", crate::testing::t(0))
+        let name = postcore_domain::AccountName::parse("a").unwrap();
+        let account = super::super::accounts::create_account(&conn, &name, crate::testing::t(0))
             .unwrap()
             .id;
         for i in 0..400 {

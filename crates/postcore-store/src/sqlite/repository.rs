@@ -7,12 +7,11 @@ use crate::{
     ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
     Repository, StoreError,
 };
-use futures::stream::{self, BoxStream, StreamExt as _};
-use postcore_domain::{ApiKey, Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_domain::{
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
+    Timestamp,
+};
 use std::path::{Path, PathBuf};
-
-/// Profiles read per query while streaming a whole account.
-const STREAM_PAGE: u32 = 500;
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
 
@@ -58,8 +57,12 @@ fn import(
 
 #[async_trait::async_trait]
 impl Repository for SqliteStore {
-    async fn create_account(&self, name: &str, now: Timestamp) -> Result<Account, StoreError> {
-        let name = name.to_owned();
+    async fn create_account(
+        &self,
+        name: &AccountName,
+        now: Timestamp,
+    ) -> Result<Account, StoreError> {
+        let name = name.clone();
         self.run_write(move |tx, _| accounts::create_account(tx, &name, now))
             .await
     }
@@ -68,19 +71,20 @@ impl Repository for SqliteStore {
         self.run(|c, _| accounts::list_accounts(c)).await
     }
 
-    async fn find_account(&self, name: &str) -> Result<Account, StoreError> {
-        let name = name.to_owned();
-        self.run(move |c, _| accounts::find_account(c, &name)).await
+    async fn find_account(&self, name: &AccountName) -> Result<Account, StoreError> {
+        let name = name.clone();
+        self.point_read(move |c, _| accounts::find_account(c, &name))
+            .await
     }
 
     async fn create_api_key(
         &self,
         account: AccountId,
-        label: Option<&str>,
+        label: Option<&KeyLabel>,
         now: Timestamp,
     ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
-        let label = label.map(str::to_owned);
-        self.run_write(move |tx, _| accounts::create_api_key(tx, account, label.as_deref(), now))
+        let label = label.cloned();
+        self.run_write(move |tx, _| accounts::create_api_key(tx, account, label.as_ref(), now))
             .await
     }
 
@@ -91,19 +95,21 @@ impl Repository for SqliteStore {
     ) -> Result<Option<AccountId>, StoreError> {
         let key = key.clone();
         let found = self
-            .run(move |c, _| accounts::find_key(c, &key, now))
+            .point_read(move |c, _| accounts::find_key(c, &key, now))
             .await?;
         match found {
             Some(k) if !k.revoked => {
-                // At most once a minute per key: a write, so through the write queue.
                 if k.stale_last_use {
-                    self.run_write(move |tx, _| accounts::touch_key(tx, k.id, now))
-                        .await?;
+                    self.inner.last_use.record(k.id, now);
                 }
                 Ok(Some(k.account))
             }
             _ => Ok(None),
         }
+    }
+
+    async fn flush_last_use(&self) -> Result<(), StoreError> {
+        self.inner.last_use.flush().await
     }
 
     async fn list_api_keys(
@@ -137,7 +143,7 @@ impl Repository for SqliteStore {
         key: &ProfileKey,
     ) -> Result<ProfileRecord, StoreError> {
         let key = key.clone();
-        self.run(move |c, _| profiles::profile_record(c, account, &key))
+        self.point_read(move |c, _| profiles::profile_record(c, account, &key))
             .await
     }
 
@@ -149,36 +155,6 @@ impl Repository for SqliteStore {
     ) -> Result<Vec<ProfileRecord>, StoreError> {
         self.run(move |c, _| profiles::list_page(c, account, after.as_ref(), limit))
             .await
-    }
-
-    fn stream_profiles(
-        &self,
-        account: AccountId,
-    ) -> BoxStream<'static, Result<ProfileRecord, StoreError>> {
-        let store = self.clone();
-        // State: the cursor after the last page, or `None` once the last page was short.
-        let pages = stream::try_unfold(Some(None::<ProfileCursor>), move |state| {
-            let store = store.clone();
-            async move {
-                let Some(after) = state else { return Ok(None) };
-                let page = store
-                    .list_profiles_page(account, after, STREAM_PAGE)
-                    .await?;
-                if page.is_empty() {
-                    return Ok(None);
-                }
-                let next = (page.len() == STREAM_PAGE as usize)
-                    .then(|| page.last().map(|r| ProfileCursor::after(&r.profile)));
-                Ok(Some((stream::iter(page.into_iter().map(Ok)), next)))
-            }
-        });
-        pages
-            .map(|page: Result<_, StoreError>| match page {
-                Ok(items) => items.left_stream(),
-                Err(e) => stream::once(async { Err(e) }).right_stream(),
-            })
-            .flatten()
-            .boxed()
     }
 
     async fn rename_profile(
@@ -241,7 +217,7 @@ impl Repository for SqliteStore {
         platform: Platform,
     ) -> Result<Credentials, StoreError> {
         let key = key.clone();
-        self.run(move |c, inner| connections::credentials(c, inner, account, &key, platform))
+        self.point_read(move |c, inner| connections::credentials(c, inner, account, &key, platform))
             .await
     }
 
@@ -266,12 +242,12 @@ impl Repository for SqliteStore {
 
     async fn provision_account(
         &self,
-        name: &str,
+        name: &AccountName,
         records: Vec<ProfileRecord>,
-        key_label: Option<&str>,
+        key_label: Option<&KeyLabel>,
         now: Timestamp,
     ) -> Result<Provisioned, StoreError> {
-        let (name, key_label) = (name.to_owned(), key_label.map(str::to_owned));
+        let (name, key_label) = (name.clone(), key_label.cloned());
         self.run_write(move |tx, inner| {
             let (account, created_account) = match accounts::find_account(tx, &name) {
                 Ok(account) => (account, false),
@@ -280,7 +256,7 @@ impl Repository for SqliteStore {
             };
             let summary = import(tx, inner, account.id, &records, None)?;
             let (api_key, key_info) =
-                accounts::create_api_key(tx, account.id, key_label.as_deref(), now)?;
+                accounts::create_api_key(tx, account.id, key_label.as_ref(), now)?;
             Ok(Provisioned {
                 account,
                 created_account,
@@ -293,7 +269,7 @@ impl Repository for SqliteStore {
     }
 
     async fn health(&self) -> Result<(), StoreError> {
-        self.run(|c, _| {
+        self.point_read(|c, _| {
             c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
                 .map(|_| ())
                 .map_err(StoreError::backend)
@@ -327,9 +303,7 @@ impl Repository for SqliteStore {
             // VACUUM INTO reads one consistent snapshot and writes a compact copy.
             c.execute("VACUUM INTO ?1", [text])
                 .map(|_| ())
-                .map_err(|e| {
-                    StoreError::Backend(format!("backup to {} failed: {e}", dest.display()))
-                })
+                .map_err(|e| StoreError::backend_with(format!("backup to {}", dest.display()), e))
         })
         .await
     }

@@ -1,6 +1,6 @@
 //! Conversions between SQLite rows and domain types, and driver-error mapping.
 
-use crate::{Conflict, StoreError};
+use crate::{Conflict, Entity, StoreError};
 use chrono::TimeZone;
 use postcore_domain::{Connection, Platform, ProfileKey, ProfileName, Timestamp};
 use rusqlite::{ErrorCode, Row};
@@ -66,7 +66,7 @@ pub(crate) fn connection_at(row: &Row<'_>, base: usize) -> Result<Option<Connect
 pub(crate) fn map_write_error(
     e: rusqlite::Error,
     conflict: Conflict,
-    missing: &'static str,
+    missing: Entity,
 ) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e
         && f.code == ErrorCode::ConstraintViolation

@@ -32,9 +32,9 @@ fn check_version_text(text: &str) -> Result<(), StoreError> {
         parts.next().unwrap_or(0),
     );
     if found < MINIMUM_SQLITE_VERSION {
-        return Err(StoreError::Backend(format!(
+        return Err(StoreError::Backend(crate::BackendError::message(format!(
             "SQLite {text} is too old: 3.51.3 or newer is required (WAL-reset corruption bug)"
-        )));
+        ))));
     }
     Ok(())
 }
@@ -72,7 +72,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), St
         tracing::info!(from = found, to = version, "applying database migrations");
         Migrations::from_slice(MIGRATIONS)
             .to_version(conn, version)
-            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+            .map_err(|e| StoreError::backend_with("migration failed", e))?;
     }
     Ok(())
 }
@@ -150,7 +150,10 @@ mod tests {
                 store.migration_status().await.unwrap().current,
                 LATEST_VERSION
             );
-            let account = store.find_account("fixture").await.unwrap();
+            let account = store
+                .find_account(&crate::testing::account_name("fixture"))
+                .await
+                .unwrap();
             let k = ProfileKey::parse("prof_fixture0001").unwrap();
             let record = store.get_profile(account.id, &k).await.unwrap();
             let at = |s| parse_timestamp(s).unwrap();

@@ -1,7 +1,9 @@
 //! Conformance cases: connect/renew, conflicts, disconnect, revoke marks, secrets, reports.
 
-use super::{account, key, t};
-use crate::{Conflict, ConnectOutcome, ConnectionReport, Credentials, Repository, StoreError};
+use super::{account, account_name, key, t};
+use crate::{
+    Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, Repository, StoreError,
+};
 use postcore_domain::{Connection, Platform};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -127,7 +129,7 @@ pub async fn connections_are_disconnected_and_marked_revoked(repo: Arc<dyn Repos
         repo.credentials(a, &k, Platform::Bluesky).await.map(drop),
     ] {
         assert!(
-            matches!(r, Err(StoreError::NotFound("connection"))),
+            matches!(r, Err(StoreError::NotFound(Entity::Connection))),
             "{r:?}"
         );
     }
@@ -202,7 +204,7 @@ pub async fn expiry_report_lists_expiring_and_revoked_soonest_first(repo: Arc<dy
         }
         let c = c.with_revoked(revoked);
         expect.push(ConnectionReport {
-            account_name: acc_name.to_owned(),
+            account_name: account_name(acc_name),
             profile_key: k,
             connection: c,
         });

@@ -18,9 +18,10 @@ pub use connections::*;
 pub use pages::*;
 pub use profiles::*;
 
-use crate::{AccountId, Repository, SecretKeySource, StoreConfig};
+use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};
 use chrono::TimeZone;
-use postcore_domain::{ProfileKey, Timestamp};
+use futures::TryStreamExt as _;
+use postcore_domain::{AccountName, KeyLabel, ProfileKey, Timestamp};
 use std::sync::Arc;
 
 /// A repository on a fresh temporary SQLite file; the directory lives as long as this value.
@@ -65,10 +66,37 @@ pub fn t(seconds: i64) -> Timestamp {
 /// # Panics
 /// When the store refuses (a test failure).
 pub async fn account(repo: &Arc<dyn Repository>, name: &str) -> AccountId {
-    repo.create_account(name, t(0))
+    repo.create_account(&account_name(name), t(0))
         .await
         .expect("create account")
         .id
+}
+
+/// Parses an account name, panicking on a malformed fixture.
+pub fn account_name(text: &str) -> AccountName {
+    AccountName::parse(text).expect("fixture account name")
+}
+
+/// Parses an API key label, panicking on a malformed fixture.
+pub fn key_label(text: &str) -> KeyLabel {
+    KeyLabel::parse(text).expect("fixture key label")
+}
+
+/// Every profile of `account`, read through [`crate::stream_profile_pages`] with pages of
+/// `page_size`.
+///
+/// # Errors
+/// The first error of the stream.
+pub async fn all_profiles(
+    repo: &Arc<dyn Repository>,
+    account: AccountId,
+    page_size: u32,
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    let pages: Vec<Vec<ProfileRecord>> =
+        crate::stream_profile_pages(Arc::clone(repo), account, page_size)
+            .try_collect()
+            .await?;
+    Ok(pages.into_iter().flatten().collect())
 }
 
 /// Parses a profile key, panicking on a malformed fixture.

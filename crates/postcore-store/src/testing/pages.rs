@@ -2,7 +2,6 @@
 
 use super::{account, key, t};
 use crate::{Credentials, ProfileCursor, ProfileRecord, Repository};
-use futures::TryStreamExt as _;
 use postcore_domain::{Connection, Platform, Profile, ProfileKey};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -39,7 +38,7 @@ pub async fn profiles_are_listed_in_contract_order_with_connections(repo: Arc<dy
         },
     ];
     assert_eq!(page, expected);
-    let streamed: Vec<_> = repo.stream_profiles(a).try_collect().await.unwrap();
+    let streamed = super::all_profiles(&repo, a, 2).await.unwrap();
     assert_eq!(streamed, expected);
 }
 
@@ -105,7 +104,9 @@ pub async fn the_stream_returns_every_profile_in_order_across_pages(repo: Arc<dy
         .await
         .unwrap();
     repo.create_profile(b, None, None, t(0)).await.unwrap();
-    let streamed: Vec<_> = repo.stream_profiles(a).try_collect().await.unwrap();
+    let streamed = super::all_profiles(&repo, a, crate::STREAM_PAGE_SIZE)
+        .await
+        .unwrap();
     assert_eq!(streamed.len(), 1234);
     assert!(
         streamed == records,

@@ -1,7 +1,7 @@
 //! Conformance cases: profiles, tenancy, cascade, imports, operations.
 
-use super::{account, key, t};
-use crate::{Conflict, Credentials, ImportSummary, ProfileRecord, Repository, StoreError};
+use super::{account, account_name, key, key_label, t};
+use crate::{Conflict, Credentials, Entity, ImportSummary, ProfileRecord, Repository, StoreError};
 use postcore_domain::{Connection, Platform, Profile, ProfileName};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,7 +66,7 @@ pub async fn profile_keys_are_unique_across_accounts(repo: Arc<dyn Repository>) 
     assert!(matches!(
         repo.create_profile(crate::AccountId(b.0 + 100), None, None, t(2))
             .await,
-        Err(StoreError::NotFound("account"))
+        Err(StoreError::NotFound(Entity::Account))
     ));
 }
 
@@ -84,11 +84,11 @@ pub async fn profiles_are_renamed_and_deleted(repo: Arc<dyn Repository>) {
     repo.delete_profile(a, p.key()).await.unwrap();
     assert!(matches!(
         repo.get_profile(a, p.key()).await,
-        Err(StoreError::NotFound("profile"))
+        Err(StoreError::NotFound(Entity::Profile))
     ));
     assert!(matches!(
         repo.delete_profile(a, p.key()).await,
-        Err(StoreError::NotFound("profile"))
+        Err(StoreError::NotFound(Entity::Profile))
     ));
 }
 
@@ -100,7 +100,7 @@ async fn assert_every_keyed_call_is_not_found(
     let k = key(k);
     let nf = |r: Result<(), StoreError>, what: &str| {
         assert!(
-            matches!(r, Err(StoreError::NotFound("profile"))),
+            matches!(r, Err(StoreError::NotFound(Entity::Profile))),
             "{what}: {r:?}"
         );
     };
@@ -189,7 +189,7 @@ pub async fn deleting_a_profile_removes_its_connections_and_secrets(repo: Arc<dy
     assert_eq!(repo.get_profile(a, &k).await.unwrap().connections, vec![]);
     assert!(matches!(
         repo.credentials(a, &k, Platform::LinkedIn).await,
-        Err(StoreError::NotFound("connection"))
+        Err(StoreError::NotFound(Entity::Connection))
     ));
 }
 
@@ -294,7 +294,12 @@ pub async fn health_migrations_integrity_and_backup_work(repo: Arc<dyn Repositor
 pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
     let records = vec![record("prof_prov1", 1, vec![linkedin(1)])];
     let made = repo
-        .provision_account("fresh", records.clone(), Some("demo"), t(5))
+        .provision_account(
+            &account_name("fresh"),
+            records.clone(),
+            Some(&key_label("demo")),
+            t(5),
+        )
         .await
         .unwrap();
     assert!(made.created_account);
@@ -308,7 +313,13 @@ pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
             }
         )
     );
-    assert_eq!(made.key_info.label.as_deref(), Some("demo"));
+    assert_eq!(
+        made.key_info
+            .label
+            .as_ref()
+            .map(postcore_domain::KeyLabel::as_str),
+        Some("demo")
+    );
     assert_eq!(
         repo.authenticate(&made.api_key, t(6)).await.unwrap(),
         Some(made.account.id)
@@ -320,7 +331,7 @@ pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
         records
     );
     let again = repo
-        .provision_account("fresh", records, None, t(7))
+        .provision_account(&account_name("fresh"), records, None, t(7))
         .await
         .unwrap();
     assert!(!again.created_account);
@@ -338,13 +349,13 @@ pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
         record("prof_prov1", 2, vec![]),
     ];
     assert!(matches!(
-        repo.provision_account("other", clash, Some("x"), t(8))
+        repo.provision_account(&account_name("other"), clash, Some(&key_label("x")), t(8))
             .await,
         Err(StoreError::Conflict(Conflict::ProfileKeyExists))
     ));
     assert!(matches!(
-        repo.find_account("other").await,
-        Err(StoreError::NotFound("account"))
+        repo.find_account(&account_name("other")).await,
+        Err(StoreError::NotFound(Entity::Account))
     ));
     assert_eq!(repo.list_api_keys(None).await.unwrap().len(), 2);
 }

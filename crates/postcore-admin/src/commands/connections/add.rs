@@ -140,7 +140,7 @@ pub async fn run(globals: &Globals, a: Args) -> anyhow::Result<()> {
     };
     let ctx = globals.open(Open::MustExist).await?;
     let key = &a.target.key;
-    let (account, _) = locate_profile(&ctx, key, a.target.account.as_deref()).await?;
+    let (account, _) = locate_profile(&ctx, key, a.target.account.as_ref()).await?;
     let outcome = ctx
         .store
         .connect(account.id, key, connection, credentials)

@@ -6,6 +6,7 @@ use crate::context::{Globals, Open, locate_profile};
 use crate::exit::Code;
 use crate::input::confirm;
 use anyhow::Context as _;
+use postcore_domain::AccountName;
 use postcore_domain::{Platform, ProfileKey};
 
 /// `connections` subcommands.
@@ -36,8 +37,8 @@ pub struct Target {
     #[arg(long, value_parser = Platform::parse)]
     pub platform: Platform,
     /// Look only in this account (default: every account).
-    #[arg(long, value_name = "NAME")]
-    pub account: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+    pub account: Option<AccountName>,
 }
 
 /// Runs a `connections` subcommand.
@@ -50,7 +51,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                 &format!("removing {} from {}", target.platform, target.key),
             )?;
             let ctx = globals.open(Open::MustExist).await?;
-            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
+            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             ctx.store
                 .disconnect(account.id, &target.key, target.platform)
                 .await
@@ -59,7 +60,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         }
         Command::MarkReconnect(target) => {
             let ctx = globals.open(Open::MustExist).await?;
-            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
+            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             ctx.store
                 .mark_revoked(account.id, &target.key, target.platform)
                 .await

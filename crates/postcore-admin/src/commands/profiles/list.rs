@@ -4,6 +4,7 @@ use crate::context::Context;
 use crate::json::ProfileJson;
 use crate::output::{print_table, text, ts};
 use futures::TryStreamExt as _;
+use postcore_domain::AccountName;
 use postcore_domain::ProfileName;
 use postcore_store::ProfileRecord;
 use serde::Serialize;
@@ -15,16 +16,26 @@ struct ProfilesJson {
 
 /// Lists the profiles of `account` (or of every account, by account name), each in
 /// `(createdAt, profileKey)` order, as a table or as `{"profiles": [...]}`.
-pub async fn run(ctx: &Context, account: Option<&str>, json: bool) -> anyhow::Result<()> {
+pub async fn run(ctx: &Context, account: Option<&AccountName>, json: bool) -> anyhow::Result<()> {
     let accounts = match account {
         Some(name) => vec![ctx.account(name).await?],
         None => ctx.store.list_accounts().await?,
     };
     let mut all = Vec::new();
     for account in accounts {
-        let records: Vec<ProfileRecord> =
-            ctx.store.stream_profiles(account.id).try_collect().await?;
-        all.extend(records.into_iter().map(|r| (account.name.clone(), r)));
+        let pages: Vec<Vec<ProfileRecord>> = postcore_store::stream_profile_pages(
+            std::sync::Arc::clone(&ctx.store),
+            account.id,
+            postcore_store::STREAM_PAGE_SIZE,
+        )
+        .try_collect()
+        .await?;
+        all.extend(
+            pages
+                .into_iter()
+                .flatten()
+                .map(|r| (account.name.to_string(), r)),
+        );
     }
     if json {
         let profiles = all

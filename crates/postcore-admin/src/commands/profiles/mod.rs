@@ -8,6 +8,7 @@ use crate::context::{Globals, Open, locate_profile};
 use crate::exit::Code;
 use crate::input::confirm;
 use anyhow::Context as _;
+use postcore_domain::AccountName;
 use postcore_domain::{ProfileKey, ProfileName};
 
 /// `profiles` subcommands.
@@ -16,8 +17,8 @@ pub enum Command {
     /// Create a profile; prints its profileKey alone on stdout.
     Create {
         /// The owning account.
-        #[arg(long, value_name = "NAME")]
-        account: String,
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: AccountName,
         /// An optional label, 1–255 characters after trimming.
         #[arg(long, value_name = "TEXT", value_parser = ProfileName::parse)]
         name: Option<ProfileName>,
@@ -28,8 +29,8 @@ pub enum Command {
     /// List profiles (of one account or all) with their connected platforms.
     List {
         /// Only this account's profiles.
-        #[arg(long, value_name = "NAME")]
-        account: Option<String>,
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: Option<AccountName>,
         #[command(flatten)]
         format: Format,
     },
@@ -60,8 +61,8 @@ pub struct KeyArgs {
     #[arg(value_parser = ProfileKey::parse)]
     pub key: ProfileKey,
     /// Look only in this account (default: every account; keys are unique).
-    #[arg(long, value_name = "NAME")]
-    pub account: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+    pub account: Option<AccountName>,
     #[command(flatten)]
     format: Format,
 }
@@ -84,15 +85,15 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             println!("{}", profile.key());
         }
         Command::List { account, format } => {
-            list::run(&ctx, account.as_deref(), format.json).await?;
+            list::run(&ctx, account.as_ref(), format.json).await?;
         }
         Command::Show(target) => {
             let (account, record) =
-                locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
-            show::print(&account.name, &record, ctx.now, target.format.json)?;
+                locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
+            show::print(account.name.as_str(), &record, ctx.now, target.format.json)?;
         }
         Command::Rename { target, name } => {
-            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
+            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             let shown = name.to_string();
             ctx.store
                 .rename_profile(account.id, &target.key, Some(name))
@@ -102,7 +103,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         }
         Command::Delete { target, yes } => {
             confirm(yes, &format!("deleting the profile {}", target.key))?;
-            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_deref()).await?;
+            let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             ctx.store
                 .delete_profile(account.id, &target.key)
                 .await
