@@ -1,4 +1,4 @@
-//! Shared helpers for PostCore's black-box tests: the HTTP app harness and the CLI harness.
+//! Shared helpers for PostCore's black-box tests: the HTTP app harness (tests of one binary
+//! live in its own crate).
 
 pub mod app;
-pub mod cli;
