@@ -1,4 +1,5 @@
-//! Shared helpers for PostCore's black-box tests: the HTTP app harness and the CLI harness.
+//! Shared helpers for PostCore's black-box tests: the HTTP app harness, and where the
+//! binaries are for tests that drive both (tests of one binary live in its own crate).
 
 pub mod app;
-pub mod cli;
+pub mod bins;

@@ -43,7 +43,8 @@ fn every_rust_file_starts_with_a_module_doc_line() {
     );
 }
 
-/// Internal crates each crate may depend on (normal and build dependencies), from
+/// Internal crates each crate may depend on (normal, build and dev dependencies; a crate
+/// may also name itself as a dev-dependency, to test with a feature on), from
 /// `../shared/design.md`: domain ← store ← http; admin → store, domain; tests → all;
 /// xtask → none.
 fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
@@ -169,8 +170,12 @@ fn internal_crates_depend_only_in_the_documented_direction() {
     for pkg in meta.workspace_packages() {
         for dep in &pkg.dependencies {
             let internal = members.contains(&dep.name);
-            let is_dev = dep.kind == cargo_metadata::DependencyKind::Development;
-            if internal && !is_dev && !allowed[pkg.name.as_str()].contains(dep.name.as_str()) {
+            let itself_for_tests = dep.name == pkg.name.as_str()
+                && dep.kind == cargo_metadata::DependencyKind::Development;
+            if internal
+                && !itself_for_tests
+                && !allowed[pkg.name.as_str()].contains(dep.name.as_str())
+            {
                 wrong.push(format!("{} -> {}", pkg.name, dep.name));
             }
         }
@@ -184,6 +189,17 @@ fn internal_crates_depend_only_in_the_documented_direction() {
 /// Names of every crate reachable from workspace member `member` through normal
 /// dependencies in the resolved (host-platform) graph.
 fn resolved_normal_dependencies(meta: &cargo_metadata::Metadata, member: &str) -> BTreeSet<String> {
+    resolved_dependencies(meta, member, &[cargo_metadata::DependencyKind::Normal])
+}
+
+/// Names of every crate reachable from workspace member `member` in the resolved
+/// (host-platform) graph: through the dependency kinds `first` from `member` itself, then
+/// through normal dependencies (what those crates are built with).
+fn resolved_dependencies(
+    meta: &cargo_metadata::Metadata,
+    member: &str,
+    first: &[cargo_metadata::DependencyKind],
+) -> BTreeSet<String> {
     let resolve = meta.resolve.as_ref().unwrap();
     let start = meta
         .workspace_packages()
@@ -194,14 +210,14 @@ fn resolved_normal_dependencies(meta: &cargo_metadata::Metadata, member: &str) -
         .clone();
     let nodes: BTreeMap<_, _> = resolve.nodes.iter().map(|n| (n.id.clone(), n)).collect();
     let mut seen = BTreeSet::new();
-    let mut stack = vec![start];
+    let mut stack = vec![start.clone()];
     while let Some(id) = stack.pop() {
         for dep in &nodes[&id].deps {
-            let normal = dep
-                .dep_kinds
-                .iter()
-                .any(|k| k.kind == cargo_metadata::DependencyKind::Normal);
-            if normal && seen.insert(dep.pkg.clone()) {
+            let follow = dep.dep_kinds.iter().any(|k| {
+                k.kind == cargo_metadata::DependencyKind::Normal
+                    || (id == start && first.contains(&k.kind))
+            });
+            if follow && seen.insert(dep.pkg.clone()) {
                 stack.push(dep.pkg.clone());
             }
         }
@@ -253,5 +269,28 @@ fn the_admin_cli_never_reaches_the_web_stack() {
     assert!(
         names.contains("postcore-store"),
         "the walk found nothing: {names:?}"
+    );
+}
+
+#[test]
+fn the_admin_cli_tests_never_reach_the_web_stack() {
+    let meta = metadata();
+    let kinds = [
+        cargo_metadata::DependencyKind::Normal,
+        cargo_metadata::DependencyKind::Development,
+        cargo_metadata::DependencyKind::Build,
+    ];
+    let names = resolved_dependencies(&meta, "postcore-admin", &kinds);
+    let bad: Vec<_> = names
+        .iter()
+        .filter(|n| FORBIDDEN_IN_ADMIN.contains(&n.as_str()))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "postcore-admin's tests or build depend on {bad:?}"
+    );
+    assert!(
+        names.contains("tempfile"),
+        "the walk missed the dev-dependencies: {names:?}"
     );
 }

@@ -1,9 +1,9 @@
 //! `demo`: the seed document's example dated relative to now — 55 / 3 / expired.
 
+use crate::harness::Admin;
 use crate::{NOW, at, json};
 use chrono::Utc;
 use postcore_domain::{ApiKey, Platform, ProfileKey, Timestamp};
-use postcore_tests::cli::Admin;
 use serde_json::json as j;
 
 /// The LinkedIn `(name, daysUntilExpiry, needsReconnect)` of each profile at `now`.

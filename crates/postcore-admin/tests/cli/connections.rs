@@ -1,9 +1,9 @@
 //! `connections add|remove|mark-reconnect`: secrets only from files or stdin.
 
+use crate::harness::Admin;
 use crate::{NOW, at, json, with_account};
 use postcore_domain::Platform;
 use postcore_store::ExposeSecret as _;
-use postcore_tests::cli::Admin;
 use serde_json::json as j;
 
 const KEY: &str = "prof_abc123def456";

@@ -1,8 +1,8 @@
 //! `migrate [--status]`.
 
+use crate::harness::Admin;
 use crate::json;
 use postcore_store::sqlite::LATEST_VERSION;
-use postcore_tests::cli::Admin;
 use serde_json::json as j;
 
 #[test]

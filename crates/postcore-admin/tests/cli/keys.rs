@@ -1,12 +1,12 @@
 //! `keys create|list|revoke`: the new key is printed once, alone, and authenticates.
 
+use crate::harness::Run;
 use crate::{NOW, at, json, with_account};
 use postcore_domain::ApiKey;
-use postcore_tests::cli::Run;
 use serde_json::json as j;
 
 /// Creates a key and returns it, checking that stdout holds the key alone.
-fn create_key(admin: &postcore_tests::cli::Admin, extra: &[&str]) -> ApiKey {
+fn create_key(admin: &crate::harness::Admin, extra: &[&str]) -> ApiKey {
     let mut args = vec!["--now", NOW, "keys", "create", "--account", "acme"];
     args.extend_from_slice(extra);
     let run = admin.run(&args);

@@ -1,7 +1,7 @@
 //! `expiring`: the report of connections that expire soon or need a reconnect.
 
+use crate::harness::Admin;
 use crate::{NOW, json, with_account};
-use postcore_tests::cli::Admin;
 use serde_json::json as j;
 
 /// Profiles at [`NOW`] = 2025-01-06T12:30:00Z, by the days their LinkedIn token has left.

@@ -1,6 +1,6 @@
 //! Usage, exit codes and secret-key settings shared by every command.
 
-use postcore_tests::cli::{Admin, Run};
+use crate::harness::{Admin, Run};
 
 #[test]
 fn help_documents_the_exit_codes() {
@@ -38,7 +38,7 @@ fn the_secret_key_comes_from_a_file_and_a_wrong_key_is_refused_with_1() {
     admin.ok(&["accounts", "create", "acme"]);
 
     let key_file = admin.dir().join("secret.key");
-    std::fs::write(&key_file, format!("{}\n", postcore_tests::cli::SECRET_KEY)).unwrap();
+    std::fs::write(&key_file, format!("{}\n", crate::harness::SECRET_KEY)).unwrap();
     let mut cmd = admin.command();
     cmd.env_remove("POSTCORE_SECRET_KEY").args([
         "--secret-key-file",

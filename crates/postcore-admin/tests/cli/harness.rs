@@ -13,7 +13,7 @@ use postcore_store::{
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The test secret key: base64 of 32 bytes.
 pub const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -25,44 +25,9 @@ const ENV: [&str; 3] = [
     "POSTCORE_SECRET_KEY_FILE",
 ];
 
-/// The `postcore-admin` executable of this build, next to the test executables
-/// (`target/<profile>/postcore-admin`). It is (re)built once per test process with cargo,
-/// so that it is never missing or older than the sources: `cargo test -p postcore-tests`
-/// alone does not build another package's binaries.
-pub fn binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test executable's path");
-        // target/<profile>/deps/<test> → target/<profile>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("test executables live in target/<profile>/deps");
-        let target_dir = profile_dir.parent().expect("target/<profile> has a parent");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "postcore-admin",
-                "--bin",
-                "postcore-admin",
-            ])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building postcore-admin failed: {status}");
-        let path = profile_dir.join(format!("postcore-admin{}", std::env::consts::EXE_SUFFIX));
-        assert!(path.exists(), "no postcore-admin at {}", path.display());
-        path
-    })
-}
+/// The `postcore-admin` executable cargo built for this test binary: cargo builds a
+/// package's binaries before its integration tests and names each in `CARGO_BIN_EXE_<name>`.
+const BINARY: &str = env!("CARGO_BIN_EXE_postcore-admin");
 
 /// What one run of the binary did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +91,7 @@ impl Admin {
 
     /// A command for the binary with `--database` and the secret key in the environment.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(binary());
+        let mut cmd = Command::new(BINARY);
         for var in ENV {
             cmd.env_remove(var);
         }
@@ -219,7 +184,7 @@ impl Admin {
 }
 
 /// The seed document's `GET /profiles` response, cut verbatim from
-/// `tests/fixtures/seed-profiles.txt` (a byte-for-byte copy of `shared/spec/seed-profiles.txt`,
+/// `crates/postcore-admin/tests/fixtures/seed-profiles.txt` (a byte-for-byte copy of `shared/spec/seed-profiles.txt`,
 /// kept in the repository so that a clean clone tests without the shared folder).
 pub fn seed_list_response() -> String {
     let text = include_str!("../fixtures/seed-profiles.txt");

@@ -1,7 +1,7 @@
 //! `accounts create|list`.
 
+use crate::harness::Admin;
 use crate::{NOW, json, with_account};
-use postcore_tests::cli::Admin;
 use serde_json::json as j;
 
 #[test]

@@ -1,8 +1,8 @@
 //! `import FILE --account NAME`: the seed document's `GET /profiles` response, keys kept.
 
+use crate::harness::{Admin, seed_list_response};
 use crate::{NOW, at, json, with_account};
 use postcore_domain::Platform;
-use postcore_tests::cli::{Admin, seed_list_response};
 use serde_json::json as j;
 
 /// The seed's profile key, kept by the import.

@@ -1,7 +1,7 @@
 //! `backup PATH`: a consistent copy while another process writes; never overwrites.
 
+use crate::harness::Admin;
 use crate::with_account;
-use postcore_tests::cli::Admin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 

@@ -8,15 +8,16 @@ mod backup;
 mod connections;
 mod demo;
 mod expiring;
+mod harness;
 mod import;
 mod keys;
 mod migrate;
 mod profiles;
 mod usage;
 
+use crate::harness::Admin;
 use clap::CommandFactory as _;
 use postcore_domain::{Timestamp, parse_timestamp};
-use postcore_tests::cli::Admin;
 
 /// The seed document's "now": its LinkedIn connection then has 55 days left.
 const NOW: &str = "2025-01-06T12:30:00Z";
