@@ -2,12 +2,12 @@
 
 use crate::auth::authenticate;
 use crate::body::{optional_json, read_limited};
-use crate::dto::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
 use crate::{ApiError, AppState, stream};
 use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt as _;
-use postcore_domain::{ProfileKey, ProfileName};
+use postcore_api::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
+use postcore_domain::ProfileKey;
 use std::pin::Pin;
 
 /// `GET /profiles`: 200 `{"profiles": [Profile, …]}` ordered by `createdAt`, then key
@@ -48,7 +48,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let account = authenticate(&req, &state).await?;
     let key = profile_key(&req)?;
     let record = state.store.get_profile(account, &key).await?;
-    Ok(HttpResponse::Ok().json(ProfileDetail::new(&record, state.clock.now())))
+    let detail = ProfileDetail::new(&record.profile, &record.connections, state.clock.now());
+    Ok(HttpResponse::Ok().json(detail))
 }
 
 /// `POST /profiles/create`: 201 `{"profileKey", "profileName"}` (api.md §5.3). The body
@@ -66,26 +67,16 @@ pub async fn create(
     let account = authenticate(&req, &state).await?;
     let body = read_limited(&req, payload, state.body_limit).await?;
     let request: Option<CreateProfileRequest> = optional_json(&req, &body)?;
-    let name = match request.and_then(|r| r.profile_name) {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => {
-            Some(ProfileName::parse(&text).map_err(|e| ApiError::Validation(e.to_string()))?)
-        }
-        Some(_) => {
-            return Err(ApiError::Validation(
-                "profileName must be a string or null".into(),
-            ));
-        }
-    };
+    let name = request
+        .unwrap_or_default()
+        .profile_name()
+        .map_err(|e| ApiError::Validation(e.to_string()))?;
     let profile = state
         .store
         .create_profile(account, None, name, state.clock.now())
         .await?;
     tracing::info!(profile.key = %profile.key(), "profile created");
-    Ok(HttpResponse::Created().json(CreatedProfile {
-        profile_key: profile.key().as_str(),
-        profile_name: profile.name().map(|n| n.as_str()),
-    }))
+    Ok(HttpResponse::Created().json(CreatedProfile::from(&profile)))
 }
 
 /// `DELETE /profiles/{profileKey}`: 200 `{"message": "Profile deleted successfully"}`;
@@ -101,9 +92,7 @@ pub async fn delete(
     let key = profile_key(&req)?;
     state.store.delete_profile(account, &key).await?;
     tracing::info!(profile.key = %key, "profile deleted");
-    Ok(HttpResponse::Ok().json(Message {
-        message: "Profile deleted successfully",
-    }))
+    Ok(HttpResponse::Ok().json(Message::PROFILE_DELETED))
 }
 
 /// The path's profile key; a malformed one is answered as an unknown one (api.md §1).
