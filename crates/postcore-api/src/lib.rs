@@ -5,6 +5,7 @@ mod account;
 mod connected_platform;
 mod create;
 mod message;
+mod name_field;
 mod profile;
 
 pub use account::WithAccount;
