@@ -45,24 +45,26 @@ fn every_rust_file_starts_with_a_module_doc_line() {
 
 /// Internal crates each crate may depend on (normal, build and dev dependencies; a crate
 /// may also name itself as a dev-dependency, to test with a feature on), from
-/// `../shared/design.md`: domain ← store ← http; admin → store, domain; tests → all;
-/// xtask → none.
+/// `../shared/design.md`: domain → nothing; api → domain; store → domain;
+/// http → domain, api, store; admin → domain, api, store; tests → all; xtask → none.
 fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     BTreeMap::from([
         ("postcore-domain", BTreeSet::new()),
+        ("postcore-api", BTreeSet::from(["postcore-domain"])),
         ("postcore-store", BTreeSet::from(["postcore-domain"])),
         (
             "postcore-http",
-            BTreeSet::from(["postcore-domain", "postcore-store"]),
+            BTreeSet::from(["postcore-domain", "postcore-api", "postcore-store"]),
         ),
         (
             "postcore-admin",
-            BTreeSet::from(["postcore-domain", "postcore-store"]),
+            BTreeSet::from(["postcore-domain", "postcore-api", "postcore-store"]),
         ),
         (
             "postcore-tests",
             BTreeSet::from([
                 "postcore-domain",
+                "postcore-api",
                 "postcore-store",
                 "postcore-http",
                 "postcore-admin",
@@ -75,6 +77,11 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
 /// The only crates postcore-domain may name in its manifest (normal, build or optional
 /// dependencies), from `../shared/design.md`: anything else needs the design changed first.
 const DOMAIN_MAY_DEPEND_ON: &[&str] = &["chrono", "thiserror", "getrandom", "serde", "uuid"];
+
+/// The only crates postcore-api may name in its manifest (normal, build or optional
+/// dependencies), from `../shared/design.md`: the wire JSON is the domain plus serde, so
+/// that any service (or a client) can use it without the store or a web stack.
+const API_MAY_DEPEND_ON: &[&str] = &["postcore-domain", "serde"];
 
 /// Crates that mean IO, async, networking, web or a database: never anywhere in
 /// postcore-domain's resolved dependency graph.
@@ -225,22 +232,36 @@ fn resolved_dependencies(
     seen.iter().map(|id| meta[id].name.to_string()).collect()
 }
 
-#[test]
-fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
-    let meta = metadata();
-    let domain = meta
+/// The names in workspace member `member`'s manifest (normal, build and optional
+/// dependencies; not dev-dependencies) that are not in `allowed`.
+fn declared_dependencies_outside(
+    meta: &cargo_metadata::Metadata,
+    member: &str,
+    allowed: &[&str],
+) -> Vec<String> {
+    let package = meta
         .workspace_packages()
         .into_iter()
-        .find(|p| p.name.as_str() == "postcore-domain")
+        .find(|p| p.name.as_str() == member)
         .unwrap();
-    // Declared dependencies, optional ones included (a feature could switch them on).
-    let declared: Vec<_> = domain
+    assert!(
+        !package.dependencies.is_empty(),
+        "{member} declares no dependency at all: the check would be empty"
+    );
+    // Optional ones included: a feature could switch them on.
+    package
         .dependencies
         .iter()
         .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
-        .map(|d| d.name.as_str())
-        .filter(|n| !DOMAIN_MAY_DEPEND_ON.contains(n))
-        .collect();
+        .map(|d| d.name.clone())
+        .filter(|n| !allowed.contains(&n.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
+    let meta = metadata();
+    let declared = declared_dependencies_outside(&meta, "postcore-domain", DOMAIN_MAY_DEPEND_ON);
     assert!(
         declared.is_empty(),
         "postcore-domain names {declared:?}: not in the design's list"
@@ -254,6 +275,16 @@ fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
     assert!(
         names.contains("chrono"),
         "the walk found nothing: {names:?}"
+    );
+}
+
+#[test]
+fn the_wire_types_depend_only_on_the_domain_and_serde() {
+    let meta = metadata();
+    let declared = declared_dependencies_outside(&meta, "postcore-api", API_MAY_DEPEND_ON);
+    assert!(
+        declared.is_empty(),
+        "postcore-api names {declared:?}: the wire JSON may use only {API_MAY_DEPEND_ON:?}"
     );
 }
 

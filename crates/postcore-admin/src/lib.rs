@@ -9,7 +9,6 @@ mod commands;
 mod context;
 mod exit;
 mod input;
-mod json;
 mod output;
 
 pub use cli::{Cli, Command};

@@ -1,7 +1,8 @@
-//! Human output: aligned, borderless tables and timestamp cells.
+//! Output: aligned, borderless tables and their cells for people, pretty JSON for `--json`.
 
 use comfy_table::{ContentArrangement, Table, presets::NOTHING};
 use postcore_domain::{Timestamp, format_timestamp};
+use serde::Serialize;
 
 /// Spaces between two columns.
 const GAP: u16 = 2;
@@ -28,6 +29,16 @@ pub fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> St
 /// Prints [`table`] on stdout.
 pub fn print_table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
     println!("{}", table(header, rows));
+}
+
+/// Prints `value` as pretty JSON on stdout, followed by a newline (`--json`; the API's
+/// objects come from `postcore-api`).
+///
+/// # Errors
+/// Serialization failures (not expected for these shapes).
+pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
 }
 
 /// A timestamp cell: RFC 3339 UTC, or `-` when absent.

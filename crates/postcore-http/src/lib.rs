@@ -2,7 +2,8 @@
 //!
 //! The crate is the only place that knows HTTP status codes and the wire JSON. A request
 //! passes the request-log middleware ([`telemetry`]), is routed ([`routes`]), authenticated
-//! by its `x-api-key` ([`auth`]), has its path and body extracted ([`extract`]), and answered with camelCase DTOs ([`dto`]) or the error
+//! by its `x-api-key` ([`auth`]), has its path and body extracted ([`extract`]), and is
+//! answered with the wire types of `postcore-api` (shared with `postcore-admin`) or the error
 //! envelope of api.md §4 ([`ApiError`]).
 //!
 //! - [`Application::build`] binds the listener (port 0 allowed) so tests run the real app.
@@ -16,7 +17,6 @@ pub mod auth;
 pub mod body;
 mod bootstrap;
 pub mod cli;
-pub mod dto;
 mod error;
 pub mod extract;
 pub mod routes;

@@ -1,9 +1,9 @@
 //! The streamed body of `GET /profiles`: `{"profiles":[` … `]}` built profile by profile.
 
 use crate::ApiError;
-use crate::dto::ListedProfile;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, Stream, StreamExt as _};
+use postcore_api::ProfileObject;
 use postcore_domain::Timestamp;
 use postcore_store::{ProfileRecord, StoreError};
 
@@ -49,8 +49,11 @@ fn encode_page(first: bool, page: &[ProfileRecord], now: Timestamp) -> Result<By
         if !(first && i == 0) {
             out.push(b',');
         }
-        serde_json::to_writer(&mut out, &ListedProfile::new(record, now))
-            .map_err(ApiError::internal)?;
+        serde_json::to_writer(
+            &mut out,
+            &ProfileObject::new(&record.profile, &record.connections, now),
+        )
+        .map_err(ApiError::internal)?;
     }
     Ok(Bytes::from(out))
 }

@@ -54,7 +54,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             let ctx = globals.open(Open::MustExist).await?;
             let accounts = ctx.store.list_accounts().await?;
             if format.json {
-                crate::json::print(&AccountsJson {
+                crate::output::print_json(&AccountsJson {
                     accounts: accounts
                         .into_iter()
                         .map(|a| AccountJson {

@@ -4,10 +4,10 @@
 use super::Format;
 use crate::context::{Globals, Open};
 use crate::exit::Code;
-use crate::json::ProfileJson;
 use crate::output::{days, print_table, ts, yes_no};
 use anyhow::Context as _;
 use chrono::{Duration, DurationRound as _};
+use postcore_api::ProfileObject;
 use postcore_domain::{AccountName, KeyLabel};
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
 use postcore_store::ProfileRecord;
@@ -30,12 +30,14 @@ pub struct Args {
     format: Format,
 }
 
+/// `demo --json`: the account, its new key, and the seeded profiles as `GET /profiles`
+/// shows them.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DemoJson {
+struct DemoJson<'a> {
     account: String,
     api_key: String,
-    profiles: Vec<ProfileJson>,
+    profiles: Vec<ProfileObject<'a>>,
 }
 
 fn name(text: &str) -> Option<ProfileName> {
@@ -102,12 +104,12 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         .with_context(|| format!("--account {:?}", args.account.as_str()))?;
     let (account, key) = (made.account, made.api_key);
     if args.format.json {
-        return crate::json::print(&DemoJson {
+        return crate::output::print_json(&DemoJson {
             account: account.name.to_string(),
             api_key: key.expose_secret().to_owned(),
             profiles: records
                 .iter()
-                .map(|r| ProfileJson::new(r, None, now))
+                .map(|r| ProfileObject::new(&r.profile, &r.connections, now))
                 .collect(),
         })
         .map(|()| Code::Success);

@@ -73,7 +73,7 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
                 needs_reconnect: r.connection.needs_reconnect(ctx.now),
             })
             .collect();
-        crate::json::print(&ReportJson { connections })?;
+        crate::output::print_json(&ReportJson { connections })?;
     } else {
         print_table(
             &[

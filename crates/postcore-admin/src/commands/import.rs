@@ -3,8 +3,8 @@
 
 use crate::context::{Globals, Open};
 use crate::exit::{Code, bad_input};
-use crate::json::{ConnectionJson, ProfileJson, ProfilesDocument};
 use indicatif::{ProgressBar, ProgressStyle};
+use postcore_api::{ConnectedPlatform, ProfileList, ProfileObject};
 use postcore_domain::AccountName;
 use postcore_domain::parse_timestamp;
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
@@ -31,7 +31,7 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let arg = format!("FILE {}", args.file.display());
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| bad_input(format!("{arg}: cannot read it: {e}")))?;
-    let doc: ProfilesDocument = serde_json::from_str(&text)
+    let doc: ProfileList = serde_json::from_str(&text)
         .map_err(|e| bad_input(format!("{arg}: not a GET /profiles response ({e})")))?;
     let mut seen = HashSet::new();
     let mut records = Vec::with_capacity(doc.profiles.len());
@@ -84,7 +84,7 @@ fn when(field: &str, text: &str) -> Result<Timestamp, String> {
 }
 
 /// The profile record of one imported profile; the error names the field at fault.
-fn record(p: &ProfileJson, now: Timestamp) -> Result<ProfileRecord, String> {
+fn record(p: &ProfileObject, now: Timestamp) -> Result<ProfileRecord, String> {
     let key = ProfileKey::parse(&p.profile_key).map_err(|e| format!("profileKey: {e}"))?;
     let name = p
         .profile_name
@@ -114,10 +114,15 @@ fn record(p: &ProfileJson, now: Timestamp) -> Result<ProfileRecord, String> {
     })
 }
 
-fn connection(c: &ConnectionJson, now: Timestamp) -> Result<Connection, String> {
+fn connection(c: &ConnectedPlatform, now: Timestamp) -> Result<Connection, String> {
     let platform = Platform::parse(&c.platform).map_err(|e| format!("platform: {e}"))?;
     let connected_at = when("connectedAt", &c.connected_at)?;
-    let mut conn = Connection::new(platform, &c.display_name, &c.username, connected_at);
+    let mut conn = Connection::new(
+        platform,
+        c.display_name.as_ref(),
+        c.username.as_ref(),
+        connected_at,
+    );
     if let Some(text) = &c.expires_at {
         conn = conn.with_expires_at(Some(when("expiresAt", text)?));
     }

@@ -94,7 +94,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             let keys = ctx.store.list_api_keys(account.map(|a| a.id)).await?;
             if format.json {
                 let keys = keys.into_iter().map(KeyJson::from).collect();
-                crate::json::print(&KeysJson { keys })?;
+                crate::output::print_json(&KeysJson { keys })?;
             } else {
                 print_table(
                     &[

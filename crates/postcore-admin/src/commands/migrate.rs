@@ -40,7 +40,7 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         ctx.store.migration_status().await?
     };
     if args.format.json {
-        crate::json::print(&StatusJson {
+        crate::output::print_json(&StatusJson {
             current: status.current,
             latest: status.latest,
         })?;

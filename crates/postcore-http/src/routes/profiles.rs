@@ -1,13 +1,12 @@
 //! The profiles resource: list, read, create and delete (api.md §5.1–§5.4).
 
 use crate::auth::Authenticated;
-use crate::dto::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
 use crate::extract::{JsonBody, ProfileKeyPath};
 use crate::{ApiError, AppState, stream};
 use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt as _;
-use postcore_domain::ProfileName;
+use postcore_api::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
 use std::pin::Pin;
 
 /// `GET /profiles`: 200 `{"profiles": [Profile, …]}` ordered by `createdAt`, then key
@@ -58,7 +57,8 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let record = state.store.get_profile(caller.account, &key).await?;
-    Ok(HttpResponse::Ok().json(ProfileDetail::new(&record, state.clock.now())))
+    let detail = ProfileDetail::new(&record.profile, &record.connections, state.clock.now());
+    Ok(HttpResponse::Ok().json(detail))
 }
 
 /// `POST /profiles/create`: 201 `{"profileKey", "profileName"}` (api.md §5.3). The body
@@ -73,26 +73,16 @@ pub async fn create(
     JsonBody(request): JsonBody<CreateProfileRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = match request.and_then(|r| r.profile_name) {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => {
-            Some(ProfileName::parse(&text).map_err(|e| ApiError::Validation(e.to_string()))?)
-        }
-        Some(_) => {
-            return Err(ApiError::Validation(
-                "profileName must be a string or null".into(),
-            ));
-        }
-    };
+    let name = request
+        .unwrap_or_default()
+        .profile_name()
+        .map_err(|e| ApiError::Validation(e.to_string()))?;
     let profile = state
         .store
         .create_profile(caller.account, None, name, state.clock.now())
         .await?;
     tracing::info!(profile.key = %profile.key(), "profile created");
-    Ok(HttpResponse::Created().json(CreatedProfile {
-        profile_key: profile.key().as_str(),
-        profile_name: profile.name().map(|n| n.as_str()),
-    }))
+    Ok(HttpResponse::Created().json(CreatedProfile::from(&profile)))
 }
 
 /// `DELETE /profiles/{profileKey}`: 200 `{"message": "Profile deleted successfully"}`;
@@ -107,9 +97,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     state.store.delete_profile(caller.account, &key).await?;
     tracing::info!(profile.key = %key, "profile deleted");
-    Ok(HttpResponse::Ok().json(Message {
-        message: "Profile deleted successfully",
-    }))
+    Ok(HttpResponse::Ok().json(Message::PROFILE_DELETED))
 }
 
 /// Refuses any query parameter, naming the first one.

@@ -1,18 +1,12 @@
 //! `profiles list [--account NAME]`: profiles with their connected platforms.
 
 use crate::context::Context;
-use crate::json::ProfileJson;
 use crate::output::{print_table, text, ts};
 use futures::TryStreamExt as _;
+use postcore_api::{ProfileList, ProfileObject, WithAccount};
 use postcore_domain::AccountName;
 use postcore_domain::ProfileName;
 use postcore_store::ProfileRecord;
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct ProfilesJson {
-    profiles: Vec<ProfileJson>,
-}
 
 /// Lists the profiles of `account` (or of every account, by account name), each in
 /// `(createdAt, profileKey)` order, as a table or as `{"profiles": [...]}`.
@@ -40,9 +34,12 @@ pub async fn run(ctx: &Context, account: Option<&AccountName>, json: bool) -> an
     if json {
         let profiles = all
             .iter()
-            .map(|(a, r)| ProfileJson::new(r, Some(a), ctx.now))
+            .map(|(a, r)| WithAccount {
+                account: a.into(),
+                object: ProfileObject::new(&r.profile, &r.connections, ctx.now),
+            })
             .collect();
-        crate::json::print(&ProfilesJson { profiles })?;
+        crate::output::print_json(&ProfileList { profiles })?;
     } else {
         print_table(
             &["PROFILE KEY", "ACCOUNT", "NAME", "CREATED", "PLATFORMS"],

@@ -1,0 +1,32 @@
+//! Bodies that are only a message (api.md §5.4).
+
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// A body that is only a message: `{"message": "Profile deleted successfully"}` (api.md §5.4,
+/// and the disconnect confirmation of §5.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message<'a> {
+    /// The text, for people.
+    pub message: Cow<'a, str>,
+}
+
+impl Message<'static> {
+    /// The answer of `DELETE /profiles/{profileKey}` (api.md §5.4).
+    pub const PROFILE_DELETED: Self = Self {
+        message: Cow::Borrowed("Profile deleted successfully"),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delete_answer_is_the_specs_message() {
+        assert_eq!(
+            serde_json::to_string(&Message::PROFILE_DELETED).unwrap(),
+            r#"{"message":"Profile deleted successfully"}"#
+        );
+    }
+}
