@@ -6,7 +6,13 @@ use crate::commands::{
 use crate::exit::EXIT_CODES_HELP;
 use clap::{Parser, Subcommand};
 use postcore_domain::Timestamp;
-use std::path::PathBuf;
+use postcore_store::DatabaseArgs;
+use postcore_store::settings::SECRET_KEY_HELP;
+
+/// The end of `--help`: how the secret key is found, then the exit codes.
+fn after_help() -> String {
+    format!("{SECRET_KEY_HELP}\n\n{EXIT_CODES_HELP}")
+}
 
 /// Operate a PostCore database: accounts, API keys, profiles, connections, expiry reports,
 /// demo data, imports and backups.
@@ -15,28 +21,12 @@ use std::path::PathBuf;
 /// settings) and works while the server is running. Every command is one transaction:
 /// a failure leaves the database as it was.
 #[derive(Debug, Parser)]
-#[command(name = "postcore-admin", version, after_help = EXIT_CODES_HELP)]
+#[command(name = "postcore-admin", version, after_help = after_help())]
 pub struct Cli {
-    /// The SQLite database file (or `sqlite://PATH`).
-    #[arg(
-        long,
-        global = true,
-        env = "POSTCORE_DATABASE",
-        default_value = "./postcore.db",
-        value_name = "PATH"
-    )]
-    pub database: String,
-
-    /// File holding the base64 secret key that encrypts platform credentials. The key
-    /// itself may instead be given in the environment variable POSTCORE_SECRET_KEY (never
-    /// as an argument); without either, `<database>.key` beside the database is used.
-    #[arg(
-        long,
-        global = true,
-        env = "POSTCORE_SECRET_KEY_FILE",
-        value_name = "PATH"
-    )]
-    pub secret_key_file: Option<PathBuf>,
+    /// The database and its secret key, as `postcore serve` takes them; global, so they
+    /// may come before or after the subcommand.
+    #[command(flatten)]
+    pub store: DatabaseArgs,
 
     /// Act as if the current time were TS (RFC 3339): for reproducible reports and tests.
     #[arg(long, global = true, hide = true, value_name = "TS", value_parser = crate::input::timestamp)]

@@ -4,7 +4,7 @@ use crate::exit::not_found;
 use anyhow::Context as _;
 use postcore_domain::AccountName;
 use postcore_domain::{Clock, SystemClock, Timestamp};
-use postcore_store::{Account, Repository, SecretKeySource, SecretString, StoreConfig};
+use postcore_store::{Account, DatabaseArgs, Repository};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,10 +20,8 @@ pub enum Open {
 /// The global settings of one run.
 #[derive(Debug, Clone)]
 pub struct Globals {
-    /// Database URL or path as given.
-    pub database: String,
-    /// `--secret-key-file`.
-    pub secret_key_file: Option<PathBuf>,
+    /// `--database` and `--secret-key-file`, shared with the server.
+    pub store: DatabaseArgs,
     /// `--now`, else the system clock's reading at start.
     pub now: Timestamp,
 }
@@ -38,25 +36,36 @@ pub struct Context {
 
 impl Globals {
     /// The settings of `cli`; `now` from `--now` or the system clock.
-    pub fn new(database: String, secret_key_file: Option<PathBuf>, now: Option<Timestamp>) -> Self {
+    pub fn new(store: DatabaseArgs, now: Option<Timestamp>) -> Self {
         Self {
-            database,
-            secret_key_file,
+            store,
             now: now.unwrap_or_else(|| SystemClock.now()),
         }
+    }
+
+    /// The database URL or path as given to `--database`.
+    pub fn database(&self) -> &str {
+        &self.store.database
     }
 
     /// The database file named by `--database` (without a `sqlite:` scheme), parsed as the
     /// store parses it; an unsupported URL is kept as given, and the store's own open then
     /// refuses it with its message.
     pub fn database_file(&self) -> PathBuf {
-        postcore_store::database_file(&self.database)
-            .unwrap_or_else(|_| PathBuf::from(&self.database))
+        self.store
+            .database_file()
+            .unwrap_or_else(|_| PathBuf::from(&self.store.database))
     }
 
-    /// Opens the store as the server does (migrations applied, same secret key settings:
-    /// `POSTCORE_SECRET_KEY`, then `--secret-key-file`, then the file beside the database).
+    /// Opens the store as the server does: migrations applied, the secret key chosen by the
+    /// same rule ([`DatabaseArgs::store_config`]: `POSTCORE_SECRET_KEY`, then
+    /// `--secret-key-file`, then the file beside the database).
+    ///
+    /// # Errors
+    /// Bad input (exit 2) when `POSTCORE_SECRET_KEY` is set but blank; not found (exit 4)
+    /// for a missing database under [`Open::MustExist`]; the store's errors.
     pub async fn open(&self, mode: Open) -> anyhow::Result<Context> {
+        let config = self.store.store_config()?;
         let file = self.database_file();
         if mode == Open::MustExist && !file.exists() {
             return Err(not_found(format!(
@@ -64,14 +73,6 @@ impl Globals {
                 file.display()
             )));
         }
-        let key = std::env::var("POSTCORE_SECRET_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .map(SecretString::from);
-        let config = StoreConfig {
-            database_url: self.database.clone(),
-            secret_key: SecretKeySource::from_settings(key, self.secret_key_file.clone()),
-        };
         let store = postcore_store::open(config)
             .await
             .with_context(|| format!("cannot open the database {}", file.display()))?;

@@ -1,6 +1,6 @@
 //! Exit codes that scripts can rely on, and the mapping from errors to them.
 
-use postcore_store::StoreError;
+use postcore_store::{SettingsError, StoreError};
 
 /// The exit codes of `postcore-admin` (also in `--help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,12 +66,16 @@ pub fn not_found(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
-/// The exit code of an error: a [`Failure`]'s own, else by the first [`StoreError`] in the
-/// chain (not found 4, conflict 5, invalid data 2), else 1.
+/// The exit code of an error: a [`Failure`]'s own, else 2 for a [`SettingsError`] (a
+/// setting given but unusable, such as a blank `POSTCORE_SECRET_KEY`), else by the first
+/// [`StoreError`] in the chain (not found 4, conflict 5, invalid data 2), else 1.
 pub fn code_of(err: &anyhow::Error) -> Code {
     for cause in err.chain() {
         if let Some(f) = cause.downcast_ref::<Failure>() {
             return f.code;
+        }
+        if cause.downcast_ref::<SettingsError>().is_some() {
+            return Code::BadInput;
         }
         if let Some(e) = cause.downcast_ref::<StoreError>() {
             return match e {

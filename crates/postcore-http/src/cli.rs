@@ -1,41 +1,39 @@
 //! The `postcore` command line: `postcore serve` and its settings (flags and env vars).
 
 use crate::telemetry::{self, LogFormat};
-use crate::{Application, DEFAULT_BIND, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings, bootstrap};
+use crate::{
+    Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
+    bootstrap,
+};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use postcore_domain::{Clock, SystemClock};
-use postcore_store::{SecretKeySource, SecretString, StoreConfig};
-use std::path::PathBuf;
+use postcore_store::DatabaseArgs;
+use postcore_store::settings::SECRET_KEY_HELP;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Env var holding the base64 secret key. Read from the environment only, never a flag:
-/// secrets do not belong on command lines.
-pub const SECRET_KEY_ENV: &str = "POSTCORE_SECRET_KEY";
+/// Where `postcore serve` logs and what it does on a new database, for its `--help`.
+const FIRST_START_HELP: &str = "\
+Logs go to stderr. On a database without any account, `serve` creates the account
+\"default\" with one API key and prints that key once to stderr, with a curl line to try it.";
 
-/// Every setting and its env var, shown by `postcore --help` and `postcore serve --help`.
-const SETTINGS_HELP: &str = "\
-Settings (flag, env var, default):
-  --bind              POSTCORE_BIND             127.0.0.1:8080   address to listen on
-  --database          POSTCORE_DATABASE         ./postcore.db    SQLite file (or sqlite://PATH)
-  --secret-key-file   POSTCORE_SECRET_KEY_FILE  (none)           file with the base64 secret key
-  (env only)          POSTCORE_SECRET_KEY       (none)           the base64 secret key itself
-  --log-level         POSTCORE_LOG              info             log filter (e.g. debug)
-  --log-format        POSTCORE_LOG_FORMAT       pretty           pretty or json
-  --shutdown-timeout  POSTCORE_SHUTDOWN_TIMEOUT 10               grace seconds on SIGINT/SIGTERM
+/// The end of `postcore --help`: where the settings are listed.
+fn top_help() -> String {
+    format!(
+        "Every setting of `postcore serve` is a flag or an env var (the flag wins); \
+         `postcore serve --help` lists them with their defaults.\n\n{SECRET_KEY_HELP}"
+    )
+}
 
-The secret key (32 random bytes, base64) encrypts stored platform credentials. It comes
-from POSTCORE_SECRET_KEY if set, else from --secret-key-file, else from <database>.key
-beside the database (created on first start). POSTCORE_SECRET_KEY is never a flag, so
-the key never appears in a process list. Logs go to stderr.
-
-On a database without any account, `serve` creates the account \"default\" with one API
-key and prints that key once to stderr, with a curl line to try it.";
+/// The end of `postcore serve --help`, after clap's list of the settings.
+fn serve_help() -> String {
+    format!("{SECRET_KEY_HELP}\n\n{FIRST_START_HELP}")
+}
 
 /// `postcore`: the self-hosted postcore Profiles API server.
 #[derive(Debug, Parser)]
-#[command(name = "postcore", version, after_help = SETTINGS_HELP)]
+#[command(name = "postcore", version, after_help = top_help())]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -49,26 +47,25 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
-/// Settings of `postcore serve`; each flag can also be set by its env var.
+/// Settings of `postcore serve`; each flag can also be set by its env var (the flag wins).
+/// The README's Configuration table is checked against this definition
+/// (`tests/tests/readme.rs`).
 #[derive(Debug, Args)]
-#[command(after_help = SETTINGS_HELP)]
+#[command(after_help = serve_help())]
 pub struct ServeArgs {
-    /// Address to listen on, host:port (port 0 picks a free port).
+    /// Address to listen on, `host:port` (port 0 picks a free one)
     #[arg(long, env = "POSTCORE_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
-    /// The SQLite database file, created and migrated when missing (or sqlite://PATH).
-    #[arg(long, env = "POSTCORE_DATABASE", default_value = "./postcore.db")]
-    pub database: String,
-    /// File holding the base64 secret key (POSTCORE_SECRET_KEY takes precedence).
-    #[arg(long, env = "POSTCORE_SECRET_KEY_FILE", value_name = "PATH")]
-    pub secret_key_file: Option<PathBuf>,
-    /// Log filter: a level (error, warn, info, debug, trace) or tracing directives.
-    #[arg(long = "log-level", env = "POSTCORE_LOG", default_value = "info")]
+    /// The database and its secret key, as `postcore-admin` takes them.
+    #[command(flatten)]
+    pub store: DatabaseArgs,
+    /// Log filter: a level (`error` … `trace`) or `tracing` directives (`postcore_http=debug,info`)
+    #[arg(long = "log-level", env = "POSTCORE_LOG", default_value = DEFAULT_LOG_FILTER)]
     pub log_level: String,
-    /// Log line format.
+    /// Log line format: `pretty` (human lines) or `json` (one object per line)
     #[arg(long, env = "POSTCORE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
-    /// Seconds in-flight requests may take to finish after SIGINT/SIGTERM.
+    /// Seconds in-flight requests may take to finish after SIGINT/SIGTERM
     #[arg(long, env = "POSTCORE_SHUTDOWN_TIMEOUT", value_name = "SECONDS",
           default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
@@ -87,18 +84,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// `postcore serve`: opens (creating and migrating) the database, makes the default
 /// account on first start, and serves until SIGINT/SIGTERM, then returns `Ok`.
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.store.store_config()?;
     telemetry::init(&args.log_level, args.log_format)?;
-    let secret = std::env::var(SECRET_KEY_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(SecretString::from);
-    let config = StoreConfig {
-        database_url: args.database.clone(),
-        secret_key: SecretKeySource::from_settings(secret, args.secret_key_file),
-    };
     let store = postcore_store::open(config)
         .await
-        .with_context(|| format!("opening the database {}", args.database))?;
+        .with_context(|| format!("opening the database {}", args.store.database))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Settings {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
@@ -111,7 +101,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         eprintln!("{}", bootstrap::banner(&key, app.local_addr()));
     }
-    tracing::info!(address = %app.local_addr(), database = %args.database, "listening");
+    tracing::info!(address = %app.local_addr(), database = %args.store.database, "listening");
     app.run_until_stopped()
         .await
         .context("running the server")?;

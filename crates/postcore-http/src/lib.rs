@@ -26,5 +26,7 @@ mod stream;
 pub mod telemetry;
 
 pub use error::ApiError;
-pub use settings::{DEFAULT_BIND, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings};
+pub use settings::{
+    DEFAULT_BIND, DEFAULT_BODY_LIMIT, DEFAULT_LOG_FILTER, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
+};
 pub use startup::{AppState, Application};

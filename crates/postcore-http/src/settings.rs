@@ -6,6 +6,9 @@ use std::time::Duration;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// Default largest request body, in bytes: 64 KiB (api.md §4, `PAYLOAD_TOO_LARGE`).
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// Default log filter of `postcore serve` (`--log-level` / `POSTCORE_LOG`): a level or
+/// `tracing` directives.
+pub const DEFAULT_LOG_FILTER: &str = "info";
 /// Default grace period for in-flight requests on SIGINT/SIGTERM, in seconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 

@@ -4,6 +4,7 @@
 mod error;
 mod model;
 mod repository;
+pub mod settings;
 pub mod sqlite;
 mod stream;
 #[cfg(feature = "testing")]
@@ -16,37 +17,13 @@ pub use model::{
 };
 pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};
+#[cfg(feature = "clap")]
+pub use settings::DatabaseArgs;
+pub use settings::{SecretKeySource, SettingsError};
 pub use stream::{STREAM_PAGE_SIZE, stream_profile_pages};
 
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// Where the 32-byte secret key that encrypts platform credentials comes from.
-#[derive(Debug, Clone, Default)]
-pub enum SecretKeySource {
-    /// The key itself, base64 (standard alphabet) of 32 bytes, e.g. from `POSTCORE_SECRET_KEY`.
-    Base64(SecretString),
-    /// A file holding the key as base64; it must exist.
-    File(PathBuf),
-    /// `<database path>.key` beside the database, generated (mode 0600) on first open when
-    /// the database holds no encrypted data yet.
-    #[default]
-    BesideDatabase,
-}
-
-impl SecretKeySource {
-    /// The source chosen from operator settings, in order of precedence: the key itself
-    /// (`POSTCORE_SECRET_KEY`, base64), then a key file (`--secret-key-file` /
-    /// `POSTCORE_SECRET_KEY_FILE`), else the file beside the database. Shared by the server
-    /// and the admin CLI so that both open a database alike.
-    pub fn from_settings(base64: Option<SecretString>, file: Option<PathBuf>) -> Self {
-        match (base64, file) {
-            (Some(key), _) => SecretKeySource::Base64(key),
-            (None, Some(path)) => SecretKeySource::File(path),
-            (None, None) => SecretKeySource::BesideDatabase,
-        }
-    }
-}
 
 /// How to open the store.
 #[derive(Debug, Clone)]

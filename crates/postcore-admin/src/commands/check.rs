@@ -14,7 +14,7 @@ pub struct Args {}
 /// problem and exits 1.
 pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
     let file = globals.database_file();
-    let problems = match postcore_store::integrity_check(&globals.database).await {
+    let problems = match postcore_store::integrity_check(globals.database()).await {
         Err(StoreError::NotFound(_)) => {
             return Err(not_found(format!(
                 "--database: no database at {}",

@@ -27,7 +27,7 @@ struct StatusJson {
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let status = if args.status {
         // Read the version as it is: opening the store would migrate first.
-        postcore_store::schema_status(&globals.database)
+        postcore_store::schema_status(globals.database())
             .await?
             .ok_or_else(|| {
                 not_found(format!(

@@ -25,7 +25,7 @@ pub struct Format {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<Code> {
-    let globals = Globals::new(cli.database, cli.secret_key_file, cli.now);
+    let globals = Globals::new(cli.store, cli.now);
     match cli.command {
         Command::Migrate(args) => migrate::run(&globals, args).await,
         Command::Accounts(cmd) => accounts::run(&globals, cmd).await,

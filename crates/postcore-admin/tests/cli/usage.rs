@@ -1,6 +1,6 @@
 //! Usage, exit codes and secret-key settings shared by every command.
 
-use crate::harness::{Admin, Run};
+use crate::harness::{Admin, Run, SECRET_KEY};
 
 #[test]
 fn help_documents_the_exit_codes() {
@@ -32,36 +32,86 @@ fn usage_errors_exit_2() {
     assert_eq!(admin.run(&[]).code, 2);
 }
 
+/// The same sentence the server prints after `postcore: error: `
+/// (`crates/postcore-http/tests/settings.rs`): both binaries apply one rule.
+const BLANK_KEY: &str = "POSTCORE_SECRET_KEY is set but blank: set it to the base64 secret \
+                         key, or unset it to use --secret-key-file or <database>.key";
+
 #[test]
-fn the_secret_key_comes_from_a_file_and_a_wrong_key_is_refused_with_1() {
+fn a_blank_secret_key_env_var_exits_2_before_the_database_is_touched() {
+    let admin = Admin::new();
+    let key_file = admin.dir().join("secret.key");
+    std::fs::write(&key_file, SECRET_KEY).unwrap();
+    let with_file = ["--secret-key-file", key_file.to_str().unwrap(), "migrate"];
+    for blank in ["", " ", " \t\n"] {
+        for args in [&["accounts", "create", "acme"][..], &with_file] {
+            let mut cmd = admin.command();
+            cmd.env("POSTCORE_SECRET_KEY", blank).args(args);
+            assert_eq!(
+                Run::from(cmd.output().unwrap()).failed(2),
+                format!("error: {BLANK_KEY}\n"),
+                "{blank:?} {args:?}"
+            );
+        }
+    }
+    assert!(!admin.database().exists());
+    assert!(!admin.dir().join("postcore.db.key").exists());
+}
+
+#[test]
+fn the_secret_key_comes_from_the_env_then_the_key_file_then_beside_the_database() {
     let admin = Admin::new();
     admin.ok(&["accounts", "create", "acme"]);
-
-    let key_file = admin.dir().join("secret.key");
-    std::fs::write(&key_file, format!("{}\n", crate::harness::SECRET_KEY)).unwrap();
-    let mut cmd = admin.command();
-    cmd.env_remove("POSTCORE_SECRET_KEY").args([
-        "--secret-key-file",
-        key_file.to_str().unwrap(),
-        "accounts",
-        "list",
-    ]);
-    let run = Run::from(cmd.output().unwrap());
-    assert_eq!((run.code, run.stdout.lines().count()), (0, 2), "{run:?}");
-
+    let listing = admin.ok(&["accounts", "list", "--json"]);
     let wrong = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=";
-    let mut cmd = admin.command();
-    cmd.env("POSTCORE_SECRET_KEY", wrong)
-        .args(["accounts", "list"]);
-    let stderr = Run::from(cmd.output().unwrap()).failed(1);
-    assert!(
-        stderr.starts_with("error: cannot open the database "),
-        "{stderr}"
+    let refused = format!(
+        "error: cannot open the database {}: the secret key does not match this database: \
+         its credentials were encrypted with another key \
+         (check POSTCORE_SECRET_KEY or the secret key file)\n",
+        admin.database().display()
     );
-    assert!(
-        stderr.contains("the secret key does not match this database"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains(wrong));
-    assert_eq!(stderr.lines().count(), 1);
+    let key_file = admin.dir().join("secret.key");
+    let beside_file = admin.dir().join("postcore.db.key");
+    // `accounts list --json` with the key given in each place (or not), as stdout or stderr.
+    let run = |env: Option<&str>, file: Option<&str>, beside: Option<&str>| {
+        let mut cmd = admin.command();
+        cmd.env_remove("POSTCORE_SECRET_KEY");
+        if let Some(env) = env {
+            cmd.env("POSTCORE_SECRET_KEY", env);
+        }
+        if let Some(file) = file {
+            std::fs::write(&key_file, format!("{file}\n")).unwrap();
+            cmd.env("POSTCORE_SECRET_KEY_FILE", &key_file);
+        }
+        match beside {
+            Some(key) => std::fs::write(&beside_file, format!("{key}\n")).unwrap(),
+            None => drop(std::fs::remove_file(&beside_file)),
+        }
+        let run = Run::from(cmd.args(["accounts", "list", "--json"]).output().unwrap());
+        match run.code {
+            0 => Ok(run.stdout),
+            _ => Err(run.failed(1)),
+        }
+    };
+    let (right, wrong) = (Some(SECRET_KEY), Some(wrong));
+    // (env, key file, beside the database) → whether the right key was used.
+    let cases = [
+        // The env var wins over the key file and the file beside the database…
+        ((right, wrong, wrong), true),
+        ((wrong, right, right), false),
+        // …then the key file wins over the file beside the database…
+        ((None, right, wrong), true),
+        ((None, wrong, right), false),
+        // …then the file beside the database.
+        ((None, None, right), true),
+        ((None, None, wrong), false),
+    ];
+    for ((env, file, beside), opens) in cases {
+        let expected = match opens {
+            true => Ok(listing.clone()),
+            false => Err(refused.clone()),
+        };
+        let found = run(env, file, beside);
+        assert_eq!(found, expected, "{env:?} {file:?} {beside:?}");
+    }
 }

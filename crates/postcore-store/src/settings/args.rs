@@ -1,0 +1,63 @@
+//! [`DatabaseArgs`]: the `--database` and `--secret-key-file` flags of both binaries.
+
+use super::{DATABASE_ENV, DEFAULT_DATABASE, SECRET_KEY_FILE_ENV, SecretKeySource, SettingsError};
+use crate::{StoreConfig, StoreError};
+use std::path::PathBuf;
+
+/// Where the data lives and which key opens it: flattened into `postcore serve` and into
+/// every `postcore-admin` command (`#[command(flatten)]`), so both binaries share one
+/// definition, one default and one help text.
+///
+/// The flags are `global`, so `postcore-admin` takes them before or after its subcommand.
+/// The secret key itself has no flag: it is read from [`super::SECRET_KEY_ENV`] only.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct DatabaseArgs {
+    /// The SQLite database file (or `sqlite://PATH`)
+    #[arg(
+        long,
+        global = true,
+        env = DATABASE_ENV,
+        default_value = DEFAULT_DATABASE,
+        value_name = "PATH"
+    )]
+    pub database: String,
+
+    /// File holding the base64 secret key (else `<database>.key` beside the database);
+    /// `POSTCORE_SECRET_KEY`, env only and never a flag, wins over it
+    #[arg(long, global = true, env = SECRET_KEY_FILE_ENV, value_name = "PATH")]
+    pub secret_key_file: Option<PathBuf>,
+}
+
+impl Default for DatabaseArgs {
+    /// [`DEFAULT_DATABASE`] with no key file.
+    fn default() -> Self {
+        Self {
+            database: DEFAULT_DATABASE.to_owned(),
+            secret_key_file: None,
+        }
+    }
+}
+
+impl DatabaseArgs {
+    /// The database file named by `--database`, without a `sqlite:` scheme
+    /// (see [`crate::database_file`]).
+    ///
+    /// # Errors
+    /// `InvalidData` for another scheme or an empty path.
+    pub fn database_file(&self) -> Result<PathBuf, StoreError> {
+        crate::database_file(&self.database)
+    }
+
+    /// How to open the store: this database, with the secret key chosen by
+    /// [`SecretKeySource::from_env`] (`POSTCORE_SECRET_KEY`, then `--secret-key-file`,
+    /// then `<database>.key`).
+    ///
+    /// # Errors
+    /// [`SettingsError`] when `POSTCORE_SECRET_KEY` is set but blank or not UTF-8.
+    pub fn store_config(&self) -> Result<StoreConfig, SettingsError> {
+        Ok(StoreConfig {
+            database_url: self.database.clone(),
+            secret_key: SecretKeySource::from_env(self.secret_key_file.clone())?,
+        })
+    }
+}
