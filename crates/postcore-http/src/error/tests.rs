@@ -1,0 +1,130 @@
+//! Each store error's answer: exact status and body, and the cause never in the body.
+
+use super::*;
+use postcore_store::{BackendError, Conflict};
+
+/// Every `Entity`; the match fails to compile when a variant is added, so that the new
+/// one gets a row in the tests below.
+fn every_entity() -> [Entity; 5] {
+    let all = [
+        Entity::Account,
+        Entity::ApiKey,
+        Entity::Profile,
+        Entity::Connection,
+        Entity::Database,
+    ];
+    for entity in all {
+        match entity {
+            Entity::Account
+            | Entity::ApiKey
+            | Entity::Profile
+            | Entity::Connection
+            | Entity::Database => {}
+        }
+    }
+    all
+}
+
+/// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
+fn every_conflict() -> [Conflict; 5] {
+    let all = [
+        Conflict::AccountExists,
+        Conflict::ProfileKeyExists,
+        Conflict::PlatformAlreadyConnected,
+        Conflict::AmbiguousKeyPrefix,
+        Conflict::FileExists,
+    ];
+    for conflict in &all {
+        match conflict {
+            Conflict::AccountExists
+            | Conflict::ProfileKeyExists
+            | Conflict::PlatformAlreadyConnected
+            | Conflict::AmbiguousKeyPrefix
+            | Conflict::FileExists => {}
+        }
+    }
+    all
+}
+
+/// The status, `Content-Type` and body of the answer to `error`, rendered as actix does.
+async fn rendered(error: StoreError) -> (u16, String, String) {
+    let response = ApiError::from(error).error_response();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map_or("", |v| v.to_str().unwrap())
+        .to_owned();
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap();
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+const INTERNAL: &str = r#"{"error":"INTERNAL_ERROR","message":"Internal server error"}"#;
+
+#[tokio::test]
+async fn a_profile_not_found_is_404_and_every_other_not_found_is_an_internal_error() {
+    for entity in every_entity() {
+        let expected = match entity {
+            Entity::Profile => (
+                404,
+                r#"{"error":"PROFILE_NOT_FOUND","message":"Profile not found"}"#,
+            ),
+            _ => (500, INTERNAL),
+        };
+        let (status, content_type, body) = rendered(StoreError::NotFound(entity)).await;
+        assert_eq!(
+            (status, content_type.as_str(), body.as_str()),
+            (expected.0, "application/json", expected.1),
+            "{entity:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_other_store_error_is_500_and_its_cause_never_reaches_the_body() {
+    let disk = std::io::Error::other("disk on fire at /var/lib/postcore/secret.db");
+    let mut errors: Vec<StoreError> = every_conflict()
+        .into_iter()
+        .map(StoreError::Conflict)
+        .collect();
+    errors.extend([
+        StoreError::InvalidData("connection expires before it was made".into()),
+        StoreError::WrongSecretKey,
+        StoreError::SecretKey("not base64 of 32 bytes".into()),
+        StoreError::DatabaseTooNew {
+            found: 9,
+            supported: 3,
+        },
+        StoreError::Backend(BackendError::new("reading a profile", disk)),
+        StoreError::Backend(BackendError::message("a row without its account")),
+    ]);
+    for error in errors {
+        let what = format!("{error:?}");
+        let (status, content_type, body) = rendered(error).await;
+        assert_eq!(
+            (status, content_type.as_str(), body.as_str()),
+            (500, "application/json", INTERNAL),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn an_internal_error_keeps_its_cause_for_the_log() {
+    let cause = StoreError::Backend(BackendError::new(
+        "reading a profile",
+        std::io::Error::other("disk on fire"),
+    ));
+    let error = ApiError::from(cause);
+    assert_eq!(
+        error.to_string(),
+        "INTERNAL_ERROR: database error: reading a profile: disk on fire"
+    );
+    assert_eq!(error.message(), "Internal server error");
+}
