@@ -6,6 +6,7 @@ mod errors;
 mod expiry;
 mod faults;
 mod faulty_store;
+mod last_use;
 mod listing;
 mod profiles;
 mod raw;
