@@ -137,7 +137,12 @@ async fn head_and_options_are_answered_method_not_allowed_with_an_allow_header()
             assert_eq!(response.header("allow"), Some(allowed), "{method} {path}");
             assert_eq!(response.header("content-type"), Some("application/json"));
             if method == "OPTIONS" {
-                assert_eq!(response.json()["error"], "METHOD_NOT_ALLOWED");
+                let message = format!("Method not allowed. Allowed methods: {allowed}");
+                assert_eq!(
+                    response.json(),
+                    json!({"error": "METHOD_NOT_ALLOWED", "message": message}),
+                    "{method} {path}"
+                );
             } else {
                 assert!(response.body.is_empty(), "HEAD answers carry no body");
             }
@@ -163,4 +168,57 @@ async fn every_answer_carries_a_request_id() {
     let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert_eq!(id(&first).len(), 36);
     assert_ne!(id(&first), id(&second));
+}
+
+/// `POST /profiles/create` checks the key before the body: a missing or refused key is
+/// 401 whatever the body, and a body declared over the limit is not waited for.
+#[tokio::test]
+async fn a_refused_key_is_answered_before_the_body_is_looked_at() {
+    let app = spawn_app().await;
+    let unknown = format!("x-api-key: pc_live_{}", "Z".repeat(32));
+    let keys: [(Option<&[u8]>, serde_json::Value); 3] = [
+        (None, missing_key()),
+        (Some(b"x-api-key: pc_live_short"), invalid_key()),
+        (Some(unknown.as_bytes()), invalid_key()),
+    ];
+    let head = b"POST /profiles/create HTTP/1.1".as_slice();
+    for (key, expected) in keys {
+        let with = |extra: &[&'static [u8]]| -> Vec<&[u8]> {
+            key.into_iter().chain(extra.iter().copied()).collect()
+        };
+        let json: &[u8] = b"Content-Type: application/json";
+        let bodies = [
+            (
+                "malformed JSON",
+                raw::request(head, &with(&[json]), b"{not json"),
+            ),
+            (
+                "a wrong type",
+                raw::request(head, &with(&[json]), br#"{"profileName":42}"#),
+            ),
+            (
+                "text/plain",
+                raw::request(head, &with(&[b"Content-Type: text/plain"]), b"hello"),
+            ),
+            // Headers only: the promised 1 MiB never comes, and is not waited for.
+            (
+                "a declared 1 MiB",
+                raw::request(head, &with(&[json, b"Content-Length: 1048576"]), b""),
+            ),
+        ];
+        for (what, request) in bodies {
+            // A bound on a server that waits for the body, not a wait for timing.
+            let response = tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                raw::answer(app.port, &request),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no answer before the body came"));
+            assert_eq!(
+                (response.status, response.json()),
+                (401, expected.clone()),
+                "{what}, key {key:?}"
+            );
+        }
+    }
 }

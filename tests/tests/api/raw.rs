@@ -68,6 +68,40 @@ pub async fn send(port: u16, request: &[u8]) -> RawResponse {
     parse(&bytes)
 }
 
+/// Sends `request` and reads only until the response's `Content-Length` body is in,
+/// without waiting for the server to close: for requests whose own body is never sent
+/// (the server may hold such a connection open a while before closing it).
+pub async fn answer(port: u16, request: &[u8]) -> RawResponse {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connecting");
+    stream
+        .write_all(request)
+        .await
+        .expect("writing the request");
+    let mut bytes = Vec::new();
+    let mut buffer = [0; 4096];
+    loop {
+        if let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = parse(&bytes[..end + 4]);
+            let length: usize = head
+                .header("content-length")
+                .expect("a Content-Length")
+                .parse()
+                .expect("a number");
+            if bytes.len() >= end + 4 + length {
+                return parse(&bytes);
+            }
+        }
+        let n = stream
+            .read(&mut buffer)
+            .await
+            .expect("reading the response");
+        assert!(n > 0, "closed early: {:?}", String::from_utf8_lossy(&bytes));
+        bytes.extend_from_slice(&buffer[..n]);
+    }
+}
+
 fn parse(bytes: &[u8]) -> RawResponse {
     let split = bytes
         .windows(4)
