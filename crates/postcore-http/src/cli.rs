@@ -105,6 +105,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     app.run_until_stopped()
         .await
         .context("running the server")?;
+    // API keys' last use is written off the request path; write what is still queued.
+    if let Err(e) = store.flush_last_use().await {
+        tracing::warn!(error = %e, "could not record the API keys' last use at shutdown");
+    }
     tracing::info!("stopped");
     Ok(())
 }

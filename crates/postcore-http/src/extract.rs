@@ -1,8 +1,11 @@
 //! Extractors for the path and the body, answering with the API's error bodies (api.md §4).
 //!
-//! A handler's signature states its order of checks: actix runs extractors left to right,
-//! and every handler takes [`crate::auth::Authenticated`] first, then [`JsonBody`], then
-//! [`ProfileKeyPath`]: 401, then 413/415/400, then 404.
+//! A handler's signature states its order of checks. actix polls a handler's extractors
+//! together and answers with the first that fails, so a key check that waits on the store
+//! would let a body error win; handlers therefore take their fallible extractors through
+//! [`InOrder`], which runs them one after the other: [`crate::auth::Authenticated`], then
+//! [`JsonBody`], then [`ProfileKeyPath`] — 401, then 413/415/400, then 404. A body is never
+//! read for a caller that authentication refuses.
 
 use crate::body::{optional_json, read_limited};
 use crate::{ApiError, AppState};
@@ -11,6 +14,31 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::{LocalBoxFuture, Ready, ready};
 use postcore_domain::ProfileKey;
 use serde::de::DeserializeOwned;
+
+/// Two extractors run strictly one after the other: `B` only starts once `A` has
+/// succeeded, so the request's failure is always `A`'s when both would fail. Nest it for
+/// three (`InOrder<Authenticated, InOrder<JsonBody<T>, ProfileKeyPath>>`).
+#[derive(Debug)]
+pub struct InOrder<A, B>(pub A, pub B);
+
+impl<A, B> FromRequest for InOrder<A, B>
+where
+    A: FromRequest<Error = ApiError> + 'static,
+    B: FromRequest<Error = ApiError> + 'static,
+{
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let a = A::from_request(&req, &mut payload).await?;
+            let b = B::from_request(&req, &mut payload).await?;
+            Ok(InOrder(a, b))
+        })
+    }
+}
 
 /// The `{profileKey}` segment of the path. A malformed key is answered exactly as an
 /// unknown one, 404 `PROFILE_NOT_FOUND` (api.md §1), so that keys cannot be probed.
@@ -56,5 +84,70 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             let body = read_limited(&req, payload, limit).await?;
             optional_json(&req, &body).map(JsonBody)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    /// An extractor that waits `polls` times, then answers `outcome`.
+    struct Slow<const POLLS: usize, const FAILS: bool>;
+
+    impl<const POLLS: usize, const FAILS: bool> FromRequest for Slow<POLLS, FAILS> {
+        type Error = ApiError;
+        type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+        fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+            Box::pin(async {
+                for _ in 0..POLLS {
+                    tokio::task::yield_now().await;
+                }
+                if FAILS {
+                    Err(ApiError::Validation(format!("failed after {POLLS} polls")))
+                } else {
+                    Ok(Self)
+                }
+            })
+        }
+    }
+
+    /// `T` extracted from an empty request; its error as `CODE: message`.
+    async fn outcome<T: FromRequest>() -> Result<T, String> {
+        let (req, mut payload) = TestRequest::default().to_http_parts();
+        T::from_request(&req, &mut payload)
+            .await
+            .map_err(|e| e.into().to_string())
+    }
+
+    #[actix_web::test]
+    async fn the_first_extractor_to_fail_in_order_wins_even_when_it_is_slower() {
+        // Polled together (a plain tuple), the fast failure would win.
+        let tuple = outcome::<(Slow<3, true>, Slow<0, true>)>().await.err();
+        assert_eq!(
+            tuple.as_deref(),
+            Some("VALIDATION_ERROR: failed after 0 polls")
+        );
+        let ordered = outcome::<InOrder<Slow<3, true>, Slow<0, true>>>()
+            .await
+            .err();
+        assert_eq!(
+            ordered.as_deref(),
+            Some("VALIDATION_ERROR: failed after 3 polls")
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_later_extractor_runs_only_after_an_earlier_one_succeeds() {
+        let nested = outcome::<InOrder<Slow<2, false>, InOrder<Slow<5, false>, Slow<0, true>>>>()
+            .await
+            .err();
+        assert_eq!(
+            nested.as_deref(),
+            Some("VALIDATION_ERROR: failed after 0 polls")
+        );
+        let all_good = outcome::<InOrder<Slow<1, false>, Slow<1, false>>>().await;
+        assert!(matches!(all_good, Ok(InOrder(Slow, Slow))));
     }
 }

@@ -1,7 +1,7 @@
 //! The profiles resource: list, read, create and delete (api.md §5.1–§5.4).
 
 use crate::auth::Authenticated;
-use crate::extract::{JsonBody, ProfileKeyPath};
+use crate::extract::{InOrder, JsonBody, ProfileKeyPath};
 use crate::{ApiError, AppState, stream};
 use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -52,8 +52,7 @@ pub async fn list(
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key.
 pub async fn get(
-    caller: Authenticated,
-    ProfileKeyPath(key): ProfileKeyPath,
+    InOrder(caller, ProfileKeyPath(key)): InOrder<Authenticated, ProfileKeyPath>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let record = state.store.get_profile(caller.account, &key).await?;
@@ -69,8 +68,7 @@ pub async fn get(
 /// 401; 413 over the body limit; 415 for a non-JSON body; 400 `VALIDATION_ERROR` for bad
 /// JSON, unknown fields, a wrong type or a bad name (the message names `profileName`).
 pub async fn create(
-    caller: Authenticated,
-    JsonBody(request): JsonBody<CreateProfileRequest>,
+    InOrder(caller, JsonBody(request)): InOrder<Authenticated, JsonBody<CreateProfileRequest>>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let name = request
@@ -91,8 +89,7 @@ pub async fn create(
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` as for `GET`, and for a second delete.
 pub async fn delete(
-    caller: Authenticated,
-    ProfileKeyPath(key): ProfileKeyPath,
+    InOrder(caller, ProfileKeyPath(key)): InOrder<Authenticated, ProfileKeyPath>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.store.delete_profile(caller.account, &key).await?;

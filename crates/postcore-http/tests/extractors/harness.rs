@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures::Stream;
 use postcore_domain::{AccountName, FixedClock, parse_timestamp};
 use postcore_http::auth::Authenticated;
-use postcore_http::extract::{JsonBody, ProfileKeyPath};
+use postcore_http::extract::{InOrder, JsonBody, ProfileKeyPath};
 use postcore_http::{AppState, routes};
 use postcore_store::{AccountId, Repository, StoreConfig};
 use serde::{Deserialize, Serialize};
@@ -35,9 +35,10 @@ pub struct Probe {
 
 /// Echoes what the extractors gave: the account, the body (`null` when none) and the key.
 async fn probe(
-    caller: Authenticated,
-    JsonBody(body): JsonBody<Probe>,
-    ProfileKeyPath(key): ProfileKeyPath,
+    InOrder(caller, InOrder(JsonBody(body), ProfileKeyPath(key))): InOrder<
+        Authenticated,
+        InOrder<JsonBody<Probe>, ProfileKeyPath>,
+    >,
 ) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "account": caller.account.get(),

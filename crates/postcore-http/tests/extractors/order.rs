@@ -1,10 +1,9 @@
 //! The order of checks: authentication, then the body, then the path — whatever else is
 //! wrong with the request, and without reading a body that authentication refuses.
 //!
-//! These hold when each extractor finishes on its first poll (the store answers at once,
-//! the body has arrived). actix polls a handler's extractors together and answers with the
-//! first that fails, so a key check that waits (a store that yields) lets a body error win,
-//! and a body still arriving lets a path error win; the tests here do not cover that case.
+//! The probe takes its extractors through `InOrder`, as every route does; that a slow
+//! earlier check still wins over a fast later one is tested on `InOrder` itself (in
+//! `src/extract.rs`), with extractors that wait.
 
 use crate::harness::{Chunks, Fixture, LIMIT, error};
 use actix_web::test::TestRequest;
