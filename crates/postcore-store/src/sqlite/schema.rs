@@ -5,9 +5,12 @@ use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
 /// The migrations, in order; version N is the first N applied (SQLite `user_version`).
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!(
-    "../../../../migrations/sqlite/0001_initial.sql"
-))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../../../migrations/sqlite/0001_initial.sql")),
+    M::up(include_str!(
+        "../../../../migrations/sqlite/0002_covering_indexes.sql"
+    )),
+];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: usize = MIGRATIONS.len();
@@ -86,7 +89,10 @@ mod tests {
     };
 
     /// Data written at each schema version, by version (index 0 = version 1).
-    const FIXTURES: &[&str] = &[include_str!("../../tests/fixtures/v0001.sql")];
+    const FIXTURES: &[&str] = &[
+        include_str!("../../tests/fixtures/v0001.sql"),
+        include_str!("../../tests/fixtures/v0002.sql"),
+    ];
 
     #[test]
     fn sqlite_older_than_3_51_3_is_refused() {
@@ -176,6 +182,23 @@ mod tests {
             );
             let keys = store.list_api_keys(Some(account.id)).await.unwrap();
             assert_eq!(keys[0].prefix, "pc_live_fixtur");
+            if version >= 2 {
+                let k2 = ProfileKey::parse("prof_fixture0002").unwrap();
+                let second = store.get_profile(account.id, &k2).await.unwrap();
+                assert_eq!(
+                    second.connections,
+                    vec![
+                        Connection::new(
+                            Platform::Bluesky,
+                            "jane.bsky.social",
+                            "jane.bsky.social",
+                            at("2025-01-01T12:30:01Z")
+                        )
+                        .with_did(Some("did:plc:fixture2".to_owned()))
+                        .with_revoked(true)
+                    ]
+                );
+            }
         }
     }
 
