@@ -1,6 +1,7 @@
 //! `cargo xtask ci`: the whole test gate, one cargo step after another, failing fast.
 
 use anyhow::{Result, bail};
+use std::ffi::OsStr;
 use std::process::Command;
 
 /// One step of the gate: a cargo invocation with its extra environment.
@@ -36,6 +37,37 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// Whether the gate runs the bench smoke run. The gate installs nothing: where `wrk` is
+/// missing it skips that one run, says why, and runs every other step.
+#[derive(Debug, PartialEq, Eq)]
+enum BenchSmoke {
+    Run,
+    /// Skipped, with the reason printed on the skip line and in the summary.
+    Skip(String),
+}
+
+/// The decision for a `PATH`-style list (`None` when `PATH` is unset).
+fn bench_smoke(path: Option<&OsStr>) -> BenchSmoke {
+    if crate::bench::wrk_on_path(path) {
+        BenchSmoke::Run
+    } else {
+        BenchSmoke::Skip(format!(
+            "wrk not found on PATH; install it with {}",
+            crate::bench::WRK_INSTALL
+        ))
+    }
+}
+
+/// The gate's last line, once every step that ran has passed.
+fn summary(bench: &BenchSmoke) -> String {
+    match bench {
+        BenchSmoke::Run => "xtask ci: all steps passed".to_owned(),
+        BenchSmoke::Skip(why) => {
+            format!("xtask ci: passed, with one step skipped: bench smoke ({why})")
+        }
+    }
+}
+
 pub fn run() -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for step in STEPS {
@@ -49,9 +81,52 @@ pub fn run() -> Result<()> {
         }
     }
     eprintln!("xtask ci: smoke runs of the measuring tools");
-    crate::bench::install_wrk_if_missing()?;
-    crate::bench::run(crate::bench::Plan::smoke())?;
+    let bench = bench_smoke(std::env::var_os("PATH").as_deref());
+    match &bench {
+        BenchSmoke::Run => crate::bench::run(crate::bench::Plan::smoke())?,
+        BenchSmoke::Skip(why) => eprintln!("xtask ci: skipped: bench smoke ({why})"),
+    }
     crate::crash::run(2, crate::process::Profile::Debug, (200, 600))?;
-    eprintln!("xtask ci: all steps passed");
+    eprintln!("{}", summary(&bench));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// A directory holding a file `wrk` with the given permission bits.
+    fn dir_with_wrk(mode: u32) -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let wrk = dir.path().join("wrk");
+        fs::write(&wrk, "#!/bin/sh\n").unwrap();
+        fs::set_permissions(&wrk, fs::Permissions::from_mode(mode)).unwrap();
+        dir
+    }
+
+    const SKIPPED: &str = "wrk not found on PATH; install it with apt-get install -y wrk";
+
+    #[test]
+    fn the_bench_smoke_runs_when_an_executable_wrk_is_on_the_path() {
+        let (empty, with_wrk) = (tempfile::tempdir().unwrap(), dir_with_wrk(0o755));
+        let path = std::env::join_paths([empty.path(), with_wrk.path()]).unwrap();
+        assert_eq!(bench_smoke(Some(&path)), BenchSmoke::Run);
+        assert_eq!(summary(&BenchSmoke::Run), "xtask ci: all steps passed");
+    }
+
+    #[test]
+    fn the_bench_smoke_is_skipped_with_its_reason_when_wrk_is_missing() {
+        let (empty, not_executable) = (tempfile::tempdir().unwrap(), dir_with_wrk(0o644));
+        let path = std::env::join_paths([empty.path(), not_executable.path()]).unwrap();
+        for path in [Some(path.as_os_str()), Some(OsStr::new("")), None] {
+            assert_eq!(bench_smoke(path), BenchSmoke::Skip(SKIPPED.to_owned()));
+        }
+        assert_eq!(
+            summary(&bench_smoke(None)),
+            "xtask ci: passed, with one step skipped: bench smoke \
+             (wrk not found on PATH; install it with apt-get install -y wrk)"
+        );
+    }
 }

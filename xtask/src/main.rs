@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask ci` — the whole test gate, in order, failing fast: rustfmt check, clippy
 //!   with warnings denied, the workspace tests, rustdoc with warnings denied, then smoke runs
-//!   of `bench` and `crash` on the debug binaries.
+//!   of `bench` and `crash` on the debug binaries. It installs nothing: without `wrk` on the
+//!   `PATH` it skips the bench smoke run, says why, and runs every other step.
 //! - `cargo xtask bench [--quick]` — throughput, latency, memory and scaling of the release
 //!   server (see `bench/`), written to `target/bench/results.json`.
 //! - `cargo xtask crash [--rounds N]` — durability of acknowledged writes under `kill -9`.
@@ -20,6 +21,7 @@ const USAGE: &str = "usage: cargo xtask <task> [options]
 tasks:
   ci                  the whole test gate: fmt --check, clippy -D warnings, test,
                       doc -D warnings, then bench and crash smoke runs
+                      (the bench smoke run is skipped, with a note, without wrk)
   bench [--quick]     load-test the release server with wrk (Debian package `wrk`):
                       6 scenarios, table on stdout, target/bench/results.json.
                       --quick: 5 s per scenario (< 2 min); default 20 s (< 10 min)

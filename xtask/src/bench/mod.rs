@@ -56,10 +56,14 @@ impl Plan {
     }
 }
 
-/// Installs `wrk` when missing and possible (see [`wrk::install_if_missing`]).
-pub fn install_wrk_if_missing() -> Result<()> {
-    wrk::install_if_missing()
+/// Whether `wrk` is on `path` (see [`wrk::on_path`]); the gate skips its bench smoke run
+/// when it is not.
+pub fn wrk_on_path(path: Option<&std::ffi::OsStr>) -> bool {
+    wrk::on_path(path)
 }
+
+/// How to install wrk (see [`wrk::INSTALL`]).
+pub const WRK_INSTALL: &str = wrk::INSTALL;
 
 pub fn run(plan: Plan) -> Result<()> {
     wrk::ensure_installed()?;

@@ -2,6 +2,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -21,50 +22,36 @@ done = function(summary, latency, requests)
 end
 "#;
 
-fn installed() -> bool {
-    Command::new("wrk").arg("--version").output().is_ok()
+/// How to install wrk, named in every message about a missing wrk (Debian package `wrk`).
+pub const INSTALL: &str = "apt-get install -y wrk";
+
+/// Whether an executable `wrk` is in one of the directories of `path` (a `PATH`-style list;
+/// `None` when `PATH` is unset): the check both the bench and the gate's decision to skip
+/// its bench smoke run use.
+pub fn on_path(path: Option<&OsStr>) -> bool {
+    path.is_some_and(|p| std::env::split_paths(p).any(|dir| is_executable(&dir.join("wrk"))))
 }
 
-/// Installs `wrk` from Debian's packages when it is missing and this runs as root with
-/// `apt-get` (a fresh machine, CI); `cargo xtask ci` calls it so that the gate's bench
-/// smoke run works there.
-///
-/// # Errors
-/// When the install fails; the caller then fails with [`ensure_installed`]'s instructions.
-pub fn install_if_missing() -> Result<()> {
-    if installed() {
-        return Ok(());
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if !root {
-        return ensure_installed();
-    }
-    eprintln!("installing the load generator wrk (Debian package) for the bench smoke run…");
-    for args in [&["update", "-qq"][..], &["install", "-y", "-qq", "wrk"][..]] {
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(std::process::Stdio::null())
-            .status()
-            .context("running apt-get")?;
-        if !status.success() {
-            bail!("apt-get {} failed ({status})", args.join(" "));
-        }
-    }
-    ensure_installed()
+#[cfg(unix)]
+fn is_executable(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    file.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(file: &Path) -> bool {
+    file.is_file()
 }
 
 /// Fails with install instructions when `wrk` is not on the PATH.
 pub fn ensure_installed() -> Result<()> {
-    if installed() {
+    if on_path(std::env::var_os("PATH").as_deref()) {
         return Ok(());
     }
     bail!(
-        "the load generator `wrk` is not installed.\n\
-             Install it with:  apt-get update && apt-get install -y wrk   (as root; Debian package `wrk`)\n\
+        "the load generator `wrk` is not on the PATH.\n\
+             Install it with:  apt-get update && {INSTALL}   (as root; Debian package `wrk`)\n\
              then run the benchmark again."
     )
 }

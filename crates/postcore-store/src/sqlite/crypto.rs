@@ -38,7 +38,7 @@ impl Cipher {
         let ct = self
             .0
             .encrypt(
-                XNonce::from_slice(&nonce),
+                &XNonce::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad: aad.as_bytes(),
@@ -53,13 +53,12 @@ impl Cipher {
 
     /// The plaintext of a sealed value; `WrongSecretKey` when the key or `aad` does not fit.
     pub(crate) fn open(&self, sealed: &[u8], aad: &str) -> Result<Vec<u8>, StoreError> {
-        if sealed.len() < NONCE_LEN {
+        let Some((nonce, ct)) = sealed.split_first_chunk::<NONCE_LEN>() else {
             return Err(StoreError::InvalidData("sealed value too short".into()));
-        }
-        let (nonce, ct) = sealed.split_at(NONCE_LEN);
+        };
         self.0
             .decrypt(
-                XNonce::from_slice(nonce),
+                &XNonce::from(*nonce),
                 Payload {
                     msg: ct,
                     aad: aad.as_bytes(),
@@ -203,6 +202,25 @@ mod tests {
             b.open(&sealed, "postcore/v1/prof_a/linkedin/access_token"),
             Err(StoreError::WrongSecretKey)
         ));
+    }
+
+    /// Sealed with chacha20poly1305 0.10 (nonce 01..18): a value already in a database
+    /// must still open after a library upgrade.
+    #[test]
+    fn values_sealed_by_earlier_builds_still_open() {
+        let hex = "0102030405060708090a0b0c0d0e0f101112131415161718\
+                   36aa3585412eaaf1af8fa47b06171c9f120c127c68";
+        let sealed: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let cipher = Cipher::from_key_bytes(&[7u8; 32]).unwrap();
+        assert_eq!(
+            cipher
+                .open(&sealed, "postcore/v1/prof_a/linkedin/access_token")
+                .unwrap(),
+            b"token"
+        );
     }
 
     #[test]
