@@ -121,7 +121,7 @@ mod tests {
             .map_err(|e| e.into().to_string())
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn the_first_extractor_to_fail_in_order_wins_even_when_it_is_slower() {
         // Polled together (a plain tuple), the fast failure would win.
         let tuple = outcome::<(Slow<3, true>, Slow<0, true>)>().await.err();
@@ -138,7 +138,7 @@ mod tests {
         );
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn a_later_extractor_runs_only_after_an_earlier_one_succeeds() {
         let nested = outcome::<InOrder<Slow<2, false>, InOrder<Slow<5, false>, Slow<0, true>>>>()
             .await

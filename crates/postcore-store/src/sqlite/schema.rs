@@ -6,7 +6,9 @@ use rusqlite_migration::{M, Migrations};
 
 /// The migrations, in order; version N is the first N applied (SQLite `user_version`).
 const MIGRATIONS: &[M<'static>] = &[
-    M::up(include_str!("../../../../migrations/sqlite/0001_initial.sql")),
+    M::up(include_str!(
+        "../../../../migrations/sqlite/0001_initial.sql"
+    )),
     M::up(include_str!(
         "../../../../migrations/sqlite/0002_covering_indexes.sql"
     )),
