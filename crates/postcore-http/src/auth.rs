@@ -64,3 +64,20 @@ impl FromRequest for Authenticated {
         })
     }
 }
+
+/// The request's API key, checked for shape only (missing → 401 `MISSING_API_KEY`;
+/// empty, repeated or malformed → 401 `INVALID_API_KEY`). For handlers whose one store
+/// call authenticates in the same read as its operation
+/// ([`postcore_store::Repository::get_profile_as`]); every other handler takes
+/// [`Authenticated`].
+#[derive(Debug)]
+pub struct PresentedKey(pub ApiKey);
+
+impl FromRequest for PresentedKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Authenticated::presented_key(req).map(Self))
+    }
+}

@@ -104,11 +104,13 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl From<StoreError> for ApiError {
-    /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`; every other store error is internal
+    /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`, `Unauthenticated` is
+    /// `INVALID_API_KEY`; every other store error is internal
     /// (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(Entity::Profile) => ApiError::ProfileNotFound,
+            StoreError::Unauthenticated => ApiError::InvalidApiKey,
             other => ApiError::internal(other),
         }
     }

@@ -58,6 +58,22 @@ impl FromRequest for ProfileKeyPath {
     }
 }
 
+/// The `{profileKey}` segment of the path, or `None` when it is malformed — for handlers
+/// that must still authenticate the caller before answering 404 (api.md §4: 401 first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaybeProfileKey(pub Option<ProfileKey>);
+
+impl FromRequest for MaybeProfileKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(
+            ProfileKey::parse(req.match_info().query("profileKey")).ok(),
+        )))
+    }
+}
+
 /// An optional strict JSON body: `None` when the body is empty (or all whitespace),
 /// else a `T` parsed from a body declared `application/json` of at most the configured
 /// limit (default 64 KiB).

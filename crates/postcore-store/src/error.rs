@@ -98,6 +98,11 @@ pub enum StoreError {
     /// alike, so that keys cannot be probed).
     #[error("{0} not found")]
     NotFound(Entity),
+    /// The presented API key is unknown or revoked (from the calls that authenticate in
+    /// the same read as their operation, such as
+    /// [`Repository::get_profile_as`](crate::Repository::get_profile_as)).
+    #[error("the API key is unknown or revoked")]
+    Unauthenticated,
     /// The write collides with existing data; nothing was changed.
     #[error("conflict: {0}")]
     Conflict(Conflict),

@@ -91,6 +91,17 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         key: &ProfileKey,
     ) -> Result<ProfileRecord, StoreError>;
 
+    /// [`Self::authenticate`] and [`Self::get_profile`] in one read transaction on one
+    /// connection: the server's hot path (`GET /profiles/{key}`) makes one trip to the
+    /// database. Records the key's last use as `authenticate` does.
+    /// Errors: `Unauthenticated` for an unknown or revoked key; `NotFound(Entity::Profile)`.
+    async fn get_profile_as(
+        &self,
+        api_key: &ApiKey,
+        now: Timestamp,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError>;
+
     /// A keyset page: up to `limit` profiles ordered by `(createdAt, profileKey)` strictly
     /// after `after`, each with its connections, in a fixed number of queries.
     async fn list_profiles_page(

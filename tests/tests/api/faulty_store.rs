@@ -87,6 +87,17 @@ impl Repository for FaultyStore {
         }
         self.inner.authenticate(key, now).await
     }
+    async fn get_profile_as(
+        &self,
+        api_key: &ApiKey,
+        now: Timestamp,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError> {
+        if self.faults.authenticate {
+            return Err(injected());
+        }
+        self.inner.get_profile_as(api_key, now, key).await
+    }
     async fn flush_last_use(&self) -> Result<(), StoreError> {
         self.inner.flush_last_use().await
     }

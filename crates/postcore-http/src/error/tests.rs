@@ -87,6 +87,19 @@ async fn a_profile_not_found_is_404_and_every_other_not_found_is_an_internal_err
 }
 
 #[tokio::test]
+async fn a_refused_key_found_by_the_store_is_401_invalid_api_key() {
+    let (status, content_type, body) = rendered(StoreError::Unauthenticated).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (
+            401,
+            "application/json",
+            r#"{"error":"INVALID_API_KEY","message":"Invalid API key"}"#
+        )
+    );
+}
+
+#[tokio::test]
 async fn every_other_store_error_is_500_and_its_cause_never_reaches_the_body() {
     let disk = std::io::Error::other("disk on fire at /var/lib/postcore/secret.db");
     let mut errors: Vec<StoreError> = every_conflict()

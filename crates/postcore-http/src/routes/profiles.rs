@@ -1,7 +1,7 @@
 //! The profiles resource: list, read, create and delete (api.md §5.1–§5.4).
 
-use crate::auth::Authenticated;
-use crate::extract::{InOrder, JsonBody, ProfileKeyPath};
+use crate::auth::{Authenticated, PresentedKey};
+use crate::extract::{InOrder, JsonBody, MaybeProfileKey, ProfileKeyPath};
 use crate::{ApiError, AppState, stream};
 use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -52,11 +52,20 @@ pub async fn list(
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key.
 pub async fn get(
-    InOrder(caller, ProfileKeyPath(key)): InOrder<Authenticated, ProfileKeyPath>,
+    InOrder(PresentedKey(api_key), MaybeProfileKey(key)): InOrder<PresentedKey, MaybeProfileKey>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = state.store.get_profile(caller.account, &key).await?;
-    let detail = ProfileDetail::new(&record.profile, &record.connections, state.clock.now());
+    let now = state.clock.now();
+    let Some(key) = key else {
+        // A malformed key cannot exist, but an unknown API key is still answered first.
+        return match state.store.authenticate(&api_key, now).await? {
+            Some(_) => Err(ApiError::ProfileNotFound),
+            None => Err(ApiError::InvalidApiKey),
+        };
+    };
+    // Authentication and the read share one read transaction: one trip, no hop.
+    let record = state.store.get_profile_as(&api_key, now, &key).await?;
+    let detail = ProfileDetail::new(&record.profile, &record.connections, now);
     Ok(HttpResponse::Ok().json(detail))
 }
 

@@ -55,6 +55,21 @@ fn import(
     Ok(summary)
 }
 
+impl SqliteStore {
+    /// The account of a key found by digest, unless it is revoked; queues its last use.
+    fn accept(&self, found: Option<accounts::StoredKey>, now: Timestamp) -> Option<AccountId> {
+        match found {
+            Some(k) if !k.revoked => {
+                if k.stale_last_use {
+                    self.inner.last_use.record(k.id, now);
+                }
+                Some(k.account)
+            }
+            _ => None,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Repository for SqliteStore {
     async fn create_account(
@@ -97,14 +112,32 @@ impl Repository for SqliteStore {
         let found = self
             .point_read(move |c, _| accounts::find_key(c, &key, now))
             .await?;
-        match found {
-            Some(k) if !k.revoked => {
-                if k.stale_last_use {
-                    self.inner.last_use.record(k.id, now);
-                }
-                Ok(Some(k.account))
-            }
-            _ => Ok(None),
+        Ok(self.accept(found, now))
+    }
+
+    async fn get_profile_as(
+        &self,
+        api_key: &ApiKey,
+        now: Timestamp,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError> {
+        let (api_key, key) = (api_key.clone(), key.clone());
+        let (found, record) = self
+            .point_read(move |c, _| {
+                // One read transaction: one snapshot, one set of locks, for both reads.
+                let tx = c.transaction().map_err(StoreError::backend)?;
+                let found = accounts::find_key(&tx, &api_key, now)?;
+                let record = match &found {
+                    Some(k) if !k.revoked => Some(profiles::profile_record(&tx, k.account, &key)),
+                    _ => None,
+                };
+                tx.commit().map_err(StoreError::backend)?;
+                Ok((found, record))
+            })
+            .await?;
+        match (self.accept(found, now), record) {
+            (Some(_), Some(record)) => record,
+            _ => Err(StoreError::Unauthenticated),
         }
     }
 

@@ -165,3 +165,40 @@ pub async fn api_keys_need_an_existing_account(repo: Arc<dyn Repository>) {
         Err(StoreError::NotFound(Entity::Account))
     ));
 }
+
+/// `get_profile_as` authenticates and reads in one call: the profile of the key's own
+/// account; another account's or an unknown profile is not found; an unknown or revoked
+/// key is `Unauthenticated` whatever the profile; the key's last use is recorded.
+pub async fn profiles_are_read_as_an_api_key_in_one_call(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let (key_a, _) = repo.create_api_key(a, None, t(1)).await.unwrap();
+    let mine = repo.create_profile(a, None, None, t(2)).await.unwrap();
+    let theirs = repo.create_profile(b, None, None, t(3)).await.unwrap();
+    let record = repo
+        .get_profile_as(&key_a, t(100), mine.key())
+        .await
+        .unwrap();
+    assert_eq!((record.profile, record.connections), (mine.clone(), vec![]));
+    assert!(matches!(
+        repo.get_profile_as(&key_a, t(100), theirs.key()).await,
+        Err(StoreError::NotFound(Entity::Profile))
+    ));
+    assert!(matches!(
+        repo.get_profile_as(&ApiKey::generate(), t(100), mine.key())
+            .await,
+        Err(StoreError::Unauthenticated)
+    ));
+    repo.flush_last_use().await.unwrap();
+    assert_eq!(
+        repo.list_api_keys(Some(a)).await.unwrap()[0].last_used_at,
+        Some(t(100))
+    );
+    repo.revoke_api_key(key_a.display_prefix(), t(200))
+        .await
+        .unwrap();
+    assert!(matches!(
+        repo.get_profile_as(&key_a, t(201), mine.key()).await,
+        Err(StoreError::Unauthenticated)
+    ));
+}
