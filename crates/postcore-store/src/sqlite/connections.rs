@@ -81,10 +81,13 @@ pub(crate) fn insert_or_renew(
     let expires = c.expires_at().map(to_secs);
     match existing(conn, profile, c.platform())? {
         None => {
+            // The listing-order columns are copied from the profile row (api.md §1 order).
             conn.prepare_cached(
-                "INSERT INTO connections (profile_id, platform, display_name, username, did, connected_at, \
-                 expires_at, revoked, access_token, refresh_token, app_password) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO connections (profile_id, account_id, profile_created_at, profile_key, \
+                 platform, display_name, username, did, connected_at, expires_at, revoked, \
+                 access_token, refresh_token, app_password) \
+                 SELECT ?1, p.account_id, p.created_at, p.profile_key, \
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM profiles p WHERE p.id = ?1",
             )
             .and_then(|mut s| {
                 s.execute(params![

@@ -125,14 +125,14 @@ impl Repository for SqliteStore {
         let (found, record) = self
             .point_read(move |c, _| {
                 // One read transaction: one snapshot, one set of locks, for both reads.
-                let tx = c.transaction().map_err(StoreError::backend)?;
-                let found = accounts::find_key(&tx, &api_key, now)?;
-                let record = match &found {
-                    Some(k) if !k.revoked => Some(profiles::profile_record(&tx, k.account, &key)),
-                    _ => None,
-                };
-                tx.commit().map_err(StoreError::backend)?;
-                Ok((found, record))
+                super::read_transaction(c, |c| {
+                    let found = accounts::find_key(c, &api_key, now)?;
+                    let record = match &found {
+                        Some(k) if !k.revoked => Some(profiles::profile_record(c, k.account, &key)),
+                        _ => None,
+                    };
+                    Ok((found, record))
+                })
             })
             .await?;
         match (self.accept(found, now), record) {

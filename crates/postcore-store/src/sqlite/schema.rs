@@ -10,7 +10,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../../../migrations/sqlite/0001_initial.sql"
     )),
     M::up(include_str!(
-        "../../../../migrations/sqlite/0002_covering_indexes.sql"
+        "../../../../migrations/sqlite/0002_listing_order.sql"
     )),
 ];
 
@@ -147,9 +147,11 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("old.db");
             {
+                // Each version's data is written by that version's schema, as a build of
+                // that version would have written it, then the next migration runs.
                 let mut conn = rusqlite::Connection::open(&path).unwrap();
-                migrate_to(&mut conn, version).unwrap();
-                for fixture in &FIXTURES[..version] {
+                for (at, fixture) in FIXTURES[..version].iter().enumerate() {
+                    migrate_to(&mut conn, at + 1).unwrap();
                     conn.execute_batch(fixture).unwrap();
                 }
             }
@@ -184,6 +186,16 @@ mod tests {
             );
             let keys = store.list_api_keys(Some(account.id)).await.unwrap();
             assert_eq!(keys[0].prefix, "pc_live_fixtur");
+            // The listing reads the connections' copied order columns (0002): backfilled.
+            let listed = store
+                .list_profiles_page(account.id, None, 10)
+                .await
+                .unwrap();
+            assert_eq!(listed.len(), version);
+            assert_eq!(listed[0].connections, record.connections);
+            if version >= 2 {
+                assert_eq!(listed[1].connections.len(), 1);
+            }
             if version >= 2 {
                 let k2 = ProfileKey::parse("prof_fixture0002").unwrap();
                 let second = store.get_profile(account.id, &k2).await.unwrap();
