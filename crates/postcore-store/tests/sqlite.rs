@@ -376,3 +376,52 @@ async fn a_wrong_secret_key_changes_nothing() {
     assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+/// Writes queued together are committed together, each in its own savepoint: a write that
+/// fails in the middle of a group (here a taken profile key) is refused alone, and every
+/// other write of the group is acknowledged and stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_write_in_a_group_commit_is_refused_alone() {
+    let store = fresh_sqlite().await;
+    let account = store
+        .create_account(&account_name("a"), t(0))
+        .await
+        .unwrap()
+        .id;
+    let taken = ProfileKey::parse("prof_taken").unwrap();
+    store
+        .create_profile(account, Some(taken.clone()), None, t(0))
+        .await
+        .unwrap();
+    let writes: Vec<_> = (0..60)
+        .map(|i| {
+            let (repo, taken) = (Arc::clone(&store.repo), taken.clone());
+            tokio::spawn(async move {
+                let key = if i % 5 == 0 {
+                    taken
+                } else {
+                    ProfileKey::parse(&format!("prof_w{i:03}")).unwrap()
+                };
+                (i, repo.create_profile(account, Some(key), None, t(i)).await)
+            })
+        })
+        .collect();
+    for w in writes {
+        let (i, outcome) = w.await.unwrap();
+        if i % 5 == 0 {
+            assert!(
+                matches!(
+                    outcome,
+                    Err(StoreError::Conflict(
+                        postcore_store::Conflict::ProfileKeyExists
+                    ))
+                ),
+                "{i}: {outcome:?}"
+            );
+        } else {
+            assert_eq!(outcome.unwrap().created_at(), t(i), "{i}");
+        }
+    }
+    let stored = all_profiles(&store.repo, account, 100).await.unwrap();
+    assert_eq!(stored.len(), 1 + 48);
+}

@@ -1,6 +1,6 @@
 //! Platform connections on SQLite: connect/renew, disconnect, revoke marks, secrets, reports.
 
-use super::Inner;
+use super::crypto::Cipher;
 use super::crypto::secret_aad;
 use super::profiles::profile_id;
 use super::rows::{CONNECTION_COLUMNS, connection_at, key_from_db, to_secs};
@@ -14,7 +14,7 @@ use secrecy::SecretString;
 const FIELDS: [&str; 3] = ["access_token", "refresh_token", "app_password"];
 
 fn sealed(
-    inner: &Inner,
+    cipher: &Cipher,
     key: &ProfileKey,
     platform: Platform,
     creds: &Credentials,
@@ -27,7 +27,7 @@ fn sealed(
     let mut out: [Option<Vec<u8>>; 3] = [None, None, None];
     for (i, v) in values.into_iter().enumerate() {
         if let Some(secret) = v {
-            out[i] = Some(inner.cipher.seal_secret(
+            out[i] = Some(cipher.seal_secret(
                 secret,
                 &secret_aad(key.as_str(), platform.as_str(), FIELDS[i]),
             )?);
@@ -57,19 +57,19 @@ fn existing(
 /// Inserts or renews one connection; the caller holds a write transaction.
 pub(crate) fn connect(
     conn: &rusqlite::Connection,
-    inner: &Inner,
+    cipher: &Cipher,
     account: AccountId,
     key: &ProfileKey,
     c: &Connection,
     creds: &Credentials,
 ) -> Result<ConnectOutcome, StoreError> {
     let profile = profile_id(conn, account, key)?;
-    insert_or_renew(conn, inner, profile, key, c, creds)
+    insert_or_renew(conn, cipher, profile, key, c, creds)
 }
 
 pub(crate) fn insert_or_renew(
     conn: &rusqlite::Connection,
-    inner: &Inner,
+    cipher: &Cipher,
     profile: i64,
     key: &ProfileKey,
     c: &Connection,
@@ -77,7 +77,7 @@ pub(crate) fn insert_or_renew(
 ) -> Result<ConnectOutcome, StoreError> {
     c.validate()
         .map_err(|e| StoreError::InvalidData(e.to_string()))?;
-    let [access, refresh, app] = sealed(inner, key, c.platform(), creds)?;
+    let [access, refresh, app] = sealed(cipher, key, c.platform(), creds)?;
     let expires = c.expires_at().map(to_secs);
     match existing(conn, profile, c.platform())? {
         None => {
@@ -182,7 +182,7 @@ fn on_connection(
 
 pub(crate) fn credentials(
     conn: &rusqlite::Connection,
-    inner: &Inner,
+    cipher: &Cipher,
     account: AccountId,
     key: &ProfileKey,
     platform: Platform,
@@ -199,12 +199,8 @@ pub(crate) fn credentials(
         .map_err(StoreError::backend)?
         .ok_or(StoreError::NotFound(Entity::Connection))?;
     let open = |v: Option<Vec<u8>>, field: &str| {
-        v.map(|s| {
-            inner
-                .cipher
-                .open_secret(&s, &secret_aad(key.as_str(), platform.as_str(), field))
-        })
-        .transpose()
+        v.map(|s| cipher.open_secret(&s, &secret_aad(key.as_str(), platform.as_str(), field)))
+            .transpose()
     };
     Ok(Credentials {
         access_token: open(row.0, FIELDS[0])?,

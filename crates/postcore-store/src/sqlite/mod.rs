@@ -8,6 +8,7 @@ mod profiles;
 mod repository;
 mod rows;
 mod schema;
+mod writer;
 
 pub use crypto::default_key_file;
 pub use schema::{LATEST_VERSION, MINIMUM_SQLITE_VERSION};
@@ -130,9 +131,9 @@ pub(crate) struct Inner {
     pub(crate) pool: r2d2::Pool<SqliteConnectionManager>,
     /// Read-only, memory-mapped connections for point reads.
     pub(crate) readers: r2d2::Pool<SqliteConnectionManager>,
-    pub(crate) cipher: Cipher,
-    /// Serialises this process's write transactions (see `SqliteStore::run_write`).
-    pub(crate) write_lock: Arc<std::sync::Mutex<()>>,
+    pub(crate) cipher: Arc<Cipher>,
+    /// The write queue: group commits on one thread (see `SqliteStore::run_write`).
+    writer: writer::Writer,
     /// API keys' last use, written off the request path.
     pub(crate) last_use: last_use::LastUse,
 }
@@ -226,12 +227,15 @@ impl SqliteStore {
         tracing::debug!(path = %path.display(), "opened SQLite store");
         let write_lock = Arc::new(std::sync::Mutex::new(()));
         let last_use = last_use::LastUse::start(pool.clone(), Arc::clone(&write_lock))?;
+        let cipher = Arc::new(cipher);
+        let writer =
+            writer::Writer::start(pool.clone(), Arc::clone(&write_lock), Arc::clone(&cipher))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,
                 readers,
                 cipher,
-                write_lock,
+                writer,
                 last_use,
             }),
         })
@@ -281,31 +285,17 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// Runs `f` in one `BEGIN IMMEDIATE` write transaction on the blocking pool, committed
-    /// only when `f` succeeds.
-    ///
-    /// Writers of this process queue on `write_lock` before they take a pooled
-    /// connection: readers keep the pool, and nobody waits in SQLite's busy handler, whose
-    /// sleeps (growing to 100 ms) made the slowest writes wait far longer than the queue
-    /// itself. Writers in other processes (`postcore-admin`) still meet the busy timeout.
+    /// Runs `f` as one write of this process's write queue: inside a `BEGIN IMMEDIATE`
+    /// transaction (shared with the other writes queued meanwhile, each in its own
+    /// savepoint), answered only once that transaction is committed and synced; `f`'s own
+    /// error rolls back `f`'s changes alone. One hop off the executor: the caller awaits the
+    /// writer thread, no blocking-pool thread is held.
     pub(crate) async fn run_write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>, &Inner) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let _queue = inner.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-            let mut conn = inner.pool.get().map_err(StoreError::backend)?;
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(StoreError::backend)?;
-            let out = f(&tx, &inner)?;
-            tx.commit().map_err(StoreError::backend)?;
-            Ok(out)
-        })
-        .await
-        .map_err(StoreError::backend)?
+        self.inner.writer.write(f).await
     }
 }
 

@@ -1,7 +1,8 @@
 //! `impl Repository for SqliteStore`: each call is one blocking closure on a pooled
 //! connection, writes in one `BEGIN IMMEDIATE` transaction.
 
-use super::{Inner, SqliteStore, accounts, connections, profiles, schema};
+use super::crypto::Cipher;
+use super::{SqliteStore, accounts, connections, profiles, schema};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
     ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
@@ -19,7 +20,7 @@ const PROGRESS_EVERY: u64 = 100;
 /// [`Repository::import_profiles`]).
 fn import(
     tx: &rusqlite::Connection,
-    inner: &Inner,
+    cipher: &Cipher,
     account: AccountId,
     records: &[ProfileRecord],
     progress: Option<&Progress>,
@@ -35,7 +36,7 @@ fn import(
                 for conn in &record.connections {
                     connections::insert_or_renew(
                         tx,
-                        inner,
+                        cipher,
                         id,
                         key,
                         conn,
@@ -186,8 +187,13 @@ impl Repository for SqliteStore {
         after: Option<ProfileCursor>,
         limit: u32,
     ) -> Result<Vec<ProfileRecord>, StoreError> {
-        self.run(move |c, _| profiles::list_page(c, account, after.as_ref(), limit))
-            .await
+        // Two reads (profiles, then their connections): one snapshot for both.
+        self.run(move |c, _| {
+            super::read_transaction(c, |c| {
+                profiles::list_page(c, account, after.as_ref(), limit)
+            })
+        })
+        .await
     }
 
     async fn rename_profile(
@@ -215,8 +221,8 @@ impl Repository for SqliteStore {
         credentials: Credentials,
     ) -> Result<ConnectOutcome, StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, inner| {
-            connections::connect(tx, inner, account, &key, &connection, &credentials)
+        self.run_write(move |tx, cipher| {
+            connections::connect(tx, cipher, account, &key, &connection, &credentials)
         })
         .await
     }
@@ -250,8 +256,10 @@ impl Repository for SqliteStore {
         platform: Platform,
     ) -> Result<Credentials, StoreError> {
         let key = key.clone();
-        self.point_read(move |c, inner| connections::credentials(c, inner, account, &key, platform))
-            .await
+        self.point_read(move |c, inner| {
+            connections::credentials(c, &inner.cipher, account, &key, platform)
+        })
+        .await
     }
 
     async fn connections_needing_attention(
@@ -269,7 +277,7 @@ impl Repository for SqliteStore {
         records: Vec<ProfileRecord>,
         progress: Option<Progress>,
     ) -> Result<ImportSummary, StoreError> {
-        self.run_write(move |tx, inner| import(tx, inner, account, &records, progress.as_ref()))
+        self.run_write(move |tx, cipher| import(tx, cipher, account, &records, progress.as_ref()))
             .await
     }
 
@@ -281,13 +289,13 @@ impl Repository for SqliteStore {
         now: Timestamp,
     ) -> Result<Provisioned, StoreError> {
         let (name, key_label) = (name.clone(), key_label.cloned());
-        self.run_write(move |tx, inner| {
+        self.run_write(move |tx, cipher| {
             let (account, created_account) = match accounts::find_account(tx, &name) {
                 Ok(account) => (account, false),
                 Err(StoreError::NotFound(_)) => (accounts::create_account(tx, &name, now)?, true),
                 Err(e) => return Err(e),
             };
-            let summary = import(tx, inner, account.id, &records, None)?;
+            let summary = import(tx, cipher, account.id, &records, None)?;
             let (api_key, key_info) =
                 accounts::create_api_key(tx, account.id, key_label.as_ref(), now)?;
             Ok(Provisioned {

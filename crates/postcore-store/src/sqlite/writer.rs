@@ -1,0 +1,184 @@
+//! The write queue: one thread per store commits this process's writes in groups.
+//!
+//! Every write of `synchronous = FULL` ends in an fsync of the WAL, and writes of one process
+//! are serialised anyway. The writer takes every write queued while the previous commit was
+//! syncing and runs them in one `BEGIN IMMEDIATE` transaction, each inside its own savepoint
+//! (a failing write rolls back to its savepoint and leaves the others in), then commits once:
+//! one fsync for the group. A caller hears its outcome only after that commit returned, so
+//! a 2xx still means durable (api.md §6). Writers in other processes (`postcore-admin`)
+//! meet SQLite's busy timeout as before.
+
+use super::crypto::Cipher;
+use crate::{BackendError, StoreError};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// Writes in one group commit, at most.
+const MAX_GROUP: usize = 64;
+
+/// One queued write: runs inside the group's transaction, answers after its commit.
+trait Job: Send {
+    /// Runs the write; `true` when it succeeded (its savepoint is then kept).
+    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> bool;
+    /// Sends the outcome: the write's own error, or the commit's.
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
+}
+
+struct Queued<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T, StoreError>>,
+    reply: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for Queued<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send,
+{
+    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> bool {
+        let Some(work) = self.work.take() else {
+            return false;
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(conn, cipher))).unwrap_or_else(|_| {
+            Err(StoreError::Backend(BackendError::message(
+                "a write panicked; it was rolled back",
+            )))
+        });
+        let ok = outcome.is_ok();
+        self.outcome = Some(outcome);
+        ok
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
+        let outcome = match (self.outcome, commit) {
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(_)), Err(e)) => Err(StoreError::backend_with("committing", e.to_string())),
+            (None, Err(e)) => Err(StoreError::backend_with(
+                "starting the write",
+                e.to_string(),
+            )),
+            (None, Ok(())) => Err(StoreError::Backend(BackendError::message(
+                "the write never ran",
+            ))),
+        };
+        let _ = self.reply.send(outcome);
+    }
+}
+
+/// The queue's sending end; dropping it lets the thread commit what is queued and end.
+pub(crate) struct Writer {
+    /// `None` only while dropping.
+    sender: Option<Mutex<Sender<Box<dyn Job>>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the thread, writing through `pool` behind `write_lock`.
+    pub(crate) fn start(
+        pool: r2d2::Pool<SqliteConnectionManager>,
+        write_lock: Arc<Mutex<()>>,
+        cipher: Arc<Cipher>,
+    ) -> Result<Self, StoreError> {
+        let (sender, receiver) = channel();
+        let thread = std::thread::Builder::new()
+            .name("postcore-writer".into())
+            .spawn(move || run(&receiver, &pool, &write_lock, &cipher))
+            .map_err(|e| StoreError::backend_with("starting the write queue", e))?;
+        Ok(Self {
+            sender: Some(Mutex::new(sender)),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues `work` and waits until it is committed (or refused).
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Queued {
+            work: Some(work),
+            outcome: None,
+            reply,
+        });
+        self.sender
+            .as_ref()
+            .ok_or_else(stopped)?
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .map_err(|_| stopped())?;
+        outcome.await.map_err(|_| stopped())?
+    }
+}
+
+impl Drop for Writer {
+    /// Commits what is queued, ends the thread and waits for it.
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Backend(BackendError::message("the write queue has stopped"))
+}
+
+/// The thread: a group per turn, as many writes as are queued (up to [`MAX_GROUP`]).
+fn run(
+    receiver: &Receiver<Box<dyn Job>>,
+    pool: &r2d2::Pool<SqliteConnectionManager>,
+    write_lock: &Mutex<()>,
+    cipher: &Cipher,
+) {
+    while let Ok(first) = receiver.recv() {
+        let mut group = vec![first];
+        group.extend(receiver.try_iter().take(MAX_GROUP - 1));
+        let commit = commit_group(&mut group, pool, write_lock, cipher);
+        for job in group {
+            job.finish(commit.as_ref().map(|_| ()));
+        }
+    }
+}
+
+fn commit_group(
+    group: &mut [Box<dyn Job>],
+    pool: &r2d2::Pool<SqliteConnectionManager>,
+    write_lock: &Mutex<()>,
+    cipher: &Cipher,
+) -> Result<(), StoreError> {
+    let _queue = write_lock.lock().unwrap_or_else(|p| p.into_inner());
+    let conn = pool.get().map_err(StoreError::backend)?;
+    let exec = |sql: &str| {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(drop)
+            .map_err(StoreError::backend)
+    };
+    exec("BEGIN IMMEDIATE")?;
+    for job in group.iter_mut() {
+        let kept = exec("SAVEPOINT job").is_ok() && {
+            let ok = job.run(&conn, cipher);
+            if !ok {
+                let _ = exec("ROLLBACK TO job");
+            }
+            exec("RELEASE job").is_ok()
+        };
+        if !kept {
+            let _ = exec("ROLLBACK");
+            return Err(StoreError::Backend(BackendError::message(
+                "a savepoint of the group failed; the group was rolled back",
+            )));
+        }
+    }
+    exec("COMMIT").inspect_err(|_| {
+        let _ = exec("ROLLBACK");
+    })
+}
