@@ -134,9 +134,9 @@ pub fn print_table(r: &Results) {
         .find(|s| s.name == "get_profile_random_key")
         .map_or(f64::NAN, |s| s.m.p99_ms);
     println!(
-        "targets: ratio ≥ 60% [{}], p99 ≤ 10 ms [{}], list adds ≤ 32 MiB [{}], creates ≥ 1000/s [{}]",
-        mark(r.ratio() >= 0.6),
-        mark(get_p99 <= 10.0),
+        "targets (issue 9): ratio ≥ 40% [{}], p99 ≤ 5 ms [{}], list adds ≤ 32 MiB [{}], creates ≥ 1000/s [{}]",
+        mark(r.ratio() >= 0.4),
+        mark(get_p99 <= 5.0),
         mark(r.added_mib() <= 32.0),
         mark(r.rps("create_profile") >= 1000.0)
     );
