@@ -154,8 +154,55 @@ mod tests {
         );
     }
 
+    /// Set when a `Slow<_, false>` finishes; `Probe` fails unless it was set before the
+    /// probe was even created.
+    static EARLIER_DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    struct Marks;
+
+    impl FromRequest for Marks {
+        type Error = ApiError;
+        type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+        fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+            Box::pin(async {
+                tokio::task::yield_now().await;
+                EARLIER_DONE.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(Self)
+            })
+        }
+    }
+
+    struct Probe;
+
+    impl FromRequest for Probe {
+        type Error = ApiError;
+        type Future = Ready<Result<Self, ApiError>>;
+
+        fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
+            let started_after = EARLIER_DONE.load(std::sync::atomic::Ordering::SeqCst);
+            ready(if started_after {
+                Ok(Self)
+            } else {
+                Err(ApiError::Validation(
+                    "started before the earlier check ended".into(),
+                ))
+            })
+        }
+    }
+
     #[tokio::test]
-    async fn a_later_extractor_runs_only_after_an_earlier_one_succeeds() {
+    async fn a_later_extractor_is_created_only_after_an_earlier_one_succeeded() {
+        // A plain tuple creates every extractor up front: the probe starts too early.
+        EARLIER_DONE.store(false, std::sync::atomic::Ordering::SeqCst);
+        let tuple = outcome::<(Marks, Probe)>().await.err();
+        assert_eq!(
+            tuple.as_deref(),
+            Some("VALIDATION_ERROR: started before the earlier check ended")
+        );
+        EARLIER_DONE.store(false, std::sync::atomic::Ordering::SeqCst);
+        let ordered = outcome::<InOrder<Marks, Probe>>().await;
+        assert!(matches!(ordered, Ok(InOrder(Marks, Probe))));
         let nested = outcome::<InOrder<Slow<2, false>, InOrder<Slow<5, false>, Slow<0, true>>>>()
             .await
             .err();
@@ -163,7 +210,5 @@ mod tests {
             nested.as_deref(),
             Some("VALIDATION_ERROR: failed after 0 polls")
         );
-        let all_good = outcome::<InOrder<Slow<1, false>, Slow<1, false>>>().await;
-        assert!(matches!(all_good, Ok(InOrder(Slow, Slow))));
     }
 }

@@ -152,6 +152,19 @@ impl StoreError {
     }
 }
 
+/// `e` and every cause under it, joined by `: ` — for a message that must survive being
+/// shared by several callers (a group commit's failure), where a `source()` cannot be.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

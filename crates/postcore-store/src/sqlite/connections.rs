@@ -104,8 +104,11 @@ pub(crate) fn insert_or_renew(
                     app
                 ])
             })
-            .map_err(StoreError::backend)?;
-            Ok(ConnectOutcome::Created)
+            .map_err(StoreError::backend)
+            .and_then(|inserted| match inserted {
+                1 => Ok(ConnectOutcome::Created),
+                _ => Err(StoreError::NotFound(Entity::Profile)),
+            })
         }
         Some(old) if old.is_same_platform_account(c) => {
             conn.execute(

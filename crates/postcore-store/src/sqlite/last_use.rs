@@ -2,8 +2,9 @@
 //!
 //! Recording when a key was last used must not cost a request a second trip to the
 //! database. [`LastUse::record`] only queues the key's id (at most once a minute per key,
-//! checked in memory); one thread per store writes queued uses in one transaction through
-//! the store's write queue. [`LastUse::flush`] waits until everything queued so far is
+//! checked in memory); one thread per store writes queued uses in one short transaction of
+//! its own (it never waits behind the write queue, nor the queue behind it for more than
+//! that one statement per key). [`LastUse::flush`] waits until everything queued so far is
 //! written (graceful shutdown, tests). A crash may lose at most the last minute of
 //! last-use times, which are bookkeeping, never an acknowledged write.
 
@@ -12,8 +13,8 @@ use crate::StoreError;
 use postcore_domain::Timestamp;
 use r2d2_sqlite::SqliteConnectionManager;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
 
 /// `last_used_at` is rewritten at most this often per key (seconds).
 pub(crate) const GRANULARITY_SECS: i64 = 60;
@@ -37,15 +38,12 @@ pub(crate) struct LastUse {
 }
 
 impl LastUse {
-    /// Starts the writer thread on `pool`, serialised with other writers by `write_lock`.
-    pub(crate) fn start(
-        pool: r2d2::Pool<SqliteConnectionManager>,
-        write_lock: Arc<Mutex<()>>,
-    ) -> Result<Self, StoreError> {
+    /// Starts the thread, writing through `pool`.
+    pub(crate) fn start(pool: r2d2::Pool<SqliteConnectionManager>) -> Result<Self, StoreError> {
         let (sender, receiver) = channel();
         let thread = std::thread::Builder::new()
             .name("postcore-last-use".into())
-            .spawn(move || writer(&receiver, &pool, &write_lock))
+            .spawn(move || writer(&receiver, &pool))
             .map_err(|e| StoreError::backend_with("starting the last-use writer", e))?;
         Ok(Self {
             sender: Some(Mutex::new(sender)),
@@ -106,11 +104,7 @@ fn stopped() -> StoreError {
 }
 
 /// The thread's loop: gathers every queued use, writes them in one transaction.
-fn writer(
-    receiver: &Receiver<Message>,
-    pool: &r2d2::Pool<SqliteConnectionManager>,
-    write_lock: &Mutex<()>,
-) {
+fn writer(receiver: &Receiver<Message>, pool: &r2d2::Pool<SqliteConnectionManager>) {
     while let Ok(first) = receiver.recv() {
         let mut uses = HashMap::new();
         let mut flushes = Vec::new();
@@ -122,9 +116,9 @@ fn writer(
                 Message::Flush(reply) => flushes.push(reply),
             }
         }
-        let result = write(pool, write_lock, &uses);
+        let result = write(pool, &uses);
         if let Err(e) = &result {
-            tracing::warn!(error = %e, keys = uses.len(), "recording API keys' last use failed");
+            tracing::warn!(error = %crate::error::chain(e), keys = uses.len(), "recording API keys' last use failed");
         }
         for reply in flushes {
             let _ = reply.send(match &result {
@@ -140,13 +134,11 @@ fn writer(
 
 fn write(
     pool: &r2d2::Pool<SqliteConnectionManager>,
-    write_lock: &Mutex<()>,
     uses: &HashMap<i64, i64>,
 ) -> Result<(), StoreError> {
     if uses.is_empty() {
         return Ok(());
     }
-    let _queue = write_lock.lock().unwrap_or_else(|p| p.into_inner());
     let mut conn = pool.get().map_err(StoreError::backend)?;
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -99,7 +99,9 @@ pub(crate) fn integrity_check(conn: &Connection) -> Result<Vec<String>, StoreErr
 
 /// Runs `f` in one read transaction on `conn`, with cached `BEGIN`/`COMMIT` statements
 /// (rusqlite's `transaction()` parses both anew on every call: 8% of a point read).
-/// The transaction is always ended, so a pooled connection never keeps an old snapshot.
+/// The transaction is ended whether `f` succeeds or fails (or the commit does), so a
+/// pooled connection never keeps an old snapshot; `f` must not panic (none of the store's
+/// readers do: errors are values).
 pub(crate) fn read_transaction<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, StoreError>,
@@ -111,13 +113,11 @@ pub(crate) fn read_transaction<T>(
             .map_err(StoreError::backend)
     };
     run("BEGIN")?;
-    match f(conn) {
-        Ok(value) => run("COMMIT").map(|()| value),
-        Err(e) => {
-            let _ = run("ROLLBACK");
-            Err(e)
-        }
+    let outcome = f(conn).and_then(|value| run("COMMIT").map(|()| value));
+    if outcome.is_err() && !conn.is_autocommit() {
+        let _ = run("ROLLBACK");
     }
+    outcome
 }
 
 /// The repository on an SQLite file. Cheap to clone (shared pool).
@@ -225,11 +225,9 @@ impl SqliteStore {
             )
             .map_err(StoreError::backend)?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
-        let write_lock = Arc::new(std::sync::Mutex::new(()));
-        let last_use = last_use::LastUse::start(pool.clone(), Arc::clone(&write_lock))?;
+        let last_use = last_use::LastUse::start(pool.clone())?;
         let cipher = Arc::new(cipher);
-        let writer =
-            writer::Writer::start(pool.clone(), Arc::clone(&write_lock), Arc::clone(&cipher))?;
+        let writer = writer::Writer::start(pool.clone(), Arc::clone(&cipher))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 pool,

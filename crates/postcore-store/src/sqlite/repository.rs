@@ -1,5 +1,6 @@
-//! `impl Repository for SqliteStore`: each call is one blocking closure on a pooled
-//! connection, writes in one `BEGIN IMMEDIATE` transaction.
+//! `impl Repository for SqliteStore`: point reads on the calling thread (`point_read`),
+//! scans on the blocking pool (`run`), writes through the group-committing write queue
+//! (`run_write`, `writer.rs`).
 
 use super::crypto::Cipher;
 use super::{SqliteStore, accounts, connections, profiles, schema};

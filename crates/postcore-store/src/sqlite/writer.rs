@@ -77,16 +77,15 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the thread, writing through `pool` behind `write_lock`.
+    /// Starts the thread, writing through `pool`.
     pub(crate) fn start(
         pool: r2d2::Pool<SqliteConnectionManager>,
-        write_lock: Arc<Mutex<()>>,
         cipher: Arc<Cipher>,
     ) -> Result<Self, StoreError> {
         let (sender, receiver) = channel();
         let thread = std::thread::Builder::new()
             .name("postcore-writer".into())
-            .spawn(move || run(&receiver, &pool, &write_lock, &cipher))
+            .spawn(move || run(&receiver, &pool, &cipher))
             .map_err(|e| StoreError::backend_with("starting the write queue", e))?;
         Ok(Self {
             sender: Some(Mutex::new(sender)),
@@ -135,13 +134,12 @@ fn stopped() -> StoreError {
 fn run(
     receiver: &Receiver<Box<dyn Job>>,
     pool: &r2d2::Pool<SqliteConnectionManager>,
-    write_lock: &Mutex<()>,
     cipher: &Cipher,
 ) {
     while let Ok(first) = receiver.recv() {
         let mut group = vec![first];
         group.extend(receiver.try_iter().take(MAX_GROUP - 1));
-        let commit = commit_group(&mut group, pool, write_lock, cipher);
+        let commit = commit_group(&mut group, pool, cipher);
         for job in group {
             job.finish(commit.as_ref().map(|_| ()));
         }
@@ -151,10 +149,8 @@ fn run(
 fn commit_group(
     group: &mut [Box<dyn Job>],
     pool: &r2d2::Pool<SqliteConnectionManager>,
-    write_lock: &Mutex<()>,
     cipher: &Cipher,
 ) -> Result<(), StoreError> {
-    let _queue = write_lock.lock().unwrap_or_else(|p| p.into_inner());
     let conn = pool.get().map_err(StoreError::backend)?;
     let exec = |sql: &str| {
         conn.prepare_cached(sql)
@@ -165,11 +161,10 @@ fn commit_group(
     exec("BEGIN IMMEDIATE")?;
     for job in group.iter_mut() {
         let kept = exec("SAVEPOINT job").is_ok() && {
-            let ok = job.run(&conn, cipher);
-            if !ok {
-                let _ = exec("ROLLBACK TO job");
-            }
-            exec("RELEASE job").is_ok()
+            // A refused write's changes must go: if they cannot be rolled back alone, the
+            // whole group is.
+            (job.run(&conn, cipher) || exec("ROLLBACK TO job").is_ok())
+                && exec("RELEASE job").is_ok()
         };
         if !kept {
             let _ = exec("ROLLBACK");
