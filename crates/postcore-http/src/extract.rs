@@ -50,11 +50,7 @@ impl FromRequest for ProfileKeyPath {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            ProfileKey::parse(req.match_info().query("profileKey"))
-                .map(Self)
-                .map_err(|_| ApiError::ProfileNotFound),
-        )
+        ready(path_key(req).map(Self).ok_or(ApiError::ProfileNotFound))
     }
 }
 
@@ -68,10 +64,13 @@ impl FromRequest for MaybeProfileKey {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self(
-            ProfileKey::parse(req.match_info().query("profileKey")).ok(),
-        )))
+        ready(Ok(Self(path_key(req))))
     }
+}
+
+/// The `{profileKey}` segment, when it is a well-formed key.
+fn path_key(req: &HttpRequest) -> Option<ProfileKey> {
+    ProfileKey::parse(req.match_info().query("profileKey")).ok()
 }
 
 /// An optional strict JSON body: `None` when the body is empty (or all whitespace),

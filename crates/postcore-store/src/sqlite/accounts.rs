@@ -182,6 +182,17 @@ pub(crate) fn find_key(
     }))
 }
 
+/// Records that key `id` authenticated a request at `secs` (Unix seconds; a write, never
+/// moving the time back).
+pub(crate) fn touch_key(conn: &Connection, id: i64, secs: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?1) WHERE id = ?2",
+    )
+    .and_then(|mut s| s.execute(params![secs, id]))
+    .map(drop)
+    .map_err(StoreError::backend)
+}
+
 pub(crate) fn list_api_keys(
     conn: &Connection,
     account: Option<AccountId>,

@@ -97,6 +97,15 @@ pub(crate) fn integrity_check(conn: &Connection) -> Result<Vec<String>, StoreErr
     Ok(if lines == ["ok"] { Vec::new() } else { lines })
 }
 
+/// Runs one parameterless statement (`BEGIN`, `COMMIT`, `SAVEPOINT job`, …) from the
+/// connection's statement cache, so that it is parsed once per connection, not per call.
+pub(crate) fn exec_cached(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(drop)
+        .map_err(StoreError::backend)
+}
+
 /// Runs `f` in one read transaction on `conn`, with cached `BEGIN`/`COMMIT` statements
 /// (rusqlite's `transaction()` parses both anew on every call: 8% of a point read).
 /// The transaction is ended whether `f` succeeds or fails (or the commit does), so a
@@ -106,12 +115,7 @@ pub(crate) fn read_transaction<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    let run = |sql: &str| {
-        conn.prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(drop)
-            .map_err(StoreError::backend)
-    };
+    let run = |sql: &str| exec_cached(conn, sql);
     run("BEGIN")?;
     let outcome = f(conn).and_then(|value| run("COMMIT").map(|()| value));
     if outcome.is_err() && !conn.is_autocommit() {
@@ -133,8 +137,8 @@ pub(crate) struct Inner {
     pub(crate) readers: r2d2::Pool<SqliteConnectionManager>,
     pub(crate) cipher: Arc<Cipher>,
     /// The write queue: group commits on one thread (see `SqliteStore::run_write`).
-    writer: writer::Writer,
-    /// API keys' last use, written off the request path.
+    pub(crate) writer: writer::Writer,
+    /// Which API keys' last use is due to be written (off the request path).
     pub(crate) last_use: last_use::LastUse,
 }
 
@@ -225,7 +229,6 @@ impl SqliteStore {
             )
             .map_err(StoreError::backend)?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
-        let last_use = last_use::LastUse::start(pool.clone())?;
         let cipher = Arc::new(cipher);
         let writer = writer::Writer::start(pool.clone(), Arc::clone(&cipher))?;
         Ok(Self {
@@ -234,7 +237,7 @@ impl SqliteStore {
                 readers,
                 cipher,
                 writer,
-                last_use,
+                last_use: last_use::LastUse::default(),
             }),
         })
     }

@@ -3,7 +3,7 @@
 //! (`run_write`, `writer.rs`).
 
 use super::crypto::Cipher;
-use super::{SqliteStore, accounts, connections, profiles, schema};
+use super::{SqliteStore, accounts, connections, profiles, rows, schema};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
     ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
@@ -58,12 +58,26 @@ fn import(
 }
 
 impl SqliteStore {
+    /// Queues the write of key `id`'s use at `now` on the write queue, without waiting; a
+    /// failure is logged (last use is bookkeeping, never an acknowledged write).
+    fn record_last_use(&self, id: i64, now: Timestamp) {
+        let secs = rows::to_secs(now);
+        let queued = self.inner.writer.submit(move |c, _| {
+            accounts::touch_key(c, id, secs).inspect_err(|e| {
+                tracing::warn!(error = %crate::error::chain(e), "recording an API key's last use failed");
+            })
+        });
+        if let Err(e) = queued {
+            tracing::warn!(error = %e, "recording an API key's last use failed");
+        }
+    }
+
     /// The account of a key found by digest, unless it is revoked; queues its last use.
     fn accept(&self, found: Option<accounts::StoredKey>, now: Timestamp) -> Option<AccountId> {
         match found {
             Some(k) if !k.revoked => {
-                if k.stale_last_use {
-                    self.inner.last_use.record(k.id, now);
+                if k.stale_last_use && self.inner.last_use.due(k.id, now) {
+                    self.record_last_use(k.id, now);
                 }
                 Some(k.account)
             }
@@ -144,7 +158,9 @@ impl Repository for SqliteStore {
     }
 
     async fn flush_last_use(&self) -> Result<(), StoreError> {
-        self.inner.last_use.flush().await
+        // The queue is first in, first out: an empty write is answered after every write
+        // queued before it is committed.
+        self.run_write(|_, _| Ok(())).await
     }
 
     async fn list_api_keys(

@@ -99,6 +99,18 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send + 'static,
     {
+        self.submit(work)?.await.map_err(|_| stopped())?
+    }
+
+    /// Queues `work` without waiting; the receiver has its outcome once committed.
+    pub(crate) fn submit<T, F>(
+        &self,
+        work: F,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<T, StoreError>>, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send + 'static,
+    {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         let job: Box<dyn Job> = Box::new(Queued {
             work: Some(work),
@@ -112,7 +124,7 @@ impl Writer {
             .unwrap_or_else(|p| p.into_inner())
             .send(job)
             .map_err(|_| stopped())?;
-        outcome.await.map_err(|_| stopped())?
+        Ok(outcome)
     }
 }
 
@@ -152,12 +164,7 @@ fn commit_group(
     cipher: &Cipher,
 ) -> Result<(), StoreError> {
     let conn = pool.get().map_err(StoreError::backend)?;
-    let exec = |sql: &str| {
-        conn.prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map(drop)
-            .map_err(StoreError::backend)
-    };
+    let exec = |sql: &str| super::exec_cached(&conn, sql);
     exec("BEGIN IMMEDIATE")?;
     for job in group.iter_mut() {
         let kept = exec("SAVEPOINT job").is_ok() && {
