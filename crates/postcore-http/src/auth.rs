@@ -12,7 +12,8 @@ use postcore_store::AccountId;
 pub const API_KEY_HEADER: &str = "x-api-key";
 
 /// The account of the request's API key: the first extractor of every authenticated
-/// handler, so that 401 comes before any other client error.
+/// handler but `GET /profiles/{profileKey}` (see [`PresentedKey`]), so that 401 comes
+/// before any other client error.
 ///
 /// The key's value is a secret: it is never logged, never echoed, and only its SHA-256
 /// digest reaches the store (through [`postcore_store::Repository::authenticate`], a point

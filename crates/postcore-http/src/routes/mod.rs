@@ -5,7 +5,10 @@
 //! both before authentication. Handlers then take their extractors in one fixed order —
 //! [`Authenticated`](crate::auth::Authenticated), [`JsonBody`](crate::extract::JsonBody),
 //! [`ProfileKeyPath`](crate::extract::ProfileKeyPath) — so the order of checks reads from
-//! each handler's signature. No actix extractor with plain-text errors is used.
+//! each handler's signature. `GET /profiles/{profileKey}` takes `PresentedKey` and
+//! `MaybeProfileKey` instead: its one store call checks the key and reads together, and it
+//! still checks the key before answering 404 for a malformed profile key. No actix
+//! extractor with plain-text errors is used.
 
 pub mod health;
 pub mod profiles;
