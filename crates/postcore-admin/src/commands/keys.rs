@@ -119,13 +119,15 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             }
         }
         Command::Revoke { prefix, yes } => {
-            confirm(yes, &format!("revoking the API key {prefix}"))?;
+            // A whole key pasted here is a secret: messages show its display prefix only.
+            let shown = displayed(&prefix);
+            confirm(yes, &format!("revoking the API key {shown}"))?;
             let ctx = globals.open(Open::MustExist).await?;
             let info = ctx
                 .store
                 .revoke_api_key(&prefix, ctx.now)
                 .await
-                .with_context(|| format!("PREFIX {prefix:?}"))?;
+                .with_context(|| format!("PREFIX {shown:?}"))?;
             println!(
                 "revoked API key {} of account {}",
                 info.prefix, info.account_name
@@ -133,4 +135,15 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         }
     }
     Ok(Code::Success)
+}
+
+/// Characters of a key that `keys list` shows: `pc_live_` + 6.
+const DISPLAY_PREFIX_CHARS: usize = 14;
+
+/// `prefix` as messages may show it: at most the display prefix, `…` for the rest.
+fn displayed(prefix: &str) -> String {
+    match prefix.char_indices().nth(DISPLAY_PREFIX_CHARS) {
+        Some((cut, _)) => format!("{}…", &prefix[..cut]),
+        None => prefix.to_owned(),
+    }
 }

@@ -122,6 +122,12 @@ fn unknown_accounts_and_prefixes_are_not_found_and_short_prefixes_bad_input() {
             .failed(4),
         "error: PREFIX \"pc_live_zzzzzz\": API key not found\n"
     );
+    // A whole key given by mistake never reaches the message: only its display prefix.
+    let whole = "pc_live_zzzzzzABCDEFGHIJKLMNOPQRSTUVWXYZ01";
+    assert_eq!(
+        admin.run(&["keys", "revoke", whole, "--yes"]).failed(4),
+        "error: PREFIX \"pc_live_zzzzzz…\": API key not found\n"
+    );
     let Run { code, stderr, .. } = admin.run(&["keys", "revoke", "pc_", "--yes"]);
     assert_eq!(
         (code, stderr.as_str()),
