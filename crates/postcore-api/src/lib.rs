@@ -2,13 +2,19 @@
 #![doc = include_str!("../README.md")]
 
 mod account;
+mod connect;
 mod connected_platform;
 mod create;
+mod loose;
 mod message;
 mod name_field;
 mod profile;
 
 pub use account::WithAccount;
+pub use connect::{
+    APP_PASSWORD_MAX_CHARS, ConnectBody, ConnectRequest, ConnectRequestError, ConnectResponse,
+    PlatformRequest,
+};
 pub use connected_platform::ConnectedPlatform;
 pub use create::{CreateProfileError, CreateProfileRequest, CreatedProfile};
 pub use message::Message;

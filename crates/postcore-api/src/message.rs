@@ -16,6 +16,10 @@ impl Message<'static> {
     pub const PROFILE_DELETED: Self = Self {
         message: Cow::Borrowed("Profile deleted successfully"),
     };
+    /// The answer of `DELETE /profiles/{profileKey}/connections/{platform}` (api.md §5.5).
+    pub const PLATFORM_DISCONNECTED: Self = Self {
+        message: Cow::Borrowed("Platform disconnected successfully"),
+    };
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub mod testing;
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned,
+    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoredConnection,
 };
 pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -105,6 +105,23 @@ pub struct ConnectionReport {
     pub connection: Connection,
 }
 
+/// A stored connection with its owners and its decrypted secrets
+/// ([`Repository::platform_connections`](crate::Repository::platform_connections)).
+/// `Debug` shows no secret (`secrecy` redacts them).
+#[derive(Debug)]
+pub struct StoredConnection {
+    /// Owning account.
+    pub account: AccountId,
+    /// Owning account's name.
+    pub account_name: AccountName,
+    /// Owning profile's key.
+    pub profile_key: ProfileKey,
+    /// The connection's public state.
+    pub connection: Connection,
+    /// Its decrypted secrets.
+    pub credentials: Credentials,
+}
+
 /// What a bulk import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportSummary {

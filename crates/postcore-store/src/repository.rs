@@ -2,7 +2,7 @@
 
 use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoreError,
+    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoreError, StoredConnection,
 };
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
@@ -139,6 +139,20 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         credentials: Credentials,
     ) -> Result<ConnectOutcome, StoreError>;
 
+    /// Creates a profile (generated key, no name, created at `now`) and connects
+    /// `connection` to it, in one transaction: `POST /profiles/connect` without a
+    /// `profileKey` (api.md §5.5). Returns the new profile; when anything fails, neither the
+    /// profile nor the connection exists.
+    /// Errors: `NotFound(Entity::Account)`; `InvalidData` when the connection breaks
+    /// [`Connection::validate`].
+    async fn connect_new_profile(
+        &self,
+        account: AccountId,
+        connection: Connection,
+        credentials: Credentials,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError>;
+
     /// Removes a platform connection and its secrets.
     /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn disconnect(
@@ -156,6 +170,28 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         key: &ProfileKey,
         platform: Platform,
     ) -> Result<(), StoreError>;
+
+    /// Marks a connection revoked only if it is still the one that was seen connected at
+    /// `connected_at` (UTC): a check that read the credentials, asked the platform and got a
+    /// rejection must not mark a connection the user renewed meanwhile. `Ok(true)` when the
+    /// mark was set; `Ok(false)` when the profile, the connection or its `connected_at`
+    /// changed since.
+    async fn mark_revoked_if_unchanged(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+        connected_at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Every connection of `platform` (of one account, or of all) with its decrypted
+    /// secrets, ordered by account name, then profile key: for re-verifying stored
+    /// credentials (`postcore-admin connections verify`). Errors: `WrongSecretKey`.
+    async fn platform_connections(
+        &self,
+        account: Option<AccountId>,
+        platform: Platform,
+    ) -> Result<Vec<StoredConnection>, StoreError>;
 
     /// The decrypted secrets of a connection, for the platform clients.
     /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`, `WrongSecretKey`.

@@ -7,7 +7,7 @@ use postcore_domain::{
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
     ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
-    Repository, StoreError,
+    Repository, StoreError, StoredConnection,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -164,6 +164,38 @@ impl Repository for FaultyStore {
             .connect(account, key, connection, credentials)
             .await
     }
+    async fn connect_new_profile(
+        &self,
+        account: AccountId,
+        connection: Connection,
+        credentials: Credentials,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError> {
+        self.inner
+            .connect_new_profile(account, connection, credentials, now)
+            .await
+    }
+
+    async fn mark_revoked_if_unchanged(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+        connected_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .mark_revoked_if_unchanged(account, key, platform, connected_at)
+            .await
+    }
+
+    async fn platform_connections(
+        &self,
+        account: Option<AccountId>,
+        platform: Platform,
+    ) -> Result<Vec<StoredConnection>, StoreError> {
+        self.inner.platform_connections(account, platform).await
+    }
+
     async fn disconnect(
         &self,
         account: AccountId,

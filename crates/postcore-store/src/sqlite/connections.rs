@@ -2,12 +2,13 @@
 
 use super::crypto::Cipher;
 use super::crypto::secret_aad;
-use super::profiles::profile_id;
-use super::rows::{CONNECTION_COLUMNS, connection_at, key_from_db, to_secs};
+use super::profiles::{insert_profile, profile_id};
+use super::rows::{CONNECTION_COLUMNS, connection_at, from_secs, key_from_db, to_secs};
 use crate::{
     AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, StoreError,
+    StoredConnection,
 };
-use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
+use postcore_domain::{AccountName, Connection, Platform, Profile, ProfileKey, Timestamp};
 use rusqlite::{OptionalExtension, params};
 use secrecy::SecretString;
 
@@ -191,7 +192,6 @@ pub(crate) fn credentials(
     platform: Platform,
 ) -> Result<Credentials, StoreError> {
     let profile = profile_id(conn, account, key)?;
-    type Sealed = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
     let row: Sealed = conn
         .query_row(
             "SELECT access_token, refresh_token, app_password FROM connections WHERE profile_id = ?1 AND platform = ?2",
@@ -201,6 +201,19 @@ pub(crate) fn credentials(
         .optional()
         .map_err(StoreError::backend)?
         .ok_or(StoreError::NotFound(Entity::Connection))?;
+    open_sealed(cipher, key, platform, row)
+}
+
+/// The three sealed secret columns of a connection row, in [`FIELDS`] order.
+type Sealed = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Decrypts a connection's secret columns; each is bound to its profile, platform and field.
+fn open_sealed(
+    cipher: &Cipher,
+    key: &ProfileKey,
+    platform: Platform,
+    row: Sealed,
+) -> Result<Credentials, StoreError> {
     let open = |v: Option<Vec<u8>>, field: &str| {
         v.map(|s| cipher.open_secret(&s, &secret_aad(key.as_str(), platform.as_str(), field)))
             .transpose()
@@ -210,6 +223,93 @@ pub(crate) fn credentials(
         refresh_token: open(row.1, FIELDS[1])?,
         app_password: open(row.2, FIELDS[2])?,
     })
+}
+
+/// Creates a profile with a generated key and connects `c` to it; the caller holds a
+/// write transaction, so both rows commit together or not at all.
+pub(crate) fn connect_new_profile(
+    conn: &rusqlite::Connection,
+    cipher: &Cipher,
+    account: AccountId,
+    c: &Connection,
+    creds: &Credentials,
+    now: Timestamp,
+) -> Result<Profile, StoreError> {
+    // Validated before the profile row is written, so a refusal writes nothing.
+    c.validate()
+        .map_err(|e| StoreError::InvalidData(e.to_string()))?;
+    let profile = Profile::new(ProfileKey::generate(), None, from_secs(to_secs(now))?);
+    let id = insert_profile(conn, account, &profile)?;
+    insert_or_renew(conn, cipher, id, profile.key(), c, creds)?;
+    Ok(profile)
+}
+
+/// Sets the revoked mark when the connection still has `connected_at`; whether it did.
+pub(crate) fn mark_revoked_if_unchanged(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    key: &ProfileKey,
+    platform: Platform,
+    connected_at: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE connections SET revoked = 1 WHERE platform = ?3 AND connected_at = ?4 \
+             AND profile_id = (SELECT id FROM profiles WHERE account_id = ?1 AND profile_key = ?2)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                account.0,
+                key.as_str(),
+                platform.as_str(),
+                to_secs(connected_at)
+            ])
+        })
+        .map_err(StoreError::backend)?;
+    Ok(n == 1)
+}
+
+/// Every connection of `platform` (of `account`, or all) with its decrypted secrets.
+pub(crate) fn platform_connections(
+    conn: &rusqlite::Connection,
+    cipher: &Cipher,
+    account: Option<AccountId>,
+    platform: Platform,
+) -> Result<Vec<StoredConnection>, StoreError> {
+    let sql = format!(
+        "SELECT a.id, a.name, p.profile_key, c.access_token, c.refresh_token, c.app_password, \
+         {CONNECTION_COLUMNS} FROM connections c \
+         JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id \
+         WHERE c.platform = ?1 AND (?2 IS NULL OR p.account_id = ?2) \
+         ORDER BY a.name, p.profile_key"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![platform.as_str(), account.map(|a| a.0)])
+        .map_err(StoreError::backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        let get_blob = |i| {
+            row.get::<_, Option<Vec<u8>>>(i)
+                .map_err(StoreError::backend)
+        };
+        let profile_key = key_from_db(&row.get::<_, String>(2).map_err(StoreError::backend)?)?;
+        let sealed = (get_blob(3)?, get_blob(4)?, get_blob(5)?);
+        out.push(StoredConnection {
+            account: AccountId(row.get(0).map_err(StoreError::backend)?),
+            account_name: account_name_from_db(row.get(1).map_err(StoreError::backend)?)?,
+            credentials: open_sealed(cipher, &profile_key, platform, sealed)?,
+            connection: connection_at(row, 6)?
+                .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
+            profile_key,
+        });
+    }
+    Ok(out)
+}
+
+fn account_name_from_db(text: String) -> Result<AccountName, StoreError> {
+    AccountName::parse(&text)
+        .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))
 }
 
 pub(crate) fn needing_attention(
@@ -231,10 +331,7 @@ pub(crate) fn needing_attention(
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
         let key: String = row.get(1).map_err(StoreError::backend)?;
         out.push(ConnectionReport {
-            account_name: postcore_domain::AccountName::parse(
-                &row.get::<_, String>(0).map_err(StoreError::backend)?,
-            )
-            .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))?,
+            account_name: account_name_from_db(row.get(0).map_err(StoreError::backend)?)?,
             profile_key: key_from_db(&key)?,
             connection: connection_at(row, 2)?
                 .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,

@@ -7,7 +7,7 @@ use super::{SqliteStore, accounts, connections, profiles, rows, schema};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
     ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
-    Repository, StoreError,
+    Repository, StoreError, StoredConnection,
 };
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
@@ -240,6 +240,44 @@ impl Repository for SqliteStore {
         let key = key.clone();
         self.run_write(move |tx, cipher| {
             connections::connect(tx, cipher, account, &key, &connection, &credentials)
+        })
+        .await
+    }
+
+    async fn connect_new_profile(
+        &self,
+        account: AccountId,
+        connection: Connection,
+        credentials: Credentials,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError> {
+        self.run_write(move |tx, cipher| {
+            connections::connect_new_profile(tx, cipher, account, &connection, &credentials, now)
+        })
+        .await
+    }
+
+    async fn mark_revoked_if_unchanged(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+        connected_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let key = key.clone();
+        self.run_write(move |tx, _| {
+            connections::mark_revoked_if_unchanged(tx, account, &key, platform, connected_at)
+        })
+        .await
+    }
+
+    async fn platform_connections(
+        &self,
+        account: Option<AccountId>,
+        platform: Platform,
+    ) -> Result<Vec<StoredConnection>, StoreError> {
+        self.run(move |c, inner| {
+            connections::platform_connections(c, &inner.cipher, account, platform)
         })
         .await
     }

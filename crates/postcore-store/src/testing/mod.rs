@@ -9,11 +9,13 @@
 //! ```
 
 mod accounts;
+mod connect_flows;
 mod connections;
 mod pages;
 mod profiles;
 
 pub use accounts::*;
+pub use connect_flows::*;
 pub use connections::*;
 pub use pages::*;
 pub use profiles::*;
@@ -127,6 +129,9 @@ macro_rules! conformance_suite {
             connecting_twice_with_the_same_account_renews_in_place,
             connecting_another_account_is_a_conflict_that_changes_nothing,
             connections_are_disconnected_and_marked_revoked,
+            connecting_to_a_new_profile_creates_both_in_one_transaction,
+            revoke_marks_lose_to_renewals_made_since,
+            platform_connections_carry_owners_and_secrets,
             credentials_round_trip_and_stay_apart_per_connection,
             expiry_report_lists_expiring_and_revoked_soonest_first,
             invalid_connections_are_refused_and_nothing_is_written,
