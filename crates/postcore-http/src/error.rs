@@ -2,7 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
-use postcore_store::{Entity, StoreError};
+use postcore_store::{Conflict, Entity, StoreError};
 use serde::Serialize;
 use std::fmt;
 
@@ -23,6 +23,23 @@ pub enum ApiError {
     ProfileNotFound,
     /// 400 `VALIDATION_ERROR`: the message says what is wrong and names the field.
     Validation(String),
+    /// 400 `PROFILE_ALREADY_EXISTS`: another account of the platform is connected on the
+    /// profile; the old connection is untouched (api.md §5.5).
+    ProfileAlreadyExists,
+    /// 400 `INVALID_CREDENTIALS`: the platform refused the credentials; the message starts
+    /// `Invalid Bluesky credentials` and says what to do (api.md §4, §5.5).
+    InvalidCredentials(String),
+    /// 404 `CONNECTION_NOT_FOUND`: the platform is not connected on the profile (api.md §5.5).
+    ConnectionNotFound,
+    /// 502 `UPSTREAM_ERROR`: the platform was unreachable, timed out, answered 5xx or 429,
+    /// or gave an answer that cannot be understood. The message names the platform and holds
+    /// no secret; `retry_after` (seconds) is sent as `Retry-After` when the platform gave one.
+    Upstream {
+        /// What happened, naming the platform.
+        message: String,
+        /// The platform's own `Retry-After`, in seconds.
+        retry_after: Option<u64>,
+    },
     /// 404 `NOT_FOUND`: no route has this path.
     RouteNotFound,
     /// 405 `METHOD_NOT_ALLOWED`: the path exists; `allowed` lists its methods (`GET, DELETE`)
@@ -57,6 +74,10 @@ impl ApiError {
             ApiError::InvalidApiKey => "INVALID_API_KEY",
             ApiError::ProfileNotFound => "PROFILE_NOT_FOUND",
             ApiError::Validation(_) => "VALIDATION_ERROR",
+            ApiError::ProfileAlreadyExists => "PROFILE_ALREADY_EXISTS",
+            ApiError::InvalidCredentials(_) => "INVALID_CREDENTIALS",
+            ApiError::ConnectionNotFound => "CONNECTION_NOT_FOUND",
+            ApiError::Upstream { .. } => "UPSTREAM_ERROR",
             ApiError::RouteNotFound => "NOT_FOUND",
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
@@ -71,7 +92,11 @@ impl ApiError {
             ApiError::MissingApiKey => "API key is required in x-api-key header".into(),
             ApiError::InvalidApiKey => "Invalid API key".into(),
             ApiError::ProfileNotFound => "Profile not found".into(),
-            ApiError::Validation(message) => message.clone(),
+            ApiError::Validation(message)
+            | ApiError::InvalidCredentials(message)
+            | ApiError::Upstream { message, .. } => message.clone(),
+            ApiError::ProfileAlreadyExists => "Profile for this platform already exists".into(),
+            ApiError::ConnectionNotFound => "Connection not found".into(),
             ApiError::RouteNotFound => "Route not found".into(),
             ApiError::MethodNotAllowed { allowed } => {
                 format!("Method not allowed. Allowed methods: {allowed}")
@@ -104,12 +129,17 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl From<StoreError> for ApiError {
-    /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`, `Unauthenticated` is
-    /// `INVALID_API_KEY`; every other store error is internal
-    /// (the server validates its input before the store sees it).
+    /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`, `NotFound(Entity::Connection)`
+    /// is `CONNECTION_NOT_FOUND`, `Conflict(PlatformAlreadyConnected)` is
+    /// `PROFILE_ALREADY_EXISTS`, `Unauthenticated` is `INVALID_API_KEY`; every other store
+    /// error is internal (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(Entity::Profile) => ApiError::ProfileNotFound,
+            StoreError::NotFound(Entity::Connection) => ApiError::ConnectionNotFound,
+            StoreError::Conflict(Conflict::PlatformAlreadyConnected) => {
+                ApiError::ProfileAlreadyExists
+            }
             StoreError::Unauthenticated => ApiError::InvalidApiKey,
             other => ApiError::internal(other),
         }
@@ -120,8 +150,13 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::MissingApiKey | ApiError::InvalidApiKey => StatusCode::UNAUTHORIZED,
-            ApiError::ProfileNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            ApiError::ProfileNotFound | ApiError::RouteNotFound | ApiError::ConnectionNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::Validation(_)
+            | ApiError::ProfileAlreadyExists
+            | ApiError::InvalidCredentials(_) => StatusCode::BAD_REQUEST,
+            ApiError::Upstream { .. } => StatusCode::BAD_GATEWAY,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -134,8 +169,17 @@ impl ResponseError for ApiError {
             tracing::error!(error = format!("{cause:#}"), "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let ApiError::MethodNotAllowed { allowed } = self {
-            response.insert_header((header::ALLOW, *allowed));
+        match self {
+            ApiError::MethodNotAllowed { allowed } => {
+                response.insert_header((header::ALLOW, *allowed));
+            }
+            ApiError::Upstream {
+                retry_after: Some(seconds),
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             error: self.code(),

@@ -12,7 +12,7 @@ use crate::{ApiError, AppState};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::{LocalBoxFuture, Ready, ready};
-use postcore_domain::ProfileKey;
+use postcore_domain::{Platform, ProfileKey};
 use serde::de::DeserializeOwned;
 
 /// Two extractors run strictly one after the other: `B` only starts once `A` has
@@ -71,6 +71,28 @@ impl FromRequest for MaybeProfileKey {
 /// The `{profileKey}` segment, when it is a well-formed key.
 fn path_key(req: &HttpRequest) -> Option<ProfileKey> {
     ProfileKey::parse(req.match_info().query("profileKey")).ok()
+}
+
+/// The `{platform}` segment of the path: `bluesky` or `linkedin` (api.md §2). Any other
+/// name is 400 `VALIDATION_ERROR` naming the supported platforms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformPath(pub Platform);
+
+impl FromRequest for PlatformPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            Platform::parse(req.match_info().query("platform"))
+                .map(Self)
+                .map_err(|_| {
+                    ApiError::Validation(
+                        "platform (in the path) must be one of: bluesky, linkedin".into(),
+                    )
+                }),
+        )
+    }
 }
 
 /// An optional strict JSON body: `None` when the body is empty (or all whitespace),

@@ -68,12 +68,16 @@ async fn rendered(error: StoreError) -> (u16, String, String) {
 const INTERNAL: &str = r#"{"error":"INTERNAL_ERROR","message":"Internal server error"}"#;
 
 #[tokio::test]
-async fn a_profile_not_found_is_404_and_every_other_not_found_is_an_internal_error() {
+async fn profiles_and_connections_not_found_are_404_and_every_other_is_internal() {
     for entity in every_entity() {
         let expected = match entity {
             Entity::Profile => (
                 404,
                 r#"{"error":"PROFILE_NOT_FOUND","message":"Profile not found"}"#,
+            ),
+            Entity::Connection => (
+                404,
+                r#"{"error":"CONNECTION_NOT_FOUND","message":"Connection not found"}"#,
             ),
             _ => (500, INTERNAL),
         };
@@ -104,6 +108,7 @@ async fn every_other_store_error_is_500_and_its_cause_never_reaches_the_body() {
     let disk = std::io::Error::other("disk on fire at /var/lib/postcore/secret.db");
     let mut errors: Vec<StoreError> = every_conflict()
         .into_iter()
+        .filter(|c| *c != Conflict::PlatformAlreadyConnected)
         .map(StoreError::Conflict)
         .collect();
     errors.extend([
@@ -126,6 +131,38 @@ async fn every_other_store_error_is_500_and_its_cause_never_reaches_the_body() {
             "{what}"
         );
     }
+}
+
+#[tokio::test]
+async fn another_platform_account_on_the_profile_is_400_profile_already_exists() {
+    let (status, content_type, body) =
+        rendered(StoreError::Conflict(Conflict::PlatformAlreadyConnected)).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (
+            400,
+            "application/json",
+            r#"{"error":"PROFILE_ALREADY_EXISTS","message":"Profile for this platform already exists"}"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_error_passes_the_platforms_retry_after_on() {
+    let error = ApiError::Upstream {
+        message: "Bluesky is rate limiting requests".into(),
+        retry_after: Some(30),
+    };
+    let response = error.error_response();
+    assert_eq!(response.status().as_u16(), 502);
+    assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "30");
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        r#"{"error":"UPSTREAM_ERROR","message":"Bluesky is rate limiting requests"}"#
+    );
 }
 
 #[test]

@@ -1,0 +1,30 @@
+//! A profile's platform connections: disconnect (api.md §5.5).
+
+use crate::auth::Authenticated;
+use crate::extract::{InOrder, PlatformPath, ProfileKeyPath};
+use crate::{ApiError, AppState};
+use actix_web::{HttpResponse, web};
+use postcore_api::Message;
+
+/// `DELETE /profiles/{profileKey}/connections/{platform}`: 200
+/// `{"message": "Platform disconnected successfully"}`; the connection and its stored
+/// secrets go in one transaction (api.md §5.5).
+///
+/// # Errors
+/// 401; 400 `VALIDATION_ERROR` for a platform name other than `bluesky` or `linkedin`;
+/// 404 `PROFILE_NOT_FOUND` for an unknown, malformed or other account's profile (the same
+/// bytes for each); 404 `CONNECTION_NOT_FOUND` when the platform is not connected.
+pub async fn disconnect(
+    InOrder(caller, InOrder(PlatformPath(platform), ProfileKeyPath(key))): InOrder<
+        Authenticated,
+        InOrder<PlatformPath, ProfileKeyPath>,
+    >,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .store
+        .disconnect(caller.account, &key, platform)
+        .await?;
+    tracing::info!(profile.key = %key, platform = %platform, "platform disconnected");
+    Ok(HttpResponse::Ok().json(Message::PLATFORM_DISCONNECTED))
+}
