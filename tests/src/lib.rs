@@ -1,5 +1,6 @@
 //! Shared helpers for PostCore's black-box tests: the HTTP app harness, and where the
-//! binaries are for tests that drive both (tests of one binary live in its own crate).
+//! binaries are for tests that drive both, and those binaries run as processes ([`server`]).
 
 pub mod app;
 pub mod bins;
+pub mod server;

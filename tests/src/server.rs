@@ -1,0 +1,132 @@
+//! The real binaries as processes: `postcore serve` on a free port, read from its JSON log,
+//! and `postcore-admin` runs, both on one database (see [`crate::bins`] for where they are).
+
+use crate::bins::binary;
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// `binary` with the caller's `POSTCORE_*` variables removed and `database` set, so that
+/// both binaries find the database and the secret key file beside it.
+pub fn command(name: &str, database: &Path) -> Command {
+    let mut command = Command::new(binary(name));
+    for (var, _) in std::env::vars().filter(|(n, _)| n.starts_with("POSTCORE_")) {
+        command.env_remove(var);
+    }
+    command.env("POSTCORE_DATABASE", database);
+    command
+}
+
+/// A running `postcore serve`, killed on drop should the test fail before it stops it.
+pub struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`, from its `listening` log line.
+    pub address: String,
+    /// The first start's API key, from its banner.
+    pub key: String,
+    /// Every stderr line read so far.
+    pub seen: Vec<String>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Starts the server over a new `database` on a free port and waits for its
+    /// `listening` line (the banner with the key comes before it).
+    pub fn start(database: &Path) -> Self {
+        Self::start_with(database, &[])
+    }
+
+    /// [`Self::start`] with `extra` arguments after `serve`'s own.
+    pub fn start_with(database: &Path, extra: &[&str]) -> Self {
+        let mut child = command("postcore", database)
+            .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting postcore");
+        let stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut server = Self {
+            child,
+            address: String::new(),
+            key: String::new(),
+            seen: Vec::new(),
+            lines,
+        };
+        loop {
+            // A bound on a broken start, not a wait for timing: the line normally comes
+            // within milliseconds.
+            let line = server
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|e| panic!("no listening line ({e}); saw {:#?}", server.seen));
+            server.seen.push(line.clone());
+            if let Some(key) = find_key(&line) {
+                server.key = key;
+            }
+            if line.contains("\"listening\"") {
+                let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+                server.address = log["fields"]["address"].as_str().unwrap().to_owned();
+                break;
+            }
+        }
+        assert!(
+            !server.key.is_empty(),
+            "no key in the banner: {:#?}",
+            server.seen
+        );
+        server
+    }
+
+    /// Sends SIGTERM and returns the exit code and every stderr line.
+    pub fn terminate(mut self) -> (Option<i32>, String) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen.join("\n"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Already exited after `terminate`; otherwise the test failed midway.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first full API key (`pc_live_` + 32 letters or digits) in `text`, if any.
+pub fn find_key(text: &str) -> Option<String> {
+    text.match_indices("pc_live_").find_map(|(start, _)| {
+        let key = text.get(start..start + 40)?;
+        key[8..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric())
+            .then(|| key.to_owned())
+    })
+}
+
+/// Runs `postcore-admin args` on `database`, asserts exit 0, and returns stdout.
+pub fn admin(database: &Path, args: &[&str]) -> String {
+    let out = command("postcore-admin", database)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running postcore-admin");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stdout}{stderr}");
+    stdout
+}
