@@ -46,19 +46,31 @@ fn every_rust_file_starts_with_a_module_doc_line() {
 /// Internal crates each crate may depend on (normal, build and dev dependencies; a crate
 /// may also name itself as a dev-dependency, to test with a feature on), from
 /// `../shared/design.md`: domain → nothing; api → domain; store → domain;
-/// http → domain, api, store; admin → domain, api, store; tests → all; xtask → none.
+/// platforms → domain; http → domain, api, store, platforms; admin → domain, api, store,
+/// platforms; tests → all; xtask → none.
 fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     BTreeMap::from([
         ("postcore-domain", BTreeSet::new()),
         ("postcore-api", BTreeSet::from(["postcore-domain"])),
         ("postcore-store", BTreeSet::from(["postcore-domain"])),
+        ("postcore-platforms", BTreeSet::from(["postcore-domain"])),
         (
             "postcore-http",
-            BTreeSet::from(["postcore-domain", "postcore-api", "postcore-store"]),
+            BTreeSet::from([
+                "postcore-domain",
+                "postcore-api",
+                "postcore-store",
+                "postcore-platforms",
+            ]),
         ),
         (
             "postcore-admin",
-            BTreeSet::from(["postcore-domain", "postcore-api", "postcore-store"]),
+            BTreeSet::from([
+                "postcore-domain",
+                "postcore-api",
+                "postcore-store",
+                "postcore-platforms",
+            ]),
         ),
         (
             "postcore-tests",
@@ -68,6 +80,7 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "postcore-store",
                 "postcore-http",
                 "postcore-admin",
+                "postcore-platforms",
             ]),
         ),
         ("xtask", BTreeSet::new()),
@@ -126,15 +139,32 @@ const FORBIDDEN_IN_DOMAIN: &[&str] = &[
 ];
 
 /// Web crates postcore-admin must never reach (design.md: admin never depends on http or
-/// actix-web), anywhere in its resolved graph.
+/// actix-web), anywhere in its resolved graph. `hyper` is not among them: it is the HTTP
+/// client beneath reqwest, which admin reaches through postcore-platforms (design.md:
+/// admin → platforms, to re-verify stored credentials).
 const FORBIDDEN_IN_ADMIN: &[&str] = &[
     "postcore-http",
     "actix-web",
     "actix-http",
     "actix-server",
     "actix-rt",
-    "hyper",
     "axum",
+];
+
+/// Crates postcore-platforms must never reach (design.md: platform clients know HTTP as
+/// clients only: no store, no actix), anywhere in its resolved graph.
+const FORBIDDEN_IN_PLATFORMS: &[&str] = &[
+    "postcore-store",
+    "postcore-http",
+    "postcore-api",
+    "actix-web",
+    "actix-http",
+    "actix-server",
+    "actix-rt",
+    "axum",
+    "rusqlite",
+    "libsqlite3-sys",
+    "tokio-postgres",
 ];
 
 /// The host's target triple, from `rustc -vV`.
@@ -233,6 +263,14 @@ fn resolved_dependencies(
     seen.iter().map(|id| meta[id].name.to_string()).collect()
 }
 
+/// The crates of `names` that are in `forbidden`.
+fn among<'a>(names: &'a BTreeSet<String>, forbidden: &[&str]) -> Vec<&'a String> {
+    names
+        .iter()
+        .filter(|n| forbidden.contains(&n.as_str()))
+        .collect()
+}
+
 /// The names in workspace member `member`'s manifest (normal, build and optional
 /// dependencies; not dev-dependencies) that are not in `allowed`.
 fn declared_dependencies_outside(
@@ -268,10 +306,7 @@ fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
         "postcore-domain names {declared:?}: not in the design's list"
     );
     let names = resolved_normal_dependencies(&meta, "postcore-domain");
-    let bad: Vec<_> = names
-        .iter()
-        .filter(|n| FORBIDDEN_IN_DOMAIN.contains(&n.as_str()))
-        .collect();
+    let bad = among(&names, FORBIDDEN_IN_DOMAIN);
     assert!(bad.is_empty(), "postcore-domain depends on {bad:?}");
     assert!(
         names.contains("chrono"),
@@ -293,10 +328,7 @@ fn the_wire_types_depend_only_on_the_domain_serde_and_secrecy() {
 fn the_admin_cli_never_reaches_the_web_stack() {
     let meta = metadata();
     let names = resolved_normal_dependencies(&meta, "postcore-admin");
-    let bad: Vec<_> = names
-        .iter()
-        .filter(|n| FORBIDDEN_IN_ADMIN.contains(&n.as_str()))
-        .collect();
+    let bad = among(&names, FORBIDDEN_IN_ADMIN);
     assert!(bad.is_empty(), "postcore-admin depends on {bad:?}");
     assert!(
         names.contains("postcore-store"),
@@ -313,10 +345,7 @@ fn the_admin_cli_tests_never_reach_the_web_stack() {
         cargo_metadata::DependencyKind::Build,
     ];
     let names = resolved_dependencies(&meta, "postcore-admin", &kinds);
-    let bad: Vec<_> = names
-        .iter()
-        .filter(|n| FORBIDDEN_IN_ADMIN.contains(&n.as_str()))
-        .collect();
+    let bad = among(&names, FORBIDDEN_IN_ADMIN);
     assert!(
         bad.is_empty(),
         "postcore-admin's tests or build depend on {bad:?}"
@@ -324,5 +353,17 @@ fn the_admin_cli_tests_never_reach_the_web_stack() {
     assert!(
         names.contains("tempfile"),
         "the walk missed the dev-dependencies: {names:?}"
+    );
+}
+
+#[test]
+fn the_platform_clients_reach_no_store_and_no_web_server() {
+    let meta = metadata();
+    let names = resolved_normal_dependencies(&meta, "postcore-platforms");
+    let bad = among(&names, FORBIDDEN_IN_PLATFORMS);
+    assert!(bad.is_empty(), "postcore-platforms depends on {bad:?}");
+    assert!(
+        names.contains("reqwest") && names.contains("postcore-domain"),
+        "the walk found nothing: {names:?}"
     );
 }

@@ -33,6 +33,7 @@ pub struct TokenPolicy {
 struct PlatformSpec {
     platform: Platform,
     name: &'static str,
+    display_name: &'static str,
     policy: TokenPolicy,
 }
 
@@ -43,6 +44,7 @@ const PLATFORMS: [PlatformSpec; 2] = [
     PlatformSpec {
         platform: Platform::Bluesky,
         name: "bluesky",
+        display_name: "Bluesky",
         policy: TokenPolicy {
             default_lifetime_seconds: None,
         },
@@ -50,6 +52,7 @@ const PLATFORMS: [PlatformSpec; 2] = [
     PlatformSpec {
         platform: Platform::LinkedIn,
         name: "linkedin",
+        display_name: "LinkedIn",
         policy: TokenPolicy {
             default_lifetime_seconds: Some(LINKEDIN_LIFETIME_SECONDS),
         },
@@ -78,6 +81,11 @@ impl Platform {
     /// The wire name: `linkedin` or `bluesky`.
     pub fn as_str(self) -> &'static str {
         self.spec().name
+    }
+
+    /// The name people write, for messages: `Bluesky` or `LinkedIn`.
+    pub fn display_name(self) -> &'static str {
+        self.spec().display_name
     }
 
     /// The platform's token policy.
@@ -124,6 +132,8 @@ mod tests {
         }
         assert_eq!(Platform::LinkedIn.as_str(), "linkedin");
         assert_eq!(Platform::Bluesky.as_str(), "bluesky");
+        assert_eq!(Platform::LinkedIn.display_name(), "LinkedIn");
+        assert_eq!(Platform::Bluesky.display_name(), "Bluesky");
         for bad in ["LinkedIn", "BLUESKY", " linkedin", "twitter", ""] {
             let err = Platform::parse(bad).unwrap_err();
             assert_eq!(err.given, bad);
