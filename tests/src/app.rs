@@ -30,7 +30,7 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     /// An HTTP client that never uses a proxy.
     pub client: reqwest::Client,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// Parses an RFC 3339 instant; panics on bad test data.
@@ -47,6 +47,29 @@ pub async fn spawn_app() -> TestApp {
 /// injection); the account and key are made in the real store beneath.
 pub async fn spawn_app_with(
     wrap: impl FnOnce(Arc<dyn Repository>) -> Arc<dyn Repository>,
+) -> TestApp {
+    spawn(wrap, |_| {}).await
+}
+
+/// Starts the app over a fresh database with `service` as its Bluesky service (a stand-in
+/// on 127.0.0.1), and a one-second limit on every call to it.
+pub async fn spawn_app_with_bluesky(service: &str) -> TestApp {
+    let service = service.to_owned();
+    spawn(
+        |store| store,
+        move |settings| {
+            settings.bluesky_service = service;
+            settings.platform_limits.total_timeout = std::time::Duration::from_secs(1);
+        },
+    )
+    .await
+}
+
+/// Starts the app: `wrap` wraps the store the server uses, `configure` adjusts the
+/// settings (which listen on a free port of 127.0.0.1 with one worker).
+async fn spawn(
+    wrap: impl FnOnce(Arc<dyn Repository>) -> Arc<dyn Repository>,
+    configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("postcore.db");
@@ -67,10 +90,11 @@ pub async fn spawn_app_with(
         .await
         .expect("creating an API key");
     let store = wrap(store);
-    let settings = Settings {
+    let mut settings = Settings {
         workers: Some(1),
         ..Settings::new("127.0.0.1:0")
     };
+    configure(&mut settings);
     let app = Application::build(settings, Arc::clone(&store), clock.clone())
         .await
         .expect("building the application");
@@ -87,7 +111,7 @@ pub async fn spawn_app_with(
             .no_proxy()
             .build()
             .expect("an HTTP client"),
-        _dir: dir,
+        dir,
     }
 }
 
@@ -102,6 +126,16 @@ impl TestApp {
             request = request.header("x-api-key", key);
         }
         request.send().await.expect("sending a request")
+    }
+
+    /// The database's files (the database, its WAL and shared-memory index, when present),
+    /// for tests that look for secrets in the raw bytes.
+    pub fn database_files(&self) -> Vec<std::path::PathBuf> {
+        ["postcore.db", "postcore.db-wal", "postcore.db-shm"]
+            .iter()
+            .map(|name| self.dir.path().join(name))
+            .filter(|path| path.is_file())
+            .collect()
     }
 
     /// `GET path` with the default key.

@@ -8,6 +8,7 @@ use crate::{
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use postcore_domain::{Clock, SystemClock};
+use postcore_platforms::PlatformArgs;
 use postcore_store::DatabaseArgs;
 use postcore_store::settings::SECRET_KEY_HELP;
 use std::sync::Arc;
@@ -69,6 +70,9 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_SHUTDOWN_TIMEOUT", value_name = "SECONDS",
           default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
+    /// Where the platforms are and how long a call to one may take.
+    #[command(flatten)]
+    pub platforms: PlatformArgs,
 }
 
 /// Runs the command.
@@ -92,6 +96,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Settings {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
+        bluesky_service: args.platforms.bluesky_service.clone(),
+        platform_limits: args.platforms.limits(),
         ..Settings::new(args.bind)
     };
     let app = Application::build(settings, Arc::clone(&store), Arc::clone(&clock)).await?;

@@ -188,5 +188,6 @@ impl ResponseError for ApiError {
     }
 }
 
+mod platform;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! `Settings`: how the HTTP server listens and what it accepts (not where the data lives).
 
+use postcore_platforms::HttpLimits;
 use std::time::Duration;
 
 /// Default listen address (api.md §1: `http://127.0.0.1:8080`).
@@ -24,6 +25,11 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Worker threads; `None` means one per CPU core.
     pub workers: Option<usize>,
+    /// Base URL of the Bluesky service that verifies handles and app passwords
+    /// (`POST /profiles/connect`, api.md §5.5).
+    pub bluesky_service: String,
+    /// Time and size limits of every call to a platform.
+    pub platform_limits: HttpLimits,
 }
 
 impl Settings {
@@ -34,6 +40,8 @@ impl Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
             workers: None,
+            bluesky_service: postcore_platforms::bluesky::DEFAULT_SERVICE.to_owned(),
+            platform_limits: HttpLimits::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context as _;
 use postcore_domain::Clock;
+use postcore_platforms::bluesky::BlueskyClient;
 use postcore_store::Repository;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// The client of the configured Bluesky service.
+    pub bluesky: BlueskyClient,
 }
 
 /// The server, bound and started but not yet awaited.
@@ -33,12 +36,15 @@ impl Application {
     /// returns.
     ///
     /// # Errors
-    /// When the address cannot be bound. Must be called inside a Tokio runtime.
+    /// When `settings.bluesky_service` is not an `http(s)` URL, or the address cannot be
+    /// bound. Must be called inside a Tokio runtime.
     pub async fn build(
         settings: Settings,
         store: Arc<dyn Repository>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        let bluesky = BlueskyClient::new(&settings.bluesky_service, settings.platform_limits)
+            .context("setting up the Bluesky client")?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding the listen address {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
@@ -46,6 +52,7 @@ impl Application {
             store,
             clock,
             body_limit: settings.body_limit,
+            bluesky,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -1,11 +1,15 @@
 //! PostCore's platform clients: bounded HTTP calls with errors classified into three kinds.
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "clap")]
+mod args;
 pub mod bluesky;
 mod error;
 mod http;
 mod retry_after;
 
+#[cfg(feature = "clap")]
+pub use args::{DEFAULT_PLATFORM_TIMEOUT_SECS, PlatformArgs};
 pub use error::{
     ClientBuildError, PlatformError, ProtocolError, RejectReason, Rejection, Transient,
     TransientReason,

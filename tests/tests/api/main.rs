@@ -2,6 +2,7 @@
 //! concern, each test with its own server, port, database and fixed clock.
 
 mod bad_inputs;
+mod connect;
 mod disconnect;
 mod errors;
 mod expiry;

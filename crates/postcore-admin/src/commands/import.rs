@@ -3,14 +3,12 @@
 
 use crate::context::{Globals, Open};
 use crate::exit::{Code, bad_input};
-use indicatif::{ProgressBar, ProgressStyle};
 use postcore_api::{ConnectedPlatform, ProfileList, ProfileObject};
 use postcore_domain::AccountName;
 use postcore_domain::parse_timestamp;
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
 use postcore_store::{ProfileRecord, Progress};
 use std::collections::HashSet;
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -48,7 +46,10 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     }
     let ctx = globals.open(Open::MustExist).await?;
     let account = ctx.account(&args.account).await?;
-    let bar = progress_bar(records.len() as u64);
+    let bar = crate::output::progress_bar(
+        records.len() as u64,
+        "importing {bar:40} {pos}/{len} profiles",
+    );
     let progress: Progress = {
         let bar = bar.clone();
         Arc::new(move |done| bar.set_position(done))
@@ -64,18 +65,6 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         account.name, summary.created, summary.unchanged
     );
     Ok(Code::Success)
-}
-
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("importing {bar:40} {pos}/{len} profiles") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// A timestamp field; the error names the field.

@@ -10,6 +10,7 @@
 //! still checks the key before answering 404 for a malformed profile key. No actix
 //! extractor with plain-text errors is used.
 
+pub mod connect;
 pub mod connections;
 pub mod health;
 pub mod profiles;
@@ -32,6 +33,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/profiles/create")
             .route(web::post().to(profiles::create))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/profiles/connect")
+            .route(web::post().to(connect::connect))
             .default_service(only("POST")),
     )
     .service(

@@ -12,6 +12,8 @@ use postcore_domain::{AccountName, FixedClock, parse_timestamp};
 use postcore_http::auth::Authenticated;
 use postcore_http::extract::{InOrder, JsonBody, ProfileKeyPath};
 use postcore_http::{AppState, routes};
+use postcore_platforms::HttpLimits;
+use postcore_platforms::bluesky::{BlueskyClient, DEFAULT_SERVICE};
 use postcore_store::{AccountId, Repository, StoreConfig};
 use serde::{Deserialize, Serialize};
 use std::pin::Pin;
@@ -76,6 +78,8 @@ impl Fixture {
             store: Arc::clone(&store),
             clock: Arc::new(FixedClock::new(now)),
             body_limit: LIMIT,
+            // Never called: these tests stop at the extractors.
+            bluesky: BlueskyClient::new(DEFAULT_SERVICE, HttpLimits::default()).unwrap(),
         });
         Self {
             state,

@@ -1,6 +1,7 @@
-//! `connections add|remove|mark-reconnect`: a profile's platform connections.
+//! `connections add|remove|mark-reconnect|verify`: a profile's platform connections.
 
 mod add;
+mod verify;
 
 use crate::context::{Globals, Open, locate_profile};
 use crate::exit::Code;
@@ -25,6 +26,11 @@ pub enum Command {
     /// Mark a connection as needing a reconnect (its credentials were revoked); a renewal
     /// clears the mark.
     MarkReconnect(Target),
+    /// Re-verify every stored Bluesky app password with the Bluesky service (one
+    /// createSession call each): a definite rejection marks the connection as needing a
+    /// reconnect; a timeout, 5xx or 429 changes nothing and is reported. Exits 3 when any
+    /// connection needs a reconnect afterwards.
+    Verify(verify::Args),
 }
 
 /// One platform of one profile.
@@ -45,6 +51,7 @@ pub struct Target {
 pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
     match cmd {
         Command::Add(args) => add::run(globals, args).await?,
+        Command::Verify(args) => return verify::run(globals, args).await,
         Command::Remove { target, yes } => {
             confirm(
                 yes,

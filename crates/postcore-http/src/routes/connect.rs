@@ -1,0 +1,138 @@
+//! `POST /profiles/connect` (api.md §5.5): connect Bluesky with a handle and an app
+//! password, verified against the configured service before anything is stored.
+
+use crate::auth::Authenticated;
+use crate::extract::{InOrder, JsonBody};
+use crate::{ApiError, AppState};
+use actix_web::{HttpResponse, web};
+use postcore_api::{ConnectBody, ConnectRequest, ConnectResponse, PlatformRequest};
+use postcore_domain::{BlueskyHandle, Connection, Platform, ProfileKey, Timestamp};
+use postcore_platforms::bluesky::Identifier;
+use postcore_store::{AccountId, Credentials, SecretString};
+
+/// `POST /profiles/connect` with `{"profileKey"?, "platform": "bluesky", "credentials":
+/// {"handle", "appPassword"}}`: 200 `{"profileKey", …Connected Platform}` (api.md §5.5).
+///
+/// In order, each step refusing before the next: the API key (401); the body (413, 415,
+/// 400 `VALIDATION_ERROR` naming the field, never quoting a value); the handle, normalised
+/// (trimmed, one leading `@` dropped, lowercased) and checked against the atproto handle
+/// syntax (400); the profile, when named (404 `PROFILE_NOT_FOUND`, before any remote
+/// call); then exactly one `com.atproto.server.createSession` call to the configured
+/// service. Only then is anything written: the DID as the platform account, the session's
+/// handle as `username` and `displayName`, and the app password encrypted — with a new
+/// profile in the same transaction when none was named. The same DID renews in place;
+/// another DID on a profile with Bluesky connected is 400 `PROFILE_ALREADY_EXISTS`.
+///
+/// # Errors
+/// Also 400 `INVALID_CREDENTIALS` (wrong handle or app password, a main password, an
+/// account taken down, suspended or deactivated; the message says what to do) and 502
+/// `UPSTREAM_ERROR` (the service unreachable, slow, 5xx, 429 with its `Retry-After`, or an
+/// answer that cannot be understood). On every failure nothing is stored and no existing
+/// connection changes.
+pub async fn connect(
+    InOrder(caller, JsonBody(body)): InOrder<Authenticated, JsonBody<ConnectBody>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body
+        .ok_or_else(|| {
+            ApiError::Validation(
+                "Request body is required: {\"profileKey\"?, \"platform\", \"credentials\"}".into(),
+            )
+        })?
+        .check()
+        .map_err(|e| ApiError::Validation(e.to_string()))?;
+    let ConnectRequest {
+        profile_key,
+        platform,
+    } = request;
+    match platform {
+        PlatformRequest::Bluesky {
+            handle,
+            app_password,
+        } => {
+            let handle =
+                BlueskyHandle::parse(&handle).map_err(|e| ApiError::Validation(e.to_string()))?;
+            let target = target_profile(&state, caller.account, profile_key).await?;
+            connect_bluesky(&state, caller.account, target, &handle, app_password).await
+        }
+        PlatformRequest::LinkedIn => Err(ApiError::Validation(
+            "platform: LinkedIn is connected by OAuth in the browser, not with this request".into(),
+        )),
+    }
+}
+
+/// The profile a connect request names, checked to exist in the caller's account before
+/// any remote call; `None` when the request names none (a profile will be created).
+async fn target_profile(
+    state: &AppState,
+    account: AccountId,
+    key: Option<Option<ProfileKey>>,
+) -> Result<Option<ProfileKey>, ApiError> {
+    match key {
+        None => Ok(None),
+        Some(None) => Err(ApiError::ProfileNotFound),
+        Some(Some(key)) => {
+            state.store.get_profile(account, &key).await?;
+            Ok(Some(key))
+        }
+    }
+}
+
+/// Verifies the credentials with the service, then stores the connection.
+async fn connect_bluesky(
+    state: &AppState,
+    account: AccountId,
+    target: Option<ProfileKey>,
+    handle: &BlueskyHandle,
+    app_password: SecretString,
+) -> Result<HttpResponse, ApiError> {
+    let session = state
+        .bluesky
+        .create_session(Identifier::Handle(handle), &app_password)
+        .await
+        .map_err(|e| ApiError::from_platform(e, state.clock.now()))?;
+    // Whole seconds: the instant answered is exactly the one stored.
+    let now = whole_seconds(state.clock.now());
+    let connection = Connection::new(
+        Platform::Bluesky,
+        session.display_name,
+        session.handle.as_str(),
+        now,
+    )
+    .with_did(Some(session.did));
+    let credentials = Credentials {
+        app_password: Some(app_password),
+        ..Credentials::default()
+    };
+    let (key, outcome) = match target {
+        Some(key) => {
+            let outcome = state
+                .store
+                .connect(account, &key, connection.clone(), credentials)
+                .await?;
+            (key, format!("{outcome:?}").to_lowercase())
+        }
+        None => {
+            let profile = state
+                .store
+                .connect_new_profile(account, connection.clone(), credentials, now)
+                .await?;
+            (
+                profile.key().clone(),
+                "created with a new profile".to_owned(),
+            )
+        }
+    };
+    tracing::info!(
+        profile.key = %key,
+        platform = %Platform::Bluesky,
+        outcome = %outcome,
+        "platform connected"
+    );
+    Ok(HttpResponse::Ok().json(ConnectResponse::new(&key, &connection, now)))
+}
+
+/// `at` without its sub-second part (the store keeps whole seconds, api.md §1).
+fn whole_seconds(at: Timestamp) -> Timestamp {
+    Timestamp::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
