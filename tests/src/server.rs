@@ -120,13 +120,21 @@ pub fn find_key(text: &str) -> Option<String> {
 
 /// Runs `postcore-admin args` on `database`, asserts exit 0, and returns stdout.
 pub fn admin(database: &Path, args: &[&str]) -> String {
+    let (code, stdout, stderr) = admin_output(database, args);
+    assert_eq!(code, Some(0), "{args:?}: {stdout}{stderr}");
+    stdout
+}
+
+/// Runs `postcore-admin args` on `database`: its exit code, stdout and stderr.
+pub fn admin_output(database: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     let out = command("postcore-admin", database)
         .args(args)
         .stdin(Stdio::null())
         .output()
         .expect("running postcore-admin");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {stdout}{stderr}");
-    stdout
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

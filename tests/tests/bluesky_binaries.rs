@@ -1,0 +1,317 @@
+//! Bluesky through the real binaries: `postcore serve` connects against a stand-in service
+//! on 127.0.0.1, `postcore-admin` marks and re-verifies, and no app password reaches the
+//! server's log (at `trace`), an answer, or the database files.
+
+use postcore_tests::bluesky::{BlueskyStandIn, Failure};
+use postcore_tests::server::{Server, admin, admin_output};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const APP_PASSWORD: &str = "alic-eapp-pass-word";
+const BOB_PASSWORD: &str = "bobb-yapp-pass-word";
+const WRONG_PASSWORD: &str = "wrong-secret-typed-by-alice";
+
+/// `POST /profiles/connect` with `body` as `key`: status, `Retry-After`, JSON body.
+async fn connect(server: &Server, key: &str, body: Value) -> (u16, Option<String>, Value) {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("http://{}/profiles/connect", server.address))
+        .header("x-api-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, retry_after, response.json().await.unwrap())
+}
+
+/// `GET path` as `key`: status and JSON body.
+async fn get(server: &Server, key: &str, path: &str) -> (u16, Value) {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{}{path}", server.address))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn bluesky(profile: Option<&str>, handle: &str, password: &str) -> Value {
+    let mut body =
+        json!({"platform": "bluesky", "credentials": {"handle": handle, "appPassword": password}});
+    if let Some(key) = profile {
+        body["profileKey"] = json!(key);
+    }
+    body
+}
+
+/// The answer's fields but `connectedAt`, which the real clock sets; checks that it is
+/// a whole-second UTC instant.
+fn without_connected_at(mut answer: Value) -> Value {
+    let at = answer["connectedAt"].as_str().unwrap().to_owned();
+    assert!(
+        postcore_domain::parse_timestamp(&at).is_ok() && at.ends_with('Z') && at.len() == 20,
+        "{at}"
+    );
+    answer.as_object_mut().unwrap().remove("connectedAt");
+    answer
+}
+
+/// Whether any file of the database (and its WAL) holds `needle`.
+fn database_holds(database: &Path, needle: &str) -> bool {
+    ["", "-wal", "-shm"].iter().any(|suffix| {
+        let path = format!("{}{suffix}", database.display());
+        std::fs::read(path)
+            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binaries() {
+    let standin = BlueskyStandIn::start().await;
+    standin.add_account("alice.bsky.social", "did:plc:alice", APP_PASSWORD);
+    standin.add_account("bob.bsky.social", "did:plc:bob", BOB_PASSWORD);
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+    let server = Server::start_with(
+        &database,
+        &[
+            "--bluesky-service",
+            &standin.url(),
+            "--platform-timeout",
+            "1",
+            "--log-level",
+            "trace",
+        ],
+    );
+    let key = server.key.clone();
+
+    // A handle typed with `@`, capitals and spaces connects a new profile.
+    let (status, _, answer) = connect(
+        &server,
+        &key,
+        bluesky(None, " @Alice.BSKY.social", APP_PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let profile = answer["profileKey"].as_str().unwrap().to_owned();
+    let connection = json!({
+        "platform": "bluesky", "displayName": "alice.bsky.social", "username": "alice.bsky.social",
+        "expiresAt": null, "daysUntilExpiry": null, "needsReconnect": false
+    });
+    let mut expected = connection.clone();
+    expected["profileKey"] = json!(profile);
+    assert_eq!(without_connected_at(answer), expected);
+    let detail = format!("/profiles/{profile}");
+
+    // Wrong password, rate limit, silence: exact answers, nothing changes.
+    let before = get(&server, &key, &detail).await;
+    let where_ = "Settings → Privacy and security → App passwords";
+    assert_eq!(
+        connect(
+            &server,
+            &key,
+            bluesky(Some(&profile), "alice.bsky.social", WRONG_PASSWORD)
+        )
+        .await,
+        (
+            400,
+            None,
+            json!({"error": "INVALID_CREDENTIALS", "message": format!(
+                "Invalid Bluesky credentials: the handle or app password is wrong. Check the handle and create an app password in Bluesky under {where_}."
+            )})
+        )
+    );
+    standin.fail_next(Failure::RateLimited {
+        retry_after_secs: 30,
+    });
+    assert_eq!(
+        connect(
+            &server,
+            &key,
+            bluesky(Some(&profile), "alice.bsky.social", APP_PASSWORD)
+        )
+        .await,
+        (
+            502,
+            Some("30".into()),
+            json!({"error": "UPSTREAM_ERROR", "message": "Bluesky is limiting the rate of requests; try again in 30 seconds"})
+        )
+    );
+    standin.fail_next(Failure::Hang);
+    assert_eq!(
+        connect(
+            &server,
+            &key,
+            bluesky(Some(&profile), "alice.bsky.social", APP_PASSWORD)
+        )
+        .await,
+        (
+            502,
+            None,
+            json!({"error": "UPSTREAM_ERROR", "message": "Bluesky did not answer in time; try again later"})
+        )
+    );
+    assert_eq!(get(&server, &key, &detail).await, before);
+
+    // Another account's key: 404 without a remote call.
+    admin(&database, &["accounts", "create", "other"]);
+    let other = admin(&database, &["keys", "create", "--account", "other"]);
+    let calls = standin.calls();
+    assert_eq!(
+        connect(
+            &server,
+            other.trim_end(),
+            bluesky(Some(&profile), "alice.bsky.social", APP_PASSWORD)
+        )
+        .await,
+        (
+            404,
+            None,
+            json!({"error": "PROFILE_NOT_FOUND", "message": "Profile not found"})
+        )
+    );
+    assert_eq!(standin.calls(), calls);
+
+    // An operator's mark, then a reconnect that clears it.
+    admin(
+        &database,
+        &[
+            "connections",
+            "mark-reconnect",
+            &profile,
+            "--platform",
+            "bluesky",
+        ],
+    );
+    assert_eq!(
+        get(&server, &key, &detail).await.1["connectedPlatforms"][0]["needsReconnect"],
+        true
+    );
+    let (status, _, _) = connect(
+        &server,
+        &key,
+        bluesky(Some(&profile), "alice.bsky.social", APP_PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        get(&server, &key, &detail).await.1["connectedPlatforms"][0]["needsReconnect"],
+        false
+    );
+
+    // Bob on a second profile; then bob revokes his app password at Bluesky.
+    let (status, _, bob) = connect(
+        &server,
+        &key,
+        bluesky(None, "bob.bsky.social", BOB_PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let bob_profile = bob["profileKey"].as_str().unwrap().to_owned();
+    let (code, stdout, stderr) = admin_output(
+        &database,
+        &[
+            "connections",
+            "verify",
+            "--json",
+            "--bluesky-service",
+            &standin.url(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let verified: Value = serde_json::from_str(&stdout).unwrap();
+    let row = |key: &str, handle: &str, outcome: &str, detail: Value, needs: bool| json!({"account": "default", "profileKey": key, "handle": handle, "outcome": outcome, "detail": detail, "needsReconnect": needs});
+    let mut rows = vec![
+        (
+            profile.clone(),
+            row(&profile, "alice.bsky.social", "valid", Value::Null, false),
+        ),
+        (
+            bob_profile.clone(),
+            row(&bob_profile, "bob.bsky.social", "valid", Value::Null, false),
+        ),
+    ];
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        verified,
+        json!({"connections": rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>()})
+    );
+
+    standin.revoke_app_password("bob.bsky.social");
+    let (code, stdout, stderr) = admin_output(
+        &database,
+        &[
+            "connections",
+            "verify",
+            "--json",
+            "--bluesky-service",
+            &standin.url(),
+        ],
+    );
+    assert_eq!(code, Some(3), "{stdout}{stderr}");
+    let verified: Value = serde_json::from_str(&stdout).unwrap();
+    let rejected = format!(
+        "Invalid Bluesky credentials: the handle or app password is wrong. Check the handle and create an app password in Bluesky under {where_}."
+    );
+    for (key, expected) in rows.iter_mut() {
+        if *key == bob_profile {
+            *expected = row(
+                &bob_profile,
+                "bob.bsky.social",
+                "rejected",
+                json!(rejected),
+                true,
+            );
+        }
+    }
+    assert_eq!(
+        verified,
+        json!({"connections": rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>()})
+    );
+    let bob_now = get(&server, &key, &format!("/profiles/{bob_profile}"))
+        .await
+        .1;
+    assert_eq!(bob_now["connectedPlatforms"][0]["needsReconnect"], true);
+
+    // A service that fails changes nothing: bob stays marked, alice stays valid, exit 3.
+    standin.fail_always(Some(Failure::Status(503)));
+    let (code, stdout, _) = admin_output(
+        &database,
+        &["connections", "verify", "--bluesky-service", &standin.url()],
+    );
+    assert_eq!(code, Some(3));
+    assert!(stdout.ends_with(
+        "verified 2 Bluesky connections: 0 valid, 0 rejected (marked as needing a reconnect), 0 rejected but changed meanwhile, 2 unavailable (unchanged), 0 without an app password\n"
+    ), "{stdout}");
+    assert_eq!(
+        get(&server, &key, &detail).await.1["connectedPlatforms"][0]["needsReconnect"],
+        false
+    );
+
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    for secret in [APP_PASSWORD, BOB_PASSWORD, WRONG_PASSWORD] {
+        assert!(
+            !log.contains(secret),
+            "the server's log holds an app password"
+        );
+        assert!(
+            !database_holds(&database, secret),
+            "the database files hold an app password"
+        );
+    }
+    assert!(
+        log.contains("platform connected"),
+        "the log names no connect"
+    );
+}
