@@ -231,7 +231,7 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     let verified: Value = serde_json::from_str(&stdout).unwrap();
     let row = |key: &str, handle: &str, outcome: &str, detail: Value, needs: bool| json!({"account": "default", "profileKey": key, "handle": handle, "outcome": outcome, "detail": detail, "needsReconnect": needs});
-    let mut rows = vec![
+    let mut rows = [
         (
             profile.clone(),
             row(&profile, "alice.bsky.social", "valid", Value::Null, false),
