@@ -13,7 +13,8 @@ pub enum Code {
     /// 2: bad input — a usage error, a malformed value, or a destructive command without
     /// `--yes`; nothing was changed.
     BadInput = 2,
-    /// 3: `expiring --fail-if-any` found connections needing attention.
+    /// 3: `expiring --fail-if-any` found connections needing attention, or
+    /// `connections verify` left connections that need a reconnect.
     FoundAny = 3,
     /// 4: the named account, API key, profile, connection or database does not exist.
     NotFound = 4,
@@ -29,7 +30,8 @@ Exit codes:
   1  any other failure (database unreadable, wrong secret key, IO error)
   2  bad input: usage error, malformed value, or a destructive command without --yes
      (nothing was changed)
-  3  `expiring --fail-if-any` found connections that expire soon or need a reconnect
+  3  `expiring --fail-if-any` found connections that expire soon or need a reconnect,
+     or `connections verify` left connections that need a reconnect
   4  not found: account, API key, profile, connection or database
   5  conflict: name or key taken, platform connected to another account, file exists";
 
