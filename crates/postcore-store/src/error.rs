@@ -15,6 +15,8 @@ pub enum Entity {
     Connection,
     /// The database file itself (read-only tools on a path where none exists).
     Database,
+    /// A URL on an account's return-URL allow-list.
+    ReturnUrl,
 }
 
 impl fmt::Display for Entity {
@@ -25,6 +27,7 @@ impl fmt::Display for Entity {
             Entity::Profile => "profile",
             Entity::Connection => "connection",
             Entity::Database => "database",
+            Entity::ReturnUrl => "return URL",
         })
     }
 }
@@ -43,6 +46,8 @@ pub enum Conflict {
     AmbiguousKeyPrefix,
     /// The target file of a backup exists.
     FileExists,
+    /// An OAuth state with this digest is pending (a caller's bug: states are random).
+    OAuthStateExists,
 }
 
 impl fmt::Display for Conflict {
@@ -55,6 +60,7 @@ impl fmt::Display for Conflict {
             }
             Conflict::AmbiguousKeyPrefix => "more than one API key has this prefix",
             Conflict::FileExists => "the file already exists",
+            Conflict::OAuthStateExists => "an OAuth state with this digest is pending",
         })
     }
 }

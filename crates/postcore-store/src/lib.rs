@@ -13,7 +13,8 @@ pub mod testing;
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoredConnection,
+    MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Provisioned, RefreshCandidate,
+    RefreshRelease, RefreshTarget, StoredConnection,
 };
 pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -1,6 +1,8 @@
 //! Records the repository reads and writes, beside the domain types.
 
-use postcore_domain::{AccountName, ApiKey, Connection, KeyLabel, Profile, ProfileKey, Timestamp};
+use postcore_domain::{
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, Timestamp,
+};
 use secrecy::SecretString;
 
 /// An account's internal identifier. Opaque to callers; stable for the database's life.
@@ -83,6 +85,10 @@ pub struct Credentials {
     pub refresh_token: Option<SecretString>,
     /// Bluesky app password.
     pub app_password: Option<SecretString>,
+    /// When the refresh token itself stops working (UTC), when the platform said
+    /// (`refresh_token_expires_in`). Not a secret; kept with the refresh token it belongs
+    /// to, and replaced only together with it.
+    pub refresh_token_expires_at: Option<Timestamp>,
 }
 
 /// What a connect call did (api.md §5.5).
@@ -120,6 +126,72 @@ pub struct StoredConnection {
     pub connection: Connection,
     /// Its decrypted secrets.
     pub credentials: Credentials,
+}
+
+/// A pending OAuth authorization (api.md §5.5): kept by the SHA-256 digest of the `state`
+/// sent to the browser (never the state), taken once by the callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthState {
+    /// SHA-256 of the state parameter.
+    pub digest: [u8; 32],
+    /// The account that started the flow.
+    pub account: AccountId,
+    /// The platform being connected.
+    pub platform: Platform,
+    /// The profile to connect; `None`: the callback creates one.
+    pub profile_key: Option<ProfileKey>,
+    /// Where the browser goes back to (on the account's allow-list when saved).
+    pub return_url: Option<String>,
+    /// When the flow started (UTC).
+    pub created_at: Timestamp,
+    /// When the state stops being accepted (UTC; 10 minutes after `created_at`).
+    pub expires_at: Timestamp,
+}
+
+/// A connection whose access token a refresher may renew
+/// ([`Repository::refresh_candidates`](crate::Repository::refresh_candidates)).
+#[derive(Debug)]
+pub struct RefreshCandidate {
+    /// The connection with its owners and decrypted secrets (a refresh token among them).
+    pub stored: StoredConnection,
+    /// Transient failures since the last successful renewal (for back-off).
+    pub failures: u32,
+}
+
+impl RefreshCandidate {
+    /// The connection as seen, for claiming and ending a refresh.
+    pub fn target(&self) -> RefreshTarget {
+        RefreshTarget {
+            account: self.stored.account,
+            profile_key: self.stored.profile_key.clone(),
+            platform: self.stored.connection.platform(),
+            connected_at: self.stored.connection.connected_at(),
+        }
+    }
+}
+
+/// One connection as a refresher saw it: a claim or an ending applies only while the
+/// connection still has this `connected_at` (a reconnect meanwhile wins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTarget {
+    /// Owning account.
+    pub account: AccountId,
+    /// Owning profile.
+    pub profile_key: ProfileKey,
+    /// The platform.
+    pub platform: Platform,
+    /// `connected_at` when seen (UTC).
+    pub connected_at: Timestamp,
+}
+
+/// How a refresh that produced no new tokens ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshRelease {
+    /// A transient failure: try again at this instant (UTC); the mark is not touched.
+    RetryAfter(Timestamp),
+    /// The platform definitely refused the refresh token (`invalid_grant`), or it is past
+    /// its own expiry: the connection needs a reconnect.
+    Rejected,
 }
 
 /// What a bulk import did.

@@ -2,7 +2,8 @@
 
 use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, ProfileCursor, ProfileRecord, Provisioned, StoreError, StoredConnection,
+    MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Provisioned, RefreshCandidate,
+    RefreshRelease, RefreshTarget, StoreError, StoredConnection,
 };
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
@@ -209,6 +210,85 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         account: Option<AccountId>,
         before: Timestamp,
     ) -> Result<Vec<ConnectionReport>, StoreError>;
+
+    // ----- OAuth (api.md §5.5) -------------------------------------------------------
+
+    /// Stores a pending authorization, by the digest of its state.
+    /// Errors: `NotFound(Entity::Account)`; `Conflict(OAuthStateExists)`.
+    async fn save_oauth_state(&self, state: OAuthState) -> Result<(), StoreError>;
+
+    /// Takes the pending authorization whose state has SHA-256 `digest`: deletes it and
+    /// returns it, or `None` when it is unknown, already taken, or expired at `now` (UTC).
+    /// Single use whatever the outcome; expired states are swept on the way.
+    async fn take_oauth_state(
+        &self,
+        digest: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<OAuthState>, StoreError>;
+
+    /// Adds `url` to the account's return-URL allow-list; `false` when it was already on it.
+    /// Errors: `NotFound(Entity::Account)`.
+    async fn allow_return_url(
+        &self,
+        account: AccountId,
+        url: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes `url` from the account's allow-list. Errors: `NotFound(Entity::ReturnUrl)`.
+    async fn remove_return_url(&self, account: AccountId, url: &str) -> Result<(), StoreError>;
+
+    /// The account's allowed return URLs, sorted.
+    async fn return_urls(&self, account: AccountId) -> Result<Vec<String>, StoreError>;
+
+    /// Whether `url` is, byte for byte, on the account's allow-list.
+    async fn is_return_url_allowed(
+        &self,
+        account: AccountId,
+        url: &str,
+    ) -> Result<bool, StoreError>;
+
+    // ----- token refresh -------------------------------------------------------------
+
+    /// Up to `limit` connections of `platform` that hold a refresh token, are not marked,
+    /// expire before `expiring_before`, and at `now` are neither leased nor backing off;
+    /// soonest expiry first (all instants UTC).
+    async fn refresh_candidates(
+        &self,
+        platform: Platform,
+        expiring_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<RefreshCandidate>, StoreError>;
+
+    /// Takes the refresh lease of `target` until `until` by compare-and-set: `true` only
+    /// for the one caller, in any process on the database, that found it free at `now`
+    /// and the connection unchanged since it was seen.
+    async fn claim_refresh(
+        &self,
+        target: &RefreshTarget,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Renews the leased `target` with refreshed tokens (as a reconnect of the same
+    /// account does, clearing the lease and back-off); `false`, writing nothing, when the
+    /// connection changed or the lease was lost meanwhile.
+    /// Errors: `InvalidData` when `connection` breaks [`Connection::validate`].
+    async fn complete_refresh(
+        &self,
+        target: &RefreshTarget,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends the lease of `target` without new tokens: back off until an instant, or mark
+    /// the connection as needing a reconnect. `false` when the connection changed meanwhile.
+    async fn release_refresh(
+        &self,
+        target: &RefreshTarget,
+        release: RefreshRelease,
+    ) -> Result<bool, StoreError>;
 
     // ----- bulk and operations --------------------------------------------------------
 

@@ -6,8 +6,9 @@ use postcore_domain::{
 };
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
-    ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
-    Repository, StoreError, StoredConnection,
+    ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Progress,
+    Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
+    StoredConnection,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -194,6 +195,83 @@ impl Repository for FaultyStore {
         platform: Platform,
     ) -> Result<Vec<StoredConnection>, StoreError> {
         self.inner.platform_connections(account, platform).await
+    }
+
+    async fn save_oauth_state(&self, state: OAuthState) -> Result<(), StoreError> {
+        self.inner.save_oauth_state(state).await
+    }
+
+    async fn take_oauth_state(
+        &self,
+        digest: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<OAuthState>, StoreError> {
+        self.inner.take_oauth_state(digest, now).await
+    }
+
+    async fn allow_return_url(
+        &self,
+        account: AccountId,
+        url: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.inner.allow_return_url(account, url, now).await
+    }
+
+    async fn remove_return_url(&self, account: AccountId, url: &str) -> Result<(), StoreError> {
+        self.inner.remove_return_url(account, url).await
+    }
+
+    async fn return_urls(&self, account: AccountId) -> Result<Vec<String>, StoreError> {
+        self.inner.return_urls(account).await
+    }
+
+    async fn is_return_url_allowed(
+        &self,
+        account: AccountId,
+        url: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.is_return_url_allowed(account, url).await
+    }
+
+    async fn refresh_candidates(
+        &self,
+        platform: Platform,
+        expiring_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<RefreshCandidate>, StoreError> {
+        self.inner
+            .refresh_candidates(platform, expiring_before, now, limit)
+            .await
+    }
+
+    async fn claim_refresh(
+        &self,
+        target: &RefreshTarget,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.inner.claim_refresh(target, now, until).await
+    }
+
+    async fn complete_refresh(
+        &self,
+        target: &RefreshTarget,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .complete_refresh(target, connection, credentials)
+            .await
+    }
+
+    async fn release_refresh(
+        &self,
+        target: &RefreshTarget,
+        release: RefreshRelease,
+    ) -> Result<bool, StoreError> {
+        self.inner.release_refresh(target, release).await
     }
 
     async fn disconnect(

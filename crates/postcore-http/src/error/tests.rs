@@ -5,13 +5,14 @@ use postcore_store::{BackendError, Conflict};
 
 /// Every `Entity`; the match fails to compile when a variant is added, so that the new
 /// one gets a row in the tests below.
-fn every_entity() -> [Entity; 5] {
+fn every_entity() -> [Entity; 6] {
     let all = [
         Entity::Account,
         Entity::ApiKey,
         Entity::Profile,
         Entity::Connection,
         Entity::Database,
+        Entity::ReturnUrl,
     ];
     for entity in all {
         match entity {
@@ -19,20 +20,22 @@ fn every_entity() -> [Entity; 5] {
             | Entity::ApiKey
             | Entity::Profile
             | Entity::Connection
-            | Entity::Database => {}
+            | Entity::Database
+            | Entity::ReturnUrl => {}
         }
     }
     all
 }
 
 /// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
-fn every_conflict() -> [Conflict; 5] {
+fn every_conflict() -> [Conflict; 6] {
     let all = [
         Conflict::AccountExists,
         Conflict::ProfileKeyExists,
         Conflict::PlatformAlreadyConnected,
         Conflict::AmbiguousKeyPrefix,
         Conflict::FileExists,
+        Conflict::OAuthStateExists,
     ];
     for conflict in &all {
         match conflict {
@@ -40,7 +43,8 @@ fn every_conflict() -> [Conflict; 5] {
             | Conflict::ProfileKeyExists
             | Conflict::PlatformAlreadyConnected
             | Conflict::AmbiguousKeyPrefix
-            | Conflict::FileExists => {}
+            | Conflict::FileExists
+            | Conflict::OAuthStateExists => {}
         }
     }
     all

@@ -9,7 +9,7 @@ use crate::{
     StoredConnection,
 };
 use postcore_domain::{AccountName, Connection, Platform, Profile, ProfileKey, Timestamp};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use secrecy::SecretString;
 
 const FIELDS: [&str; 3] = ["access_token", "refresh_token", "app_password"];
@@ -80,15 +80,16 @@ pub(crate) fn insert_or_renew(
         .map_err(|e| StoreError::InvalidData(e.to_string()))?;
     let [access, refresh, app] = sealed(cipher, key, c.platform(), creds)?;
     let expires = c.expires_at().map(to_secs);
+    let refresh_expires = creds.refresh_token_expires_at.map(to_secs);
     match existing(conn, profile, c.platform())? {
         None => {
             // The listing-order columns are copied from the profile row (api.md §1 order).
             conn.prepare_cached(
                 "INSERT INTO connections (profile_id, account_id, profile_created_at, profile_key, \
                  platform, display_name, username, did, connected_at, expires_at, revoked, \
-                 access_token, refresh_token, app_password) \
+                 access_token, refresh_token, app_password, refresh_token_expires_at) \
                  SELECT ?1, p.account_id, p.created_at, p.profile_key, \
-                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM profiles p WHERE p.id = ?1",
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM profiles p WHERE p.id = ?1",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -102,7 +103,8 @@ pub(crate) fn insert_or_renew(
                     c.is_revoked(),
                     access,
                     refresh,
-                    app
+                    app,
+                    refresh_expires
                 ])
             })
             .map_err(StoreError::backend)
@@ -115,8 +117,12 @@ pub(crate) fn insert_or_renew(
             conn.execute(
                 "UPDATE connections SET display_name = ?1, username = ?2, did = COALESCE(?3, did), \
                  connected_at = ?4, expires_at = ?5, revoked = 0, \
-                 access_token = COALESCE(?6, access_token), refresh_token = COALESCE(?7, refresh_token), \
-                 app_password = COALESCE(?8, app_password) \
+                 access_token = COALESCE(?6, access_token), \
+                 refresh_token_expires_at = \
+                     CASE WHEN ?7 IS NULL THEN refresh_token_expires_at ELSE ?11 END, \
+                 refresh_token = COALESCE(?7, refresh_token), \
+                 app_password = COALESCE(?8, app_password), \
+                 refresh_claimed_until = NULL, refresh_not_before = NULL, refresh_failures = 0 \
                  WHERE profile_id = ?9 AND platform = ?10",
                 params![
                     c.display_name(),
@@ -128,7 +134,8 @@ pub(crate) fn insert_or_renew(
                     refresh,
                     app,
                     profile,
-                    c.platform().as_str()
+                    c.platform().as_str(),
+                    refresh_expires
                 ],
             )
             .map_err(StoreError::backend)?;
@@ -192,23 +199,49 @@ pub(crate) fn credentials(
     platform: Platform,
 ) -> Result<Credentials, StoreError> {
     let profile = profile_id(conn, account, key)?;
-    let row: Sealed = conn
-        .query_row(
-            "SELECT access_token, refresh_token, app_password FROM connections WHERE profile_id = ?1 AND platform = ?2",
-            params![profile, platform.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
+    let sql = format!(
+        "SELECT {SEALED_COLUMNS} FROM connections c WHERE c.profile_id = ?1 AND c.platform = ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![profile, platform.as_str()])
+        .map_err(StoreError::backend)?;
+    let row = rows
+        .next()
         .map_err(StoreError::backend)?
         .ok_or(StoreError::NotFound(Entity::Connection))?;
-    open_sealed(cipher, key, platform, row)
+    open_sealed(cipher, key, platform, sealed_at(row, 0)?)
 }
 
-/// The three sealed secret columns of a connection row, in [`FIELDS`] order.
-type Sealed = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+/// The three sealed secret columns of a connection row, in [`FIELDS`] order, then
+/// `refresh_token_expires_at` ([`SEALED_COLUMNS`]).
+pub(crate) type Sealed = (
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<i64>,
+);
+
+/// The columns of [`Sealed`], in order.
+pub(crate) const SEALED_COLUMNS: &str =
+    "c.access_token, c.refresh_token, c.app_password, c.refresh_token_expires_at";
+
+/// Reads a [`Sealed`] from `row`, starting at column `base`.
+pub(crate) fn sealed_at(row: &rusqlite::Row<'_>, base: usize) -> Result<Sealed, StoreError> {
+    let get = |i| {
+        row.get::<_, Option<Vec<u8>>>(base + i)
+            .map_err(StoreError::backend)
+    };
+    Ok((
+        get(0)?,
+        get(1)?,
+        get(2)?,
+        row.get(base + 3).map_err(StoreError::backend)?,
+    ))
+}
 
 /// Decrypts a connection's secret columns; each is bound to its profile, platform and field.
-fn open_sealed(
+pub(crate) fn open_sealed(
     cipher: &Cipher,
     key: &ProfileKey,
     platform: Platform,
@@ -222,6 +255,7 @@ fn open_sealed(
         access_token: open(row.0, FIELDS[0])?,
         refresh_token: open(row.1, FIELDS[1])?,
         app_password: open(row.2, FIELDS[2])?,
+        refresh_token_expires_at: row.3.map(from_secs).transpose()?,
     })
 }
 
@@ -277,7 +311,7 @@ pub(crate) fn platform_connections(
     platform: Platform,
 ) -> Result<Vec<StoredConnection>, StoreError> {
     let sql = format!(
-        "SELECT a.id, a.name, p.profile_key, c.access_token, c.refresh_token, c.app_password, \
+        "SELECT a.id, a.name, p.profile_key, {SEALED_COLUMNS}, \
          {CONNECTION_COLUMNS} FROM connections c \
          JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id \
          WHERE c.platform = ?1 AND (?2 IS NULL OR p.account_id = ?2) \
@@ -289,17 +323,13 @@ pub(crate) fn platform_connections(
         .map_err(StoreError::backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
-        let get_blob = |i| {
-            row.get::<_, Option<Vec<u8>>>(i)
-                .map_err(StoreError::backend)
-        };
         let profile_key = key_from_db(&row.get::<_, String>(2).map_err(StoreError::backend)?)?;
-        let sealed = (get_blob(3)?, get_blob(4)?, get_blob(5)?);
+        let sealed = sealed_at(row, 3)?;
         out.push(StoredConnection {
             account: AccountId(row.get(0).map_err(StoreError::backend)?),
             account_name: account_name_from_db(row.get(1).map_err(StoreError::backend)?)?,
             credentials: open_sealed(cipher, &profile_key, platform, sealed)?,
-            connection: connection_at(row, 6)?
+            connection: connection_at(row, 7)?
                 .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
             profile_key,
         });

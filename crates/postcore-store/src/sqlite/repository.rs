@@ -3,11 +3,12 @@
 //! (`run_write`, `writer.rs`).
 
 use super::crypto::Cipher;
-use super::{SqliteStore, accounts, connections, profiles, rows, schema};
+use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
-    ImportSummary, MigrationStatus, ProfileCursor, ProfileRecord, Progress, Provisioned,
-    Repository, StoreError, StoredConnection,
+    ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Progress,
+    Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
+    StoredConnection,
 };
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
@@ -323,6 +324,99 @@ impl Repository for SqliteStore {
         before: Timestamp,
     ) -> Result<Vec<ConnectionReport>, StoreError> {
         self.run(move |c, _| connections::needing_attention(c, account, before))
+            .await
+    }
+
+    async fn save_oauth_state(&self, state: OAuthState) -> Result<(), StoreError> {
+        self.run_write(move |tx, _| oauth::save_state(tx, &state))
+            .await
+    }
+
+    async fn take_oauth_state(
+        &self,
+        digest: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<OAuthState>, StoreError> {
+        self.run_write(move |tx, _| oauth::take_state(tx, &digest, now))
+            .await
+    }
+
+    async fn allow_return_url(
+        &self,
+        account: AccountId,
+        url: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let url = url.to_owned();
+        self.run_write(move |tx, _| oauth::allow_return_url(tx, account, &url, now))
+            .await
+    }
+
+    async fn remove_return_url(&self, account: AccountId, url: &str) -> Result<(), StoreError> {
+        let url = url.to_owned();
+        self.run_write(move |tx, _| oauth::remove_return_url(tx, account, &url))
+            .await
+    }
+
+    async fn return_urls(&self, account: AccountId) -> Result<Vec<String>, StoreError> {
+        self.point_read(move |c, _| oauth::return_urls(c, account))
+            .await
+    }
+
+    async fn is_return_url_allowed(
+        &self,
+        account: AccountId,
+        url: &str,
+    ) -> Result<bool, StoreError> {
+        let url = url.to_owned();
+        self.point_read(move |c, _| oauth::is_return_url_allowed(c, account, &url))
+            .await
+    }
+
+    async fn refresh_candidates(
+        &self,
+        platform: Platform,
+        expiring_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<RefreshCandidate>, StoreError> {
+        self.run(move |c, inner| {
+            refresh::candidates(c, &inner.cipher, platform, expiring_before, now, limit)
+        })
+        .await
+    }
+
+    async fn claim_refresh(
+        &self,
+        target: &RefreshTarget,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let target = target.clone();
+        self.run_write(move |tx, _| refresh::claim(tx, &target, now, until))
+            .await
+    }
+
+    async fn complete_refresh(
+        &self,
+        target: &RefreshTarget,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<bool, StoreError> {
+        let target = target.clone();
+        self.run_write(move |tx, cipher| {
+            refresh::complete(tx, cipher, &target, &connection, &credentials)
+        })
+        .await
+    }
+
+    async fn release_refresh(
+        &self,
+        target: &RefreshTarget,
+        release: RefreshRelease,
+    ) -> Result<bool, StoreError> {
+        let target = target.clone();
+        self.run_write(move |tx, _| refresh::release(tx, &target, release))
             .await
     }
 

@@ -12,6 +12,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/sqlite/0002_listing_order.sql"
     )),
+    M::up(include_str!("../../../../migrations/sqlite/0003_oauth.sql")),
 ];
 
 /// The schema version this build writes.
@@ -94,6 +95,7 @@ mod tests {
     const FIXTURES: &[&str] = &[
         include_str!("../../tests/fixtures/v0001.sql"),
         include_str!("../../tests/fixtures/v0002.sql"),
+        include_str!("../../tests/fixtures/v0003.sql"),
     ];
 
     #[test]
@@ -191,7 +193,8 @@ mod tests {
                 .list_profiles_page(account.id, None, 10)
                 .await
                 .unwrap();
-            assert_eq!(listed.len(), version);
+            // v0001 and v0002 add one profile each; v0003 adds none.
+            assert_eq!(listed.len(), version.min(2));
             assert_eq!(listed[0].connections, record.connections);
             if version >= 2 {
                 assert_eq!(listed[1].connections.len(), 1);
@@ -214,6 +217,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The return-URL allow-list written at version 3 survives every later upgrade.
+    #[tokio::test]
+    async fn a_version_3_allow_list_survives_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        {
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            for (at, fixture) in FIXTURES[..3].iter().enumerate() {
+                migrate_to(&mut conn, at + 1).unwrap();
+                conn.execute_batch(fixture).unwrap();
+            }
+        }
+        let store = super::super::SqliteStore::open(path, key()).await.unwrap();
+        let account = store
+            .find_account(&crate::testing::account_name("fixture"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.return_urls(account.id).await.unwrap(),
+            vec!["https://app.example.com/connected".to_owned()]
+        );
     }
 
     /// A database from a newer build is refused and left exactly as it was.

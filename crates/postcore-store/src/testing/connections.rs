@@ -31,6 +31,7 @@ pub async fn connecting_twice_with_the_same_account_renews_in_place(repo: Arc<dy
         access_token: secret("access-1"),
         refresh_token: secret("refresh-1"),
         app_password: None,
+        refresh_token_expires_at: None,
     };
     assert_eq!(
         repo.connect(a, &k, first, creds).await.unwrap(),

@@ -11,12 +11,14 @@
 mod accounts;
 mod connect_flows;
 mod connections;
+mod oauth;
 mod pages;
 mod profiles;
 
 pub use accounts::*;
 pub use connect_flows::*;
 pub use connections::*;
+pub use oauth::*;
 pub use pages::*;
 pub use profiles::*;
 
@@ -132,6 +134,9 @@ macro_rules! conformance_suite {
             connecting_to_a_new_profile_creates_both_in_one_transaction,
             revoke_marks_lose_to_renewals_made_since,
             platform_connections_carry_owners_and_secrets,
+            oauth_states_are_single_use_and_expire,
+            return_urls_are_allowed_per_account,
+            refreshes_are_leased_once_and_end_in_one_of_three_ways,
             credentials_round_trip_and_stay_apart_per_connection,
             expiry_report_lists_expiring_and_revoked_soonest_first,
             invalid_connections_are_refused_and_nothing_is_written,

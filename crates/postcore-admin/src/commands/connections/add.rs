@@ -95,6 +95,7 @@ pub async fn run(globals: &Globals, a: Args) -> anyhow::Result<()> {
                 c = c.with_expires_at(Some(expires));
             }
             let credentials = Credentials {
+                refresh_token_expires_at: None,
                 access_token: secret(
                     a.access_token_file.as_deref(),
                     a.access_token_stdin,

@@ -1,0 +1,162 @@
+//! Token refresh on SQLite: candidates, a lease taken by compare-and-set (one refresher per
+//! connection across every process on the database), and its three endings.
+
+use super::connections::{SEALED_COLUMNS, Sealed, insert_or_renew, open_sealed, sealed_at};
+use super::crypto::Cipher;
+use super::rows::{CONNECTION_COLUMNS, connection_at, key_from_db, to_secs};
+use crate::{
+    AccountId, Credentials, RefreshCandidate, RefreshRelease, RefreshTarget, StoreError,
+    StoredConnection,
+};
+use postcore_domain::{AccountName, Connection, Platform, Timestamp};
+use rusqlite::{OptionalExtension, params};
+
+/// Connections of `platform` with a refresh token, not marked, expiring before
+/// `expiring_before`, neither leased nor backing off at `now`: soonest expiry first.
+pub(crate) fn candidates(
+    conn: &rusqlite::Connection,
+    cipher: &Cipher,
+    platform: Platform,
+    expiring_before: Timestamp,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<RefreshCandidate>, StoreError> {
+    let sql = format!(
+        "SELECT a.id, a.name, p.profile_key, c.refresh_failures, {SEALED_COLUMNS}, \
+         {CONNECTION_COLUMNS} FROM connections c \
+         JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id \
+         WHERE c.platform = ?1 AND c.refresh_token IS NOT NULL AND c.revoked = 0 \
+         AND c.expires_at < ?2 \
+         AND (c.refresh_not_before IS NULL OR c.refresh_not_before <= ?3) \
+         AND (c.refresh_claimed_until IS NULL OR c.refresh_claimed_until <= ?3) \
+         ORDER BY c.expires_at, p.profile_key LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![
+            platform.as_str(),
+            to_secs(expiring_before),
+            to_secs(now),
+            limit
+        ])
+        .map_err(StoreError::backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::backend)? {
+        let profile_key = key_from_db(&row.get::<_, String>(2).map_err(StoreError::backend)?)?;
+        let sealed: Sealed = sealed_at(row, 4)?;
+        let name: String = row.get(1).map_err(StoreError::backend)?;
+        out.push(RefreshCandidate {
+            failures: row.get(3).map_err(StoreError::backend)?,
+            stored: StoredConnection {
+                account: AccountId(row.get(0).map_err(StoreError::backend)?),
+                account_name: AccountName::parse(&name)
+                    .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))?,
+                credentials: open_sealed(cipher, &profile_key, platform, sealed)?,
+                connection: connection_at(row, 8)?
+                    .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
+                profile_key,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The `WHERE` that finds the target's row as it was seen (same `connected_at`).
+const TARGET: &str = "platform = ?1 AND connected_at = ?2 AND profile_id = \
+     (SELECT id FROM profiles WHERE account_id = ?3 AND profile_key = ?4)";
+
+/// Takes the lease until `until` when nobody holds it at `now` and the connection is as
+/// seen; whether it was taken.
+pub(crate) fn claim(
+    conn: &rusqlite::Connection,
+    t: &RefreshTarget,
+    now: Timestamp,
+    until: Timestamp,
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "UPDATE connections SET refresh_claimed_until = ?5 WHERE {TARGET} \
+         AND (refresh_claimed_until IS NULL OR refresh_claimed_until <= ?6)"
+    );
+    let n = conn
+        .execute(
+            &sql,
+            params![
+                t.platform.as_str(),
+                to_secs(t.connected_at),
+                t.account.0,
+                t.profile_key.as_str(),
+                to_secs(until),
+                to_secs(now)
+            ],
+        )
+        .map_err(StoreError::backend)?;
+    Ok(n == 1)
+}
+
+/// Renews the leased connection with refreshed tokens (clearing the lease), when it is
+/// still as seen and still leased; whether it did.
+pub(crate) fn complete(
+    conn: &rusqlite::Connection,
+    cipher: &Cipher,
+    t: &RefreshTarget,
+    connection: &Connection,
+    credentials: &Credentials,
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT profile_id FROM connections WHERE {TARGET} AND refresh_claimed_until IS NOT NULL"
+    );
+    let profile: Option<i64> = conn
+        .query_row(
+            &sql,
+            params![
+                t.platform.as_str(),
+                to_secs(t.connected_at),
+                t.account.0,
+                t.profile_key.as_str()
+            ],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(StoreError::backend)?;
+    let Some(profile) = profile else {
+        return Ok(false);
+    };
+    insert_or_renew(
+        conn,
+        cipher,
+        profile,
+        &t.profile_key,
+        connection,
+        credentials,
+    )?;
+    Ok(true)
+}
+
+/// Ends a lease without new tokens: a retry later, or a definite rejection.
+pub(crate) fn release(
+    conn: &rusqlite::Connection,
+    t: &RefreshTarget,
+    release: RefreshRelease,
+) -> Result<bool, StoreError> {
+    let (set, not_before) = match release {
+        RefreshRelease::RetryAfter(at) => (
+            "refresh_not_before = ?5, refresh_failures = refresh_failures + 1",
+            Some(to_secs(at)),
+        ),
+        RefreshRelease::Rejected => ("revoked = 1, refresh_not_before = ?5", None),
+    };
+    let sql = format!("UPDATE connections SET refresh_claimed_until = NULL, {set} WHERE {TARGET}");
+    let n = conn
+        .execute(
+            &sql,
+            params![
+                t.platform.as_str(),
+                to_secs(t.connected_at),
+                t.account.0,
+                t.profile_key.as_str(),
+                not_before
+            ],
+        )
+        .map_err(StoreError::backend)?;
+    Ok(n == 1)
+}
