@@ -283,16 +283,24 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
         .1;
     assert_eq!(bob_now["connectedPlatforms"][0]["needsReconnect"], true);
 
-    // A service that fails changes nothing: bob stays marked, alice stays valid, exit 3.
+    // A service that fails changes nothing: bob stays marked, alice stays valid; nothing
+    // could be checked, so exit 1.
     standin.fail_always(Some(Failure::Status(503)));
-    let (code, stdout, _) = admin_output(
+    let (code, stdout, stderr) = admin_output(
         &database,
         &["connections", "verify", "--bluesky-service", &standin.url()],
     );
-    assert_eq!(code, Some(3));
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(stdout.ends_with(
-        "verified 2 Bluesky connections: 0 valid, 0 rejected (marked as needing a reconnect), 0 rejected but changed meanwhile, 2 unavailable (unchanged), 0 without an app password\n"
+        "verified 2 Bluesky connections: 0 valid, 0 rejected (marked as needing a reconnect), 0 rejected but not marked, 0 rejected but changed meanwhile, 2 unavailable (unchanged), 0 without an app password (not checked)\n"
     ), "{stdout}");
+    assert_eq!(
+        stderr,
+        format!(
+            "{} could not check any connection: nothing was verified\n",
+            standin.url()
+        )
+    );
     assert_eq!(
         get(&server, &key, &detail).await.1["connectedPlatforms"][0]["needsReconnect"],
         false
@@ -314,4 +322,115 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
         log.contains("platform connected"),
         "the log names no connect"
     );
+}
+
+/// Each listed profile's first connection's `needsReconnect`, in listing order.
+async fn needs_reconnect(server: &Server) -> Vec<bool> {
+    let (_, listed) = get(server, &server.key, "/profiles").await;
+    listed["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["connectedPlatforms"][0]["needsReconnect"] == true)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_marks_nothing_when_the_service_rejects_every_connection() {
+    let standin = BlueskyStandIn::start().await;
+    let handles = ["ann.bsky.social", "ben.bsky.social", "cat.bsky.social"];
+    for (i, handle) in handles.iter().enumerate() {
+        standin.add_account(
+            handle,
+            &format!("did:plc:user{i}"),
+            &format!("pass-word-{i}"),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+    let server = Server::start_with(&database, &["--bluesky-service", &standin.url()]);
+    for (i, handle) in handles.iter().enumerate() {
+        let body = bluesky(None, handle, &format!("pass-word-{i}"));
+        assert_eq!(connect(&server, &server.key, body).await.0, 200);
+    }
+    for handle in handles {
+        standin.revoke_app_password(handle);
+    }
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["connections", "verify", "--json"];
+        args.extend_from_slice(extra);
+        let url = standin.url();
+        let mut args: Vec<String> = args.into_iter().map(str::to_owned).collect();
+        args.extend(["--bluesky-service".to_owned(), url]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        admin_output(&database, &args)
+    };
+    let outcomes = |stdout: &str| -> Vec<(String, bool)> {
+        let report: Value = serde_json::from_str(stdout).unwrap();
+        report["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["outcome"].as_str().unwrap().to_owned(),
+                    r["needsReconnect"] == true,
+                )
+            })
+            .collect()
+    };
+    let not_marked = vec![("rejected-not-marked".to_owned(), true); 3];
+
+    let (code, stdout, stderr) = verify(&[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert_eq!(outcomes(&stdout), not_marked);
+    assert_eq!(
+        stderr,
+        format!(
+            "{} rejected all 3 app passwords checked: nothing was marked. This usually means \
+             --bluesky-service names the wrong service; if it is right, run again with \
+             --mark-all.\n",
+            standin.url()
+        )
+    );
+    let (code, stdout, _) = verify(&["--dry-run"]);
+    assert_eq!((code, outcomes(&stdout)), (Some(3), not_marked.clone()));
+    assert_eq!(needs_reconnect(&server).await, vec![false; 3]);
+
+    let (code, stdout, _) = verify(&["--mark-all"]);
+    assert_eq!(
+        (code, outcomes(&stdout)),
+        (Some(3), vec![("rejected".to_owned(), true); 3])
+    );
+    assert_eq!(needs_reconnect(&server).await, vec![true; 3]);
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+}
+
+#[test]
+fn a_bad_bluesky_service_is_a_usage_error_before_any_file_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("never.db");
+    for bad in [
+        "ftp://bsky.social",
+        "https://user:pw@bsky.social",
+        "not a url",
+    ] {
+        let out = postcore_tests::server::command("postcore", &database)
+            .args(["serve", "--bind", "127.0.0.1:0", "--bluesky-service", bad])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("--bluesky-service: must be an http or https URL"),
+            "{stderr}"
+        );
+        let (code, _, stderr) = admin_output(
+            &database,
+            &["connections", "verify", "--bluesky-service", bad],
+        );
+        assert_eq!(code, Some(2), "{bad}: {stderr}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -12,8 +12,6 @@ use std::fmt;
 /// Longest app password accepted, in characters (Bluesky's are 19: `xxxx-xxxx-xxxx-xxxx`;
 /// the room left lets a main password reach the service's own refusal).
 pub const APP_PASSWORD_MAX_CHARS: usize = 1024;
-/// Longest handle read before it is checked, in characters (atproto handles are ≤ 253).
-const HANDLE_MAX_CHARS: usize = 512;
 
 /// The body of `POST /profiles/connect` (api.md §5.5), checked:
 /// `{"profileKey"?: string | null, "platform": "bluesky" | "linkedin", "credentials"?: {…}}`.
@@ -78,15 +76,16 @@ fn fields<'a>(
 ) -> Result<Vec<Option<&'a Loose>>, ConnectRequestError> {
     let mut found = vec![None; known.len()];
     for (name, value) in entries {
-        let shown: String = name.chars().take(64).collect();
         match known.iter().position(|k| k == name) {
             Some(i) if found[i].is_some() => {
-                return refuse(format!("{path}{shown} is given twice"));
+                return refuse(format!("{path}{} is given twice", known[i]));
             }
             Some(i) => found[i] = Some(value),
             None => {
+                // The unknown name is not quoted: a client may have put anything there.
+                let object = path.strip_suffix('.').unwrap_or("the body");
                 return refuse(format!(
-                    "Unknown field `{path}{shown}`: expected {}",
+                    "Unknown field in {object}: expected {}",
                     known
                         .iter()
                         .map(|k| format!("{path}{k}"))
@@ -153,7 +152,9 @@ impl ConnectBody {
                     <[_; 2]>::try_from(fields(creds, "credentials.", &["handle", "appPassword"])?)
                         .expect("two known fields");
                 PlatformRequest::Bluesky {
-                    handle: text(handle, "credentials.handle", HANDLE_MAX_CHARS)?,
+                    // Its length is checked with its syntax (`BlueskyHandle::parse`); the
+                    // body limit bounds it here.
+                    handle: text(handle, "credentials.handle", usize::MAX)?,
                     app_password: text(
                         password,
                         "credentials.appPassword",

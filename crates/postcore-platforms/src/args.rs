@@ -13,13 +13,21 @@ pub const DEFAULT_PLATFORM_TIMEOUT_SECS: u64 = 15;
 pub struct PlatformArgs {
     /// Bluesky service (PDS or entryway) that checks handles and app passwords, `https://…`
     #[arg(long, env = "POSTCORE_BLUESKY_SERVICE", value_name = "URL",
-          default_value = DEFAULT_SERVICE)]
+          default_value = DEFAULT_SERVICE, value_parser = service_url)]
     pub bluesky_service: String,
     /// Seconds a call to a platform may take in all (connecting, sending, the whole answer)
     #[arg(long, env = "POSTCORE_PLATFORM_TIMEOUT", value_name = "SECONDS",
           default_value_t = DEFAULT_PLATFORM_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub platform_timeout: u64,
+}
+
+/// `--bluesky-service` checked as a value, so that a bad one is a usage error (exit 2)
+/// before anything else happens.
+fn service_url(text: &str) -> Result<String, String> {
+    crate::bluesky::check_service(text)
+        .map(str::to_owned)
+        .map_err(|e| e.to_string())
 }
 
 impl PlatformArgs {

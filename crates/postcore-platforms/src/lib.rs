@@ -15,4 +15,4 @@ pub use error::{
     TransientReason,
 };
 pub use http::HttpLimits;
-pub use retry_after::RetryAfter;
+pub use retry_after::{MAX_RETRY_AFTER_SECONDS, RetryAfter};

@@ -18,6 +18,9 @@ pub enum RetryAfter {
 /// seconds (2001-09-09): atproto sends Unix seconds, the IETF RateLimit drafts a delay.
 const UNIX_SECONDS_FROM: u64 = 1_000_000_000;
 
+/// Longest wait passed on to clients, in seconds: one day.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
+
 impl RetryAfter {
     /// Whole seconds from `now` until the retry, rounded up; `0` when the instant has
     /// passed (never negative).
@@ -29,6 +32,13 @@ impl RetryAfter {
                 u64::try_from(millis).map_or(0, |m| m.div_ceil(1000))
             }
         }
+    }
+
+    /// [`Self::seconds_from`] held to `1..=MAX_RETRY_AFTER_SECONDS`, for passing on to
+    /// clients: a date already past is "1 second", not "0", and a value far in the future
+    /// (a platform's clock or header gone wrong) is capped at one day.
+    pub fn clamped_seconds_from(&self, now: DateTime<Utc>) -> u64 {
+        self.seconds_from(now).clamp(1, MAX_RETRY_AFTER_SECONDS)
     }
 
     /// From a response's headers: `Retry-After` (delta-seconds or HTTP-date) when present
@@ -156,6 +166,20 @@ mod tests {
                 seconds,
                 "{then}"
             );
+        }
+    }
+
+    #[test]
+    fn waits_passed_on_are_held_between_one_second_and_one_day() {
+        let now = at("2025-01-01T12:00:00Z");
+        for (after, seconds) in [
+            (RetryAfter::Seconds(0), 1),
+            (RetryAfter::Seconds(30), 30),
+            (RetryAfter::At(at("2025-01-01T11:00:00Z")), 1),
+            (RetryAfter::Seconds(8_203_983_297), 86_400),
+            (RetryAfter::At(at("2300-01-01T00:00:00Z")), 86_400),
+        ] {
+            assert_eq!(after.clamped_seconds_from(now), seconds, "{after:?}");
         }
     }
 

@@ -459,3 +459,20 @@ async fn the_app_password_never_reaches_a_body_or_the_database_file() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_did_too_long_to_store_is_502_and_stores_nothing() {
+    let (app, standin) = setup().await;
+    let did = format!("did:plc:{}", "a".repeat(300));
+    standin.add_account("long.bsky.social", &did, "llll-llll-llll-llll");
+    let answer = connect(&app, body(None, "long.bsky.social", "llll-llll-llll-llll")).await;
+    assert_eq!(
+        answer,
+        (
+            502,
+            upstream("Bluesky gave an answer PostCore could not understand; try again later")
+        )
+    );
+    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    assert_eq!(list, json!({"profiles": []}));
+}

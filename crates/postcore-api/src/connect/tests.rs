@@ -59,22 +59,75 @@ fn linkedin_takes_no_credentials() {
 fn each_refusal_names_its_field_and_never_quotes_a_value() {
     let s = SECRET;
     let cases = [
-        (format!(r#""{s}""#), "Request body must be a JSON object, not a string".to_owned()),
-        (format!(r#"["{s}"]"#), "Request body must be a JSON object, not an array".into()),
+        (
+            format!(r#""{s}""#),
+            "Request body must be a JSON object, not a string".to_owned(),
+        ),
+        (
+            format!(r#"["{s}"]"#),
+            "Request body must be a JSON object, not an array".into(),
+        ),
         ("{}".into(), "platform is required".into()),
-        (r#"{"platform":7}"#.into(), "platform must be a string, not a number".into()),
-        (format!(r#"{{"platform":"{s}"}}"#), "platform must be one of: bluesky, linkedin".into()),
-        (r#"{"platform":"bluesky"}"#.into(), r#"credentials is required for bluesky: {"handle", "appPassword"}"#.into()),
-        (format!(r#"{{"platform":"bluesky","credentials":"{s}"}}"#), "credentials must be an object, not a string".into()),
-        (r#"{"platform":"bluesky","profileKey":true,"credentials":{}}"#.into(), "profileKey must be a string or null, not a boolean".into()),
-        (format!(r#"{{"platform":"bluesky","credentials":{{"appPassword":"{s}"}}}}"#), "credentials.handle is required".into()),
-        (r#"{"platform":"bluesky","credentials":{"handle":"a.b"}}"#.into(), "credentials.appPassword is required".into()),
-        (r#"{"platform":"bluesky","credentials":{"handle":"a.b","appPassword":""}}"#.into(), "credentials.appPassword must not be empty".into()),
-        (r#"{"platform":"bluesky","credentials":{"handle":"a.b","appPassword":123456}}"#.into(), "credentials.appPassword must be a string, not a number".into()),
-        (format!(r#"{{"platform":"bluesky","credentials":{{"handle":"a.b","appPassword":"{}"}}}}"#, "p".repeat(1025)), "credentials.appPassword must be at most 1024 characters".into()),
-        (format!(r#"{{"platform":"bluesky","credentials":{{"handle":"a.b","appPassword":"{s}","appPassword":"{s}"}}}}"#), "credentials.appPassword is given twice".into()),
-        (format!(r#"{{"platform":"bluesky","credentials":{{"handle":"a.b","password":"{s}"}}}}"#), "Unknown field `credentials.password`: expected credentials.handle, credentials.appPassword".into()),
-        (r#"{"platform":"bluesky","extra":1}"#.into(), "Unknown field `extra`: expected profileKey, platform, credentials".into()),
+        (
+            r#"{"platform":7}"#.into(),
+            "platform must be a string, not a number".into(),
+        ),
+        (
+            format!(r#"{{"platform":"{s}"}}"#),
+            "platform must be one of: bluesky, linkedin".into(),
+        ),
+        (
+            r#"{"platform":"bluesky"}"#.into(),
+            r#"credentials is required for bluesky: {"handle", "appPassword"}"#.into(),
+        ),
+        (
+            format!(r#"{{"platform":"bluesky","credentials":"{s}"}}"#),
+            "credentials must be an object, not a string".into(),
+        ),
+        (
+            r#"{"platform":"bluesky","profileKey":true,"credentials":{}}"#.into(),
+            "profileKey must be a string or null, not a boolean".into(),
+        ),
+        (
+            format!(r#"{{"platform":"bluesky","credentials":{{"appPassword":"{s}"}}}}"#),
+            "credentials.handle is required".into(),
+        ),
+        (
+            r#"{"platform":"bluesky","credentials":{"handle":"a.b"}}"#.into(),
+            "credentials.appPassword is required".into(),
+        ),
+        (
+            r#"{"platform":"bluesky","credentials":{"handle":"a.b","appPassword":""}}"#.into(),
+            "credentials.appPassword must not be empty".into(),
+        ),
+        (
+            r#"{"platform":"bluesky","credentials":{"handle":"a.b","appPassword":123456}}"#.into(),
+            "credentials.appPassword must be a string, not a number".into(),
+        ),
+        (
+            format!(
+                r#"{{"platform":"bluesky","credentials":{{"handle":"a.b","appPassword":"{}"}}}}"#,
+                "p".repeat(1025)
+            ),
+            "credentials.appPassword must be at most 1024 characters".into(),
+        ),
+        (
+            format!(
+                r#"{{"platform":"bluesky","credentials":{{"handle":"a.b","appPassword":"{s}","appPassword":"{s}"}}}}"#
+            ),
+            "credentials.appPassword is given twice".into(),
+        ),
+        (
+            format!(
+                r#"{{"platform":"bluesky","credentials":{{"handle":"a.b","password":"{s}"}}}}"#
+            ),
+            "Unknown field in credentials: expected credentials.handle, credentials.appPassword"
+                .into(),
+        ),
+        (
+            r#"{"platform":"bluesky","extra":1}"#.into(),
+            "Unknown field in the body: expected profileKey, platform, credentials".into(),
+        ),
     ];
     for (json, expected) in cases {
         let got = check(&json).unwrap_err();

@@ -24,7 +24,7 @@ impl ApiError {
             PlatformError::Transient(t) => {
                 tracing::warn!(error = %t, "the platform is unavailable");
                 let name = t.platform.display_name();
-                let retry_after = t.retry_after.map(|r| r.seconds_from(now));
+                let retry_after = t.retry_after.map(|r| r.clamped_seconds_from(now));
                 let message = match (t.reason, retry_after) {
                     (TransientReason::Timeout, _) => {
                         format!("{name} did not answer in time; try again later")

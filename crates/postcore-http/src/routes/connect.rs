@@ -100,6 +100,15 @@ async fn connect_bluesky(
         now,
     )
     .with_did(Some(session.did));
+    // The service's DID and handle passed the atproto syntax, but a connection's text is at
+    // most 255 characters (api.md §2): a longer one is an answer we cannot keep.
+    if let Err(e) = connection.validate() {
+        tracing::warn!(error = %e, "Bluesky's session cannot be stored as a connection");
+        return Err(ApiError::Upstream {
+            message: "Bluesky gave an answer PostCore could not understand; try again later".into(),
+            retry_after: None,
+        });
+    }
     let credentials = Credentials {
         app_password: Some(app_password),
         ..Credentials::default()

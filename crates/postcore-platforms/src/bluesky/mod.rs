@@ -60,6 +60,27 @@ pub struct BlueskySession {
     pub display_name: String,
 }
 
+/// Checks a Bluesky service URL (`--bluesky-service`): `http` or `https`, a host, and no
+/// user, password, query or fragment. Returns it trimmed, without a trailing slash.
+///
+/// # Errors
+/// [`ClientBuildError::InvalidService`] naming `--bluesky-service`.
+pub fn check_service(service: &str) -> Result<&str, ClientBuildError> {
+    let invalid = || ClientBuildError::InvalidService {
+        setting: "--bluesky-service",
+        example: DEFAULT_SERVICE,
+    };
+    let service = service.trim().trim_end_matches('/');
+    let url = Url::parse(service).map_err(|_| invalid())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if plain { Ok(service) } else { Err(invalid()) }
+}
+
 impl BlueskyClient {
     /// A client of `service`, an `http` or `https` URL (a trailing slash is ignored; a path
     /// prefix is kept), with `limits` on every call.
@@ -73,17 +94,7 @@ impl BlueskyClient {
             setting: "--bluesky-service",
             example: DEFAULT_SERVICE,
         };
-        let service = service.trim().trim_end_matches('/');
-        let url = Url::parse(service).map_err(|_| invalid())?;
-        let plain = matches!(url.scheme(), "http" | "https")
-            && url.host().is_some()
-            && url.username().is_empty()
-            && url.password().is_none()
-            && url.query().is_none()
-            && url.fragment().is_none();
-        if !plain {
-            return Err(invalid());
-        }
+        let service = check_service(service)?;
         let create_session_url =
             Url::parse(&format!("{service}/xrpc/com.atproto.server.createSession"))
                 .map_err(|_| invalid())?;

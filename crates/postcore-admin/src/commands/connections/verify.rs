@@ -2,9 +2,9 @@
 //! marks the ones it definitely rejects as needing a reconnect, and reports the rest.
 
 use crate::commands::Format;
-use crate::context::{Globals, Open};
+use crate::context::{Context, Globals, Open};
 use crate::exit::Code;
-use crate::output::{print_json, print_table, progress_bar};
+use crate::output::{print_json, print_table, progress_bar, yes_no};
 use futures::StreamExt as _;
 use postcore_domain::{AccountName, Platform};
 use postcore_platforms::bluesky::{BlueskyClient, Identifier};
@@ -14,6 +14,9 @@ use serde::Serialize;
 
 /// Default number of verifications in flight at once.
 const DEFAULT_CONCURRENCY: u16 = 4;
+/// With at least this many connections checked, a run in which the service rejects every
+/// one marks none (without `--mark-all`): that is a wrong `--bluesky-service`, not users.
+const ALL_REJECTED_GUARD: usize = 3;
 
 /// Arguments of `connections verify`.
 #[derive(Debug, clap::Args)]
@@ -25,6 +28,13 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+    /// Report only: mark nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Mark rejected connections even when the service rejects every one checked (3 or
+    /// more), which otherwise marks none: that usually means a wrong --bluesky-service.
+    #[arg(long)]
+    mark_all: bool,
     /// The Bluesky service and the time limit of each call, as `postcore serve` takes them.
     #[command(flatten)]
     platforms: PlatformArgs,
@@ -40,12 +50,16 @@ enum Outcome {
     Valid,
     /// The service rejected it; the connection is now marked as needing a reconnect.
     Rejected,
+    /// The service rejected it, and it was not marked (`--dry-run`, or every connection
+    /// was rejected and `--mark-all` was not given).
+    RejectedNotMarked,
     /// The service rejected it, but the connection was renewed or removed meanwhile:
     /// nothing was marked.
     ChangedMeanwhile,
     /// No answer that decides (timeout, 5xx, 429, an answer not understood): unchanged.
     Unavailable,
-    /// No app password is stored (e.g. an imported connection): it needs a reconnect.
+    /// No app password is stored (e.g. added by an operator without one): not checked,
+    /// left as it is.
     NoAppPassword,
 }
 
@@ -54,9 +68,10 @@ impl Outcome {
         match self {
             Outcome::Valid => "valid",
             Outcome::Rejected => "rejected: marked",
+            Outcome::RejectedNotMarked => "rejected: not marked",
             Outcome::ChangedMeanwhile => "rejected: changed meanwhile",
             Outcome::Unavailable => "unavailable",
-            Outcome::NoAppPassword => "no app password",
+            Outcome::NoAppPassword => "not checked: no app password",
         }
     }
 }
@@ -80,7 +95,9 @@ struct Report {
     connections: Vec<Row>,
 }
 
-/// Verifies, reports, and exits 3 when any connection needs a reconnect afterwards.
+/// Verifies every connection, then marks the rejected ones (unless told not to), reports,
+/// and exits 3 when any connection needs a reconnect afterwards; 1 when the service could
+/// not check any, or rejected every one and so nothing was marked.
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let ctx = globals.open(Open::MustExist).await?;
     let account = ctx.optional_account(args.account.as_ref()).await?;
@@ -93,40 +110,87 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         stored.len() as u64,
         "verifying {bar:40} {pos}/{len} Bluesky connections",
     );
-    let ctx = &ctx;
     let (client, bar_ref) = (&client, &bar);
-    let mut rows: Vec<Row> = futures::stream::iter(stored)
+    let mut checked: Vec<Checked> = futures::stream::iter(stored)
         .map(|s| async move {
-            let row = verify_one(ctx, client, s).await;
+            let checked = check(client, s).await;
             bar_ref.inc(1);
-            row
+            checked
         })
         .buffer_unordered(usize::from(args.concurrency))
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<anyhow::Result<_>>()?;
+        .collect()
+        .await;
     bar.finish_and_clear();
-    rows.sort_by(|a, b| (&a.account, &a.profile_key).cmp(&(&b.account, &b.profile_key)));
+    checked.sort_by(|a, b| {
+        (&a.stored.account_name, &a.stored.profile_key)
+            .cmp(&(&b.stored.account_name, &b.stored.profile_key))
+    });
+    let verified = checked
+        .iter()
+        .filter(|c| !matches!(c.result, Check::NoAppPassword))
+        .count();
+    let rejected = checked
+        .iter()
+        .filter(|c| matches!(c.result, Check::Rejected(_)))
+        .count();
+    let all_rejected = rejected == verified && verified >= ALL_REJECTED_GUARD;
+    let guarded = all_rejected && !args.dry_run && !args.mark_all;
+    let mark = !args.dry_run && !guarded;
+    if guarded {
+        eprintln!(
+            "{service} rejected all {verified} app passwords checked: nothing was marked. This \
+             usually means --bluesky-service names the wrong service; if it is right, run \
+             again with --mark-all.",
+            service = client.service()
+        );
+    }
+    let mut rows = Vec::with_capacity(checked.len());
+    for c in checked {
+        rows.push(settle(&ctx, c, mark).await?);
+    }
+    let unavailable = rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::Unavailable)
+        .count();
     let any = rows.iter().any(|r| r.needs_reconnect);
     if args.format.json {
         print_json(&Report { connections: rows })?;
     } else {
         print_table(
-            &["ACCOUNT", "PROFILE KEY", "HANDLE", "RESULT", "DETAIL"],
+            &[
+                "ACCOUNT",
+                "PROFILE KEY",
+                "HANDLE",
+                "RESULT",
+                "RECONNECT",
+                "DETAIL",
+            ],
             rows.iter().map(|r| {
                 vec![
                     r.account.clone(),
                     r.profile_key.clone(),
                     r.handle.clone(),
                     r.outcome.label().to_owned(),
+                    yes_no(r.needs_reconnect),
                     r.detail.clone().unwrap_or_default(),
                 ]
             }),
         );
         println!("{}", summary(&rows));
     }
-    Ok(if any { Code::FoundAny } else { Code::Success })
+    Ok(if guarded {
+        Code::Failure
+    } else if verified > 0 && unavailable == verified {
+        eprintln!(
+            "{} could not check any connection: nothing was verified",
+            client.service()
+        );
+        Code::Failure
+    } else if any {
+        Code::FoundAny
+    } else {
+        Code::Success
+    })
 }
 
 /// `verified 5 Bluesky connections: 3 valid, 1 rejected (marked), 1 unavailable`.
@@ -134,70 +198,94 @@ fn summary(rows: &[Row]) -> String {
     let count = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count();
     format!(
         "verified {} Bluesky connections: {} valid, {} rejected (marked as needing a reconnect), \
-         {} rejected but changed meanwhile, {} unavailable (unchanged), {} without an app password",
+         {} rejected but not marked, {} rejected but changed meanwhile, {} unavailable \
+         (unchanged), {} without an app password (not checked)",
         rows.len(),
         count(Outcome::Valid),
         count(Outcome::Rejected),
+        count(Outcome::RejectedNotMarked),
         count(Outcome::ChangedMeanwhile),
         count(Outcome::Unavailable),
         count(Outcome::NoAppPassword),
     )
 }
 
-/// One createSession call for `s`, and the mark when the service rejects it.
-async fn verify_one(
-    ctx: &crate::context::Context,
-    client: &BlueskyClient,
-    s: StoredConnection,
-) -> anyhow::Result<Row> {
+/// What the service said of one stored connection.
+enum Check {
+    Valid,
+    Rejected(String),
+    Unavailable(String),
+    NoAppPassword,
+}
+
+/// A connection with the service's answer.
+struct Checked {
+    stored: StoredConnection,
+    result: Check,
+}
+
+/// One createSession call for `s`, by its DID (or its handle when no DID is stored).
+async fn check(client: &BlueskyClient, s: StoredConnection) -> Checked {
     let c = &s.connection;
-    let (outcome, detail) = match (&s.credentials.app_password, c.did()) {
-        (None, _) => (Outcome::NoAppPassword, None),
-        (Some(password), did) => {
-            let handle = postcore_domain::BlueskyHandle::parse(c.username()).ok();
-            let identifier = match (did, &handle) {
-                (Some(did), _) => Some(Identifier::Did(did)),
-                (None, Some(h)) => Some(Identifier::Handle(h)),
-                (None, None) => None,
-            };
-            match identifier {
-                None => (
-                    Outcome::Unavailable,
-                    Some("the stored handle is not a valid handle and no DID is stored".into()),
-                ),
-                Some(identifier) => match client.create_session(identifier, password).await {
-                    Ok(_) => (Outcome::Valid, None),
-                    Err(PlatformError::Rejected(r)) => {
-                        let marked = ctx
-                            .store
-                            .mark_revoked_if_unchanged(
-                                s.account,
-                                &s.profile_key,
-                                Platform::Bluesky,
-                                c.connected_at(),
-                            )
-                            .await?;
-                        let outcome = if marked {
-                            Outcome::Rejected
-                        } else {
-                            Outcome::ChangedMeanwhile
-                        };
-                        (outcome, Some(r.message()))
-                    }
-                    Err(e) => (Outcome::Unavailable, Some(e.to_string())),
-                },
+    let handle = postcore_domain::BlueskyHandle::parse(c.username()).ok();
+    let identifier = match (c.did(), &handle) {
+        (Some(did), _) => Some(Identifier::Did(did)),
+        (None, Some(h)) => Some(Identifier::Handle(h)),
+        (None, None) => None,
+    };
+    let result = match (&s.credentials.app_password, identifier) {
+        (None, _) => Check::NoAppPassword,
+        (Some(_), None) => Check::Unavailable(
+            "the stored handle is not a valid handle and no DID is stored".into(),
+        ),
+        (Some(password), Some(identifier)) => {
+            match client.create_session(identifier, password).await {
+                Ok(_) => Check::Valid,
+                Err(PlatformError::Rejected(r)) => Check::Rejected(r.message()),
+                Err(e) => Check::Unavailable(e.to_string()),
             }
         }
     };
+    Checked { stored: s, result }
+}
+
+/// The report row of `c`, marking it first when it was rejected and `mark` is set.
+async fn settle(ctx: &Context, c: Checked, mark: bool) -> anyhow::Result<Row> {
+    let s = &c.stored;
+    let conn = &s.connection;
+    let (outcome, detail) = match c.result {
+        Check::Valid => (Outcome::Valid, None),
+        Check::NoAppPassword => (Outcome::NoAppPassword, None),
+        Check::Unavailable(why) => (Outcome::Unavailable, Some(why)),
+        Check::Rejected(why) if !mark => (Outcome::RejectedNotMarked, Some(why)),
+        Check::Rejected(why) => {
+            let marked = ctx
+                .store
+                .mark_revoked_if_unchanged(
+                    s.account,
+                    &s.profile_key,
+                    Platform::Bluesky,
+                    conn.connected_at(),
+                )
+                .await?;
+            let outcome = if marked {
+                Outcome::Rejected
+            } else {
+                Outcome::ChangedMeanwhile
+            };
+            (outcome, Some(why))
+        }
+    };
     let needs_reconnect = match outcome {
-        Outcome::Rejected | Outcome::NoAppPassword => true,
+        // Rejected by the service: it needs a reconnect, marked or not.
+        Outcome::Rejected | Outcome::RejectedNotMarked => true,
         Outcome::ChangedMeanwhile => false,
-        Outcome::Valid | Outcome::Unavailable => c.needs_reconnect(ctx.now),
+        _ => conn.needs_reconnect(ctx.now),
     };
     Ok(Row {
         account: s.account_name.to_string(),
         profile_key: s.profile_key.to_string(),
-        handle: c.username().to_owned(),
+        handle: conn.username().to_owned(),
         outcome,
         detail,
         needs_reconnect,
