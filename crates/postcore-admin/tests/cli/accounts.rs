@@ -89,3 +89,55 @@ fn an_empty_account_list_is_a_bare_header_or_an_empty_array() {
         j!({"accounts": []})
     );
 }
+
+#[test]
+fn return_urls_are_allowed_listed_and_removed_per_account() {
+    let admin = with_account();
+    let url = "https://app.example.com/connected";
+    assert_eq!(
+        admin.ok(&["accounts", "allow-return-url", "acme", url]),
+        format!("allowed: return URL {url} for account acme\n")
+    );
+    assert_eq!(
+        admin.ok(&["accounts", "allow-return-url", "acme", url]),
+        format!("already allowed: return URL {url} for account acme\n")
+    );
+    admin.ok(&[
+        "accounts",
+        "allow-return-url",
+        "acme",
+        "http://localhost:3000/done",
+    ]);
+    assert_eq!(
+        admin.ok(&["accounts", "return-urls", "acme"]),
+        format!("http://localhost:3000/done\n{url}\n")
+    );
+    assert_eq!(
+        json(&admin.ok(&["accounts", "return-urls", "acme", "--json"])),
+        j!({"account": "acme", "returnUrls": ["http://localhost:3000/done", url]})
+    );
+    let stderr = admin
+        .run(&[
+            "accounts",
+            "allow-return-url",
+            "acme",
+            "http://evil.example/x",
+        ])
+        .failed(2);
+    assert!(
+        stderr.contains("http:// is only for localhost and 127.0.0.1; use https://"),
+        "{stderr}"
+    );
+    assert_eq!(
+        admin.ok(&["accounts", "remove-return-url", "acme", url]),
+        format!("removed return URL {url} from account acme\n")
+    );
+    admin
+        .run(&["accounts", "remove-return-url", "acme", url])
+        .failed(4);
+    admin.run(&["accounts", "return-urls", "nobody"]).failed(4);
+    assert_eq!(
+        admin.ok(&["accounts", "return-urls", "acme"]),
+        "http://localhost:3000/done\n"
+    );
+}
