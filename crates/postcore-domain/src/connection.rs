@@ -25,9 +25,10 @@ pub enum ConnectionError {
     /// The platform's credentials never expire, yet an expiry was given.
     #[error("expiresAt: {0} credentials do not expire, so expiresAt must be null")]
     UnexpectedExpiry(Platform),
-    /// The expiry is not after the connection instant.
-    #[error("expiresAt: must be after connectedAt")]
-    ExpiryNotAfterConnection,
+    /// The expiry is before the connection instant. (Equal is allowed: a token that the
+    /// platform issued already expired, `expires_in` ≤ 0, expires as it is connected.)
+    #[error("expiresAt: must not be before connectedAt")]
+    ExpiryBeforeConnection,
 }
 
 /// A platform connection's public state. Credentials (tokens, app passwords) are not part
@@ -71,11 +72,20 @@ impl Connection {
         self
     }
 
-    /// Sets the Bluesky DID (`did:plc:…`).
+    /// Sets the Bluesky DID (`did:plc:…`): the platform account id of a Bluesky
+    /// connection ([`Self::with_platform_account_id`]).
     #[must_use]
     pub fn with_did(mut self, did: Option<String>) -> Self {
         self.did = did;
         self
+    }
+
+    /// Sets the platform's own, stable id of the connected account: the Bluesky DID, or
+    /// the LinkedIn member id (OpenID Connect `sub`). Reconnecting the same id renews the
+    /// connection in place, whatever its handle or name became.
+    #[must_use]
+    pub fn with_platform_account_id(self, id: Option<String>) -> Self {
+        self.with_did(id)
     }
 
     /// Sets the revoked mark (the platform rejected the credentials, or an admin marked it).
@@ -109,8 +119,14 @@ impl Connection {
     pub fn is_revoked(&self) -> bool {
         self.revoked
     }
-    /// The Bluesky DID, when known.
+    /// The Bluesky DID, when known (the platform account id of a Bluesky connection).
     pub fn did(&self) -> Option<&str> {
+        self.did.as_deref()
+    }
+
+    /// The platform's own id of the connected account, when known: the Bluesky DID or the
+    /// LinkedIn member id (`sub`).
+    pub fn platform_account_id(&self) -> Option<&str> {
         self.did.as_deref()
     }
 
@@ -140,21 +156,26 @@ impl Connection {
             {
                 Err(ConnectionError::UnexpectedExpiry(self.platform))
             }
-            Some(exp) if exp <= self.connected_at => Err(ConnectionError::ExpiryNotAfterConnection),
+            Some(exp) if exp < self.connected_at => Err(ConnectionError::ExpiryBeforeConnection),
             _ => Ok(()),
         }
     }
 
     /// Whether `other` is the same account on the same platform, so that connecting it
-    /// renews this connection in place (api.md §5.5). Bluesky accounts are the same when
-    /// their DIDs match (handles can change), or, without both DIDs, when their handles
-    /// match ignoring ASCII case; other platforms compare usernames exactly.
+    /// renews this connection in place (api.md §5.5). Accounts are the same when their
+    /// platform account ids match (Bluesky DIDs, LinkedIn member ids: names and handles can
+    /// change); without both ids, Bluesky handles are compared ignoring ASCII case and
+    /// other platforms' usernames exactly.
     pub fn is_same_platform_account(&self, other: &Connection) -> bool {
         if self.platform != other.platform {
             return false;
         }
-        match (self.platform, self.did(), other.did()) {
-            (Platform::Bluesky, Some(a), Some(b)) => a == b,
+        match (
+            self.platform,
+            self.platform_account_id(),
+            other.platform_account_id(),
+        ) {
+            (_, Some(a), Some(b)) => a == b,
             (Platform::Bluesky, _, _) => self.username.eq_ignore_ascii_case(&other.username),
             _ => self.username == other.username,
         }
@@ -217,13 +238,15 @@ mod tests {
                 ConnectionError::UnexpectedExpiry(Platform::Bluesky),
             ),
             (
-                li.clone().with_expires_at(Some(t)),
-                ConnectionError::ExpiryNotAfterConnection,
+                li.clone()
+                    .with_expires_at(Some(t - chrono::Duration::seconds(1))),
+                ConnectionError::ExpiryBeforeConnection,
             ),
         ];
         for (conn, err) in cases {
             assert_eq!(conn.validate(), Err(err), "{conn:?}");
         }
+        assert_eq!(li.clone().with_expires_at(Some(t)).validate(), Ok(()));
         assert!(is_valid_connection_text(&"é".repeat(255)));
         assert_eq!(
             ConnectionError::UnexpectedExpiry(Platform::Bluesky).to_string(),
@@ -236,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn same_platform_account_is_decided_by_did_then_handle_or_username() {
+    fn same_platform_account_is_decided_by_id_then_handle_or_username() {
         let t = at("2025-01-01T00:00:00Z");
         let li = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t);
         assert!(li.is_same_platform_account(&Connection::new(
@@ -257,6 +280,13 @@ mod tests {
             "johndoe",
             t
         )));
+
+        let member = |name: &str, sub: &str| {
+            Connection::new(Platform::LinkedIn, name, name, t)
+                .with_platform_account_id(Some(sub.to_owned()))
+        };
+        assert!(member("John", "m-1").is_same_platform_account(&member("Johnny", "m-1")));
+        assert!(!member("John", "m-1").is_same_platform_account(&member("John", "m-2")));
 
         let bs = |handle: &str, did: Option<&str>| {
             Connection::new(Platform::Bluesky, handle, handle, t).with_did(did.map(str::to_owned))

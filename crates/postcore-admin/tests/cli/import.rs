@@ -169,7 +169,7 @@ fn connections_that_break_the_contract_are_bad_input_naming_the_field() {
         (
             r#"{"platform": "linkedin", "displayName": "A", "username": "a",
             "connectedAt": "2025-01-01T00:00:00Z", "expiresAt": "2024-12-31T00:00:00Z"}"#,
-            "expiresAt: must be after connectedAt",
+            "expiresAt: must not be before connectedAt",
         ),
     ];
     for (i, (connection, message)) in cases.iter().enumerate() {
