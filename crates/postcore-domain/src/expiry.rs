@@ -23,6 +23,48 @@ pub fn expires_at_from_lifetime(issued_at: Timestamp, expires_in_seconds: i64) -
     issued_at + chrono::Duration::seconds(expires_in_seconds)
 }
 
+/// How a token's stated lifetime became its expiry ([`token_expiry`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenExpiry {
+    /// The lifetime was within the platform's policy: `issued_at + expires_in`.
+    Stated(Timestamp),
+    /// No lifetime was stated: the platform's policy (LinkedIn: 60 days).
+    Policy(Timestamp),
+    /// The lifetime was longer than the policy (some clients have seen milliseconds):
+    /// capped to the policy. Callers log a warning.
+    Capped(Timestamp),
+    /// Zero or negative: the token expired as it was issued.
+    AlreadyExpired(Timestamp),
+}
+
+impl TokenExpiry {
+    /// The expiry instant (UTC).
+    pub fn at(self) -> Timestamp {
+        match self {
+            Self::Stated(t) | Self::Policy(t) | Self::Capped(t) | Self::AlreadyExpired(t) => t,
+        }
+    }
+}
+
+/// The expiry of a `platform` token issued at `issued_at` with OAuth `expires_in` seconds
+/// (RFC 6749 §5.1), by issue 11's rules: absent → the policy lifetime; above the policy
+/// lifetime → capped to it; zero or negative → `issued_at` (already expired); otherwise
+/// `issued_at + expires_in`. `None` for a platform whose credentials never expire.
+pub fn token_expiry(
+    platform: Platform,
+    issued_at: Timestamp,
+    expires_in_seconds: Option<i64>,
+) -> Option<TokenExpiry> {
+    let policy = platform.token_policy().default_lifetime_seconds?;
+    let after = |s: i64| issued_at + chrono::Duration::seconds(s);
+    Some(match expires_in_seconds {
+        None => TokenExpiry::Policy(after(policy)),
+        Some(s) if s <= 0 => TokenExpiry::AlreadyExpired(issued_at),
+        Some(s) if s > policy => TokenExpiry::Capped(after(policy)),
+        Some(s) => TokenExpiry::Stated(after(s)),
+    })
+}
+
 /// `floor((expires_at − now) / 86,400 s)` while `now < expires_at`, `0` once
 /// `now ≥ expires_at` (never negative); `None` when there is no expiry.
 pub fn days_until_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> Option<i64> {

@@ -211,3 +211,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_stated_token_lifetime_becomes_an_expiry_by_the_policy() {
+    use postcore_domain::{Platform, TokenExpiry, parse_timestamp, token_expiry};
+    let at = |s: &str| parse_timestamp(s).unwrap();
+    let issued = at("2025-01-01T12:30:00Z");
+    let cases = [
+        (
+            Some(5_184_000),
+            TokenExpiry::Stated(at("2025-03-02T12:30:00Z")),
+        ),
+        (
+            Some(5_183_999),
+            TokenExpiry::Stated(at("2025-03-02T12:29:59Z")),
+        ),
+        (None, TokenExpiry::Policy(at("2025-03-02T12:30:00Z"))),
+        (
+            Some(5_184_000_000),
+            TokenExpiry::Capped(at("2025-03-02T12:30:00Z")),
+        ),
+        (Some(0), TokenExpiry::AlreadyExpired(issued)),
+        (Some(-5), TokenExpiry::AlreadyExpired(issued)),
+    ];
+    for (expires_in, expected) in cases {
+        assert_eq!(
+            token_expiry(Platform::LinkedIn, issued, expires_in),
+            Some(expected),
+            "{expires_in:?}"
+        );
+    }
+    assert_eq!(token_expiry(Platform::Bluesky, issued, Some(60)), None);
+}
