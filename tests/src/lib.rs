@@ -1,8 +1,9 @@
 //! Shared helpers for PostCore's black-box tests: the HTTP app harness, where the binaries
-//! are for tests that drive both, those binaries run as processes ([`server`]), and a
-//! stateful Bluesky stand-in ([`bluesky`]).
+//! are for tests that drive both, those binaries run as processes ([`server`]), stateful
+//! stand-ins for Bluesky ([`bluesky`]) and LinkedIn's OAuth endpoints ([`linkedin`]).
 
 pub mod app;
 pub mod bins;
 pub mod bluesky;
+pub mod linkedin;
 pub mod server;

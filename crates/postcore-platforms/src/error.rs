@@ -70,6 +70,13 @@ pub enum RejectReason {
     AccountDeactivated,
     /// The account is not active, for another or no stated reason.
     AccountUnusable,
+    /// The OAuth token endpoint answered `invalid_grant` (RFC 6749 §5.2): the authorization
+    /// code or refresh token is expired, already used, or revoked.
+    InvalidGrant,
+    /// The platform refused a freshly issued access token (401 from the OpenID Connect
+    /// userinfo endpoint, OpenID Connect Core §5.3.3 and RFC 6750 §3.1 `invalid_token`): the
+    /// member revoked the grant, or the token died, right after it was issued.
+    AccessRevoked,
 }
 
 /// Where Bluesky users create an app password.
@@ -103,6 +110,12 @@ impl Rejection {
             RejectReason::AccountUnusable => {
                 "the account is not active on its server and cannot be connected.".to_owned()
             }
+            RejectReason::InvalidGrant => format!(
+                "{name} no longer accepts this authorization (it expired, was already used or was revoked). Connect {name} again and allow access."
+            ),
+            RejectReason::AccessRevoked => format!(
+                "{name} refused the access it had just granted (it was revoked or has expired). Connect {name} again and allow access."
+            ),
         };
         format!("Invalid {name} credentials: {what}")
     }

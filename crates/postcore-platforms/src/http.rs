@@ -1,8 +1,11 @@
 //! The HTTP plumbing every platform client shares: limits, the client, bounded bodies and
 //! the classification of transport failures.
 
-use crate::{ClientBuildError, PlatformError, ProtocolError, Transient, TransientReason};
+use crate::{
+    ClientBuildError, PlatformError, ProtocolError, RetryAfter, Transient, TransientReason,
+};
 use postcore_domain::Platform;
+use reqwest::Url;
 use std::time::Duration;
 
 /// Limits of every remote call.
@@ -25,6 +28,24 @@ impl Default for HttpLimits {
             max_response_bytes: 1024 * 1024,
         }
     }
+}
+
+/// `url` (surrounding spaces ignored) parsed as a plain `http(s)` URL: a host, and no user,
+/// password, query or fragment. Otherwise an error naming `setting`, with `example`.
+pub(crate) fn plain_url(
+    url: &str,
+    setting: &'static str,
+    example: &'static str,
+) -> Result<Url, ClientBuildError> {
+    let invalid = || ClientBuildError::InvalidService { setting, example };
+    let url = Url::parse(url.trim()).map_err(|_| invalid())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    plain.then_some(url).ok_or_else(invalid)
 }
 
 /// A reqwest client with the limits' timeouts, no redirects (a platform API that
@@ -57,6 +78,25 @@ pub(crate) fn transport_error(platform: Platform, error: &reqwest::Error) -> Pla
     })
 }
 
+/// The transient failure `response`'s status means, if any: 429 or a 5xx, with the
+/// answer's `Retry-After` (or `RateLimit-Reset`).
+pub(crate) fn transient_status(
+    platform: Platform,
+    response: &reqwest::Response,
+) -> Option<PlatformError> {
+    let status = response.status().as_u16();
+    let reason = match status {
+        429 => TransientReason::RateLimited,
+        500..=599 => TransientReason::ServerError(status),
+        _ => return None,
+    };
+    Some(PlatformError::Transient(Transient {
+        platform,
+        reason,
+        retry_after: RetryAfter::from_headers(response.headers()),
+    }))
+}
+
 /// Reads `response`'s body chunk by chunk, giving up as soon as it exceeds `limit` bytes
 /// (or when `Content-Length` says it will), so that a huge answer costs at most `limit`.
 pub(crate) async fn read_bounded(
@@ -83,4 +123,27 @@ pub(crate) async fn read_bounded(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Logs the outcome of one remote call at INFO: `{call} platform=… status=… outcome=…`
+/// (`accepted`, `rejected`, `transient` or `protocol`) and, for a failure, its message,
+/// which holds no secret (see [`crate::PlatformError`]).
+pub(crate) fn log_outcome<T>(
+    platform: Platform,
+    call: &str,
+    status: Option<u16>,
+    outcome: &Result<T, PlatformError>,
+) {
+    let platform = platform.as_str();
+    match outcome {
+        Ok(_) => tracing::info!(platform, status, outcome = "accepted", "{call}"),
+        Err(error) => {
+            let kind = match error {
+                PlatformError::Rejected(_) => "rejected",
+                PlatformError::Transient(_) => "transient",
+                PlatformError::Protocol(_) => "protocol",
+            };
+            tracing::info!(platform, status, outcome = kind, %error, "{call}");
+        }
+    }
 }

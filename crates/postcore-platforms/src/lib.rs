@@ -6,6 +6,7 @@ mod args;
 pub mod bluesky;
 mod error;
 mod http;
+pub mod linkedin;
 mod retry_after;
 
 #[cfg(feature = "clap")]

@@ -9,28 +9,14 @@
 mod cases;
 #[path = "bluesky/harness.rs"]
 mod harness;
+#[path = "common/log_capture.rs"]
+mod log_capture;
 #[path = "bluesky/raw.rs"]
 mod raw;
 
 use cases::Case;
 use harness::*;
 use postcore_platforms::bluesky::BlueskyClient;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// A log sink the test reads back.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// What must never show: the password, and any JWT (they all start `eyJ`, base64 of `{"`).
 fn assert_secret_free(what: &str, text: &str) {
@@ -43,14 +29,7 @@ fn assert_secret_free(what: &str, text: &str) {
 
 #[tokio::test]
 async fn no_output_of_any_outcome_holds_a_secret() {
-    let logs = Buffer::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let logs = log_capture::capture();
 
     let mut outputs = Vec::new();
     for Case {
@@ -72,11 +51,8 @@ async fn no_output_of_any_outcome_holds_a_secret() {
         assert_secret_free(name, text);
     }
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert_secret_free("the logs", &logs);
-    if std::env::var_os("SHOW_LOGS").is_some() {
-        eprintln!("{logs}");
-    }
     // The capture worked: one outcome line per case, with the fields operators filter on.
     let outcomes = logs.matches("createSession platform=\"bluesky\"").count();
     assert_eq!(outcomes, cases::all().len(), "{logs}");

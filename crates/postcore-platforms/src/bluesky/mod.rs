@@ -4,9 +4,9 @@
 mod answer;
 mod session;
 
-use crate::http::{build_client, read_bounded, transport_error};
-use crate::{ClientBuildError, HttpLimits, PlatformError, ProtocolError, RetryAfter, Transient};
-use crate::{RejectReason, TransientReason};
+use crate::http::{build_client, log_outcome, plain_url, read_bounded};
+use crate::http::{transient_status, transport_error};
+use crate::{ClientBuildError, HttpLimits, PlatformError, ProtocolError, RejectReason};
 use postcore_domain::{BlueskyHandle, Platform};
 use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
@@ -66,19 +66,9 @@ pub struct BlueskySession {
 /// # Errors
 /// [`ClientBuildError::InvalidService`] naming `--bluesky-service`.
 pub fn check_service(service: &str) -> Result<&str, ClientBuildError> {
-    let invalid = || ClientBuildError::InvalidService {
-        setting: "--bluesky-service",
-        example: DEFAULT_SERVICE,
-    };
     let service = service.trim().trim_end_matches('/');
-    let url = Url::parse(service).map_err(|_| invalid())?;
-    let plain = matches!(url.scheme(), "http" | "https")
-        && url.host().is_some()
-        && url.username().is_empty()
-        && url.password().is_none()
-        && url.query().is_none()
-        && url.fragment().is_none();
-    if plain { Ok(service) } else { Err(invalid()) }
+    plain_url(service, "--bluesky-service", DEFAULT_SERVICE)?;
+    Ok(service)
 }
 
 impl BlueskyClient {
@@ -90,14 +80,10 @@ impl BlueskyClient {
     /// http(s), has no host, or carries a user, password, query or fragment;
     /// [`ClientBuildError::Http`] when the HTTP client cannot be initialised.
     pub fn new(service: &str, limits: HttpLimits) -> Result<Self, ClientBuildError> {
-        let invalid = || ClientBuildError::InvalidService {
-            setting: "--bluesky-service",
-            example: DEFAULT_SERVICE,
-        };
         let service = check_service(service)?;
+        let checked = |url: &str| plain_url(url, "--bluesky-service", DEFAULT_SERVICE);
         let create_session_url =
-            Url::parse(&format!("{service}/xrpc/com.atproto.server.createSession"))
-                .map_err(|_| invalid())?;
+            checked(&format!("{service}/xrpc/com.atproto.server.createSession"))?;
         Ok(Self {
             http: build_client(limits)?,
             service: service.to_owned(),
@@ -132,23 +118,7 @@ impl BlueskyClient {
     ) -> Result<BlueskySession, PlatformError> {
         tracing::debug!(platform = "bluesky", service = %self.service, "createSession: sending");
         let (status, outcome) = self.send_create_session(identifier, app_password).await;
-        let kind = match &outcome {
-            Ok(_) => "accepted",
-            Err(PlatformError::Rejected(_)) => "rejected",
-            Err(PlatformError::Transient(_)) => "transient",
-            Err(PlatformError::Protocol(_)) => "protocol",
-        };
-        match &outcome {
-            Ok(_) => tracing::info!(
-                platform = "bluesky",
-                status,
-                outcome = kind,
-                "createSession"
-            ),
-            Err(error) => {
-                tracing::info!(platform = "bluesky", status, outcome = kind, %error, "createSession");
-            }
-        }
+        log_outcome(PLATFORM, "createSession", status, &outcome);
         outcome
     }
 
@@ -174,16 +144,10 @@ impl BlueskyClient {
             Err(error) => return (None, Err(transport_error(PLATFORM, &error))),
         };
         let status = response.status().as_u16();
-        let transient = |reason| {
-            Err(PlatformError::Transient(Transient {
-                platform: PLATFORM,
-                reason,
-                retry_after: RetryAfter::from_headers(response.headers()),
-            }))
-        };
+        if let Some(error) = transient_status(PLATFORM, &response) {
+            return (Some(status), Err(error));
+        }
         let outcome = match status {
-            429 => transient(TransientReason::RateLimited),
-            500..=599 => transient(TransientReason::ServerError(status)),
             200 | 400 | 401 | 403 => {
                 let limit = self.limits.max_response_bytes;
                 match read_bounded(PLATFORM, response, limit).await {
