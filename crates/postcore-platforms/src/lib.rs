@@ -7,6 +7,8 @@ pub mod bluesky;
 mod error;
 mod http;
 pub mod linkedin;
+#[cfg(feature = "clap")]
+mod linkedin_args;
 mod retry_after;
 
 #[cfg(feature = "clap")]
@@ -16,4 +18,8 @@ pub use error::{
     TransientReason,
 };
 pub use http::HttpLimits;
+#[cfg(feature = "clap")]
+pub use linkedin_args::{
+    LINKEDIN_CALLBACK_PATH, LINKEDIN_CLIENT_SECRET_ENV, LinkedInArgs, LinkedInSettingsError,
+};
 pub use retry_after::{MAX_RETRY_AFTER_SECONDS, RetryAfter};
