@@ -13,6 +13,7 @@ mod ci;
 mod crash;
 mod limit;
 mod process;
+mod standin;
 
 use std::process::ExitCode;
 

@@ -86,7 +86,7 @@ pub fn run(plan: Plan) -> Result<()> {
     let writes = seed::account(plan.profile, &db, &work, "writes", 0)?;
     let seed_seconds = started.elapsed().as_secs_f64();
 
-    let server = process::start_server(plan.profile, &db, &work.join("server.log"))?;
+    let server = process::start_server(plan.profile, &db, &work.join("server.log"), None)?;
     let base = server.base_url();
     let one_key = std::fs::read_to_string(&big.keys_file)?
         .lines()
@@ -208,7 +208,7 @@ fn limit(plan: Plan, work: &Path, body: &[u8], big: &seed::SeededAccount) -> Res
 
 /// Scenario 4: a fresh server; idle VmHWM, then the whole big account listed sequentially.
 fn big_list(plan: Plan, db: &Path, work: &Path, big: &seed::SeededAccount) -> Result<ListResult> {
-    let server = process::start_server(plan.profile, db, &work.join("server-list.log"))?;
+    let server = process::start_server(plan.profile, db, &work.join("server-list.log"), None)?;
     let base = server.base_url();
     fetch(&format!("{base}/profiles/prof_warmup"), &big.api_key).ok();
     let (idle_hwm, _) = process::memory_kib(server.pid())?;
