@@ -7,13 +7,13 @@
 //! `integrity_check` ok.
 
 mod bluesky;
+mod clients;
 mod verify;
 
 use crate::process::{self, Profile, admin};
 use crate::standin;
 use anyhow::{Result, bail};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -99,12 +99,12 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
                 Arc::clone(&stop),
             );
             threads.push(std::thread::spawn(move || {
-                create_loop(&base, &key, round, client, &acked, &stop)
+                clients::create_loop(&base, &key, round, client, &acked, &stop)
             }));
         }
         let (db2, acked2, stop2) = (db.clone(), Arc::clone(&acked), Arc::clone(&stop));
         threads.push(std::thread::spawn(move || {
-            connect_loop(profile, &db2, &acked2, &stop2)
+            clients::connect_loop(profile, &db2, &acked2, &stop2)
         }));
         let client = bluesky::Client {
             base,
@@ -175,74 +175,6 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
     drop(stand_in);
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
-}
-
-fn create_loop(
-    base: &str,
-    api_key: &str,
-    round: usize,
-    client: usize,
-    acked: &Acknowledged,
-    stop: &AtomicBool,
-) {
-    let agent = process::agent(Duration::from_secs(5));
-    let mut i = 0;
-    while !stop.load(Ordering::SeqCst) && i < MAX_REQUESTS_PER_CLIENT {
-        i += 1;
-        let name = format!("crash r{round} c{client} #{i}");
-        let before = unix_now();
-        let resp = agent
-            .post(&format!("{base}/profiles/create"))
-            .set("x-api-key", api_key)
-            .send_json(serde_json::json!({ "profileName": name }));
-        // Only a complete 201 with a parsed body counts as acknowledged.
-        if let Ok(r) = resp
-            && r.status() == 201
-            && let Ok(v) = r.into_json::<serde_json::Value>()
-            && let Some(key) = v["profileKey"].as_str()
-        {
-            let ack = Ack {
-                name: Some(name),
-                created_within: (before, unix_now()),
-                bluesky: Bluesky::None,
-            };
-            acked.lock().unwrap().insert(key.to_owned(), ack);
-        }
-    }
-}
-
-/// Connects Bluesky (no credentials) through the admin CLI on acknowledged profiles that
-/// have nothing connected, claiming each first so that the HTTP client leaves it alone.
-fn connect_loop(profile: Profile, db: &Path, acked: &Acknowledged, stop: &AtomicBool) {
-    let mut n = 0;
-    while !stop.load(Ordering::SeqCst) && n < MAX_CONNECTS {
-        let Some(key) = bluesky::claim(acked) else {
-            std::thread::sleep(Duration::from_millis(10));
-            continue;
-        };
-        n += 1;
-        let handle = format!("crash{n}-{}.bsky.social", process::random_u64() % 1_000_000);
-        let args = [
-            "connections",
-            "add",
-            &key,
-            "--platform",
-            "bluesky",
-            "--handle",
-            &handle,
-        ];
-        // A failed run stored nothing: the profile may be claimed again.
-        let state = match admin(profile, db, &args) {
-            Ok(_) => Bluesky::Admin(handle),
-            Err(_) => Bluesky::None,
-        };
-        acked
-            .lock()
-            .unwrap()
-            .get_mut(&key)
-            .expect("acknowledged key")
-            .bluesky = state;
-    }
 }
 
 impl Bluesky {
