@@ -5,14 +5,21 @@
 //!   of `bench` and `crash` on the debug binaries. It installs nothing: without `wrk` on the
 //!   `PATH` it skips the bench smoke run, says why, and runs every other step.
 //! - `cargo xtask bench [--quick]` — throughput, latency, memory and scaling of the release
-//!   server (see `bench/`), written to `target/bench/results.json`.
-//! - `cargo xtask crash [--rounds N]` — durability of acknowledged writes under `kill -9`.
+//!   server in 7 scenarios, one of them Bluesky connects through the Bluesky stand-in (see
+//!   `bench/`), written to `target/bench/results.json`.
+//! - `cargo xtask crash [--rounds N]` — durability of acknowledged writes, profiles and
+//!   Bluesky connects (over HTTP, against the stand-in, and through `postcore-admin`), under
+//!   `kill -9`.
+//!
+//! Both build what they run, in the profile they run: `postcore`, `postcore-admin`, the
+//! Bluesky stand-in `bluesky-standin` (package `postcore-tests`) and xtask itself.
 
 mod bench;
 mod ci;
 mod crash;
 mod limit;
 mod process;
+mod standin;
 
 use std::process::ExitCode;
 
@@ -23,11 +30,15 @@ tasks:
                       doc -D warnings, then bench and crash smoke runs
                       (the bench smoke run is skipped, with a note, without wrk)
   bench [--quick]     load-test the release server with wrk (Debian package `wrk`):
-                      6 scenarios, table on stdout, target/bench/results.json.
+                      7 scenarios (the 7th: POST /profiles/connect renewing Bluesky,
+                      verified by the Bluesky stand-in), table on stdout,
+                      target/bench/results.json.
                       --quick: 5 s per scenario (< 2 min); default 20 s (< 10 min)
   bench --smoke       a tiny run on the debug binaries that checks the tool itself
   crash [--rounds N]  kill -9 the release server N times (default 20) while clients
-                      write; fails if any acknowledged write is lost
+                      create profiles and connect Bluesky (over HTTP against the
+                      stand-in, and through postcore-admin); fails if any
+                      acknowledged write is lost
   crash --smoke       2 short rounds on the debug binaries";
 
 fn main() -> ExitCode {

@@ -36,7 +36,8 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// Builds the binaries the tools run: `postcore`, `postcore-admin` and xtask itself.
+/// Builds the binaries the tools run: `postcore`, `postcore-admin`, the Bluesky stand-in
+/// (`bluesky-standin`, package `postcore-tests`) and xtask itself.
 pub fn build(profile: Profile) -> Result<()> {
     let mut cmd = Command::new(cargo());
     cmd.args([
@@ -47,6 +48,8 @@ pub fn build(profile: Profile) -> Result<()> {
         "postcore-http",
         "-p",
         "postcore-admin",
+        "-p",
+        "postcore-tests",
         "-p",
         "xtask",
     ]);
@@ -104,19 +107,29 @@ impl Drop for Server {
     }
 }
 
-/// Starts `postcore serve` on a free port against `database`, logging to `log`, and waits
-/// (at most 30 s) until `GET /health` answers 200.
-pub fn start_server(profile: Profile, database: &Path, log: &Path) -> Result<Server> {
+/// Starts `postcore serve` on a free port against `database`, logging to `log`, with
+/// `--bluesky-service bluesky` when given (a stand-in's URL), and waits (at most 30 s) until
+/// `GET /health` answers 200.
+pub fn start_server(
+    profile: Profile,
+    database: &Path,
+    log: &Path,
+    bluesky: Option<&str>,
+) -> Result<Server> {
     let port = free_port()?;
     let log_file = std::fs::File::create(log)?;
-    let child = Command::new(binary(profile, "postcore"))
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-        ])
-        .arg(database)
+    let mut cmd = Command::new(binary(profile, "postcore"));
+    cmd.args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--database",
+    ])
+    .arg(database);
+    if let Some(url) = bluesky {
+        cmd.args(["--bluesky-service", url]);
+    }
+    let child = cmd
         .env("POSTCORE_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(log_file)

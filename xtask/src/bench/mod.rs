@@ -1,7 +1,9 @@
 //! `cargo xtask bench [--quick|--smoke]`: throughput, latency, memory and scaling of the real
 //! release server over loopback, against a framework-only "limit" server measured in the
-//! same run. Writes `target/bench/results.json`.
+//! same run, in 7 scenarios; the last connects Bluesky through a Bluesky stand-in process
+//! (`bluesky-standin`). Writes `target/bench/results.json`.
 
+mod connect;
 mod report;
 mod seed;
 mod wrk;
@@ -22,6 +24,8 @@ pub struct Plan {
     pub small: usize,
     pub duration: Duration,
     pub list_fetches: usize,
+    /// Profiles (and Bluesky stand-in accounts) scenario 7 renews connections on.
+    pub connect_profiles: usize,
 }
 
 impl Plan {
@@ -33,6 +37,7 @@ impl Plan {
             small: 100,
             duration: Duration::from_secs(20),
             list_fetches: 5,
+            connect_profiles: 1000,
         }
     }
     pub fn quick() -> Self {
@@ -52,6 +57,7 @@ impl Plan {
             small: 10,
             duration: Duration::from_secs(1),
             list_fetches: 2,
+            connect_profiles: 20,
         }
     }
 }
@@ -78,15 +84,18 @@ pub fn run(plan: Plan) -> Result<()> {
 
     let started = Instant::now();
     eprintln!(
-        "seeding {} + {} profiles through postcore-admin…",
-        plan.big, plan.small
+        "seeding {} + {} + {} profiles through postcore-admin…",
+        plan.big, plan.small, plan.connect_profiles
     );
     let big = seed::account(plan.profile, &db, &work, "big", plan.big)?;
     let small = seed::account(plan.profile, &db, &work, "small", plan.small)?;
     let writes = seed::account(plan.profile, &db, &work, "writes", 0)?;
+    let connects = seed::account(plan.profile, &db, &work, "connects", plan.connect_profiles)?;
     let seed_seconds = started.elapsed().as_secs_f64();
 
-    let server = process::start_server(plan.profile, &db, &work.join("server.log"))?;
+    let (stand_in, bodies_file) = connect::start(plan.profile, &work, &connects)?;
+    let log = work.join("server.log");
+    let server = process::start_server(plan.profile, &db, &log, Some(stand_in.url()))?;
     let base = server.base_url();
     let one_key = std::fs::read_to_string(&big.keys_file)?
         .lines()
@@ -95,30 +104,27 @@ pub fn run(plan: Plan) -> Result<()> {
         .to_owned();
     let sample_body = fetch(&format!("{base}/profiles/{one_key}"), &big.api_key)?.1;
 
+    // One wrk run against the server: scenario name, expected status, script file stem.
+    let measure = |name, status, stem, script: &str| -> Result<Scenario> {
+        let m = wrk::run(&work, stem, &base, script, plan.duration)?;
+        Ok(Scenario::from_wrk(name, status, m))
+    };
     let mut scenarios = Vec::new();
-    eprintln!("1/6 limit: framework-only server with the same bytes…");
+    eprintln!("1/7 limit: framework-only server with the same bytes…");
     scenarios.push(limit(plan, &work, &sample_body, &big)?);
 
     eprintln!(
-        "2/6 GET /profiles/{{key}}, random keys, {} profiles…",
+        "2/7 GET /profiles/{{key}}, random keys, {} profiles…",
         big.profiles
     );
     let script = wrk::random_key_script(&big.keys_file, &big.api_key);
-    scenarios.push(Scenario::from_wrk(
-        "get_profile_random_key",
-        200,
-        wrk::run(&work, "get", &base, &script, plan.duration)?,
-    ));
+    scenarios.push(measure("get_profile_random_key", 200, "get", &script)?);
 
-    eprintln!("3/6 GET /profiles, {} profiles…", small.profiles);
+    eprintln!("3/7 GET /profiles, {} profiles…", small.profiles);
     let script = wrk::static_script("GET", "/profiles", &[("x-api-key", &small.api_key)], None);
-    scenarios.push(Scenario::from_wrk(
-        "list_small_account",
-        200,
-        wrk::run(&work, "list", &base, &script, plan.duration)?,
-    ));
+    scenarios.push(measure("list_small_account", 200, "list", &script)?);
 
-    eprintln!("5/6 POST /profiles/create…");
+    eprintln!("5/7 POST /profiles/create…");
     let script = wrk::static_script(
         "POST",
         "/profiles/create",
@@ -128,24 +134,29 @@ pub fn run(plan: Plan) -> Result<()> {
         ],
         Some(r#"{"profileName":"bench"}"#),
     );
-    scenarios.push(Scenario::from_wrk(
-        "create_profile",
-        201,
-        wrk::run(&work, "create", &base, &script, plan.duration)?,
-    ));
+    scenarios.push(measure("create_profile", 201, "create", &script)?);
 
-    eprintln!("6/6 unknown API key (401)…");
+    eprintln!("6/7 unknown API key (401)…");
     let unknown = "pc_live_UNKNOWNunknownUNKNOWNunknown0123";
     let script = wrk::static_script("GET", "/profiles", &[("x-api-key", unknown)], None);
-    scenarios.push(Scenario::from_wrk(
-        "unknown_api_key_401",
-        401,
-        wrk::run(&work, "unauth", &base, &script, plan.duration)?,
-    ));
-    server.kill()?;
+    scenarios.push(measure("unknown_api_key_401", 401, "unauth", &script)?);
 
     eprintln!(
-        "4/6 GET /profiles, {} profiles: time to last byte and memory…",
+        "7/7 POST /profiles/connect: Bluesky renewed in place on {} profiles, via the stand-in…",
+        connects.profiles
+    );
+    let script = wrk::random_body_script("/profiles/connect", &bodies_file, &connects.api_key);
+    scenarios.push(measure("connect_bluesky_renew", 200, "connect", &script)?);
+    eprintln!(
+        "    renewed {} of {} Bluesky connections",
+        connect::renewed(&base, &connects)?,
+        connects.profiles
+    );
+    server.kill()?;
+    drop(stand_in);
+
+    eprintln!(
+        "4/7 GET /profiles, {} profiles: time to last byte and memory…",
         big.profiles
     );
     let list = big_list(plan, &db, &work, &big)?;
@@ -208,7 +219,7 @@ fn limit(plan: Plan, work: &Path, body: &[u8], big: &seed::SeededAccount) -> Res
 
 /// Scenario 4: a fresh server; idle VmHWM, then the whole big account listed sequentially.
 fn big_list(plan: Plan, db: &Path, work: &Path, big: &seed::SeededAccount) -> Result<ListResult> {
-    let server = process::start_server(plan.profile, db, &work.join("server-list.log"))?;
+    let server = process::start_server(plan.profile, db, &work.join("server-list.log"), None)?;
     let base = server.base_url();
     fetch(&format!("{base}/profiles/prof_warmup"), &big.api_key).ok();
     let (idle_hwm, _) = process::memory_kib(server.pid())?;

@@ -21,6 +21,9 @@ fn profile_key() -> String {
     key
 }
 
+/// `connectedAt` of every seeded Bluesky connection.
+pub const SEEDED_BLUESKY_AT: &str = "2025-01-02T10:00:00Z";
+
 /// Writes a hosted-API `GET /profiles` document with `n` profiles, each with a LinkedIn and
 /// a Bluesky connection, and returns the keys.
 fn write_import(path: &Path, n: usize) -> Result<Vec<String>> {
@@ -34,7 +37,7 @@ fn write_import(path: &Path, n: usize) -> Result<Vec<String>> {
         }
         write!(
             out,
-            r#"{{"profileKey":"{key}","profileName":"Bench user {i}","createdAt":"2025-01-01T12:00:00Z","connectedPlatforms":[{{"platform":"linkedin","displayName":"User {i}","username":"user{i}","connectedAt":"2026-11-01T12:30:00Z","expiresAt":"2026-12-31T12:30:00Z","daysUntilExpiry":30,"needsReconnect":false}},{{"platform":"bluesky","displayName":"user{i}.bsky.social","username":"user{i}.bsky.social","connectedAt":"2025-01-02T10:00:00Z","expiresAt":null,"daysUntilExpiry":null,"needsReconnect":false}}]}}"#
+            r#"{{"profileKey":"{key}","profileName":"Bench user {i}","createdAt":"2025-01-01T12:00:00Z","connectedPlatforms":[{{"platform":"linkedin","displayName":"User {i}","username":"user{i}","connectedAt":"2026-11-01T12:30:00Z","expiresAt":"2026-12-31T12:30:00Z","daysUntilExpiry":30,"needsReconnect":false}},{{"platform":"bluesky","displayName":"user{i}.bsky.social","username":"user{i}.bsky.social","connectedAt":"{SEEDED_BLUESKY_AT}","expiresAt":null,"daysUntilExpiry":null,"needsReconnect":false}}]}}"#
         )?;
         keys.push(key);
     }

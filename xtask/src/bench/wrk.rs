@@ -76,6 +76,12 @@ impl Measured {
     }
 }
 
+/// Lua `init` hook seeding each wrk thread's random numbers differently.
+const RANDOM_INIT: &str = "init = function(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1000000) + #tostring({}))
+end
+";
+
 /// A static request: method, path, headers and optional body.
 pub fn static_script(
     method: &str,
@@ -98,14 +104,26 @@ pub fn random_key_script(keys_file: &Path, api_key: &str) -> String {
     format!(
         r#"local keys = {{}}
 for line in io.lines("{file}") do keys[#keys + 1] = line end
-init = function(args)
-  math.randomseed(os.time() + math.floor(os.clock() * 1000000) + #tostring({{}}))
-end
-request = function()
+{RANDOM_INIT}request = function()
   return wrk.format("GET", "/profiles/" .. keys[math.random(#keys)], {{["x-api-key"] = "{api_key}"}})
 end
 "#,
         file = keys_file.display()
+    ) + DONE_HOOK
+}
+
+/// `POST {path}` as JSON with a body drawn at random per request from `bodies_file` (one
+/// body per line).
+pub fn random_body_script(path: &str, bodies_file: &Path, api_key: &str) -> String {
+    format!(
+        r#"local bodies = {{}}
+for line in io.lines("{file}") do bodies[#bodies + 1] = line end
+{RANDOM_INIT}local headers = {{["x-api-key"] = "{api_key}", ["Content-Type"] = "application/json"}}
+request = function()
+  return wrk.format("POST", "{path}", headers, bodies[math.random(#bodies)])
+end
+"#,
+        file = bodies_file.display()
     ) + DONE_HOOK
 }
 
