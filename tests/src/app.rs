@@ -65,6 +65,37 @@ pub async fn spawn_app_with_bluesky(service: &str) -> TestApp {
     .await
 }
 
+/// Starts the app over a fresh database with LinkedIn configured against `standin`: its
+/// client id and secret, its four endpoints, and a redirect URI on the app's own port (a
+/// free port is picked first, since the redirect URI must name it), with a one-second
+/// limit on every call.
+pub async fn spawn_app_with_linkedin(standin: &crate::linkedin::LinkedInStandIn) -> TestApp {
+    use crate::linkedin::LinkedInStandIn;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let config = postcore_platforms::linkedin::LinkedInConfig {
+        client_id: LinkedInStandIn::CLIENT_ID.to_owned(),
+        client_secret: LinkedInStandIn::CLIENT_SECRET.to_owned().into(),
+        redirect_uri: format!("http://127.0.0.1:{port}/oauth/linkedin/callback"),
+        scopes: postcore_platforms::linkedin::DEFAULT_SCOPES.to_owned(),
+        authorize_url: standin.authorize_url(),
+        token_url: standin.token_url(),
+        userinfo_url: standin.userinfo_url(),
+        revoke_url: Some(standin.revoke_url()),
+    };
+    spawn(
+        |store| store,
+        move |settings| {
+            settings.bind = format!("127.0.0.1:{port}");
+            settings.linkedin = Some(config);
+            settings.platform_limits.total_timeout = std::time::Duration::from_secs(1);
+        },
+    )
+    .await
+}
+
 /// Starts the app: `wrap` wraps the store the server uses, `configure` adjusts the
 /// settings (which listen on a free port of 127.0.0.1 with one worker).
 async fn spawn(

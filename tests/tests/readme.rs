@@ -6,8 +6,13 @@
 //! changes, paste the table this test prints into the README.
 
 use clap::{ArgAction, CommandFactory as _};
+use postcore_platforms::LINKEDIN_CLIENT_SECRET_ENV;
 use postcore_store::settings::{SECRET_KEY_ENV, SECRET_KEY_ENV_HELP, SECRET_KEY_FILE_ENV};
 use std::path::Path;
+
+/// The meaning of the env-only LinkedIn client secret, as the README gives it.
+const LINKEDIN_CLIENT_SECRET_HELP: &str = "The LinkedIn client secret itself: env only, never \
+     a flag, so it never shows in a process list; set but blank is an error";
 
 const HEADER: &str = "| flag | env var | default | meaning |\n|---|---|---|---|\n";
 
@@ -40,6 +45,11 @@ fn settings_table(command: &clap::Command) -> String {
         if env == SECRET_KEY_FILE_ENV {
             table.push_str(&format!(
                 "| (env only) | `{SECRET_KEY_ENV}` | none | {SECRET_KEY_ENV_HELP} |\n"
+            ));
+        }
+        if env == "POSTCORE_LINKEDIN_CLIENT_SECRET_FILE" {
+            table.push_str(&format!(
+                "| (env only) | `{LINKEDIN_CLIENT_SECRET_ENV}` | none | {LINKEDIN_CLIENT_SECRET_HELP} |\n"
             ));
         }
     }

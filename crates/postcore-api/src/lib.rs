@@ -5,6 +5,7 @@ mod account;
 mod connect;
 mod connected_platform;
 mod create;
+mod linkedin;
 mod loose;
 mod message;
 mod name_field;
@@ -17,6 +18,7 @@ pub use connect::{
 };
 pub use connected_platform::ConnectedPlatform;
 pub use create::{CreateProfileError, CreateProfileRequest, CreatedProfile};
+pub use linkedin::{AuthorizationStart, LinkedInStartRequest};
 pub use message::Message;
 pub use profile::{ProfileDetail, ProfileList, ProfileObject, ProfileSummary};
 

@@ -31,6 +31,12 @@ pub use random::random_string;
 /// The instant type used everywhere in PostCore: UTC, whole seconds on the wire.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
+/// `at` without its sub-second part: instants are kept and shown in whole seconds
+/// (api.md §1), so a write that answers with the instant it stored truncates first.
+pub fn whole_seconds(at: Timestamp) -> Timestamp {
+    Timestamp::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
+
 /// Formats an instant as the API's timestamp: RFC 3339 in UTC, whole seconds, `Z` suffix
 /// (`2025-01-01T12:00:00Z`; api.md §1). Sub-second parts are truncated, never rounded.
 pub fn format_timestamp(at: Timestamp) -> String {

@@ -8,7 +8,7 @@ use crate::{
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use postcore_domain::{Clock, SystemClock};
-use postcore_platforms::PlatformArgs;
+use postcore_platforms::{LinkedInArgs, PlatformArgs};
 use postcore_store::DatabaseArgs;
 use postcore_store::settings::SECRET_KEY_HELP;
 use std::sync::Arc;
@@ -73,6 +73,17 @@ pub struct ServeArgs {
     /// Where the platforms are and how long a call to one may take.
     #[command(flatten)]
     pub platforms: PlatformArgs,
+    /// LinkedIn's OAuth settings.
+    #[command(flatten)]
+    pub linkedin: LinkedInArgs,
+    /// Days before expiry a LinkedIn access token with a refresh token is renewed (0: never)
+    #[arg(long, env = "POSTCORE_TOKEN_REFRESH_LEAD_DAYS", value_name = "DAYS",
+          default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=59))]
+    pub token_refresh_lead_days: u16,
+    /// Seconds between two looks for tokens to refresh
+    #[arg(long, env = "POSTCORE_TOKEN_REFRESH_INTERVAL", value_name = "SECONDS",
+          default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub token_refresh_interval: u64,
 }
 
 /// Runs the command.
@@ -89,6 +100,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// account on first start, and serves until SIGINT/SIGTERM, then returns `Ok`.
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.store.store_config()?;
+    let linkedin = args
+        .linkedin
+        .config(Some(&format!("http://{}", args.bind)))
+        .context("LinkedIn settings")?;
     telemetry::init(&args.log_level, args.log_format)?;
     let store = postcore_store::open(config)
         .await
@@ -98,6 +113,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         bluesky_service: args.platforms.bluesky_service.clone(),
         platform_limits: args.platforms.limits(),
+        linkedin,
         ..Settings::new(args.bind)
     };
     let app = Application::build(settings, Arc::clone(&store), Arc::clone(&clock)).await?;

@@ -55,6 +55,9 @@ pub enum ApiError {
     },
     /// 415 `UNSUPPORTED_MEDIA_TYPE`: a body was sent with a type other than JSON.
     UnsupportedMediaType,
+    /// 501 `NOT_CONFIGURED`: a platform flow whose settings the operator has not given;
+    /// the message names them (api.md §4).
+    NotConfigured(&'static str),
     /// 500 `INTERNAL_ERROR`: anything else. The cause is logged, never shown.
     Internal(anyhow::Error),
 }
@@ -78,6 +81,7 @@ impl ApiError {
             ApiError::InvalidCredentials(_) => "INVALID_CREDENTIALS",
             ApiError::ConnectionNotFound => "CONNECTION_NOT_FOUND",
             ApiError::Upstream { .. } => "UPSTREAM_ERROR",
+            ApiError::NotConfigured(_) => "NOT_CONFIGURED",
             ApiError::RouteNotFound => "NOT_FOUND",
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
@@ -97,6 +101,7 @@ impl ApiError {
             | ApiError::Upstream { message, .. } => message.clone(),
             ApiError::ProfileAlreadyExists => "Profile for this platform already exists".into(),
             ApiError::ConnectionNotFound => "Connection not found".into(),
+            ApiError::NotConfigured(message) => (*message).into(),
             ApiError::RouteNotFound => "Route not found".into(),
             ApiError::MethodNotAllowed { allowed } => {
                 format!("Method not allowed. Allowed methods: {allowed}")
@@ -157,6 +162,7 @@ impl ResponseError for ApiError {
             | ApiError::ProfileAlreadyExists
             | ApiError::InvalidCredentials(_) => StatusCode::BAD_REQUEST,
             ApiError::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            ApiError::NotConfigured(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

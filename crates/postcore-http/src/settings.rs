@@ -1,6 +1,7 @@
 //! `Settings`: how the HTTP server listens and what it accepts (not where the data lives).
 
 use postcore_platforms::HttpLimits;
+use postcore_platforms::linkedin::LinkedInConfig;
 use std::time::Duration;
 
 /// Default listen address (api.md §1: `http://127.0.0.1:8080`).
@@ -15,7 +16,7 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
 
 /// The HTTP server's settings. The store and the clock are passed beside them to
 /// [`crate::Application::build`], so tests can hand in their own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// `host:port` to listen on; port `0` picks a free port (see `Application::port`).
     pub bind: String,
@@ -30,6 +31,8 @@ pub struct Settings {
     pub bluesky_service: String,
     /// Time and size limits of every call to a platform.
     pub platform_limits: HttpLimits,
+    /// LinkedIn's OAuth client configuration; `None`: LinkedIn is not configured.
+    pub linkedin: Option<LinkedInConfig>,
 }
 
 impl Settings {
@@ -42,6 +45,7 @@ impl Settings {
             workers: None,
             bluesky_service: postcore_platforms::bluesky::DEFAULT_SERVICE.to_owned(),
             platform_limits: HttpLimits::default(),
+            linkedin: None,
         }
     }
 }

@@ -6,6 +6,7 @@ use actix_web::{App, HttpServer, middleware, web};
 use anyhow::Context as _;
 use postcore_domain::Clock;
 use postcore_platforms::bluesky::BlueskyClient;
+use postcore_platforms::linkedin::LinkedInClient;
 use postcore_store::Repository;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -20,6 +21,9 @@ pub struct AppState {
     pub body_limit: usize,
     /// The client of the configured Bluesky service.
     pub bluesky: BlueskyClient,
+    /// The LinkedIn OAuth client; `None` when LinkedIn is not configured (its routes
+    /// answer 501 `NOT_CONFIGURED`).
+    pub linkedin: Option<LinkedInClient>,
 }
 
 /// The server, bound and started but not yet awaited.
@@ -45,6 +49,12 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let bluesky = BlueskyClient::new(&settings.bluesky_service, settings.platform_limits)
             .context("setting up the Bluesky client")?;
+        let linkedin = settings
+            .linkedin
+            .clone()
+            .map(|config| LinkedInClient::new(config, settings.platform_limits))
+            .transpose()
+            .context("setting up the LinkedIn client")?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding the listen address {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
@@ -53,6 +63,7 @@ impl Application {
             clock,
             body_limit: settings.body_limit,
             bluesky,
+            linkedin,
         });
         let mut server = HttpServer::new(move || {
             App::new()

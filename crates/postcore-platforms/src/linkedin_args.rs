@@ -145,3 +145,86 @@ impl LinkedInArgs {
         Ok(SecretString::from(text.to_owned()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+    use secrecy::ExposeSecret as _;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        linkedin: LinkedInArgs,
+    }
+
+    fn args(extra: &[&str]) -> LinkedInArgs {
+        let mut argv = vec!["test"];
+        argv.extend_from_slice(extra);
+        Cli::try_parse_from(argv).unwrap().linkedin
+    }
+
+    #[test]
+    fn without_a_client_id_linkedin_is_not_configured() {
+        assert!(
+            args(&[])
+                .config(Some("http://127.0.0.1:8080"))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_redirect_uri_is_the_public_url_and_the_callback_path_whatever_its_slash() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let file = file.to_str().unwrap();
+        for public in ["https://pc.example.com", "https://pc.example.com/"] {
+            let config = args(&[
+                "--linkedin-client-id",
+                "id-1",
+                "--linkedin-client-secret-file",
+                file,
+                "--public-url",
+                public,
+            ])
+            .config(Some("http://127.0.0.1:8080"))
+            .unwrap()
+            .unwrap();
+            assert_eq!(
+                config.redirect_uri,
+                "https://pc.example.com/oauth/linkedin/callback"
+            );
+            assert_eq!(config.client_secret.expose_secret(), "s3cret");
+            assert_eq!(config.revoke_url.as_deref(), Some(DEFAULT_REVOKE_URL));
+        }
+    }
+
+    #[test]
+    fn a_client_id_without_a_secret_or_a_public_url_names_what_is_missing() {
+        let missing = args(&["--linkedin-client-id", "id-1"])
+            .config(Some("http://x"))
+            .unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "POSTCORE_LINKEDIN_CLIENT_ID is set, so POSTCORE_LINKEDIN_CLIENT_SECRET or \
+             --linkedin-client-secret-file must be set too"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, " \n").unwrap();
+        let error = args(&[
+            "--linkedin-client-id",
+            "id-1",
+            "--linkedin-client-secret-file",
+            empty.to_str().unwrap(),
+        ])
+        .config(None)
+        .unwrap_err();
+        assert!(
+            error.to_string().ends_with(": the file is empty"),
+            "{error}"
+        );
+    }
+}

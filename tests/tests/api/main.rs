@@ -9,6 +9,7 @@ mod expiry;
 mod faults;
 mod faulty_store;
 mod last_use;
+mod linkedin;
 mod listing;
 mod profiles;
 mod raw;

@@ -6,7 +6,7 @@ use crate::extract::{InOrder, JsonBody};
 use crate::{ApiError, AppState};
 use actix_web::{HttpResponse, web};
 use postcore_api::{ConnectBody, ConnectRequest, ConnectResponse, PlatformRequest};
-use postcore_domain::{BlueskyHandle, Connection, Platform, ProfileKey, Timestamp};
+use postcore_domain::{BlueskyHandle, Connection, Platform, ProfileKey, whole_seconds};
 use postcore_platforms::bluesky::Identifier;
 use postcore_store::{AccountId, Credentials, SecretString};
 
@@ -139,9 +139,4 @@ async fn connect_bluesky(
         "platform connected"
     );
     Ok(HttpResponse::Ok().json(ConnectResponse::new(&key, &connection, now)))
-}
-
-/// `at` without its sub-second part (the store keeps whole seconds, api.md §1).
-fn whole_seconds(at: Timestamp) -> Timestamp {
-    Timestamp::from_timestamp(at.timestamp(), 0).unwrap_or(at)
 }

@@ -1,10 +1,12 @@
-//! A profile's platform connections: disconnect (api.md §5.5).
+//! A profile's platform connections: disconnect (api.md §5.5), revoking LinkedIn's token
+//! at LinkedIn when a revoke endpoint is configured.
 
 use crate::auth::Authenticated;
 use crate::extract::{InOrder, PlatformPath, ProfileKeyPath};
 use crate::{ApiError, AppState};
 use actix_web::{HttpResponse, web};
 use postcore_api::Message;
+use postcore_domain::Platform;
 
 /// `DELETE /profiles/{profileKey}/connections/{platform}`: 200
 /// `{"message": "Platform disconnected successfully"}`; the connection and its stored
@@ -21,10 +23,27 @@ pub async fn disconnect(
     >,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // LinkedIn's tokens are revoked at LinkedIn too (best effort, after the local delete).
+    let revocable = match (&state.linkedin, platform) {
+        (Some(linkedin), Platform::LinkedIn) => state
+            .store
+            .credentials(caller.account, &key, platform)
+            .await
+            .ok()
+            .and_then(|c| c.refresh_token.or(c.access_token))
+            .map(|token| (linkedin.clone(), token)),
+        _ => None,
+    };
     state
         .store
         .disconnect(caller.account, &key, platform)
         .await?;
     tracing::info!(profile.key = %key, platform = %platform, "platform disconnected");
+    if let Some((linkedin, token)) = revocable
+        && let Err(e) = linkedin.revoke(&token).await
+    {
+        tracing::warn!(profile.key = %key, platform = %platform, error = %e,
+            "revoking the token at LinkedIn failed; the connection is deleted here");
+    }
     Ok(HttpResponse::Ok().json(Message::PLATFORM_DISCONNECTED))
 }

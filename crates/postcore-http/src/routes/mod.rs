@@ -13,6 +13,7 @@
 pub mod connect;
 pub mod connections;
 pub mod health;
+pub mod linkedin;
 pub mod profiles;
 
 use crate::ApiError;
@@ -38,7 +39,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/profiles/connect")
             .route(web::post().to(connect::connect))
+            .route(web::get().to(linkedin::start_in_browser))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/profiles/connect/linkedin")
+            .route(web::post().to(linkedin::start))
             .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/oauth/linkedin/callback")
+            .route(web::get().to(linkedin::callback))
+            .default_service(only("GET")),
     )
     .service(
         web::resource("/profiles/{profileKey}/connections/{platform}")

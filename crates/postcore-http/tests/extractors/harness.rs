@@ -80,6 +80,7 @@ impl Fixture {
             body_limit: LIMIT,
             // Never called: these tests stop at the extractors.
             bluesky: BlueskyClient::new(DEFAULT_SERVICE, HttpLimits::default()).unwrap(),
+            linkedin: None,
         });
         Self {
             state,

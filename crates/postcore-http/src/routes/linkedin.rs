@@ -1,0 +1,325 @@
+//! LinkedIn by OAuth 2.0 (api.md §5.5): the two ways to start the authorization-code flow,
+//! and the callback that finishes it (RFC 6749 §4.1).
+
+use crate::auth::Authenticated;
+use crate::extract::{InOrder, JsonBody};
+use crate::oauth::{FlowError, STATE_LIFETIME_SECONDS, finish, new_state, state_digest};
+use crate::{ApiError, AppState};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use postcore_api::{AuthorizationStart, LinkedInStartRequest};
+use postcore_domain::{
+    ApiKey, Connection, Platform, ProfileKey, Timestamp, TokenExpiry, format_timestamp,
+    token_expiry, whole_seconds,
+};
+use postcore_platforms::linkedin::{LinkedInClient, Member, TokenSet};
+use postcore_platforms::{PlatformError, RejectReason};
+use postcore_store::{AccountId, Conflict, Credentials, Entity, OAuthState, StoreError};
+use std::collections::HashMap;
+
+/// The answer when LinkedIn is not configured (api.md §4, 501).
+const NOT_CONFIGURED: &str = "LinkedIn is not configured on this server: set \
+     POSTCORE_LINKEDIN_CLIENT_ID, POSTCORE_LINKEDIN_CLIENT_SECRET (or \
+     --linkedin-client-secret-file) and POSTCORE_PUBLIC_URL";
+
+/// `POST /profiles/connect/linkedin` (recommended): with the `x-api-key` header and the
+/// body `{"profileKey"?, "returnUrl"?}`, 200 `{"authorizationUrl", "expiresAt"}`. Send the
+/// user's browser to `authorizationUrl`; no API key ever travels in a browser URL.
+///
+/// # Errors
+/// 401; 501 `NOT_CONFIGURED`; 400 `VALIDATION_ERROR` for a bad body or a `returnUrl` not on
+/// the account's allow-list; 404 `PROFILE_NOT_FOUND`.
+pub async fn start(
+    InOrder(caller, JsonBody(body)): InOrder<Authenticated, JsonBody<LinkedInStartRequest>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.unwrap_or_default();
+    let profile_key = body
+        .profile_key
+        .as_deref()
+        .map(|k| ProfileKey::parse(k).ok());
+    let (url, expires_at) = begin(&state, caller.account, profile_key, body.return_url).await?;
+    Ok(HttpResponse::Ok().json(AuthorizationStart {
+        authorization_url: url,
+        expires_at: format_timestamp(expires_at),
+    }))
+}
+
+/// `GET /profiles/connect?apiKey=…&platform=linkedin&profileKey=…&returnUrl=…`
+/// (hosted-compatible): 302 to LinkedIn's authorization URL. The API key travels in the
+/// URL, so the request log never records query strings; prefer [`start`].
+///
+/// # Errors
+/// As [`start`], as JSON, before any redirect: 401 (`apiKey` missing or invalid), 400
+/// (`platform` not `linkedin`, a `returnUrl` not on the allow-list), 404, 501.
+pub async fn start_in_browser(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query_pairs(&req);
+    let key = query
+        .get("apiKey")
+        .ok_or(ApiError::MissingApiKey)
+        .and_then(|k| ApiKey::parse(k).map_err(|_| ApiError::InvalidApiKey))?;
+    let account = state
+        .store
+        .authenticate(&key, state.clock.now())
+        .await?
+        .ok_or(ApiError::InvalidApiKey)?;
+    match query.get("platform").map(String::as_str) {
+        Some("linkedin") => {}
+        Some("bluesky") => {
+            return Err(ApiError::Validation(
+                "platform: Bluesky connects with POST /profiles/connect and an app password".into(),
+            ));
+        }
+        _ => {
+            return Err(ApiError::Validation(
+                "platform must be linkedin for the browser flow".into(),
+            ));
+        }
+    }
+    let profile_key = query.get("profileKey").map(|k| ProfileKey::parse(k).ok());
+    let return_url = query.get("returnUrl").cloned();
+    let (url, _) = begin(&state, account, profile_key, return_url).await?;
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, url))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .finish())
+}
+
+/// The query string's parameters (the last of a repeated name wins).
+fn query_pairs(req: &HttpRequest) -> HashMap<String, String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Checks and records a new flow; returns LinkedIn's authorization URL and when the state
+/// expires. Nothing is stored on a refusal.
+async fn begin(
+    state: &AppState,
+    account: AccountId,
+    profile_key: Option<Option<ProfileKey>>,
+    return_url: Option<String>,
+) -> Result<(String, Timestamp), ApiError> {
+    let linkedin = state
+        .linkedin
+        .as_ref()
+        .ok_or(ApiError::NotConfigured(NOT_CONFIGURED))?;
+    let profile_key = match profile_key {
+        None => None,
+        Some(None) => return Err(ApiError::ProfileNotFound),
+        Some(Some(key)) => {
+            state.store.get_profile(account, &key).await?;
+            Some(key)
+        }
+    };
+    if let Some(url) = &return_url
+        && !state.store.is_return_url_allowed(account, url).await?
+    {
+        return Err(ApiError::Validation(
+            "returnUrl is not on this account's allow-list: an operator adds it with \
+             `postcore-admin accounts allow-return-url ACCOUNT URL`"
+                .into(),
+        ));
+    }
+    let now = whole_seconds(state.clock.now());
+    let expires_at = now + chrono::Duration::seconds(STATE_LIFETIME_SECONDS);
+    let secret_state = new_state();
+    state
+        .store
+        .save_oauth_state(OAuthState {
+            digest: state_digest(&secret_state),
+            account,
+            platform: Platform::LinkedIn,
+            profile_key,
+            return_url,
+            created_at: now,
+            expires_at,
+        })
+        .await?;
+    Ok((linkedin.authorization_url(&secret_state), expires_at))
+}
+
+/// `GET /oauth/linkedin/callback?code=…&state=…` (or `?error=…&state=…`): LinkedIn sends
+/// the browser here. The state is taken (single use); then the code is exchanged (one
+/// call, with the redirect URI of the first leg), the member read from userinfo, and the
+/// connection stored — only when all of it succeeded. The browser goes to the flow's
+/// `returnUrl` with `profileKey` and `platform=linkedin`, or with `error=CODE`; without one
+/// it gets a small page. A missing, forged, replayed or expired state makes no call to
+/// LinkedIn at all.
+pub async fn callback(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(linkedin) = state.linkedin.as_ref() else {
+        return actix_web::ResponseError::error_response(&ApiError::NotConfigured(NOT_CONFIGURED));
+    };
+    let query = query_pairs(&req);
+    let now = whole_seconds(state.clock.now());
+    let flow = match query.get("state").filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => match state.store.take_oauth_state(state_digest(s), now).await {
+            Ok(flow) => flow.filter(|f| f.platform == Platform::LinkedIn),
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{:#}", anyhow::Error::new(e)),
+                    "reading an OAuth state failed"
+                );
+                return finish(None, Err(FlowError::ServerError));
+            }
+        },
+    };
+    let Some(flow) = flow else {
+        tracing::info!(
+            platform = "linkedin",
+            "OAuth callback with an unknown, used or expired state"
+        );
+        return finish(None, Err(FlowError::InvalidState));
+    };
+    let outcome = complete(&state, linkedin, &flow, &query, now).await;
+    if let Err(e) = outcome {
+        tracing::info!(
+            platform = "linkedin",
+            error = e.code(),
+            "LinkedIn not connected"
+        );
+    }
+    finish(flow.return_url.as_deref(), outcome.as_ref().map_err(|e| *e))
+}
+
+/// The callback's work once the state is known: LinkedIn's answer, the code exchange, the
+/// member, the store.
+async fn complete(
+    state: &AppState,
+    linkedin: &LinkedInClient,
+    flow: &OAuthState,
+    query: &HashMap<String, String>,
+    now: Timestamp,
+) -> Result<ProfileKey, FlowError> {
+    if let Some(error) = query.get("error") {
+        // LinkedIn sends `user_cancelled_authorize` / `user_cancelled_login` when the
+        // member declines; RFC 6749 §4.1.2.1 says `access_denied`.
+        return Err(match error.as_str() {
+            "access_denied" | "user_cancelled_authorize" | "user_cancelled_login" => {
+                FlowError::AccessDenied
+            }
+            _ => FlowError::AuthorizationFailed,
+        });
+    }
+    let code = query
+        .get("code")
+        .filter(|c| !c.is_empty())
+        .ok_or(FlowError::InvalidRequest)?;
+    let tokens = linkedin
+        .exchange_code(&code.clone().into())
+        .await
+        .map_err(flow_error)?;
+    let member = linkedin
+        .userinfo(&tokens.access_token)
+        .await
+        .map_err(flow_error)?;
+    let (connection, credentials) = connection_of(&member, tokens, now)?;
+    let stored = match &flow.profile_key {
+        Some(key) => state
+            .store
+            .connect(flow.account, key, connection, credentials)
+            .await
+            .map(|outcome| (key.clone(), format!("{outcome:?}").to_lowercase())),
+        None => state
+            .store
+            .connect_new_profile(flow.account, connection, credentials, now)
+            .await
+            .map(|p| (p.key().clone(), "created with a new profile".to_owned())),
+    };
+    match stored {
+        Ok((key, outcome)) => {
+            tracing::info!(profile.key = %key, platform = "linkedin", outcome = %outcome, "platform connected");
+            Ok(key)
+        }
+        Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)) => {
+            Err(FlowError::PlatformAlreadyConnected)
+        }
+        Err(StoreError::NotFound(Entity::Profile)) => Err(FlowError::ProfileNotFound),
+        Err(e) => {
+            tracing::error!(
+                error = format!("{:#}", anyhow::Error::new(e)),
+                "storing a LinkedIn connection failed"
+            );
+            Err(FlowError::ServerError)
+        }
+    }
+}
+
+/// A platform failure as the flow's error code.
+fn flow_error(e: PlatformError) -> FlowError {
+    match e {
+        PlatformError::Rejected(r)
+            if matches!(
+                r.reason,
+                RejectReason::InvalidGrant | RejectReason::AccessRevoked
+            ) =>
+        {
+            FlowError::AuthorizationFailed
+        }
+        PlatformError::Rejected(_) => FlowError::AuthorizationFailed,
+        other => {
+            tracing::warn!(error = %other, "LinkedIn failed during the OAuth callback");
+            FlowError::UpstreamError
+        }
+    }
+}
+
+/// The connection and secrets of `member`'s new tokens, issued at `now` (UTC).
+/// `displayName` is the member's name (given and family names, else the member id);
+/// `username` is the member's email, else the member id — LinkedIn's OpenID userinfo has
+/// no vanity name. The member id (`sub`) is the platform account id.
+pub fn connection_of(
+    member: &Member,
+    tokens: TokenSet,
+    now: Timestamp,
+) -> Result<(Connection, Credentials), FlowError> {
+    let expiry =
+        token_expiry(Platform::LinkedIn, now, tokens.expires_in).expect("LinkedIn tokens expire");
+    if let TokenExpiry::Capped(_) = expiry {
+        tracing::warn!(
+            platform = "linkedin",
+            expires_in = tokens.expires_in,
+            "LinkedIn stated a token lifetime longer than 60 days: capped to 60 days"
+        );
+    }
+    let display_name = member
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| {
+            let parts: Vec<&str> = [&member.given_name, &member.family_name]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        })
+        .unwrap_or_else(|| member.sub.clone());
+    let username = member.email.clone().unwrap_or_else(|| member.sub.clone());
+    let connection = Connection::new(Platform::LinkedIn, display_name.trim(), username, now)
+        .with_expires_at(Some(expiry.at()))
+        .with_platform_account_id(Some(member.sub.clone()));
+    if let Err(e) = connection.validate() {
+        tracing::warn!(error = %e, "LinkedIn's member cannot be stored as a connection");
+        return Err(FlowError::UpstreamError);
+    }
+    let refresh_token_expires_at = tokens
+        .refresh_token
+        .as_ref()
+        .and(tokens.refresh_token_expires_in)
+        .map(|s| now + chrono::Duration::seconds(s.max(0)));
+    Ok((
+        connection,
+        Credentials {
+            access_token: Some(tokens.access_token),
+            refresh_token: tokens.refresh_token,
+            app_password: None,
+            refresh_token_expires_at,
+        },
+    ))
+}
