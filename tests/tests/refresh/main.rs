@@ -2,6 +2,7 @@
 //! at explicit instants: how each answer of the token endpoint ends a connection's refresh,
 //! what is never refreshed, dry runs, and refreshers racing on one database.
 
+mod cli;
 mod harness;
 mod outcomes;
 mod races;
