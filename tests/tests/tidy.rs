@@ -46,8 +46,9 @@ fn every_rust_file_starts_with_a_module_doc_line() {
 /// Internal crates each crate may depend on (normal, build and dev dependencies; a crate
 /// may also name itself as a dev-dependency, to test with a feature on), from
 /// `../shared/design.md`: domain → nothing; api → domain; store → domain;
-/// platforms → domain; http → domain, api, store, platforms; admin → domain, api, store,
-/// platforms; tests → all; xtask → none.
+/// platforms → domain; refresh → domain, store, platforms; http → domain, api, store,
+/// platforms, refresh; admin → domain, api, store, platforms, refresh; tests → all;
+/// xtask → none.
 fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     BTreeMap::from([
         ("postcore-domain", BTreeSet::new()),
@@ -55,12 +56,17 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("postcore-store", BTreeSet::from(["postcore-domain"])),
         ("postcore-platforms", BTreeSet::from(["postcore-domain"])),
         (
+            "postcore-refresh",
+            BTreeSet::from(["postcore-domain", "postcore-store", "postcore-platforms"]),
+        ),
+        (
             "postcore-http",
             BTreeSet::from([
                 "postcore-domain",
                 "postcore-api",
                 "postcore-store",
                 "postcore-platforms",
+                "postcore-refresh",
             ]),
         ),
         (
@@ -70,6 +76,7 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "postcore-api",
                 "postcore-store",
                 "postcore-platforms",
+                "postcore-refresh",
             ]),
         ),
         (
@@ -81,6 +88,7 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
                 "postcore-http",
                 "postcore-admin",
                 "postcore-platforms",
+                "postcore-refresh",
             ]),
         ),
         ("xtask", BTreeSet::new()),
@@ -165,6 +173,20 @@ const FORBIDDEN_IN_PLATFORMS: &[&str] = &[
     "rusqlite",
     "libsqlite3-sys",
     "tokio-postgres",
+];
+
+/// Crates the token refresher must never reach (design.md: it runs in the server and the
+/// admin CLI alike, so it knows neither), anywhere in its resolved graph. (Not clap: the
+/// workspace graph unifies features, and admin turns on the store's `clap` feature.)
+const FORBIDDEN_IN_REFRESH: &[&str] = &[
+    "postcore-http",
+    "postcore-admin",
+    "postcore-api",
+    "actix-web",
+    "actix-http",
+    "actix-server",
+    "actix-rt",
+    "axum",
 ];
 
 /// The host's target triple, from `rustc -vV`.
@@ -364,6 +386,18 @@ fn the_platform_clients_reach_no_store_and_no_web_server() {
     assert!(bad.is_empty(), "postcore-platforms depends on {bad:?}");
     assert!(
         names.contains("reqwest") && names.contains("postcore-domain"),
+        "the walk found nothing: {names:?}"
+    );
+}
+
+#[test]
+fn the_refresher_reaches_no_web_server_and_no_binary() {
+    let meta = metadata();
+    let names = resolved_normal_dependencies(&meta, "postcore-refresh");
+    let bad = among(&names, FORBIDDEN_IN_REFRESH);
+    assert!(bad.is_empty(), "postcore-refresh depends on {bad:?}");
+    assert!(
+        names.contains("postcore-store") && names.contains("reqwest"),
         "the walk found nothing: {names:?}"
     );
 }

@@ -14,7 +14,8 @@ pub enum Code {
     /// `--yes`; nothing was changed.
     BadInput = 2,
     /// 3: `expiring --fail-if-any` found connections needing attention, or
-    /// `connections verify` left connections that need a reconnect.
+    /// `connections verify` left connections that need a reconnect, or `connections refresh`
+    /// marked some as needing one.
     FoundAny = 3,
     /// 4: the named account, API key, profile, connection or database does not exist.
     NotFound = 4,
@@ -31,7 +32,8 @@ Exit codes:
   2  bad input: usage error, malformed value, or a destructive command without --yes
      (nothing was changed)
   3  `expiring --fail-if-any` found connections that expire soon or need a reconnect,
-     or `connections verify` left connections that need a reconnect
+     or `connections verify` left connections that need a reconnect,
+     or `connections refresh` marked connections as needing a reconnect
   4  not found: account, API key, profile, connection or database
   5  conflict: name or key taken, platform connected to another account, file exists";
 

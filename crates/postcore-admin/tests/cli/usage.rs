@@ -14,7 +14,8 @@ fn help_documents_the_exit_codes() {
              \x20 2  bad input: usage error, malformed value, or a destructive command without --yes\n\
              \x20    (nothing was changed)\n\
              \x20 3  `expiring --fail-if-any` found connections that expire soon or need a reconnect,\n\
-             \x20    or `connections verify` left connections that need a reconnect\n\
+             \x20    or `connections verify` left connections that need a reconnect,\n\
+             \x20    or `connections refresh` marked connections as needing a reconnect\n\
              \x20 4  not found: account, API key, profile, connection or database\n\
              \x20 5  conflict: name or key taken, platform connected to another account, file exists\n"
         ),

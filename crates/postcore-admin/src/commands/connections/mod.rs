@@ -1,6 +1,7 @@
-//! `connections add|remove|mark-reconnect|verify`: a profile's platform connections.
+//! `connections add|remove|mark-reconnect|verify|refresh`: a profile's platform connections.
 
 mod add;
+mod refresh;
 mod verify;
 
 use crate::context::{Globals, Open, locate_profile};
@@ -31,6 +32,11 @@ pub enum Command {
     /// reconnect; a timeout, 5xx or 429 changes nothing and is reported. Exits 3 when any
     /// connection needs a reconnect afterwards.
     Verify(verify::Args),
+    /// Refresh LinkedIn access tokens that expire soon (once, for cron; the server does it
+    /// in the background): `invalid_grant` or an expired refresh token marks the connection
+    /// as needing a reconnect; a timeout, 5xx or 429 changes nothing and is retried later.
+    /// Exits 3 when any connection was marked.
+    Refresh(refresh::Args),
 }
 
 /// One platform of one profile.
@@ -52,6 +58,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
     match cmd {
         Command::Add(args) => add::run(globals, args).await?,
         Command::Verify(args) => return verify::run(globals, args).await,
+        Command::Refresh(args) => return refresh::run(globals, args).await,
         Command::Remove { target, yes } => {
             confirm(
                 yes,
