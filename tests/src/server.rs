@@ -38,10 +38,18 @@ impl Server {
         Self::start_with(database, &[])
     }
 
-    /// [`Self::start`] with `extra` arguments after `serve`'s own.
+    /// [`Self::start`] with `extra` arguments after `serve`'s own (`--bind` among them
+    /// replaces the free port).
     pub fn start_with(database: &Path, extra: &[&str]) -> Self {
+        // A free port unless the caller names one (an OAuth redirect URI must know it).
+        let bind = if extra.contains(&"--bind") {
+            &[][..]
+        } else {
+            &["--bind", "127.0.0.1:0"][..]
+        };
         let mut child = command("postcore", database)
-            .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json"])
+            .args(["serve", "--log-format", "json"])
+            .args(bind)
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -116,7 +116,38 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         linkedin,
         ..Settings::new(args.bind)
     };
+    let refresher_client = match &settings.linkedin {
+        Some(config) if args.token_refresh_lead_days > 0 => Some(
+            postcore_platforms::linkedin::LinkedInClient::new(
+                config.clone(),
+                settings.platform_limits,
+            )
+            .context("setting up the LinkedIn client")?,
+        ),
+        _ => None,
+    };
     let app = Application::build(settings, Arc::clone(&store), Arc::clone(&clock)).await?;
+    // LinkedIn access tokens with a refresh token are renewed before they expire, by a
+    // task that claims each connection in the database: several servers on one database
+    // never refresh one connection twice.
+    let refresher = refresher_client.map(|linkedin| {
+        let settings = postcore_refresh::RefreshSettings {
+            lead: chrono::Duration::days(i64::from(args.token_refresh_lead_days)),
+            ..postcore_refresh::RefreshSettings::default()
+        };
+        tracing::info!(
+            lead_days = args.token_refresh_lead_days,
+            every_seconds = args.token_refresh_interval,
+            "refreshing LinkedIn tokens before they expire"
+        );
+        postcore_refresh::spawn_refresher(
+            Arc::clone(&store),
+            linkedin,
+            Arc::clone(&clock),
+            settings,
+            Duration::from_secs(args.token_refresh_interval),
+        )
+    });
     if let Some(key) = bootstrap::first_start(store.as_ref(), clock.now())
         .await
         .context("creating the default account")?
@@ -127,6 +158,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     app.run_until_stopped()
         .await
         .context("running the server")?;
+    if let Some(task) = refresher {
+        task.abort();
+    }
     // API keys' last use is written off the request path; write what is still queued.
     if let Err(e) = store.flush_last_use().await {
         tracing::warn!(error = %e, "could not record the API keys' last use at shutdown");

@@ -1,0 +1,185 @@
+//! LinkedIn by OAuth through the real binaries: `postcore serve` configured by flags and a
+//! secret file against the LinkedIn stand-in, a browser-like client following every
+//! redirect, and neither the API key of the hosted URL nor any token or the client secret
+//! in the server's log (at `trace`) or the database files.
+
+use postcore_domain::{Platform, ProfileKey};
+use postcore_store::{ExposeSecret as _, StoreConfig};
+use postcore_tests::linkedin::LinkedInStandIn;
+use postcore_tests::server::{Server, admin};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const RETURN_URL: &str = "https://app.example.com/done";
+
+/// Follows redirects like a browser, stopping at the app; the `Location` it stopped at.
+async fn follow(url: &str) -> String {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.url().host_str() == Some("app.example.com") {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }))
+        .build()
+        .unwrap();
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 302, "{url}");
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The profile key in a successful return URL.
+fn connected_key(location: &str) -> String {
+    location
+        .strip_prefix(&format!("{RETURN_URL}?profileKey="))
+        .and_then(|rest| rest.strip_suffix("&platform=linkedin"))
+        .unwrap_or_else(|| panic!("not a success: {location}"))
+        .to_owned()
+}
+
+fn file_holds(path: &Path, needle: &str) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linkedin_connects_both_ways_through_the_real_server_without_leaking_a_secret() {
+    let standin = LinkedInStandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+    let secret_file = dir.path().join("linkedin-secret");
+    std::fs::write(&secret_file, LinkedInStandIn::CLIENT_SECRET).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let public = format!("http://127.0.0.1:{port}/");
+    let (authorize, token, userinfo, revoke) = (
+        standin.authorize_url(),
+        standin.token_url(),
+        standin.userinfo_url(),
+        standin.revoke_url(),
+    );
+    let server = Server::start_with(
+        &database,
+        &[
+            "--bind",
+            &bind,
+            "--public-url",
+            &public,
+            "--linkedin-client-id",
+            LinkedInStandIn::CLIENT_ID,
+            "--linkedin-client-secret-file",
+            secret_file.to_str().unwrap(),
+            "--linkedin-authorize-url",
+            &authorize,
+            "--linkedin-token-url",
+            &token,
+            "--linkedin-userinfo-url",
+            &userinfo,
+            "--linkedin-revoke-url",
+            &revoke,
+            "--platform-timeout",
+            "2",
+            "--log-level",
+            "trace",
+        ],
+    );
+    admin(
+        &database,
+        &["accounts", "allow-return-url", "default", RETURN_URL],
+    );
+    let key = admin(&database, &["keys", "create", "--account", "default"]);
+    let key = key.trim_end();
+
+    // The hosted way: the API key in the browser URL.
+    let hosted = format!(
+        "http://{bind}/profiles/connect?apiKey={key}&platform=linkedin&returnUrl=https%3A%2F%2Fapp.example.com%2Fdone"
+    );
+    let first = connected_key(&follow(&hosted).await);
+
+    // The recommended way, on a second profile.
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let started: Value = client
+        .post(format!("http://{bind}/profiles/connect/linkedin"))
+        .header("x-api-key", key)
+        .json(&json!({"returnUrl": RETURN_URL}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second = connected_key(&follow(started["authorizationUrl"].as_str().unwrap()).await);
+    assert_ne!(first, second);
+    let listed: Value = client
+        .get(format!("http://{bind}/profiles"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for profile in listed["profiles"].as_array().unwrap() {
+        assert_eq!(profile["connectedPlatforms"][0]["platform"], "linkedin");
+        assert_eq!(profile["connectedPlatforms"][0]["displayName"], "John Doe");
+        // The real clock: the token lives exactly the 60 days LinkedIn stated.
+        let at = |field: &str| {
+            postcore_domain::parse_timestamp(
+                profile["connectedPlatforms"][0][field].as_str().unwrap(),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            at("expiresAt") - at("connectedAt"),
+            chrono::Duration::days(60)
+        );
+    }
+
+    // Every secret the flows produced, read back through the store.
+    let store = postcore_store::open(StoreConfig::new(database.to_string_lossy()))
+        .await
+        .unwrap();
+    let account = store
+        .find_account(&postcore_domain::AccountName::parse("default").unwrap())
+        .await
+        .unwrap()
+        .id;
+    let mut secrets = vec![key.to_owned(), LinkedInStandIn::CLIENT_SECRET.to_owned()];
+    for profile in [&first, &second] {
+        let creds = store
+            .credentials(
+                account,
+                &ProfileKey::parse(profile).unwrap(),
+                Platform::LinkedIn,
+            )
+            .await
+            .unwrap();
+        secrets.push(creds.access_token.unwrap().expose_secret().to_owned());
+        secrets.push(creds.refresh_token.unwrap().expose_secret().to_owned());
+    }
+    for path in ["postcore.db", "postcore.db-wal"].map(|f| dir.path().join(f)) {
+        for secret in &secrets[2..] {
+            assert!(
+                !file_holds(&path, secret),
+                "{} holds a token",
+                path.display()
+            );
+        }
+    }
+    drop(store);
+
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("platform connected"), "no connect was logged");
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the server's log holds a secret"
+        );
+    }
+}
