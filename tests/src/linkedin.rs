@@ -274,3 +274,19 @@ impl LinkedInStandIn {
             .is_some_and(|grant| grant.live)
     }
 }
+
+/// A browser for OAuth tests: follows redirects (through the stand-in and the callback)
+/// but stops at the app's return URL on `app.example.com`, which does not exist here.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.url().host_str() == Some("app.example.com") {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        }))
+        .build()
+        .expect("an HTTP client")
+}

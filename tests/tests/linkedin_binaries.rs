@@ -5,7 +5,7 @@
 
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::{ExposeSecret as _, StoreConfig};
-use postcore_tests::linkedin::LinkedInStandIn;
+use postcore_tests::linkedin::{LinkedInStandIn, browser};
 use postcore_tests::server::{Server, admin};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -14,18 +14,7 @@ const RETURN_URL: &str = "https://app.example.com/done";
 
 /// Follows redirects like a browser, stopping at the app; the `Location` it stopped at.
 async fn follow(url: &str) -> String {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.url().host_str() == Some("app.example.com") {
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        }))
-        .build()
-        .unwrap();
-    let response = client.get(url).send().await.unwrap();
+    let response = browser().get(url).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 302, "{url}");
     response.headers()["location"].to_str().unwrap().to_owned()
 }

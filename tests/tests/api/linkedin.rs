@@ -5,7 +5,7 @@
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::ExposeSecret as _;
 use postcore_tests::app::{TestApp, at, spawn_app, spawn_app_with_linkedin, status_and_json};
-use postcore_tests::linkedin::{LinkedInStandIn, TokenFailure};
+use postcore_tests::linkedin::{LinkedInStandIn, TokenFailure, browser};
 use serde_json::{Value, json};
 
 const RETURN_URL: &str = "https://app.example.com/done";
@@ -20,21 +20,6 @@ async fn setup() -> (TestApp, LinkedInStandIn) {
         .await
         .unwrap();
     (app, standin)
-}
-
-/// A browser: follows redirects, but stops at the app (`app.example.com`, not reachable).
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::custom(|attempt| {
-            if attempt.url().host_str() == Some("app.example.com") {
-                attempt.stop()
-            } else {
-                attempt.follow()
-            }
-        }))
-        .build()
-        .unwrap()
 }
 
 /// `POST /profiles/connect/linkedin` with `body`: status and JSON.
