@@ -392,3 +392,27 @@ async fn without_a_client_id_every_linkedin_route_is_501_naming_the_settings() {
         .unwrap();
     assert_eq!(status_and_json(response).await, (501, expected));
 }
+
+#[tokio::test]
+async fn a_failed_revoke_at_linkedin_still_disconnects() {
+    let (app, standin) = setup().await;
+    let key = new_profile(&app).await;
+    assert_eq!(
+        flow(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await,
+        Ok(done(&key))
+    );
+    // LinkedIn is gone: the revoke call fails to connect.
+    drop(standin);
+    let response = app
+        .request(
+            "DELETE",
+            &format!("/profiles/{key}/connections/linkedin"),
+            Some(&app.api_key),
+        )
+        .await;
+    assert_eq!(
+        status_and_json(response).await,
+        (200, json!({"message": "Platform disconnected successfully"}))
+    );
+    assert_eq!(platforms_of(&app, &key).await, json!([]));
+}
