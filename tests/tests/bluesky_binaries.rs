@@ -434,3 +434,141 @@ fn a_bad_bluesky_service_is_a_usage_error_before_any_file_is_made() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_bluesky_answer_gets_its_exact_reply_from_the_real_binary() {
+    let standin = BlueskyStandIn::start().await;
+    standin.add_account("alice.bsky.social", "did:plc:alice", APP_PASSWORD);
+    standin.add_account("bob.bsky.social", "did:plc:bob", BOB_PASSWORD);
+    standin.add_main_password("carol.bsky.social", "did:plc:carol", "carol-main-password");
+    standin.require_second_factor("carol.bsky.social");
+    standin.add_account("erin.bsky.social", "did:plc:erin", "erin-erin-erin-erin");
+    standin.set_status("erin.bsky.social", Some("takendown"));
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+    let server = Server::start_with(
+        &database,
+        &[
+            "--bluesky-service",
+            &standin.url(),
+            "--platform-timeout",
+            "1",
+        ],
+    );
+    let key = server.key.clone();
+    let (status, _, answer) = connect(
+        &server,
+        &key,
+        bluesky(None, "alice.bsky.social", APP_PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let profile = answer["profileKey"].as_str().unwrap().to_owned();
+    let detail = format!("/profiles/{profile}");
+    let before = get(&server, &key, &detail).await;
+    let where_ = "Settings → Privacy and security → App passwords";
+    let invalid = |message: String| {
+        (
+            400,
+            None,
+            json!({"error": "INVALID_CREDENTIALS", "message": message}),
+        )
+    };
+    let upstream = |message: &str| {
+        (
+            502,
+            None,
+            json!({"error": "UPSTREAM_ERROR", "message": message}),
+        )
+    };
+
+    // A second DID on the profile.
+    assert_eq!(
+        connect(
+            &server,
+            &key,
+            bluesky(Some(&profile), "bob.bsky.social", BOB_PASSWORD)
+        )
+        .await,
+        (
+            400,
+            None,
+            json!({"error": "PROFILE_ALREADY_EXISTS", "message": "Profile for this platform already exists"})
+        )
+    );
+    // A main password behind a second factor; a taken-down account.
+    assert_eq!(
+        connect(
+            &server,
+            &key,
+            bluesky(Some(&profile), "carol.bsky.social", "carol-main-password")
+        )
+        .await,
+        invalid(format!(
+            "Invalid Bluesky credentials: Bluesky asked for a sign-in code, so this is the account's main password; connect with an app password instead (create one in Bluesky under {where_})."
+        ))
+    );
+    assert_eq!(
+        connect(&server, &key, bluesky(Some(&profile), "erin.bsky.social", "erin-erin-erin-erin")).await,
+        invalid("Invalid Bluesky credentials: the account has been taken down by Bluesky and cannot be connected.".into())
+    );
+    // Server errors, garbage and a 10 MiB answer.
+    for (failure, expected) in [
+        (
+            Failure::Status(500),
+            upstream("Bluesky answered with a server error (HTTP 500); try again later"),
+        ),
+        (
+            Failure::Status(502),
+            upstream("Bluesky answered with a server error (HTTP 502); try again later"),
+        ),
+        (
+            Failure::Garbage,
+            upstream("Bluesky gave an answer PostCore could not understand; try again later"),
+        ),
+        (
+            Failure::Huge(10 * 1024 * 1024),
+            upstream("Bluesky gave an answer PostCore could not understand; try again later"),
+        ),
+    ] {
+        standin.fail_next(failure);
+        assert_eq!(
+            connect(
+                &server,
+                &key,
+                bluesky(Some(&profile), "alice.bsky.social", APP_PASSWORD)
+            )
+            .await,
+            expected
+        );
+    }
+    assert_eq!(get(&server, &key, &detail).await, before);
+
+    // The same DID under a new handle renews in place and follows the handle.
+    standin.rename("did:plc:alice", "alice.example.com");
+    let (status, _, renewed) = connect(
+        &server,
+        &key,
+        bluesky(Some(&profile), "alice.example.com", APP_PASSWORD),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        without_connected_at(renewed),
+        json!({
+            "profileKey": profile, "platform": "bluesky", "displayName": "alice.example.com",
+            "username": "alice.example.com", "expiresAt": null, "daysUntilExpiry": null,
+            "needsReconnect": false
+        })
+    );
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    for secret in [
+        APP_PASSWORD,
+        BOB_PASSWORD,
+        "carol-main-password",
+        "erin-erin-erin-erin",
+    ] {
+        assert!(!log.contains(secret), "the server's log holds a password");
+    }
+}

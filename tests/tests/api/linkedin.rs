@@ -412,7 +412,10 @@ async fn a_failed_revoke_at_linkedin_still_disconnects() {
         .await;
     assert_eq!(
         status_and_json(response).await,
-        (200, json!({"message": "Platform disconnected successfully"}))
+        (
+            200,
+            json!({"message": "Platform disconnected successfully"})
+        )
     );
     assert_eq!(platforms_of(&app, &key).await, json!([]));
 }
