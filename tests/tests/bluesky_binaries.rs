@@ -75,15 +75,15 @@ fn database_holds(database: &Path, needle: &str) -> bool {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binaries() {
+/// A stand-in knowing alice and bob, and `postcore serve` on a new database in a temporary
+/// directory, logging at `trace`, with a one-second limit on calls to the stand-in.
+async fn alice_and_bob() -> (BlueskyStandIn, tempfile::TempDir, Server) {
     let standin = BlueskyStandIn::start().await;
     standin.add_account("alice.bsky.social", "did:plc:alice", APP_PASSWORD);
     standin.add_account("bob.bsky.social", "did:plc:bob", BOB_PASSWORD);
     let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("postcore.db");
     let server = Server::start_with(
-        &database,
+        &dir.path().join("postcore.db"),
         &[
             "--bluesky-service",
             &standin.url(),
@@ -93,6 +93,13 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
             "trace",
         ],
     );
+    (standin, dir, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binaries() {
+    let (standin, dir, server) = alice_and_bob().await;
+    let database = dir.path().join("postcore.db");
     let key = server.key.clone();
 
     // A handle typed with `@`, capitals and spaces connects a new profile.
@@ -437,24 +444,11 @@ fn a_bad_bluesky_service_is_a_usage_error_before_any_file_is_made() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_bluesky_answer_gets_its_exact_reply_from_the_real_binary() {
-    let standin = BlueskyStandIn::start().await;
-    standin.add_account("alice.bsky.social", "did:plc:alice", APP_PASSWORD);
-    standin.add_account("bob.bsky.social", "did:plc:bob", BOB_PASSWORD);
+    let (standin, _dir, server) = alice_and_bob().await;
     standin.add_main_password("carol.bsky.social", "did:plc:carol", "carol-main-password");
     standin.require_second_factor("carol.bsky.social");
     standin.add_account("erin.bsky.social", "did:plc:erin", "erin-erin-erin-erin");
     standin.set_status("erin.bsky.social", Some("takendown"));
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("postcore.db");
-    let server = Server::start_with(
-        &database,
-        &[
-            "--bluesky-service",
-            &standin.url(),
-            "--platform-timeout",
-            "1",
-        ],
-    );
     let key = server.key.clone();
     let (status, _, answer) = connect(
         &server,
