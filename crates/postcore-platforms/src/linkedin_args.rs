@@ -18,7 +18,7 @@ pub const LINKEDIN_CALLBACK_PATH: &str = "/oauth/linkedin/callback";
 /// answer 501 `NOT_CONFIGURED`); with one, the secret and the public URL are required.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct LinkedInArgs {
-    /// Base URL where browsers reach this server (e.g. https://postcore.example.com); the OAuth redirect URI is it + /oauth/linkedin/callback
+    /// Base URL where browsers reach this server (e.g. `https://postcore.example.com`); the OAuth redirect URI is it + `/oauth/linkedin/callback`
     #[arg(long, env = "POSTCORE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
     /// LinkedIn app client id; unset: LinkedIn is not configured
