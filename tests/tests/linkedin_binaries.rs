@@ -152,7 +152,7 @@ async fn linkedin_connects_both_ways_through_the_real_server_without_leaking_a_s
         secrets.push(creds.refresh_token.unwrap().expose_secret().to_owned());
     }
     for path in ["postcore.db", "postcore.db-wal"].map(|f| dir.path().join(f)) {
-        for secret in &secrets[2..] {
+        for secret in &secrets {
             assert!(
                 !file_holds(&path, secret),
                 "{} holds a token",
@@ -171,4 +171,34 @@ async fn linkedin_connects_both_ways_through_the_real_server_without_leaking_a_s
             "the server's log holds a secret"
         );
     }
+}
+
+#[test]
+fn a_client_id_without_a_public_url_refuses_to_start_before_any_file_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "s3cret").unwrap();
+    let database = dir.path().join("never.db");
+    let out = postcore_tests::server::command("postcore", &database)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--linkedin-client-id",
+            "id-1",
+        ])
+        .args([
+            "--linkedin-client-secret-file",
+            secret_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("POSTCORE_LINKEDIN_CLIENT_ID is set, so POSTCORE_PUBLIC_URL must be set too"),
+        "{stderr}"
+    );
+    assert!(!database.exists());
 }

@@ -381,6 +381,12 @@ async fn the_binary_prints_its_settings_and_asks_in_interactive_mode() {
     let client = client_for(urls, REDIRECT_URI, LinkedInStandIn::CLIENT_SECRET);
     let authorize = client.authorization_url("s");
     let (status, page) = browse(&authorize).await;
+    // A browser shows the page, not its source.
+    let page_type = reqwest::get(&authorize).await.unwrap().headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(page_type, "text/html; charset=utf-8");
     let path = authorize.strip_prefix(&url).unwrap().replace('&', "&amp;");
     let allow = format!("<a href=\"{path}&amp;decision=allow\">Allow</a>");
     let deny = format!("<a href=\"{path}&amp;decision=deny\">Deny</a>");

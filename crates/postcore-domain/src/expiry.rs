@@ -65,6 +65,18 @@ pub fn token_expiry(
     })
 }
 
+/// When a refresh token issued at `issued_at` with OAuth `refresh_token_expires_in`
+/// seconds stops working (UTC): `issued_at` for zero or less; `None` when no lifetime was
+/// stated, or one so long no instant can hold it (a platform's answer is never trusted to
+/// fit: the checked arithmetic cannot overflow or panic).
+pub fn refresh_token_expiry(
+    issued_at: Timestamp,
+    expires_in_seconds: Option<i64>,
+) -> Option<Timestamp> {
+    let seconds = expires_in_seconds?.max(0);
+    issued_at.checked_add_signed(chrono::TimeDelta::try_seconds(seconds)?)
+}
+
 /// `floor((expires_at − now) / 86,400 s)` while `now < expires_at`, `0` once
 /// `now ≥ expires_at` (never negative); `None` when there is no expiry.
 pub fn days_until_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> Option<i64> {

@@ -21,7 +21,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use connection::{
     CONNECTION_TEXT_MAX_CHARS, Connection, ConnectionError, is_valid_connection_text,
 };
-pub use expiry::{ExpiryStatus, TokenExpiry, token_expiry};
+pub use expiry::{ExpiryStatus, TokenExpiry, refresh_token_expiry, token_expiry};
 pub use handle::{BlueskyHandle, DID_MAX_CHARS, HANDLE_MAX_CHARS, HandleError, is_valid_did};
 pub use platform::{Platform, PlatformError, TokenPolicy};
 pub use profile::{Profile, ProfileName, ProfileNameError};

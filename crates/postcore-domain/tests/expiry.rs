@@ -243,3 +243,19 @@ fn a_stated_token_lifetime_becomes_an_expiry_by_the_policy() {
     }
     assert_eq!(token_expiry(Platform::Bluesky, issued, Some(60)), None);
 }
+
+#[test]
+fn a_refresh_tokens_stated_lifetime_never_overflows() {
+    use postcore_domain::refresh_token_expiry;
+    let issued = at("2025-01-06T12:30:00Z");
+    assert_eq!(refresh_token_expiry(issued, None), None);
+    assert_eq!(
+        refresh_token_expiry(issued, Some(31_536_000)),
+        Some(at("2026-01-06T12:30:00Z"))
+    );
+    assert_eq!(refresh_token_expiry(issued, Some(0)), Some(issued));
+    assert_eq!(refresh_token_expiry(issued, Some(-7)), Some(issued));
+    for huge in [9_000_000_000_000, 9_300_000_000_000_000, i64::MAX] {
+        assert_eq!(refresh_token_expiry(issued, Some(huge)), None, "{huge}");
+    }
+}

@@ -76,9 +76,9 @@ pub struct ServeArgs {
     /// LinkedIn's OAuth settings.
     #[command(flatten)]
     pub linkedin: LinkedInArgs,
-    /// Days before expiry a LinkedIn access token with a refresh token is renewed (0: never)
+    /// Days before expiry a LinkedIn access token with a refresh token is renewed, 0–60 (0: never)
     #[arg(long, env = "POSTCORE_TOKEN_REFRESH_LEAD_DAYS", value_name = "DAYS",
-          default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=59))]
+          default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=60))]
     pub token_refresh_lead_days: u16,
     /// Seconds between two looks for tokens to refresh
     #[arg(long, env = "POSTCORE_TOKEN_REFRESH_INTERVAL", value_name = "SECONDS",
@@ -100,10 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// account on first start, and serves until SIGINT/SIGTERM, then returns `Ok`.
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.store.store_config()?;
-    let linkedin = args
-        .linkedin
-        .config(Some(&format!("http://{}", args.bind)))
-        .context("LinkedIn settings")?;
+    let linkedin = args.linkedin.config(None).context("LinkedIn settings")?;
     telemetry::init(&args.log_level, args.log_format)?;
     let store = postcore_store::open(config)
         .await
@@ -134,7 +131,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let settings = postcore_refresh::RefreshSettings {
             lead: chrono::Duration::days(i64::from(args.token_refresh_lead_days)),
             ..postcore_refresh::RefreshSettings::default()
-        };
+        }
+        .for_call_timeout(Duration::from_secs(args.platforms.platform_timeout));
         tracing::info!(
             lead_days = args.token_refresh_lead_days,
             every_seconds = args.token_refresh_interval,

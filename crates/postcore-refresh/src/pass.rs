@@ -176,11 +176,10 @@ fn renewed(
     let connection = Connection::new(PLATFORM, old.display_name(), old.username(), now)
         .with_expires_at(expiry.map(TokenExpiry::at))
         .with_platform_account_id(old.platform_account_id().map(str::to_owned));
-    let refresh_token_expires_at = tokens.refresh_token.as_ref().and_then(|_| {
-        tokens
-            .refresh_token_expires_in
-            .and_then(|s| token_expiry_of_refresh(now, s))
-    });
+    let refresh_token_expires_at = tokens
+        .refresh_token
+        .as_ref()
+        .and_then(|_| postcore_domain::refresh_token_expiry(now, tokens.refresh_token_expires_in));
     let credentials = Credentials {
         access_token: Some(tokens.access_token),
         refresh_token: tokens.refresh_token,
@@ -188,9 +187,4 @@ fn renewed(
         refresh_token_expires_at,
     };
     (connection, credentials)
-}
-
-/// `now + seconds` for a refresh token's stated lifetime, `None` when it overflows.
-fn token_expiry_of_refresh(now: Timestamp, seconds: i64) -> Option<Timestamp> {
-    now.checked_add_signed(chrono::TimeDelta::try_seconds(seconds)?)
 }

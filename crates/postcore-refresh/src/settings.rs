@@ -21,6 +21,19 @@ pub struct RefreshSettings {
     pub max_backoff: Duration,
 }
 
+impl RefreshSettings {
+    /// The settings for refresh calls that may take up to `call_timeout` (the platform
+    /// timeout): the lease is at least twice that plus 30 s, so that no other refresher can
+    /// claim a connection while a call on it may still be running.
+    pub fn for_call_timeout(self, call_timeout: std::time::Duration) -> Self {
+        let call = Duration::from_std(call_timeout).unwrap_or(Duration::hours(1));
+        Self {
+            lease: self.lease.max(call * 2 + Duration::seconds(30)),
+            ..self
+        }
+    }
+}
+
 impl Default for RefreshSettings {
     fn default() -> Self {
         Self {
@@ -30,5 +43,18 @@ impl Default for RefreshSettings {
             first_backoff: Duration::minutes(1),
             max_backoff: Duration::hours(6),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lease_outlives_any_call() {
+        let short = RefreshSettings::default().for_call_timeout(std::time::Duration::from_secs(15));
+        assert_eq!(short.lease, Duration::minutes(2));
+        let long = RefreshSettings::default().for_call_timeout(std::time::Duration::from_secs(300));
+        assert_eq!(long.lease, Duration::seconds(630));
     }
 }

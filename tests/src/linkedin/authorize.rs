@@ -27,9 +27,10 @@ fn redirect(redirect_uri: &str, params: &[(&str, &str)]) -> ResponseTemplate {
 
 /// An error page that does not redirect: the redirect URI cannot be trusted (§4.1.2.1).
 fn error_page(message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(400)
-        .insert_header("content-type", "text/plain; charset=utf-8")
-        .set_body_string(format!("LinkedIn stand-in: {message}\n"))
+    ResponseTemplate::new(400).set_body_raw(
+        format!("LinkedIn stand-in: {message}\n"),
+        "text/plain; charset=utf-8",
+    )
 }
 
 /// `text` with `&`, `<`, `>` and `"` escaped, for an HTML attribute or text.
@@ -58,9 +59,9 @@ fn consent_page(request: &Request, state: &State) -> ResponseTemplate {
         link("allow"),
         link("deny"),
     );
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "text/html; charset=utf-8")
-        .set_body_string(body)
+    // `set_body_raw` sets the content type with the body (`set_body_string` would reset it
+    // to text/plain, and a browser would show the page's source).
+    ResponseTemplate::new(200).set_body_raw(body, "text/html; charset=utf-8")
 }
 
 /// GET authorize.

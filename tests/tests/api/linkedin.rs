@@ -363,7 +363,8 @@ async fn disconnecting_linkedin_revokes_its_token_at_linkedin() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(standin.counts().revoke, 1);
+    // Both the access token and the refresh token are given back.
+    assert_eq!(standin.counts().revoke, 2);
     assert_eq!(platforms_of(&app, &key).await, json!([]));
 }
 
@@ -418,4 +419,79 @@ async fn a_failed_revoke_at_linkedin_still_disconnects() {
         )
     );
     assert_eq!(platforms_of(&app, &key).await, json!([]));
+}
+
+/// The `state` inside an authorization URL.
+fn state_of(authorization_url: &str) -> String {
+    let query = authorization_url.split_once('?').unwrap().1;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "state")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+#[tokio::test]
+async fn linkedins_own_answers_to_the_callback_map_to_documented_codes() {
+    let (app, standin) = setup().await;
+    let callback = format!("{}/oauth/linkedin/callback", app.address);
+    for (query, code) in [
+        ("", "invalid_request"),
+        ("&error=user_cancelled_authorize", "access_denied"),
+        ("&error=user_cancelled_login", "access_denied"),
+        ("&error=server_error", "authorization_failed"),
+    ] {
+        let (_, started) = start(&app, json!({"returnUrl": RETURN_URL})).await;
+        let state = state_of(started["authorizationUrl"].as_str().unwrap());
+        assert_eq!(
+            open(&format!("{callback}?state={state}{query}")).await,
+            Ok(failed(code)),
+            "{query}"
+        );
+    }
+    assert_eq!(standin.counts().token_exchange, 0);
+}
+
+#[tokio::test]
+async fn a_profile_deleted_during_the_flow_ends_with_profile_not_found_and_the_token_revoked() {
+    let (app, standin) = setup().await;
+    let key = new_profile(&app).await;
+    let (_, started) = start(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await;
+    let deleted = app
+        .request("DELETE", &format!("/profiles/{key}"), Some(&app.api_key))
+        .await;
+    assert_eq!(deleted.status().as_u16(), 200);
+    assert_eq!(
+        open(started["authorizationUrl"].as_str().unwrap()).await,
+        Ok(failed("profile_not_found"))
+    );
+    assert_eq!(standin.counts().revoke, 1);
+    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    assert_eq!(list, json!({"profiles": []}));
+}
+
+#[tokio::test]
+async fn a_repeated_api_key_is_401_and_a_non_object_body_is_400() {
+    let (app, standin) = setup().await;
+    let url = format!(
+        "{}/profiles/connect?apiKey=pc_live_00000000000000000000000000000000&apiKey={}&platform=linkedin",
+        app.address, app.api_key
+    );
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(
+        status_and_json(response).await,
+        (
+            401,
+            json!({"error": "INVALID_API_KEY", "message": "Invalid API key"})
+        )
+    );
+    for body in [json!([]), json!([null, RETURN_URL]), json!("x")] {
+        let (status, answer) = start(&app, body.clone()).await;
+        assert_eq!(
+            (status, &answer["error"]),
+            (400, &json!("VALIDATION_ERROR")),
+            "{body}"
+        );
+    }
+    assert_eq!(standin.counts().authorize, 0);
 }

@@ -44,7 +44,7 @@ async fn the_cli_refreshes_once_reports_and_exits_3_when_any_was_marked() {
         "ACCOUNT  PROFILE KEY  EXPIRES AT            RESULT\n\
          acme     prof_gone    2025-03-02T00:00:00Z  due (dry run)\n\
          acme     prof_ok      2025-03-02T00:00:00Z  due (dry run)\n\
-         2 LinkedIn connections due (dry run: nothing claimed, called or changed)\n"
+         LinkedIn connections due: 2 (dry run: nothing claimed, called or changed)\n"
     );
     assert_eq!(w.li.counts().token_refresh, 0);
 
@@ -55,7 +55,7 @@ async fn the_cli_refreshes_once_reports_and_exits_3_when_any_was_marked() {
         "ACCOUNT  PROFILE KEY  EXPIRES AT            RESULT\n\
          acme     prof_gone    2025-03-02T00:00:00Z  rejected: marked (reconnect)\n\
          acme     prof_ok      2025-04-26T00:00:00Z  refreshed\n\
-         2 LinkedIn connections due: 1 refreshed, 1 marked as needing a reconnect, \
+         LinkedIn connections due: 2; 1 refreshed, 1 marked as needing a reconnect, \
          0 to retry later (unchanged), 0 taken by another refresher\n"
     );
     assert_eq!(w.li.counts().token_refresh, 2);
@@ -105,8 +105,8 @@ async fn without_a_linkedin_client_id_it_is_bad_input() {
     assert_eq!((code, stdout.as_str()), (Some(2), ""));
     assert_eq!(
         stderr,
-        "error: LinkedIn is not configured: set POSTCORE_LINKEDIN_CLIENT_ID (with its secret \
-         and POSTCORE_PUBLIC_URL), as for `postcore serve`\n"
+        "error: LinkedIn is not configured: set POSTCORE_LINKEDIN_CLIENT_ID (with its secret), \
+         as for `postcore serve`\n"
     );
     assert_eq!(w.li.counts().token_refresh, 0);
 }

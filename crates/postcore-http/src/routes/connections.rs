@@ -30,8 +30,7 @@ pub async fn disconnect(
             .credentials(caller.account, &key, platform)
             .await
             .ok()
-            .and_then(|c| c.refresh_token.or(c.access_token))
-            .map(|token| (linkedin.clone(), token)),
+            .map(|c| (linkedin.clone(), [c.access_token, c.refresh_token])),
         _ => None,
     };
     state
@@ -39,11 +38,13 @@ pub async fn disconnect(
         .disconnect(caller.account, &key, platform)
         .await?;
     tracing::info!(profile.key = %key, platform = %platform, "platform disconnected");
-    if let Some((linkedin, token)) = revocable
-        && let Err(e) = linkedin.revoke(&token).await
-    {
-        tracing::warn!(profile.key = %key, platform = %platform, error = %e,
-            "revoking the token at LinkedIn failed; the connection is deleted here");
+    if let Some((linkedin, tokens)) = revocable {
+        for token in tokens.iter().flatten() {
+            if let Err(e) = linkedin.revoke(token).await {
+                tracing::warn!(profile.key = %key, platform = %platform, error = %e,
+                    "revoking a token at LinkedIn failed; the connection is deleted here");
+            }
+        }
     }
     Ok(HttpResponse::Ok().json(Message::PLATFORM_DISCONNECTED))
 }

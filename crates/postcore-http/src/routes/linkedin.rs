@@ -10,11 +10,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use postcore_api::{AuthorizationStart, LinkedInStartRequest};
 use postcore_domain::{
     ApiKey, Connection, Platform, ProfileKey, Timestamp, TokenExpiry, format_timestamp,
-    token_expiry, whole_seconds,
+    refresh_token_expiry, token_expiry, whole_seconds,
 };
 use postcore_platforms::linkedin::{LinkedInClient, Member, TokenSet};
 use postcore_platforms::{PlatformError, RejectReason};
-use postcore_store::{AccountId, Conflict, Credentials, Entity, OAuthState, StoreError};
+use postcore_store::{
+    AccountId, Conflict, Credentials, Entity, OAuthState, SecretString, StoreError,
+};
 use std::collections::HashMap;
 
 /// The answer when LinkedIn is not configured (api.md §4, 501).
@@ -30,10 +32,18 @@ const NOT_CONFIGURED: &str = "LinkedIn is not configured on this server: set \
 /// 401; 501 `NOT_CONFIGURED`; 400 `VALIDATION_ERROR` for a bad body or a `returnUrl` not on
 /// the account's allow-list; 404 `PROFILE_NOT_FOUND`.
 pub async fn start(
-    InOrder(caller, JsonBody(body)): InOrder<Authenticated, JsonBody<LinkedInStartRequest>>,
+    InOrder(caller, JsonBody(body)): InOrder<
+        Authenticated,
+        JsonBody<serde_json::Map<String, serde_json::Value>>,
+    >,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.unwrap_or_default();
+    // Read as a JSON object first, so that an array is refused like any non-object body.
+    let body: LinkedInStartRequest = match body {
+        None => LinkedInStartRequest::default(),
+        Some(object) => serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|e| ApiError::Validation(format!("Invalid request body: {e}")))?,
+    };
     let profile_key = body
         .profile_key
         .as_deref()
@@ -56,7 +66,17 @@ pub async fn start_in_browser(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query_pairs(&req);
+    let (query, repeated) = query_pairs(&req);
+    // Two keys would make the caller ambiguous (api.md §1, as for two x-api-key headers).
+    if repeated.iter().any(|name| name == "apiKey") {
+        return Err(ApiError::InvalidApiKey);
+    }
+    if let Some(name) = repeated.first() {
+        let name: String = name.chars().take(64).collect();
+        return Err(ApiError::Validation(format!(
+            "query parameter {name} is given more than once"
+        )));
+    }
     let key = query
         .get("apiKey")
         .ok_or(ApiError::MissingApiKey)
@@ -89,11 +109,17 @@ pub async fn start_in_browser(
         .finish())
 }
 
-/// The query string's parameters (the last of a repeated name wins).
-fn query_pairs(req: &HttpRequest) -> HashMap<String, String> {
-    form_urlencoded::parse(req.query_string().as_bytes())
-        .into_owned()
-        .collect()
+/// The query string's parameters, and the names given more than once.
+fn query_pairs(req: &HttpRequest) -> (HashMap<String, String>, Vec<String>) {
+    let mut pairs = HashMap::new();
+    let mut repeated = Vec::new();
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()).into_owned() {
+        if pairs.contains_key(&name) {
+            repeated.push(name.clone());
+        }
+        pairs.insert(name, value);
+    }
+    (pairs, repeated)
 }
 
 /// Checks and records a new flow; returns LinkedIn's authorization URL and when the state
@@ -154,7 +180,7 @@ pub async fn callback(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
     let Some(linkedin) = state.linkedin.as_ref() else {
         return actix_web::ResponseError::error_response(&ApiError::NotConfigured(NOT_CONFIGURED));
     };
-    let query = query_pairs(&req);
+    let (query, _) = query_pairs(&req);
     let now = whole_seconds(state.clock.now());
     let flow = match query.get("state").filter(|s| !s.is_empty()) {
         None => None,
@@ -218,7 +244,14 @@ async fn complete(
         .userinfo(&tokens.access_token)
         .await
         .map_err(flow_error)?;
-    let (connection, credentials) = connection_of(&member, tokens, now)?;
+    let revocable = tokens.access_token.clone();
+    let (connection, credentials) = match connection_of(&member, tokens, now) {
+        Ok(made) => made,
+        Err(e) => {
+            revoke_unused(linkedin, &revocable).await;
+            return Err(e);
+        }
+    };
     let stored = match &flow.profile_key {
         Some(key) => state
             .store
@@ -236,17 +269,30 @@ async fn complete(
             tracing::info!(profile.key = %key, platform = "linkedin", outcome = %outcome, "platform connected");
             Ok(key)
         }
-        Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)) => {
-            Err(FlowError::PlatformAlreadyConnected)
-        }
-        Err(StoreError::NotFound(Entity::Profile)) => Err(FlowError::ProfileNotFound),
         Err(e) => {
-            tracing::error!(
-                error = format!("{:#}", anyhow::Error::new(e)),
-                "storing a LinkedIn connection failed"
-            );
-            Err(FlowError::ServerError)
+            // The grant is not kept: give it back to LinkedIn (best effort).
+            revoke_unused(linkedin, &revocable).await;
+            match e {
+                StoreError::Conflict(Conflict::PlatformAlreadyConnected) => {
+                    Err(FlowError::PlatformAlreadyConnected)
+                }
+                StoreError::NotFound(Entity::Profile) => Err(FlowError::ProfileNotFound),
+                e => {
+                    tracing::error!(
+                        error = format!("{:#}", anyhow::Error::new(e)),
+                        "storing a LinkedIn connection failed"
+                    );
+                    Err(FlowError::ServerError)
+                }
+            }
         }
+    }
+}
+
+/// Revokes an access token the flow obtained but does not keep; a failure is logged.
+async fn revoke_unused(linkedin: &LinkedInClient, token: &SecretString) {
+    if let Err(e) = linkedin.revoke(token).await {
+        tracing::warn!(platform = "linkedin", error = %e, "revoking an unused LinkedIn token failed");
     }
 }
 
@@ -311,8 +357,7 @@ pub fn connection_of(
     let refresh_token_expires_at = tokens
         .refresh_token
         .as_ref()
-        .and(tokens.refresh_token_expires_in)
-        .map(|s| now + chrono::Duration::seconds(s.max(0)));
+        .and_then(|_| refresh_token_expiry(now, tokens.refresh_token_expires_in));
     Ok((
         connection,
         Credentials {

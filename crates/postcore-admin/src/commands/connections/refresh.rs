@@ -76,12 +76,13 @@ fn names(result: RefreshResult) -> (&'static str, String) {
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let config = args
         .linkedin
-        .config(None)
+        // A refresh sends no redirect URI: the public URL is not needed here.
+        .config(Some("http://127.0.0.1"))
         .map_err(|e| bad_input(e.to_string()))?
         .ok_or_else(|| {
             bad_input(
-                "LinkedIn is not configured: set POSTCORE_LINKEDIN_CLIENT_ID (with its secret \
-                 and POSTCORE_PUBLIC_URL), as for `postcore serve`",
+                "LinkedIn is not configured: set POSTCORE_LINKEDIN_CLIENT_ID (with its secret), \
+                 as for `postcore serve`",
             )
         })?;
     let client = LinkedInClient::new(config, args.platforms.limits())
@@ -91,7 +92,8 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let settings = RefreshSettings {
         lead: chrono::Duration::days(i64::from(args.lead_days)),
         ..RefreshSettings::default()
-    };
+    }
+    .for_call_timeout(args.platforms.limits().total_timeout);
     let report = refresh_due(
         &*ctx.store,
         &client,
@@ -141,16 +143,16 @@ fn json_row(r: &RefreshRow) -> Row {
     }
 }
 
-/// `3 LinkedIn connections due: 1 refreshed, 1 marked as needing a reconnect, …`.
+/// `LinkedIn connections due: 3; 1 refreshed, 1 marked as needing a reconnect, …`.
 fn summary(report: &RefreshReport, dry_run: bool) -> String {
     let due = report.rows.len();
     if dry_run {
         return format!(
-            "{due} LinkedIn connections due (dry run: nothing claimed, called or changed)"
+            "LinkedIn connections due: {due} (dry run: nothing claimed, called or changed)"
         );
     }
     format!(
-        "{due} LinkedIn connections due: {} refreshed, {} marked as needing a reconnect, {} \
+        "LinkedIn connections due: {due}; {} refreshed, {} marked as needing a reconnect, {} \
          to retry later (unchanged), {} taken by another refresher",
         report.refreshed(),
         report.needs_reconnect(),
