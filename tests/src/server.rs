@@ -32,8 +32,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the server over a new `database` on a free port and waits for its
-    /// `listening` line (the banner with the key comes before it).
+    /// Starts the server over `database` on a free port and waits for its `listening` line
+    /// (on a new database the banner with the key comes before it; a restart has no key).
     pub fn start(database: &Path) -> Self {
         Self::start_with(database, &[])
     }
@@ -47,6 +47,7 @@ impl Server {
         } else {
             &["--bind", "127.0.0.1:0"][..]
         };
+        let restart = database.exists();
         let mut child = command("postcore", database)
             .args(["serve", "--log-format", "json"])
             .args(bind)
@@ -86,12 +87,31 @@ impl Server {
                 break;
             }
         }
+        // Only a first start prints a key; a restart on the same database prints none.
         assert!(
-            !server.key.is_empty(),
+            !server.key.is_empty() || restart,
             "no key in the banner: {:#?}",
             server.seen
         );
         server
+    }
+
+    /// Waits for the next log line containing `needle` and returns it (every line read is
+    /// kept in `seen`). The bound is for a broken server, not a measure of time.
+    ///
+    /// # Panics
+    /// When no such line comes within 60 seconds, or the server's stderr closes.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|e| panic!("no line with {needle:?} ({e}); saw {:#?}", self.seen));
+            self.seen.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
     }
 
     /// Sends SIGTERM and returns the exit code and every stderr line.

@@ -19,6 +19,61 @@ async fn follow(url: &str) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// `serve` flags for LinkedIn against `standin` on a free port (its `host:port` first),
+/// with the client secret in a file in `dir`.
+fn linkedin_args(standin: &LinkedInStandIn, dir: &Path) -> (String, Vec<String>) {
+    let secret_file = dir.join("linkedin-secret");
+    std::fs::write(&secret_file, LinkedInStandIn::CLIENT_SECRET).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let args = [
+        ("--bind", bind.clone()),
+        ("--public-url", format!("http://{bind}/")),
+        (
+            "--linkedin-client-id",
+            LinkedInStandIn::CLIENT_ID.to_owned(),
+        ),
+        (
+            "--linkedin-client-secret-file",
+            secret_file.to_string_lossy().into_owned(),
+        ),
+        ("--linkedin-authorize-url", standin.authorize_url()),
+        ("--linkedin-token-url", standin.token_url()),
+        ("--linkedin-userinfo-url", standin.userinfo_url()),
+        ("--linkedin-revoke-url", standin.revoke_url()),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_owned(), value])
+    .collect();
+    (bind, args)
+}
+
+fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// `POST /profiles/connect/linkedin` with `body` as `key`: the authorization URL.
+async fn authorization_url(bind: &str, key: &str, body: Value) -> String {
+    let started: Value = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("http://{bind}/profiles/connect/linkedin"))
+        .header("x-api-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    started["authorizationUrl"].as_str().unwrap().to_owned()
+}
+
 /// The profile key in a successful return URL.
 fn connected_key(location: &str) -> String {
     location
@@ -37,46 +92,9 @@ async fn linkedin_connects_both_ways_through_the_real_server_without_leaking_a_s
     let standin = LinkedInStandIn::start().await;
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("postcore.db");
-    let secret_file = dir.path().join("linkedin-secret");
-    std::fs::write(&secret_file, LinkedInStandIn::CLIENT_SECRET).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bind = format!("127.0.0.1:{port}");
-    let public = format!("http://127.0.0.1:{port}/");
-    let (authorize, token, userinfo, revoke) = (
-        standin.authorize_url(),
-        standin.token_url(),
-        standin.userinfo_url(),
-        standin.revoke_url(),
-    );
-    let server = Server::start_with(
-        &database,
-        &[
-            "--bind",
-            &bind,
-            "--public-url",
-            &public,
-            "--linkedin-client-id",
-            LinkedInStandIn::CLIENT_ID,
-            "--linkedin-client-secret-file",
-            secret_file.to_str().unwrap(),
-            "--linkedin-authorize-url",
-            &authorize,
-            "--linkedin-token-url",
-            &token,
-            "--linkedin-userinfo-url",
-            &userinfo,
-            "--linkedin-revoke-url",
-            &revoke,
-            "--platform-timeout",
-            "2",
-            "--log-level",
-            "trace",
-        ],
-    );
+    let (bind, mut args) = linkedin_args(&standin, dir.path());
+    args.extend(["--platform-timeout", "2", "--log-level", "trace"].map(String::from));
+    let server = Server::start_with(&database, &as_strs(&args));
     admin(
         &database,
         &["accounts", "allow-return-url", "default", RETURN_URL],
@@ -92,17 +110,8 @@ async fn linkedin_connects_both_ways_through_the_real_server_without_leaking_a_s
 
     // The recommended way, on a second profile.
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let started: Value = client
-        .post(format!("http://{bind}/profiles/connect/linkedin"))
-        .header("x-api-key", key)
-        .json(&json!({"returnUrl": RETURN_URL}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let second = connected_key(&follow(started["authorizationUrl"].as_str().unwrap()).await);
+    let url = authorization_url(&bind, key, json!({"returnUrl": RETURN_URL})).await;
+    let second = connected_key(&follow(&url).await);
     assert_ne!(first, second);
     let listed: Value = client
         .get(format!("http://{bind}/profiles"))
@@ -201,4 +210,36 @@ fn a_client_id_without_a_public_url_refuses_to_start_before_any_file_is_made() {
         "{stderr}"
     );
     assert!(!database.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_refreshes_a_token_due_soon_as_soon_as_it_starts() {
+    let standin = LinkedInStandIn::start().await;
+    // An access token that lives one hour: due for refresh at once (lead 7 days).
+    standin.set_expires_in(Some(json!(3600)));
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+    let (bind, args) = linkedin_args(&standin, dir.path());
+    let args = as_strs(&args);
+    let server = Server::start_with(&database, &args);
+    let key = server.key.clone();
+    let url = authorization_url(&bind, &key, json!({})).await;
+    let page = browser().get(url).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(standin.counts().token_refresh, 0);
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+
+    // The restarted server's first pass runs at once and renews the connection.
+    let mut server = Server::start_with(&database, &args);
+    let pass = server.wait_for("token refresh pass");
+    let pass: Value = serde_json::from_str(&pass).unwrap();
+    assert_eq!(
+        (&pass["fields"]["due"], &pass["fields"]["refreshed"]),
+        (&json!(1), &json!(1)),
+        "{pass}"
+    );
+    assert_eq!(standin.counts().token_refresh, 1);
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
 }
