@@ -5,7 +5,7 @@
 
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::{ExposeSecret as _, StoreConfig};
-use postcore_tests::linkedin::{LinkedInStandIn, browser};
+use postcore_tests::linkedin::{LinkedInStandIn, TokenFailure, browser};
 use postcore_tests::server::{Server, admin};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -242,4 +242,164 @@ async fn the_server_refreshes_a_token_due_soon_as_soon_as_it_starts() {
     assert_eq!(standin.counts().token_refresh, 1);
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0), "{log}");
+}
+
+/// The end of a flow started with `body`: the app URL the browser was sent to, or the
+/// status and body of the page it stopped on.
+async fn flow_end(bind: &str, key: &str, body: Value) -> Result<String, (u16, String)> {
+    let url = authorization_url(bind, key, body).await;
+    let response = browser().get(url).send().await.unwrap();
+    match response.status().as_u16() {
+        302 => Ok(response.headers()["location"].to_str().unwrap().to_owned()),
+        status => Err((status, response.text().await.unwrap())),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binary() {
+    let standin = LinkedInStandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("postcore.db");
+    let (bind, mut args) = linkedin_args(&standin, dir.path());
+    args.extend(["--platform-timeout", "1"].map(String::from));
+    let server = Server::start_with(&database, &as_strs(&args));
+    let key = server.key.clone();
+    admin(
+        &database,
+        &["accounts", "allow-return-url", "default", RETURN_URL],
+    );
+    let back = json!({"returnUrl": RETURN_URL});
+    let failed = |code: &str| Ok(format!("{RETURN_URL}?error={code}"));
+
+    // The user declines; LinkedIn refuses the code, fails, never answers; the grant is
+    // revoked right after the token.
+    standin.deny_next();
+    assert_eq!(
+        flow_end(&bind, &key, back.clone()).await,
+        failed("access_denied")
+    );
+    for failure in [
+        TokenFailure::InvalidGrant,
+        TokenFailure::Status(500),
+        TokenFailure::Hang,
+    ] {
+        let code = if failure == TokenFailure::InvalidGrant {
+            "authorization_failed"
+        } else {
+            "upstream_error"
+        };
+        standin.token_failure(Some(failure.clone()));
+        assert_eq!(
+            flow_end(&bind, &key, back.clone()).await,
+            failed(code),
+            "{failure:?}"
+        );
+    }
+    standin.token_failure(None);
+    standin.revoke_userinfo_after_token();
+    assert_eq!(
+        flow_end(&bind, &key, back.clone()).await,
+        failed("authorization_failed")
+    );
+
+    // Forged and missing states end on the server's page, with no token call.
+    let exchanges = standin.counts().token_exchange;
+    for query in ["?code=abc&state=forged", "?code=abc"] {
+        let response = browser()
+            .get(format!("http://{bind}/oauth/linkedin/callback{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{query}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("expired or was already used")
+        );
+    }
+    assert_eq!(standin.counts().token_exchange, exchanges);
+
+    // A return URL off the allow-list, both ways.
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let refused: Value = client
+        .post(format!("http://{bind}/profiles/connect/linkedin"))
+        .header("x-api-key", &key)
+        .json(&json!({"returnUrl": "https://evil.example/x"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused["error"], "VALIDATION_ERROR");
+    let hosted = client
+        .get(format!(
+            "http://{bind}/profiles/connect?apiKey={key}&platform=linkedin&returnUrl=https%3A%2F%2Fevil.example%2Fx"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hosted.status().as_u16(), 400);
+
+    // Nothing was stored by any of it.
+    let listed: Value = client
+        .get(format!("http://{bind}/profiles"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!({"profiles": []}));
+
+    // expires_in as stated, absent, too long, zero; and no refresh token at all.
+    standin.set_refresh_tokens(false);
+    for (expires_in, lifetime) in [
+        (Some(json!(5_184_000)), 5_184_000),
+        (Some(json!(5_183_999)), 5_183_999),
+        (None, 5_184_000),
+        (Some(json!(5_184_000_000_i64)), 5_184_000),
+        (Some(json!(0)), 0),
+    ] {
+        standin.set_expires_in(expires_in.clone());
+        let location = flow_end(&bind, &key, back.clone()).await.unwrap();
+        let profile = connected_key(&location);
+        let detail: Value = client
+            .get(format!("http://{bind}/profiles/{profile}"))
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let connection = &detail["connectedPlatforms"][0];
+        let at = |field: &str| {
+            postcore_domain::parse_timestamp(connection[field].as_str().unwrap()).unwrap()
+        };
+        assert_eq!(
+            (at("expiresAt") - at("connectedAt")).num_seconds(),
+            lifetime,
+            "{expires_in:?}"
+        );
+        assert_eq!(
+            connection["needsReconnect"],
+            lifetime == 0,
+            "{expires_in:?}"
+        );
+    }
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(
+        standin.counts().token_refresh,
+        0,
+        "no refresh token: no refresh"
+    );
+    assert!(
+        log.contains("LinkedIn stated a token lifetime longer than 60 days: capped to 60 days"),
+        "the cap was not logged"
+    );
 }
