@@ -74,6 +74,22 @@ async fn authorization_url(bind: &str, key: &str, body: Value) -> String {
     started["authorizationUrl"].as_str().unwrap().to_owned()
 }
 
+/// `GET path` as `key`: the JSON body.
+async fn get_json(bind: &str, key: &str, path: &str) -> Value {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("http://{bind}{path}"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The profile key in a successful return URL.
 fn connected_key(location: &str) -> String {
     location
@@ -109,19 +125,10 @@ async fn linkedin_connects_both_ways_through_the_real_server_without_leaking_a_s
     let first = connected_key(&follow(&hosted).await);
 
     // The recommended way, on a second profile.
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = authorization_url(&bind, key, json!({"returnUrl": RETURN_URL})).await;
     let second = connected_key(&follow(&url).await);
     assert_ne!(first, second);
-    let listed: Value = client
-        .get(format!("http://{bind}/profiles"))
-        .header("x-api-key", key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(&bind, key, "/profiles").await;
     for profile in listed["profiles"].as_array().unwrap() {
         assert_eq!(profile["connectedPlatforms"][0]["platform"], "linkedin");
         assert_eq!(profile["connectedPlatforms"][0]["displayName"], "John Doe");
@@ -344,15 +351,7 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
     assert_eq!(hosted.status().as_u16(), 400);
 
     // Nothing was stored by any of it.
-    let listed: Value = client
-        .get(format!("http://{bind}/profiles"))
-        .header("x-api-key", &key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(&bind, &key, "/profiles").await;
     assert_eq!(listed, json!({"profiles": []}));
 
     // expires_in as stated, absent, too long, zero; and no refresh token at all.
@@ -367,15 +366,7 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
         standin.set_expires_in(expires_in.clone());
         let location = flow_end(&bind, &key, back.clone()).await.unwrap();
         let profile = connected_key(&location);
-        let detail: Value = client
-            .get(format!("http://{bind}/profiles/{profile}"))
-            .header("x-api-key", &key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let detail: Value = get_json(&bind, &key, &format!("/profiles/{profile}")).await;
         let connection = &detail["connectedPlatforms"][0];
         let at = |field: &str| {
             postcore_domain::parse_timestamp(connection[field].as_str().unwrap()).unwrap()
