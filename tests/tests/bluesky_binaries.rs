@@ -555,6 +555,50 @@ async fn every_kind_of_bluesky_answer_gets_its_exact_reply_from_the_real_binary(
             "needsReconnect": false
         })
     );
+    // Disconnect: the connection goes, a second one is 404, an unknown platform 400.
+    let delete = |path: String| {
+        let key = key.clone();
+        let address = server.address.clone();
+        async move {
+            let response = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .delete(format!("http://{address}{path}"))
+                .header("x-api-key", key)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let path = format!("/profiles/{profile}/connections/bluesky");
+    assert_eq!(
+        delete(path.clone()).await,
+        (
+            200,
+            json!({"message": "Platform disconnected successfully"})
+        )
+    );
+    assert_eq!(
+        delete(path).await,
+        (
+            404,
+            json!({"error": "CONNECTION_NOT_FOUND", "message": "Connection not found"})
+        )
+    );
+    assert_eq!(
+        delete(format!("/profiles/{profile}/connections/twitter")).await,
+        (
+            400,
+            json!({"error": "VALIDATION_ERROR", "message": "platform (in the path) must be one of: bluesky, linkedin"})
+        )
+    );
+    assert_eq!(
+        get(&server, &key, &detail).await.1["connectedPlatforms"],
+        json!([])
+    );
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0), "{log}");
     for secret in [

@@ -328,6 +328,38 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
     }
     assert_eq!(standin.counts().token_exchange, exchanges);
 
+    // A replayed callback: the first use connects, the same URL again is refused.
+    let url = authorization_url(&bind, &key, back.clone()).await;
+    let to_callback = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(url)
+        .send()
+        .await
+        .unwrap();
+    let callback = to_callback.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let first = browser().get(&callback).send().await.unwrap();
+    assert_eq!(first.status().as_u16(), 302);
+    let replayed = browser().get(&callback).send().await.unwrap();
+    assert_eq!(replayed.status().as_u16(), 400);
+    assert_eq!(standin.counts().token_exchange, exchanges + 1);
+    let made = connected_key(first.headers()["location"].to_str().unwrap());
+    let gone = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .delete(format!("http://{bind}/profiles/{made}"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 200);
+
     // A return URL off the allow-list, both ways.
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let refused: Value = client

@@ -76,9 +76,9 @@ pub struct ServeArgs {
     /// LinkedIn's OAuth settings.
     #[command(flatten)]
     pub linkedin: LinkedInArgs,
-    /// Days before expiry a LinkedIn access token with a refresh token is renewed, 0–60 (0: never)
+    /// Days before expiry a LinkedIn access token with a refresh token is renewed, 0–59 (0: never; 60 would renew a fresh token on every pass)
     #[arg(long, env = "POSTCORE_TOKEN_REFRESH_LEAD_DAYS", value_name = "DAYS",
-          default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=60))]
+          default_value_t = 7, value_parser = clap::value_parser!(u16).range(0..=59))]
     pub token_refresh_lead_days: u16,
     /// Seconds between two looks for tokens to refresh
     #[arg(long, env = "POSTCORE_TOKEN_REFRESH_INTERVAL", value_name = "SECONDS",

@@ -20,9 +20,9 @@ pub struct Args {
     /// Report what is due only: claim, call and change nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Refresh access tokens that expire within this many days (0–60).
+    /// Refresh access tokens that expire within this many days, 0–59 (60 would renew a fresh 60-day token on every run).
     #[arg(long, value_name = "N", default_value_t = 7,
-          value_parser = clap::value_parser!(u16).range(0..=60))]
+          value_parser = clap::value_parser!(u16).range(0..=59))]
     lead_days: u16,
     /// LinkedIn's OAuth settings, as `postcore serve` takes them.
     #[command(flatten)]
