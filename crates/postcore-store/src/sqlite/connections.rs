@@ -311,11 +311,9 @@ pub(crate) fn platform_connections(
     platform: Platform,
 ) -> Result<Vec<StoredConnection>, StoreError> {
     let sql = format!(
-        "SELECT a.id, a.name, p.profile_key, {SEALED_COLUMNS}, \
-         {CONNECTION_COLUMNS} FROM connections c \
-         JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id \
-         WHERE c.platform = ?1 AND (?2 IS NULL OR p.account_id = ?2) \
-         ORDER BY a.name, p.profile_key"
+        "{} WHERE c.platform = ?1 AND (?2 IS NULL OR p.account_id = ?2) \
+         ORDER BY a.name, p.profile_key",
+        select_stored("")
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
     let mut rows = stmt
@@ -323,18 +321,42 @@ pub(crate) fn platform_connections(
         .map_err(StoreError::backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
-        let profile_key = key_from_db(&row.get::<_, String>(2).map_err(StoreError::backend)?)?;
-        let sealed = sealed_at(row, 3)?;
-        out.push(StoredConnection {
-            account: AccountId(row.get(0).map_err(StoreError::backend)?),
-            account_name: account_name_from_db(row.get(1).map_err(StoreError::backend)?)?,
-            credentials: open_sealed(cipher, &profile_key, platform, sealed)?,
-            connection: connection_at(row, 7)?
-                .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
-            profile_key,
-        });
+        out.push(stored_connection_at(row, cipher, platform)?);
     }
     Ok(out)
+}
+
+/// `SELECT` of a [`StoredConnection`]'s columns (owners, sealed secrets, the connection:
+/// [`STORED_COLUMN_COUNT`] of them, read by [`stored_connection_at`]), then `extra` columns,
+/// from connections joined with their profiles and accounts; the caller adds `WHERE`.
+pub(crate) fn select_stored(extra: &str) -> String {
+    format!(
+        "SELECT a.id, a.name, p.profile_key, {SEALED_COLUMNS}, {CONNECTION_COLUMNS}{extra} \
+         FROM connections c \
+         JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id"
+    )
+}
+
+/// How many columns [`select_stored`] reads before the `extra` ones: 3 + 4 + 7.
+pub(crate) const STORED_COLUMN_COUNT: usize = 14;
+
+/// A connection of `platform` with its owners and decrypted secrets, from a row of
+/// [`select_stored`].
+pub(crate) fn stored_connection_at(
+    row: &rusqlite::Row<'_>,
+    cipher: &Cipher,
+    platform: Platform,
+) -> Result<StoredConnection, StoreError> {
+    let profile_key = key_from_db(&row.get::<_, String>(2).map_err(StoreError::backend)?)?;
+    let sealed = sealed_at(row, 3)?;
+    Ok(StoredConnection {
+        account: AccountId(row.get(0).map_err(StoreError::backend)?),
+        account_name: account_name_from_db(row.get(1).map_err(StoreError::backend)?)?,
+        credentials: open_sealed(cipher, &profile_key, platform, sealed)?,
+        connection: connection_at(row, 7)?
+            .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
+        profile_key,
+    })
 }
 
 fn account_name_from_db(text: String) -> Result<AccountName, StoreError> {

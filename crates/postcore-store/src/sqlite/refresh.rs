@@ -1,14 +1,13 @@
 //! Token refresh on SQLite: candidates, a lease taken by compare-and-set (one refresher per
 //! connection across every process on the database), and its three endings.
 
-use super::connections::{SEALED_COLUMNS, Sealed, insert_or_renew, open_sealed, sealed_at};
-use super::crypto::Cipher;
-use super::rows::{CONNECTION_COLUMNS, connection_at, key_from_db, to_secs};
-use crate::{
-    AccountId, Credentials, RefreshCandidate, RefreshRelease, RefreshTarget, StoreError,
-    StoredConnection,
+use super::connections::{
+    STORED_COLUMN_COUNT, insert_or_renew, select_stored, stored_connection_at,
 };
-use postcore_domain::{AccountName, Connection, Platform, Timestamp};
+use super::crypto::Cipher;
+use super::rows::to_secs;
+use crate::{Credentials, RefreshCandidate, RefreshRelease, RefreshTarget, StoreError};
+use postcore_domain::{Connection, Platform, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
 /// Connections of `platform` with a refresh token, not marked, expiring before
@@ -22,14 +21,12 @@ pub(crate) fn candidates(
     limit: u32,
 ) -> Result<Vec<RefreshCandidate>, StoreError> {
     let sql = format!(
-        "SELECT a.id, a.name, p.profile_key, c.refresh_failures, {SEALED_COLUMNS}, \
-         {CONNECTION_COLUMNS} FROM connections c \
-         JOIN profiles p ON p.id = c.profile_id JOIN accounts a ON a.id = p.account_id \
-         WHERE c.platform = ?1 AND c.refresh_token IS NOT NULL AND c.revoked = 0 \
+        "{} WHERE c.platform = ?1 AND c.refresh_token IS NOT NULL AND c.revoked = 0 \
          AND c.expires_at < ?2 \
          AND (c.refresh_not_before IS NULL OR c.refresh_not_before <= ?3) \
          AND (c.refresh_claimed_until IS NULL OR c.refresh_claimed_until <= ?3) \
-         ORDER BY c.expires_at, p.profile_key LIMIT ?4"
+         ORDER BY c.expires_at, p.profile_key LIMIT ?4",
+        select_stored(", c.refresh_failures")
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
     let mut rows = stmt
@@ -42,20 +39,9 @@ pub(crate) fn candidates(
         .map_err(StoreError::backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(StoreError::backend)? {
-        let profile_key = key_from_db(&row.get::<_, String>(2).map_err(StoreError::backend)?)?;
-        let sealed: Sealed = sealed_at(row, 4)?;
-        let name: String = row.get(1).map_err(StoreError::backend)?;
         out.push(RefreshCandidate {
-            failures: row.get(3).map_err(StoreError::backend)?,
-            stored: StoredConnection {
-                account: AccountId(row.get(0).map_err(StoreError::backend)?),
-                account_name: AccountName::parse(&name)
-                    .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))?,
-                credentials: open_sealed(cipher, &profile_key, platform, sealed)?,
-                connection: connection_at(row, 8)?
-                    .ok_or_else(|| StoreError::InvalidData("connection without platform".into()))?,
-                profile_key,
-            },
+            failures: row.get(STORED_COLUMN_COUNT).map_err(StoreError::backend)?,
+            stored: stored_connection_at(row, cipher, platform)?,
         });
     }
     Ok(out)
