@@ -2,7 +2,7 @@
 //! 400 `INVALID_CREDENTIALS`; everything else the platform did is 502 `UPSTREAM_ERROR`.
 
 use super::ApiError;
-use postcore_domain::Timestamp;
+use postcore_domain::{Platform, Timestamp};
 use postcore_platforms::{PlatformError, TransientReason};
 
 impl ApiError {
@@ -52,14 +52,20 @@ impl ApiError {
             }
             PlatformError::Protocol(p) => {
                 tracing::warn!(error = %p, "the platform's answer could not be understood");
-                ApiError::Upstream {
-                    message: format!(
-                        "{} gave an answer PostCore could not understand; try again later",
-                        p.platform.display_name()
-                    ),
-                    retry_after: None,
-                }
+                ApiError::unreadable_answer(p.platform)
             }
+        }
+    }
+
+    /// 502 `UPSTREAM_ERROR` for an answer of `platform` that PostCore cannot understand or
+    /// keep (a protocol error, or a session whose account cannot be stored).
+    pub fn unreadable_answer(platform: Platform) -> Self {
+        ApiError::Upstream {
+            message: format!(
+                "{} gave an answer PostCore could not understand; try again later",
+                platform.display_name()
+            ),
+            retry_after: None,
         }
     }
 }

@@ -52,7 +52,7 @@ pub async fn connect(
         } => {
             let handle =
                 BlueskyHandle::parse(&handle).map_err(|e| ApiError::Validation(e.to_string()))?;
-            let target = target_profile(&state, caller.account, profile_key).await?;
+            let target = named_profile(&state, caller.account, profile_key).await?;
             connect_bluesky(&state, caller.account, target, &handle, app_password).await
         }
         PlatformRequest::LinkedIn => Err(ApiError::Validation(
@@ -61,9 +61,12 @@ pub async fn connect(
     }
 }
 
-/// The profile a connect request names, checked to exist in the caller's account before
-/// any remote call; `None` when the request names none (a profile will be created).
-async fn target_profile(
+/// The profile a connect request names (`Some(None)`: a string that is not a well-formed
+/// key), checked to exist in the caller's account before any remote call: 404
+/// `PROFILE_NOT_FOUND` otherwise, the same for unknown, malformed and other accounts' keys.
+/// `None` when the request names none (a profile will be created). Shared by the Bluesky
+/// connect and both LinkedIn starts.
+pub(crate) async fn named_profile(
     state: &AppState,
     account: AccountId,
     key: Option<Option<ProfileKey>>,
@@ -104,10 +107,7 @@ async fn connect_bluesky(
     // most 255 characters (api.md §2): a longer one is an answer we cannot keep.
     if let Err(e) = connection.validate() {
         tracing::warn!(error = %e, "Bluesky's session cannot be stored as a connection");
-        return Err(ApiError::Upstream {
-            message: "Bluesky gave an answer PostCore could not understand; try again later".into(),
-            retry_after: None,
-        });
+        return Err(ApiError::unreadable_answer(Platform::Bluesky));
     }
     let credentials = Credentials {
         app_password: Some(app_password),

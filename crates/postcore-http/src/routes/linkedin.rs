@@ -4,6 +4,7 @@
 use crate::auth::Authenticated;
 use crate::extract::{InOrder, JsonBody};
 use crate::oauth::{FlowError, STATE_LIFETIME_SECONDS, finish, new_state, state_digest};
+use crate::routes::connect::named_profile;
 use crate::{ApiError, AppState};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -12,8 +13,8 @@ use postcore_domain::{
     ApiKey, Connection, Platform, ProfileKey, Timestamp, TokenExpiry, format_timestamp,
     refresh_token_expiry, token_expiry, whole_seconds,
 };
+use postcore_platforms::PlatformError;
 use postcore_platforms::linkedin::{LinkedInClient, Member, TokenSet};
-use postcore_platforms::{PlatformError, RejectReason};
 use postcore_store::{
     AccountId, Conflict, Credentials, Entity, OAuthState, SecretString, StoreError,
 };
@@ -134,14 +135,7 @@ async fn begin(
         .linkedin
         .as_ref()
         .ok_or(ApiError::NotConfigured(NOT_CONFIGURED))?;
-    let profile_key = match profile_key {
-        None => None,
-        Some(None) => return Err(ApiError::ProfileNotFound),
-        Some(Some(key)) => {
-            state.store.get_profile(account, &key).await?;
-            Some(key)
-        }
-    };
+    let profile_key = named_profile(state, account, profile_key).await?;
     if let Some(url) = &return_url
         && !state.store.is_return_url_allowed(account, url).await?
     {
@@ -296,17 +290,10 @@ async fn revoke_unused(linkedin: &LinkedInClient, token: &SecretString) {
     }
 }
 
-/// A platform failure as the flow's error code.
+/// A platform failure as the flow's error code: any rejection (`invalid_grant`, a grant
+/// revoked right after the token) is `authorization_failed`.
 fn flow_error(e: PlatformError) -> FlowError {
     match e {
-        PlatformError::Rejected(r)
-            if matches!(
-                r.reason,
-                RejectReason::InvalidGrant | RejectReason::AccessRevoked
-            ) =>
-        {
-            FlowError::AuthorizationFailed
-        }
         PlatformError::Rejected(_) => FlowError::AuthorizationFailed,
         other => {
             tracing::warn!(error = %other, "LinkedIn failed during the OAuth callback");
