@@ -372,7 +372,11 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
         .json()
         .await
         .unwrap();
-    assert_eq!(refused["error"], "VALIDATION_ERROR");
+    let off_list = json!({
+        "error": "VALIDATION_ERROR",
+        "message": "returnUrl is not on this account's allow-list: an operator adds it with `postcore-admin accounts allow-return-url ACCOUNT URL`"
+    });
+    assert_eq!(refused, off_list);
     let hosted = client
         .get(format!(
             "http://{bind}/profiles/connect?apiKey={key}&platform=linkedin&returnUrl=https%3A%2F%2Fevil.example%2Fx"
@@ -381,6 +385,7 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
         .await
         .unwrap();
     assert_eq!(hosted.status().as_u16(), 400);
+    assert_eq!(hosted.json::<Value>().await.unwrap(), off_list);
 
     // Nothing was stored by any of it.
     let listed: Value = get_json(&bind, &key, "/profiles").await;

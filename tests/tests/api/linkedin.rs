@@ -485,11 +485,23 @@ async fn a_repeated_api_key_is_401_and_a_non_object_body_is_400() {
             json!({"error": "INVALID_API_KEY", "message": "Invalid API key"})
         )
     );
-    for body in [json!([]), json!([null, RETURN_URL]), json!("x")] {
-        let (status, answer) = start(&app, body.clone()).await;
+    let sequence =
+        "Invalid request body: invalid type: sequence, expected a map at line 1 column 0";
+    for (body, message) in [
+        (json!([]), sequence),
+        (json!([null, RETURN_URL]), sequence),
+        (
+            json!("x"),
+            "Invalid request body: invalid type: string \"x\", expected a map at line 1 column 3",
+        ),
+    ] {
+        let answer = start(&app, body.clone()).await;
         assert_eq!(
-            (status, &answer["error"]),
-            (400, &json!("VALIDATION_ERROR")),
+            answer,
+            (
+                400,
+                json!({"error": "VALIDATION_ERROR", "message": message})
+            ),
             "{body}"
         );
     }
