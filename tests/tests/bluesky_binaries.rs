@@ -225,16 +225,7 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
     .await;
     assert_eq!(status, 200);
     let bob_profile = bob["profileKey"].as_str().unwrap().to_owned();
-    let (code, stdout, stderr) = admin_output(
-        &database,
-        &[
-            "connections",
-            "verify",
-            "--json",
-            "--bluesky-service",
-            &standin.url(),
-        ],
-    );
+    let (code, stdout, stderr) = verify(&database, &standin, &["--json"]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     let verified: Value = serde_json::from_str(&stdout).unwrap();
     let row = |key: &str, handle: &str, outcome: &str, detail: Value, needs: bool| json!({"account": "default", "profileKey": key, "handle": handle, "outcome": outcome, "detail": detail, "needsReconnect": needs});
@@ -255,16 +246,7 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
     );
 
     standin.revoke_app_password("bob.bsky.social");
-    let (code, stdout, stderr) = admin_output(
-        &database,
-        &[
-            "connections",
-            "verify",
-            "--json",
-            "--bluesky-service",
-            &standin.url(),
-        ],
-    );
+    let (code, stdout, stderr) = verify(&database, &standin, &["--json"]);
     assert_eq!(code, Some(3), "{stdout}{stderr}");
     let verified: Value = serde_json::from_str(&stdout).unwrap();
     let rejected = format!(
@@ -293,10 +275,7 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
     // A service that fails changes nothing: bob stays marked, alice stays valid; nothing
     // could be checked, so exit 1.
     standin.fail_always(Some(Failure::Status(503)));
-    let (code, stdout, stderr) = admin_output(
-        &database,
-        &["connections", "verify", "--bluesky-service", &standin.url()],
-    );
+    let (code, stdout, stderr) = verify(&database, &standin, &[]);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(stdout.ends_with(
         "verified 2 Bluesky connections: 0 valid, 0 rejected (marked as needing a reconnect), 0 rejected but not marked, 0 rejected but changed meanwhile, 2 unavailable (unchanged), 0 without an app password (not checked)\n"
@@ -329,6 +308,19 @@ async fn bluesky_connects_renews_fails_and_is_reverified_through_the_real_binari
         log.contains("platform connected"),
         "the log names no connect"
     );
+}
+
+/// `postcore-admin connections verify` on `database` against `standin`, with `extra`
+/// flags: its exit code, stdout and stderr.
+fn verify(
+    database: &Path,
+    standin: &BlueskyStandIn,
+    extra: &[&str],
+) -> (Option<i32>, String, String) {
+    let service = standin.url();
+    let mut args = vec!["connections", "verify", "--bluesky-service", &service];
+    args.extend_from_slice(extra);
+    admin_output(database, &args)
 }
 
 /// Each listed profile's first connection's `needsReconnect`, in listing order.
@@ -364,13 +356,9 @@ async fn verify_marks_nothing_when_the_service_rejects_every_connection() {
         standin.revoke_app_password(handle);
     }
     let verify = |extra: &[&str]| {
-        let mut args = vec!["connections", "verify", "--json"];
+        let mut args = vec!["--json"];
         args.extend_from_slice(extra);
-        let url = standin.url();
-        let mut args: Vec<String> = args.into_iter().map(str::to_owned).collect();
-        args.extend(["--bluesky-service".to_owned(), url]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        admin_output(&database, &args)
+        verify(&database, &standin, &args)
     };
     let outcomes = |stdout: &str| -> Vec<(String, bool)> {
         let report: Value = serde_json::from_str(stdout).unwrap();
