@@ -67,6 +67,17 @@ async fn platforms_of(app: &TestApp, key: &str) -> Value {
     body["connectedPlatforms"].clone()
 }
 
+/// The app password stored for Bluesky on profile `key` of the default account.
+async fn stored_app_password(app: &TestApp, key: &str) -> String {
+    let profile = postcore_domain::ProfileKey::parse(key).unwrap();
+    let secrets = app
+        .store
+        .credentials(app.account, &profile, Platform::Bluesky)
+        .await
+        .unwrap();
+    secrets.app_password.unwrap().expose_secret().to_owned()
+}
+
 fn invalid_credentials(message: &str) -> (u16, Value) {
     (
         400,
@@ -92,15 +103,7 @@ async fn a_valid_app_password_connects_bluesky_to_the_named_profile() {
         .unwrap()
         .connections;
     assert_eq!(stored[0].did(), Some(DID));
-    let secrets = app
-        .store
-        .credentials(app.account, &profile, Platform::Bluesky)
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets.app_password.as_ref().map(|s| s.expose_secret()),
-        Some(APP_PASSWORD)
-    );
+    assert_eq!(stored_app_password(&app, &key).await, APP_PASSWORD);
 }
 
 #[tokio::test]
@@ -245,16 +248,7 @@ async fn a_second_did_on_the_profile_is_refused_and_the_first_stays() {
         )
     );
     assert_eq!(platforms_of(&app, &key).await, before);
-    let profile = postcore_domain::ProfileKey::parse(&key).unwrap();
-    let secrets = app
-        .store
-        .credentials(app.account, &profile, Platform::Bluesky)
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets.app_password.as_ref().map(|s| s.expose_secret()),
-        Some(APP_PASSWORD)
-    );
+    assert_eq!(stored_app_password(&app, &key).await, APP_PASSWORD);
 }
 
 #[tokio::test]
@@ -321,16 +315,7 @@ async fn failing_reconnect(failure: Failure) -> (u16, Option<String>, Value) {
         .map(|v| v.to_str().unwrap().to_owned());
     let (status, answer) = status_and_json(response).await;
     assert_eq!(platforms_of(&app, &key).await, before);
-    let profile = postcore_domain::ProfileKey::parse(&key).unwrap();
-    let secrets = app
-        .store
-        .credentials(app.account, &profile, Platform::Bluesky)
-        .await
-        .unwrap();
-    assert_eq!(
-        secrets.app_password.as_ref().map(|s| s.expose_secret()),
-        Some(APP_PASSWORD)
-    );
+    assert_eq!(stored_app_password(&app, &key).await, APP_PASSWORD);
     (status, retry_after, answer)
 }
 
