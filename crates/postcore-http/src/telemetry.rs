@@ -85,7 +85,10 @@ pub async fn log_request(
                 latency_ms,
                 "request finished"
             );
-            if let Ok(value) = HeaderValue::from_str(&request_id.to_string()) {
+            let mut buffer = uuid::Uuid::encode_buffer();
+            if let Ok(value) =
+                HeaderValue::from_str(request_id.hyphenated().encode_lower(&mut buffer))
+            {
                 response
                     .headers_mut()
                     .insert(HeaderName::from_static("x-request-id"), value);
