@@ -32,7 +32,9 @@ tasks:
   bench [--quick]     load-test the release server with wrk (Debian package `wrk`):
                       7 scenarios (the 7th: POST /profiles/connect renewing Bluesky,
                       verified by the Bluesky stand-in), table on stdout,
-                      target/bench/results.json.
+                      target/bench/results.json. Fails on any status other
+                      than a scenario's expected one, any socket error, or a
+                      sample answer of the wrong status or shape.
                       --quick: 5 s per scenario (< 2 min); default 20 s (< 10 min)
   bench --smoke       a tiny run on the debug binaries that checks the tool itself
   crash [--rounds N]  kill -9 the release server N times (default 20) while clients

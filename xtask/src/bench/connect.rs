@@ -2,7 +2,9 @@
 //! place on seeded profiles, each verified by the Bluesky stand-in — one createSession
 //! call and one write per request.
 
+use super::sample::Shape;
 use super::seed::SeededAccount;
+use super::wrk::Request;
 use crate::process::Profile;
 use crate::standin::{self, Account, StandIn};
 use anyhow::{Context as _, Result};
@@ -64,4 +66,20 @@ pub fn renewed(base: &str, seeded: &SeededAccount) -> Result<usize> {
         .count();
     anyhow::ensure!(renewed > 0, "scenario 7 renewed no Bluesky connection");
     Ok(renewed)
+}
+
+/// What scenario 7's sample answer must be: the connection of the sample body's handle on
+/// its profile (`request` is a request of the scenario, its body one line of the bodies
+/// file).
+pub fn shape(request: &Request) -> Shape {
+    let body: serde_json::Value = request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    Shape::Connected {
+        key: text(&body["profileKey"]),
+        handle: text(&body["credentials"]["handle"]),
+    }
 }

@@ -2,18 +2,29 @@
 //! release server over loopback, against a framework-only "limit" server measured in the
 //! same run, in 7 scenarios; the last connects Bluesky through a Bluesky stand-in process
 //! (`bluesky-standin`). Writes `target/bench/results.json`.
+//!
+//! Every scenario states the status it expects. Just before its load, one request of the
+//! scenario (the script's own first request) is sent and its answer checked: that status,
+//! `Content-Type: application/json` and the body's shape (`sample.rs`). During the load a
+//! wrk `response` hook counts every response whose status is another one (`wrk.rs`). Any
+//! such response, socket error or failed sample, or a limit answer not the size of
+//! scenario 2's, fails the run in every mode, `--smoke` included, after the results are
+//! written.
 
 mod connect;
 mod report;
+mod sample;
 mod seed;
 mod wrk;
 
 use crate::process::{self, Profile, Server};
 use anyhow::{Context as _, Result, bail};
-use report::{ListResult, Scenario};
+use report::{ListResult, Scenario, Sizes};
+use sample::{Answer, Shape};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use wrk::{Load, Request, Vary};
 
 /// How big and how long a run is.
 #[derive(Debug, Clone, Copy)]
@@ -97,56 +108,80 @@ pub fn run(plan: Plan) -> Result<()> {
     let log = work.join("server.log");
     let server = process::start_server(plan.profile, &db, &log, Some(stand_in.url()))?;
     let base = server.base_url();
-    let one_key = std::fs::read_to_string(&big.keys_file)?
-        .lines()
-        .next()
-        .context("no keys")?
-        .to_owned();
-    let sample_body = fetch(&format!("{base}/profiles/{one_key}"), &big.api_key)?.1;
 
-    // One wrk run against the server: scenario name, expected status, script file stem.
-    let measure = |name, status, stem, script: &str| -> Result<Scenario> {
-        let m = wrk::run(&work, stem, &base, script, plan.duration)?;
-        Ok(Scenario::from_wrk(name, status, m))
+    let get = Load {
+        request: Request::new("GET", "/profiles/", &big.api_key, None),
+        vary: Vary::PathTail(big.keys_file.clone()),
+    };
+    let get_shape = |sample: &Request| Shape::Profile {
+        key: sample.path.trim_start_matches("/profiles/").to_owned(),
     };
     let mut scenarios = Vec::new();
-    eprintln!("1/7 limit: framework-only server with the same bytes…");
-    scenarios.push(limit(plan, &work, &sample_body, &big)?);
+    eprintln!("1/7 limit: framework-only server with the same bytes and headers…");
+    let get_sample = sample::exchange(&base, &get.sample()?)?;
+    let (limit, sizes) = limit(plan, &work, &get, &get_sample)?;
+    scenarios.push(limit);
 
     eprintln!(
         "2/7 GET /profiles/{{key}}, random keys, {} profiles…",
         big.profiles
     );
-    let script = wrk::random_key_script(&big.keys_file, &big.api_key);
-    scenarios.push(measure("get_profile_random_key", 200, "get", &script)?);
+    let ctx = Ctx {
+        work: &work,
+        base: &base,
+        duration: plan.duration,
+    };
+    scenarios.push(ctx.measure("get_profile_random_key", 200, "get", &get, get_shape)?);
 
     eprintln!("3/7 GET /profiles, {} profiles…", small.profiles);
-    let script = wrk::static_script("GET", "/profiles", &[("x-api-key", &small.api_key)], None);
-    scenarios.push(measure("list_small_account", 200, "list", &script)?);
+    let list = Load::fixed(Request::new("GET", "/profiles", &small.api_key, None));
+    let count = small.profiles;
+    scenarios.push(
+        ctx.measure("list_small_account", 200, "list", &list, |_| Shape::List {
+            count,
+        })?,
+    );
 
     eprintln!("5/7 POST /profiles/create…");
-    let script = wrk::static_script(
+    let name = "bench";
+    let body = format!(r#"{{"profileName":"{name}"}}"#);
+    let create = Load::fixed(Request::new(
         "POST",
         "/profiles/create",
-        &[
-            ("x-api-key", &writes.api_key),
-            ("Content-Type", "application/json"),
-        ],
-        Some(r#"{"profileName":"bench"}"#),
-    );
-    scenarios.push(measure("create_profile", 201, "create", &script)?);
+        &writes.api_key,
+        Some(&body),
+    ));
+    scenarios.push(ctx.measure("create_profile", 201, "create", &create, |_| {
+        Shape::Created {
+            name: name.to_owned(),
+        }
+    })?);
 
     eprintln!("6/7 unknown API key (401)…");
     let unknown = "pc_live_UNKNOWNunknownUNKNOWNunknown0123";
-    let script = wrk::static_script("GET", "/profiles", &[("x-api-key", unknown)], None);
-    scenarios.push(measure("unknown_api_key_401", 401, "unauth", &script)?);
+    let unauth = Load::fixed(Request::new("GET", "/profiles", unknown, None));
+    scenarios.push(
+        ctx.measure("unknown_api_key_401", 401, "unauth", &unauth, |_| {
+            Shape::Bytes(sample::INVALID_API_KEY_BODY.into())
+        })?,
+    );
 
     eprintln!(
         "7/7 POST /profiles/connect: Bluesky renewed in place on {} profiles, via the stand-in…",
         connects.profiles
     );
-    let script = wrk::random_body_script("/profiles/connect", &bodies_file, &connects.api_key);
-    scenarios.push(measure("connect_bluesky_renew", 200, "connect", &script)?);
+    let connect = Load {
+        // Content-Type: application/json; the body is a line of the file.
+        request: Request::new("POST", "/profiles/connect", &connects.api_key, Some("")),
+        vary: Vary::Body(bodies_file),
+    };
+    scenarios.push(ctx.measure(
+        "connect_bluesky_renew",
+        200,
+        "connect",
+        &connect,
+        connect::shape,
+    )?);
     eprintln!(
         "    renewed {} of {} Bluesky connections",
         connect::renewed(&base, &connects)?,
@@ -165,6 +200,7 @@ pub fn run(plan: Plan) -> Result<()> {
         plan,
         seed_seconds,
         scenarios,
+        sizes,
         list,
     };
     report::print_table(&results);
@@ -176,7 +212,7 @@ pub fn run(plan: Plan) -> Result<()> {
     });
     std::fs::write(&file, serde_json::to_string_pretty(&json)?)?;
     eprintln!("wrote {}", file.display());
-    report::check_well_formed(&results)?;
+    report::check(&results)?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }
@@ -195,26 +231,67 @@ fn fetch(url: &str, api_key: &str) -> Result<(u16, Vec<u8>, Duration)> {
     Ok((status, body, started.elapsed()))
 }
 
-/// Scenario 1: xtask's own minimal actix-web server answering every request with `body`,
-/// loaded with scenario 2's own wrk script (a random key of the big account per request):
-/// the load generator does the same work per request in both, so their ratio is the
-/// server's alone (a static script cost wrk less and flattered the limit).
-fn limit(plan: Plan, work: &Path, body: &[u8], big: &seed::SeededAccount) -> Result<Scenario> {
+/// Where and how long the load scenarios run.
+struct Ctx<'a> {
+    work: &'a Path,
+    base: &'a str,
+    duration: Duration,
+}
+
+impl Ctx<'_> {
+    /// One scenario against the server: its sample request checked for `expected` and the
+    /// shape `shape` gives for it, then wrk with `load` for the plan's duration (script
+    /// file stem `stem`), counting every status other than `expected`.
+    fn measure(
+        &self,
+        name: &'static str,
+        expected: u16,
+        stem: &str,
+        load: &Load,
+        shape: impl Fn(&Request) -> Shape,
+    ) -> Result<Scenario> {
+        let request = load.sample()?;
+        let answer = sample::exchange(self.base, &request)
+            .with_context(|| format!("the sample request of {name}"))?;
+        let checked = sample::check(&answer, expected, &shape(&request));
+        let m = wrk::run(self.work, stem, self.base, load, expected, self.duration)?;
+        Ok(Scenario::new(name, expected, m, &answer, checked))
+    }
+}
+
+/// Scenario 1: xtask's own minimal actix-web server answering every request with scenario
+/// 2's sample answer (`get_sample`): its body and headers, `x-request-id` fixed at the same
+/// length. Loaded with scenario 2's own wrk script (`get`, a random key of the big account
+/// per request): the load generator does the same work per request in both, so their
+/// ratio is the server's alone (a static script cost wrk less and flattered the limit).
+/// Returns the scenario and both answers' sizes.
+fn limit(plan: Plan, work: &Path, get: &Load, get_sample: &Answer) -> Result<(Scenario, Sizes)> {
     let body_file = work.join("limit-body.json");
-    std::fs::write(&body_file, body)?;
+    std::fs::write(&body_file, &get_sample.body)?;
+    let headers_file = work.join("limit-headers.txt");
+    std::fs::write(&headers_file, sample::limit_headers(get_sample)?)?;
     let port = process::free_port()?;
     let child = Command::new(process::binary(plan.profile, "xtask"))
         .args(["limit-server", "--port", &port.to_string(), "--body"])
         .arg(&body_file)
+        .arg("--headers")
+        .arg(&headers_file)
         .stdout(Stdio::null())
         .spawn()
         .context("starting the limit server")?;
     let server = Server { child, port };
     process::wait_healthy(&server, Duration::from_secs(30))?;
-    let script = wrk::random_key_script(&big.keys_file, &big.api_key);
-    let m = wrk::run(work, "limit", &server.base_url(), &script, plan.duration)?;
+    let ctx = Ctx {
+        work,
+        base: &server.base_url(),
+        duration: plan.duration,
+    };
+    let answer = sample::exchange(ctx.base, &get.sample()?)?;
+    let sizes = Sizes::new(&answer, get_sample);
+    let same = Shape::Bytes(get_sample.body.clone());
+    let scenario = ctx.measure("limit_framework_only", 200, "limit", get, |_| same.clone())?;
     server.kill()?;
-    Ok(Scenario::from_wrk("limit_framework_only", 200, m))
+    Ok((scenario, sizes))
 }
 
 /// Scenario 4: a fresh server; idle VmHWM, then the whole big account listed sequentially.

@@ -1,33 +1,104 @@
 //! The benchmark's results: a printed table, `results.json`, and a well-formedness check.
 
 use super::Plan;
+use super::sample::Answer;
 use super::wrk::{self, Measured};
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
-/// One load scenario's figures. `errors` counts socket errors and responses whose status
-/// differs from the scenario's expected one.
+/// One load scenario's figures, its expected status and its sample's check.
 pub struct Scenario {
     pub name: &'static str,
     pub expected_status: u16,
     pub m: Measured,
-    pub errors: u64,
+    /// The sample answer's status and sizes (head bytes, body bytes on the wire).
+    pub sample_status: u16,
+    pub sample_bytes: (usize, usize),
+    /// The sample's check against the scenario's status and shape: what differs, if any.
+    pub sample_check: Result<(), String>,
 }
 
 impl Scenario {
-    pub fn from_wrk(name: &'static str, expected_status: u16, m: Measured) -> Self {
-        // wrk counts statuses ≥ 400 as errors: for an expected 401 those are the successes.
-        let wrong_status = if expected_status >= 400 {
-            m.requests - m.status_errors
-        } else {
-            m.status_errors
-        };
+    pub fn new(
+        name: &'static str,
+        expected_status: u16,
+        m: Measured,
+        sample: &Answer,
+        sample_check: Result<(), String>,
+    ) -> Self {
         Scenario {
             name,
             expected_status,
-            errors: m.socket_errors + wrong_status,
             m,
+            sample_status: sample.status,
+            sample_bytes: (sample.head.len(), sample.body_wire_bytes),
+            sample_check,
         }
+    }
+
+    /// Socket errors and responses with another status than the expected one.
+    pub fn errors(&self) -> u64 {
+        self.m.socket_errors + self.m.unexpected
+    }
+
+    /// What makes the scenario's figures void, one line each: no request, a response the
+    /// `response` hook did not see, an unexpected status, a socket error, a failed sample.
+    fn faults(&self) -> Vec<String> {
+        let m = &self.m;
+        let mut faults = Vec::new();
+        if m.requests == 0 {
+            faults.push("made no request".to_owned());
+        }
+        if m.checked != m.requests {
+            faults.push(format!(
+                "the response hook saw {} of {} responses",
+                m.checked, m.requests
+            ));
+        }
+        if m.unexpected > 0 {
+            faults.push(format!(
+                "{} of {} responses had a status other than the expected {} ({})",
+                m.unexpected,
+                m.requests,
+                self.expected_status,
+                statuses(&m.unexpected_statuses)
+            ));
+        }
+        if m.socket_errors > 0 {
+            faults.push(format!("{} socket errors", m.socket_errors));
+        }
+        if let Err(e) = &self.sample_check {
+            faults.push(format!("sample check failed: {e}"));
+        }
+        faults
+    }
+}
+
+/// `500 ×12, 502 ×1`.
+fn statuses(counts: &[(u16, u64)]) -> String {
+    let listed: Vec<String> = counts.iter().map(|(s, n)| format!("{s} ×{n}")).collect();
+    listed.join(", ")
+}
+
+/// Scenario 1's and scenario 2's sample answers, which must be the same size: head bytes
+/// (status line, headers, blank line) and body bytes, and the same header names.
+pub struct Sizes {
+    pub limit: (usize, usize),
+    pub get_profile: (usize, usize),
+    pub same_header_names: bool,
+}
+
+impl Sizes {
+    pub fn new(limit: &Answer, get_profile: &Answer) -> Self {
+        Sizes {
+            limit: (limit.head.len(), limit.body_wire_bytes),
+            get_profile: (get_profile.head.len(), get_profile.body_wire_bytes),
+            same_header_names: limit.header_names() == get_profile.header_names(),
+        }
+    }
+
+    fn same(&self) -> bool {
+        self.limit == self.get_profile && self.same_header_names
     }
 }
 
@@ -45,6 +116,7 @@ pub struct Results {
     pub plan: Plan,
     pub seed_seconds: f64,
     pub scenarios: Vec<Scenario>,
+    pub sizes: Sizes,
     pub list: ListResult,
 }
 
@@ -99,19 +171,33 @@ pub fn print_table(r: &Results) {
         r.plan.duration.as_secs()
     );
     println!(
-        "{:<26} {:>12} {:>9} {:>9} {:>8}",
-        "scenario", "requests/s", "p50 ms", "p99 ms", "errors"
+        "{:<26} {:>6} {:>12} {:>9} {:>9} {:>10} {:>8}  sample",
+        "scenario", "expect", "requests/s", "p50 ms", "p99 ms", "unexpected", "sockets"
     );
     for s in &r.scenarios {
         println!(
-            "{:<26} {:>12.0} {:>9.2} {:>9.2} {:>8}",
+            "{:<26} {:>6} {:>12.0} {:>9.2} {:>9.2} {:>10} {:>8}  {}",
             s.name,
+            s.expected_status,
             s.m.requests_per_sec(),
             s.m.p50_ms,
             s.m.p99_ms,
-            s.errors
+            s.m.unexpected,
+            s.m.socket_errors,
+            if s.sample_check.is_ok() {
+                "ok"
+            } else {
+                "FAILED"
+            }
         );
     }
+    let size = |(head, body): (usize, usize)| format!("{head} + {body} = {} bytes", head + body);
+    println!(
+        "response size (head + body): limit {} | get_profile {} [{}]",
+        size(r.sizes.limit),
+        size(r.sizes.get_profile),
+        if r.sizes.same() { "same" } else { "DIFFERENT" }
+    );
     let l = &r.list;
     println!(
         "list_big_account           {} profiles, {} body bytes, time to last byte median {:.0} ms (min {:.0} ms)",
@@ -151,10 +237,24 @@ pub fn to_json(r: &Results) -> Result<Value> {
         .scenarios
         .iter()
         .map(|s| {
+            let unexpected_statuses: serde_json::Map<String, Value> = s
+                .m
+                .unexpected_statuses
+                .iter()
+                .map(|(status, n)| (status.to_string(), json!(n)))
+                .collect();
             json!({
                 "name": s.name, "expected_status": s.expected_status,
                 "requests": s.m.requests, "seconds": s.m.seconds, "requests_per_sec": s.m.requests_per_sec(),
-                "p50_ms": s.m.p50_ms, "p99_ms": s.m.p99_ms, "errors": s.errors, "bytes": s.m.bytes,
+                "p50_ms": s.m.p50_ms, "p99_ms": s.m.p99_ms, "bytes": s.m.bytes,
+                "errors": s.errors(), "unexpected_status": s.m.unexpected,
+                "unexpected_statuses": unexpected_statuses, "socket_errors": s.m.socket_errors,
+                "responses_checked": s.m.checked,
+                "sample": {
+                    "status": s.sample_status, "head_bytes": s.sample_bytes.0, "body_bytes": s.sample_bytes.1,
+                    "check": match &s.sample_check { Ok(()) => "ok", Err(_) => "failed" },
+                    "problem": s.sample_check.as_ref().err(),
+                },
             })
         })
         .collect();
@@ -168,6 +268,11 @@ pub fn to_json(r: &Results) -> Result<Value> {
         "seed_seconds": r.seed_seconds,
         "scenarios": scenarios,
         "ratio_get_profile_to_limit": r.ratio(),
+        "response_bytes_limit_vs_get_profile": {
+            "limit": {"head": r.sizes.limit.0, "body": r.sizes.limit.1},
+            "get_profile": {"head": r.sizes.get_profile.0, "body": r.sizes.get_profile.1},
+            "same_header_names": r.sizes.same_header_names, "same": r.sizes.same(),
+        },
         "list_big_account": {
             "profiles": l.profiles, "body_bytes": l.body_bytes,
             "ttlb_ms_median": l.ttlb_ms_median, "ttlb_ms_min": l.ttlb_ms_min,
@@ -177,20 +282,29 @@ pub fn to_json(r: &Results) -> Result<Value> {
     }))
 }
 
-/// Fails when any scenario made no request or saw an error: the figures would be void.
-pub fn check_well_formed(r: &Results) -> Result<()> {
-    for s in &r.scenarios {
-        if s.m.requests == 0 || s.errors > 0 {
-            bail!(
-                "scenario {} is void: {} requests, {} errors",
-                s.name,
-                s.m.requests,
-                s.errors
-            );
-        }
+/// Fails, naming every fault, when any scenario made no request, saw a socket error or a
+/// status other than its expected one, or failed its sample check; when the limit's
+/// answer is not the size of scenario 2's; or when the big list measured nothing: the
+/// figures would be void.
+pub fn check(r: &Results) -> Result<()> {
+    let mut faults: Vec<String> = r
+        .scenarios
+        .iter()
+        .flat_map(|s| s.faults().into_iter().map(|f| format!("{}: {f}", s.name)))
+        .collect();
+    if !r.sizes.same() {
+        faults.push(format!(
+            "limit_framework_only: its answer is {:?} (head, body) bytes, get_profile_random_key's {:?}{}",
+            r.sizes.limit,
+            r.sizes.get_profile,
+            if r.sizes.same_header_names { "" } else { ", with other header names" }
+        ));
     }
     if r.list.body_bytes == 0 || r.list.peak_hwm_kib == 0 {
-        bail!("the big-list scenario measured nothing");
+        faults.push("list_big_account: measured nothing".to_owned());
+    }
+    if !faults.is_empty() {
+        bail!("the bench failed:\n  {}", faults.join("\n  "));
     }
     Ok(())
 }
