@@ -425,3 +425,42 @@ async fn a_failing_write_in_a_group_commit_is_refused_alone() {
     let stored = all_profiles(&store.repo, account, 100).await.unwrap();
     assert_eq!(stored.len(), 1 + 48);
 }
+
+/// Every connection the store hands out — the 8 pooled read-write connections, the 4 point
+/// readers and the write queue's — runs with the settings the README's "SQLite: durability"
+/// documents: `synchronous = FULL` (2: the WAL is synced at every commit), WAL mode, foreign
+/// keys on and a 5 s busy timeout. NORMAL (1) or OFF (0) anywhere fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_connection_syncs_each_commit_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = postcore_store::sqlite::SqliteStore::open(
+        dir.path().join("p.db"),
+        SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
+    )
+    .await
+    .unwrap();
+    for (pragma, expected) in [
+        ("synchronous", "2"),
+        ("journal_mode", "wal"),
+        ("foreign_keys", "1"),
+        ("busy_timeout", "5000"),
+    ] {
+        assert_eq!(
+            store.pragma_on_every_connection(pragma).await.unwrap(),
+            postcore_store::sqlite::PragmaReadings {
+                read_write: vec![expected.to_owned(); 8],
+                point_readers: vec![expected.to_owned(); 4],
+                write_queue: expected.to_owned(),
+            },
+            "PRAGMA {pragma}"
+        );
+    }
+    let err = store
+        .pragma_on_every_connection("synchronous = OFF")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid data: not a pragma name: \"synchronous = OFF\""
+    );
+}

@@ -302,6 +302,81 @@ impl SqliteStore {
     }
 }
 
+/// What one `PRAGMA` reads on every connection of a store, as text (tests only: see
+/// [`SqliteStore::pragma_on_every_connection`]).
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PragmaReadings {
+    /// On each read-write connection of the pool (scans, operations and the write queue's
+    /// commits), all checked out at once: `POOL_SIZE` (8) of them.
+    pub read_write: Vec<String>,
+    /// On each read-only point reader, all checked out at once: `POINT_READERS` (4).
+    pub point_readers: Vec<String>,
+    /// On the write queue's connection, inside a group commit's transaction.
+    pub write_queue: String,
+}
+
+#[cfg(feature = "testing")]
+impl SqliteStore {
+    /// Reads `PRAGMA name` on every connection the store can hand out — each pooled read-write
+    /// connection, each point reader (opening them all) — and through the write queue, so a
+    /// test can hold each of them to the documented settings (README, "SQLite: durability").
+    ///
+    /// # Errors
+    /// `InvalidData` when `name` is not a lowercase pragma name; `Backend` when a connection
+    /// cannot be had or the pragma cannot be read.
+    #[doc(hidden)]
+    pub async fn pragma_on_every_connection(
+        &self,
+        name: &str,
+    ) -> Result<PragmaReadings, StoreError> {
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(StoreError::InvalidData(format!(
+                "not a pragma name: {name:?}"
+            )));
+        }
+        let sql = format!("PRAGMA {name}");
+        let query = sql.clone();
+        let write_queue = self
+            .run_write(move |conn, _| read_pragma(conn, &query))
+            .await?;
+        let inner = Arc::clone(&self.inner);
+        let (read_write, point_readers) = tokio::task::spawn_blocking(move || {
+            let on_all = |pool: &r2d2::Pool<SqliteConnectionManager>| {
+                let held = (0..pool.max_size())
+                    .map(|_| pool.get().map_err(StoreError::backend))
+                    .collect::<Result<Vec<_>, _>>()?;
+                held.iter()
+                    .map(|conn| read_pragma(conn, &sql))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            Ok::<_, StoreError>((on_all(&inner.pool)?, on_all(&inner.readers)?))
+        })
+        .await
+        .map_err(StoreError::backend)??;
+        Ok(PragmaReadings {
+            read_write,
+            point_readers,
+            write_queue,
+        })
+    }
+}
+
+/// The single value `sql` (a `PRAGMA` query) answers on `conn`, as text.
+#[cfg(feature = "testing")]
+fn read_pragma(conn: &Connection, sql: &str) -> Result<String, StoreError> {
+    use rusqlite::types::ValueRef;
+    conn.query_row(sql, [], |row| {
+        Ok(match row.get_ref(0)? {
+            ValueRef::Integer(i) => i.to_string(),
+            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            other => format!("{other:?}"),
+        })
+    })
+    .map_err(StoreError::backend)
+}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore").finish_non_exhaustive()
