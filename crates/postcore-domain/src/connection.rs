@@ -29,6 +29,11 @@ pub enum ConnectionError {
     /// platform issued already expired, `expires_in` ≤ 0, expires as it is connected.)
     #[error("expiresAt: must not be before connectedAt")]
     ExpiryBeforeConnection,
+    /// `connectedAt` or `expiresAt` (named) lies outside what an RFC 3339 timestamp can
+    /// show ([`crate::is_in_timestamp_range`]): typically an expiry computed from a late
+    /// `connectedAt` that would pass 9999-12-31T23:59:59Z.
+    #[error("{0}: must be from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z")]
+    OutOfRange(&'static str),
 }
 
 /// A platform connection's public state. Credentials (tokens, app passwords) are not part
@@ -132,7 +137,8 @@ impl Connection {
 
     /// Checks the public fields against the contract: display name, username and DID are
     /// valid text ([`is_valid_connection_text`]); a platform whose credentials never expire
-    /// (Bluesky) has no expiry; an expiry comes after `connected_at`.
+    /// (Bluesky) has no expiry; an expiry comes after `connected_at`; both instants are
+    /// within the writable range ([`crate::is_in_timestamp_range`]).
     ///
     /// # Errors
     /// The first [`ConnectionError`] found.
@@ -144,6 +150,14 @@ impl Connection {
         ] {
             if text.is_some_and(|t| !is_valid_connection_text(t)) {
                 return Err(ConnectionError::BadText(field));
+            }
+        }
+        for (field, at) in [
+            ("connectedAt", Some(self.connected_at)),
+            ("expiresAt", self.expires_at),
+        ] {
+            if at.is_some_and(|t| !crate::is_in_timestamp_range(t)) {
+                return Err(ConnectionError::OutOfRange(field));
             }
         }
         match self.expires_at {
@@ -242,11 +256,33 @@ mod tests {
                     .with_expires_at(Some(t - chrono::Duration::seconds(1))),
                 ConnectionError::ExpiryBeforeConnection,
             ),
+            // connectedAt + 60 days would be +10000-01-01T00:00:00Z, which RFC 3339
+            // cannot write.
+            (
+                Connection::new(Platform::LinkedIn, "A", "a", at("9999-11-02T00:00:00Z")),
+                ConnectionError::OutOfRange("expiresAt"),
+            ),
+            (
+                Connection::new(Platform::Bluesky, "A", "a", Timestamp::MAX_UTC),
+                ConnectionError::OutOfRange("connectedAt"),
+            ),
+            (
+                Connection::new(Platform::Bluesky, "A", "a", Timestamp::MIN_UTC),
+                ConnectionError::OutOfRange("connectedAt"),
+            ),
         ];
         for (conn, err) in cases {
             assert_eq!(conn.validate(), Err(err), "{conn:?}");
         }
         assert_eq!(li.clone().with_expires_at(Some(t)).validate(), Ok(()));
+        // The last second an RFC 3339 timestamp can show (a fraction is not kept).
+        let last = Connection::new(Platform::LinkedIn, "A", "a", at("9999-11-01T23:59:59.9Z"));
+        assert_eq!(last.expires_at(), Some(at("9999-12-31T23:59:59.9Z")));
+        assert_eq!(last.validate(), Ok(()));
+        assert_eq!(
+            ConnectionError::OutOfRange("expiresAt").to_string(),
+            "expiresAt: must be from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+        );
         assert!(is_valid_connection_text(&"é".repeat(255)));
         assert_eq!(
             ConnectionError::UnexpectedExpiry(Platform::Bluesky).to_string(),

@@ -1,26 +1,58 @@
 //! The expiry rules of api.md §3, as pure functions of stored data and an explicit `now`.
 //!
-//! All arithmetic is on UTC instants in whole seconds: the process time zone and
-//! daylight-saving changes have no effect.
+//! All arithmetic is on UTC instants, exact to the nanosecond (a stored instant has whole
+//! seconds, but `now` has a fraction): the process time zone and daylight-saving changes
+//! have no effect. No addition here can panic: a sum beyond chrono's range saturates at
+//! `Timestamp::MAX_UTC` (or `MIN_UTC`), which lies outside the writable range
+//! ([`crate::is_in_timestamp_range`]) and so is refused by [`crate::Connection::validate`].
 
 use crate::{Platform, Timestamp};
 
 /// Seconds in a day, the unit of `daysUntilExpiry`.
 pub const SECONDS_PER_DAY: i64 = 86_400;
 
+/// `at + seconds`, saturating at the ends of chrono's range instead of panicking.
+fn plus_seconds(at: Timestamp, seconds: i64) -> Timestamp {
+    chrono::TimeDelta::try_seconds(seconds)
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(if seconds < 0 {
+            Timestamp::MIN_UTC
+        } else {
+            Timestamp::MAX_UTC
+        })
+}
+
 /// The expiry of a connection made at `connected_at` without an explicit expiry:
 /// `connected_at + policy lifetime` (LinkedIn: + 5,184,000 s), `None` for Bluesky.
+/// Saturates at `Timestamp::MAX_UTC` (module docs): a late `connected_at` gives an expiry
+/// that [`crate::Connection::validate`] refuses, never a panic.
 pub fn default_expires_at(platform: Platform, connected_at: Timestamp) -> Option<Timestamp> {
     platform
         .token_policy()
         .default_lifetime_seconds
-        .map(|s| connected_at + chrono::Duration::seconds(s))
+        .map(|s| plus_seconds(connected_at, s))
 }
 
 /// The expiry of a token issued at `issued_at` whose lifetime the platform stated
-/// (OAuth `expires_in`, seconds): `issued_at + expires_in`.
-pub fn expires_at_from_lifetime(issued_at: Timestamp, expires_in_seconds: i64) -> Timestamp {
-    issued_at + chrono::Duration::seconds(expires_in_seconds)
+/// (OAuth `expires_in`, seconds; RFC 6749 §5.1): `issued_at + expires_in`; zero or negative
+/// means the token expired as it was issued (`issued_at`). `None` (refused) when the
+/// expiry would fall outside the writable range ([`crate::is_in_timestamp_range`]: after
+/// 9999-12-31T23:59:59Z), however huge the lifetime: never a panic.
+pub fn expires_at_from_lifetime(
+    issued_at: Timestamp,
+    expires_in_seconds: i64,
+) -> Option<Timestamp> {
+    let at = plus_seconds(issued_at, expires_in_seconds.max(0));
+    crate::is_in_timestamp_range(at).then_some(at)
+}
+
+/// The bound of the `expiring` report and filters at `now`: for every expiry `exp` before
+/// `Timestamp::MAX_UTC`, `days_until_expiry(Some(exp), now) ≤ within_days` exactly when
+/// `exp < expiring_before(now, within_days)` = `now + (within_days + 1) × 86,400 s`, exact
+/// to the nanosecond (a store must not truncate it: an expiry at 12:30:00 is before
+/// 12:30:00.5). Saturates at `Timestamp::MAX_UTC` rather than panicking.
+pub fn expiring_before(now: Timestamp, within_days: u32) -> Timestamp {
+    plus_seconds(now, (i64::from(within_days) + 1) * SECONDS_PER_DAY)
 }
 
 /// How a token's stated lifetime became its expiry ([`token_expiry`]).
@@ -49,14 +81,16 @@ impl TokenExpiry {
 /// The expiry of a `platform` token issued at `issued_at` with OAuth `expires_in` seconds
 /// (RFC 6749 §5.1), by issue 11's rules: absent → the policy lifetime; above the policy
 /// lifetime → capped to it; zero or negative → `issued_at` (already expired); otherwise
-/// `issued_at + expires_in`. `None` for a platform whose credentials never expire.
+/// `issued_at + expires_in`. `None` for a platform whose credentials never expire. Never
+/// panics: an `issued_at` so late that the sum leaves chrono's range gives
+/// `Timestamp::MAX_UTC`, which [`crate::Connection::validate`] refuses.
 pub fn token_expiry(
     platform: Platform,
     issued_at: Timestamp,
     expires_in_seconds: Option<i64>,
 ) -> Option<TokenExpiry> {
     let policy = platform.token_policy().default_lifetime_seconds?;
-    let after = |s: i64| issued_at + chrono::Duration::seconds(s);
+    let after = |s: i64| plus_seconds(issued_at, s);
     Some(match expires_in_seconds {
         None => TokenExpiry::Policy(after(policy)),
         Some(s) if s <= 0 => TokenExpiry::AlreadyExpired(issued_at),
@@ -78,7 +112,8 @@ pub fn refresh_token_expiry(
 }
 
 /// `floor((expires_at − now) / 86,400 s)` while `now < expires_at`, `0` once
-/// `now ≥ expires_at` (never negative); `None` when there is no expiry.
+/// `now ≥ expires_at` (never negative); `None` when there is no expiry. Exact to the
+/// nanosecond: at `now` 12:30:00.5 an expiry 8 days later at 12:30:00 is 7 days away.
 pub fn days_until_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> Option<i64> {
     expires_at.map(|exp| {
         let seconds = (exp - now).num_seconds();

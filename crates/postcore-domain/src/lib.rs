@@ -31,6 +31,28 @@ pub use random::random_string;
 /// The instant type used everywhere in PostCore: UTC, whole seconds on the wire.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
+/// The first instant an API timestamp can show, `0000-01-01T00:00:00Z`: RFC 3339 years
+/// have exactly four digits (RFC 3339 §5.6, `date-fullyear`).
+pub const EARLIEST_TIMESTAMP: Timestamp = match Timestamp::from_timestamp_secs(-62_167_219_200) {
+    Some(at) => at,
+    None => panic!("0000-01-01T00:00:00Z is within chrono's range"),
+};
+
+/// The last instant an API timestamp can show, `9999-12-31T23:59:59Z` (whole seconds, as
+/// instants are kept): one second later, chrono would write `+10000-01-01T00:00:00Z`,
+/// which is not RFC 3339 and which [`parse_timestamp`] refuses.
+pub const LATEST_TIMESTAMP: Timestamp = match Timestamp::from_timestamp_secs(253_402_300_799) {
+    Some(at) => at,
+    None => panic!("9999-12-31T23:59:59Z is within chrono's range"),
+};
+
+/// Whether `at`, kept in whole seconds ([`whole_seconds`]), lies within
+/// [`EARLIEST_TIMESTAMP`]`..=`[`LATEST_TIMESTAMP`], so that [`format_timestamp`] writes
+/// RFC 3339 that [`parse_timestamp`] reads back as the same instant.
+pub fn is_in_timestamp_range(at: Timestamp) -> bool {
+    (EARLIEST_TIMESTAMP.timestamp()..=LATEST_TIMESTAMP.timestamp()).contains(&at.timestamp())
+}
+
 /// `at` without its sub-second part: instants are kept and shown in whole seconds
 /// (api.md §1), so a write that answers with the instant it stored truncates first.
 pub fn whole_seconds(at: Timestamp) -> Timestamp {
@@ -39,6 +61,8 @@ pub fn whole_seconds(at: Timestamp) -> Timestamp {
 
 /// Formats an instant as the API's timestamp: RFC 3339 in UTC, whole seconds, `Z` suffix
 /// (`2025-01-01T12:00:00Z`; api.md §1). Sub-second parts are truncated, never rounded.
+/// Only an instant within [`is_in_timestamp_range`] gives RFC 3339 text: writes refuse
+/// others ([`Connection::validate`]).
 pub fn format_timestamp(at: Timestamp) -> String {
     // The fixed RFC 3339 writer: several times faster than a `format` pattern, which is
     // parsed on every call (it was a tenth of the CPU of a profile listing).
@@ -75,6 +99,36 @@ mod tests {
         assert_eq!(format_timestamp(at), "0999-12-31T00:00:00Z");
         let at = chrono::Utc.with_ymd_and_hms(2025, 3, 9, 7, 0, 59).unwrap();
         assert_eq!(format_timestamp(at), "2025-03-09T07:00:59Z");
+    }
+
+    #[test]
+    fn the_writable_range_is_what_rfc_3339_can_show() {
+        assert_eq!(format_timestamp(EARLIEST_TIMESTAMP), "0000-01-01T00:00:00Z");
+        assert_eq!(format_timestamp(LATEST_TIMESTAMP), "9999-12-31T23:59:59Z");
+        let second = chrono::Duration::seconds(1);
+        let cases = [
+            (EARLIEST_TIMESTAMP, true),
+            (LATEST_TIMESTAMP, true),
+            (
+                parse_timestamp("9999-12-31T23:59:59.999999999Z").unwrap(),
+                true,
+            ),
+            (LATEST_TIMESTAMP + second, false),
+            (EARLIEST_TIMESTAMP - chrono::Duration::nanoseconds(1), false),
+            (Timestamp::MAX_UTC, false),
+            (Timestamp::MIN_UTC, false),
+        ];
+        for (at, writable) in cases {
+            assert_eq!(is_in_timestamp_range(at), writable, "{at:?}");
+        }
+        assert_eq!(
+            format_timestamp(LATEST_TIMESTAMP + second),
+            "+10000-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            parse_timestamp("+10000-01-01T00:00:00Z").map_err(|e| e.to_string()),
+            Err("input contains invalid characters".to_owned())
+        );
     }
 
     #[test]

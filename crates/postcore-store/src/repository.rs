@@ -204,7 +204,9 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Credentials, StoreError>;
 
     /// Connections (of one account, or all) that expire before `before` or are marked
-    /// revoked, soonest expiry first — the basis of expiry reports.
+    /// revoked, soonest expiry first — the basis of expiry reports. `before` is exclusive
+    /// and exact to the nanosecond (an expiry at 12:30:00 is before 12:30:00.5), so that
+    /// `postcore_domain::expiry::expiring_before` selects exactly the §3 rule's rows.
     async fn connections_needing_attention(
         &self,
         account: Option<AccountId>,
@@ -251,8 +253,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     // ----- token refresh -------------------------------------------------------------
 
     /// Up to `limit` connections of `platform` that hold a refresh token, are not marked,
-    /// expire before `expiring_before`, and at `now` are neither leased nor backing off;
-    /// soonest expiry first (all instants UTC).
+    /// expire before `expiring_before` (exclusive, exact to the nanosecond), and at `now`
+    /// are neither leased nor backing off; soonest expiry first (all instants UTC).
     async fn refresh_candidates(
         &self,
         platform: Platform,

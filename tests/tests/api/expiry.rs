@@ -28,3 +28,42 @@ async fn expiry_fields_follow_the_injected_clock() {
         );
     }
 }
+
+/// The production clock has a fraction of a second: days are floored from the exact
+/// difference (whole-second arithmetic would answer 55 and 1 on the first two), on both
+/// answers, byte for byte the same connection.
+#[tokio::test]
+async fn a_clock_with_a_fraction_of_a_second_counts_from_the_exact_instant() {
+    let app = spawn_app().await;
+    insert_seed_profile(&app, "prof_abc123", false).await;
+    let profile = json!({"profileKey": "prof_abc123", "profileName": "User: john@example.com",
+        "createdAt": "2025-01-01T12:00:00Z"});
+    let cases = [
+        ("2025-01-06T12:30:00.5Z", 54, false),
+        ("2025-03-01T12:30:00.5Z", 0, false),
+        ("2025-03-02T12:29:59.999999999Z", 0, false),
+        ("2025-03-02T12:30:00.5Z", 0, true),
+    ];
+    for (now, days, reconnect) in cases {
+        app.clock.set(at(now));
+        let linkedin = json!({"platform": "linkedin", "displayName": "John Doe",
+            "username": "johndoe", "connectedAt": "2025-01-01T12:30:00Z",
+            "expiresAt": "2025-03-02T12:30:00Z", "daysUntilExpiry": days,
+            "needsReconnect": reconnect});
+        assert_eq!(
+            status_and_json(app.get("/profiles/prof_abc123").await).await,
+            (
+                200,
+                json!({"profile": profile, "connectedPlatforms": [linkedin]})
+            ),
+            "at {now}"
+        );
+        let mut listed = profile.clone();
+        listed["connectedPlatforms"] = json!([linkedin]);
+        assert_eq!(
+            status_and_json(app.get("/profiles").await).await,
+            (200, json!({"profiles": [listed]})),
+            "at {now}"
+        );
+    }
+}

@@ -288,6 +288,24 @@ async fn expires_in_becomes_expires_at_by_the_sixty_day_policy() {
     }
 }
 
+/// No client sends an instant: connectedAt is the clock's and expiresAt at most 60 days
+/// later. A clock so late that the expiry would pass 9999-12-31T23:59:59Z (it would show as
+/// `+10000-…`, not RFC 3339) is the server's fault: server_error, nothing stored, and the
+/// unused token revoked.
+#[tokio::test]
+async fn a_clock_too_late_for_an_rfc_3339_expiry_stores_nothing() {
+    let (app, standin) = setup().await;
+    app.clock.set(at("9999-12-01T00:00:00Z"));
+    assert_eq!(
+        flow(&app, json!({"returnUrl": RETURN_URL})).await,
+        Ok(failed("server_error"))
+    );
+    let (status, list) = status_and_json(app.get("/profiles").await).await;
+    assert_eq!((status, list), (200, json!({"profiles": []})));
+    let counts = standin.counts();
+    assert_eq!((counts.token_exchange, counts.revoke), (1, 1));
+}
+
 #[tokio::test]
 async fn the_same_member_renews_in_place_and_another_member_is_refused() {
     let (app, standin) = setup().await;

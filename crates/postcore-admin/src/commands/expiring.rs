@@ -6,7 +6,7 @@ use crate::context::{Globals, Open};
 use crate::exit::Code;
 use crate::output::{days, print_table, ts, yes_no};
 use postcore_domain::AccountName;
-use postcore_domain::{ExpiryStatus, format_timestamp};
+use postcore_domain::{ExpiryStatus, expiry, format_timestamp};
 use postcore_store::ConnectionReport;
 use serde::Serialize;
 
@@ -49,9 +49,9 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let ctx = globals.open(Open::MustExist).await?;
     let account = ctx.optional_account(args.account.as_ref()).await?;
     let within = i64::from(args.within_days);
-    // daysUntilExpiry ≤ N exactly when expiresAt < now + (N + 1) days; the domain's
-    // status decides each row, the store only narrows the candidates.
-    let before = ctx.now + chrono::Duration::days(within + 1);
+    // daysUntilExpiry ≤ N exactly when expiresAt < now + (N + 1) days, to the nanosecond;
+    // the domain's status decides each row, the store only narrows the candidates.
+    let before = expiry::expiring_before(ctx.now, args.within_days);
     let rows: Vec<ConnectionReport> = ctx
         .store
         .connections_needing_attention(account.map(|a| a.id), before)

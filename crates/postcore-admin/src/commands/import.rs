@@ -6,7 +6,9 @@ use crate::exit::{Code, bad_input};
 use postcore_api::{ConnectedPlatform, ProfileList, ProfileObject};
 use postcore_domain::AccountName;
 use postcore_domain::parse_timestamp;
-use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_domain::{
+    Connection, ConnectionError, Platform, Profile, ProfileKey, ProfileName, Timestamp,
+};
 use postcore_store::{ProfileRecord, Progress};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -115,7 +117,13 @@ fn connection(c: &ConnectedPlatform, now: Timestamp) -> Result<Connection, Strin
     if let Some(text) = &c.expires_at {
         conn = conn.with_expires_at(Some(when("expiresAt", text)?));
     }
-    conn.validate().map_err(|e| e.to_string())?;
+    conn.validate().map_err(|e| match e {
+        // Without an expiresAt in the file, the expiry is connectedAt + the policy's lifetime.
+        ConnectionError::OutOfRange("expiresAt") if c.expires_at.is_none() => {
+            format!("connectedAt: {e}")
+        }
+        e => e.to_string(),
+    })?;
     // No credentials come along: the app must reconnect, unless the token expired anyway.
     let expired = conn.expires_at().is_some_and(|e| now >= e);
     Ok(conn.with_revoked(!expired))

@@ -186,6 +186,35 @@ fn bad_timestamps_and_flags_of_the_other_platform_are_bad_input() {
     );
 }
 
+/// An expiry past 9999-12-31T23:59:59Z cannot be written as RFC 3339 (it would show as
+/// `+10000-…`, which `import` refuses): a `--connected-at` that puts the default expiry
+/// there is bad input naming it, and nothing is written; the last second still fits.
+#[test]
+fn a_connected_at_whose_expiry_passes_year_9999_is_bad_input() {
+    let admin = with_profile();
+    for late in ["9999-12-01T00:00:00Z", "9999-11-02T00:00:00Z"] {
+        assert_eq!(
+            admin.run(&linkedin(&["--connected-at", late])).failed(2),
+            "error: --connected-at: expiresAt: must be from 0000-01-01T00:00:00Z to \
+             9999-12-31T23:59:59Z\n",
+            "{late}"
+        );
+    }
+    assert_eq!(
+        json(&admin.ok(&["--now", NOW, "profiles", "show", KEY, "--json"]))["connectedPlatforms"],
+        j!([])
+    );
+    admin.ok(&linkedin(&["--connected-at", "9999-11-01T23:59:59Z"]));
+    assert_eq!(
+        json(&admin.ok(&["--now", NOW, "profiles", "show", KEY, "--json"]))["connectedPlatforms"],
+        j!([{
+            "platform": "linkedin", "displayName": "John Doe", "username": "johndoe",
+            "connectedAt": "9999-11-01T23:59:59Z", "expiresAt": "9999-12-31T23:59:59Z",
+            "daysUntilExpiry": 2_912_802, "needsReconnect": false,
+        }])
+    );
+}
+
 #[test]
 fn another_account_on_a_connected_platform_is_a_conflict_and_the_same_one_renews() {
     let admin = with_profile();

@@ -186,6 +186,54 @@ fn the_json_report_honours_within_days_and_account() {
     );
 }
 
+/// The production clock has a fraction of a second: at 12:30:00.5, prof_eight's expiry 8
+/// days after 12:30:00 is 7 days 23:59:59.5 away, so `profiles show` counts 7 days and the
+/// report at `--within-days 7` must list it (a bound truncated to 12:30:00 left it out).
+#[test]
+fn a_fractional_now_reports_what_profiles_show_counts() {
+    let admin = seeded();
+    let now = "2025-01-06T12:30:00.5Z";
+    let shown = json(&admin.ok(&["--now", now, "profiles", "show", "prof_eight", "--json"]));
+    assert_eq!(shown["connectedPlatforms"][0]["daysUntilExpiry"], j!(7));
+    let row = |account: &str, key: &str, expires: &str, days: i64, reconnect: bool| {
+        let user = key.strip_prefix("prof_").unwrap();
+        j!({"account": account, "profileKey": key, "platform": "linkedin", "username": user,
+            "expiresAt": expires, "daysUntilExpiry": days, "needsReconnect": reconnect})
+    };
+    let marked = j!({"account": "acme", "profileKey": "prof_marked", "platform": "bluesky",
+        "username": "m.bsky.social", "expiresAt": null, "daysUntilExpiry": null,
+        "needsReconnect": true});
+    assert_eq!(
+        json(&admin.ok(&["--now", now, "expiring", "--within-days", "7", "--json"])),
+        j!({"connections": [
+            row("beta", "prof_gone", "2024-12-31T00:00:00Z", 0, true),
+            row("acme", "prof_soon", "2025-01-09T13:30:00Z", 3, false),
+            row("beta", "prof_seven", "2025-01-14T12:29:59Z", 7, false),
+            row("beta", "prof_eight", "2025-01-14T12:30:00Z", 7, false),
+            marked.clone(),
+        ]})
+    );
+    // The widest window reaches past year 9999 without overflowing: every connection.
+    assert_eq!(
+        json(&admin.ok(&[
+            "--now",
+            now,
+            "expiring",
+            "--within-days",
+            "4294967295",
+            "--account",
+            "acme",
+            "--json",
+        ])),
+        j!({"connections": [
+            row("acme", "prof_soon", "2025-01-09T13:30:00Z", 3, false),
+            row("acme", "prof_ten", "2025-01-16T13:30:00Z", 10, false),
+            row("acme", "prof_fine", "2025-03-07T12:30:00Z", 59, false),
+            marked,
+        ]})
+    );
+}
+
 #[test]
 fn an_empty_report_succeeds_even_with_fail_if_any() {
     let admin = seeded();

@@ -171,6 +171,12 @@ fn connections_that_break_the_contract_are_bad_input_naming_the_field() {
             "connectedAt": "2025-01-01T00:00:00Z", "expiresAt": "2024-12-31T00:00:00Z"}"#,
             "expiresAt: must not be before connectedAt",
         ),
+        // connectedAt + 60 days would be +10000-01-30T00:00:00Z, not RFC 3339.
+        (
+            r#"{"platform": "linkedin", "displayName": "A", "username": "a",
+            "connectedAt": "9999-12-01T00:00:00Z", "expiresAt": null}"#,
+            "connectedAt: expiresAt: must be from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z",
+        ),
     ];
     for (i, (connection, message)) in cases.iter().enumerate() {
         let file = write(

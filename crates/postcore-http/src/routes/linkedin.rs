@@ -10,8 +10,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use postcore_api::{AuthorizationStart, LinkedInStartRequest};
 use postcore_domain::{
-    ApiKey, Connection, Platform, ProfileKey, Timestamp, TokenExpiry, format_timestamp,
-    refresh_token_expiry, token_expiry, whole_seconds,
+    ApiKey, Connection, ConnectionError, Platform, ProfileKey, Timestamp, TokenExpiry,
+    format_timestamp, refresh_token_expiry, token_expiry, whole_seconds,
 };
 use postcore_platforms::PlatformError;
 use postcore_platforms::linkedin::{LinkedInClient, Member, TokenSet};
@@ -337,9 +337,18 @@ pub fn connection_of(
     let connection = Connection::new(Platform::LinkedIn, display_name.trim(), username, now)
         .with_expires_at(Some(expiry.at()))
         .with_platform_account_id(Some(member.sub.clone()));
-    if let Err(e) = connection.validate() {
-        tracing::warn!(error = %e, "LinkedIn's member cannot be stored as a connection");
-        return Err(FlowError::UpstreamError);
+    match connection.validate() {
+        Ok(()) => {}
+        // No instant here comes from the client: connectedAt is the clock's, and the expiry
+        // at most 60 days later. Past 9999-12-31T23:59:59Z, the fault is the clock's.
+        Err(e @ ConnectionError::OutOfRange(_)) => {
+            tracing::error!(error = %e, "the clock is too late for an RFC 3339 expiry");
+            return Err(FlowError::ServerError);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "LinkedIn's member cannot be stored as a connection");
+            return Err(FlowError::UpstreamError);
+        }
     }
     let refresh_token_expires_at = tokens
         .refresh_token

@@ -3,7 +3,9 @@
 use super::crypto::Cipher;
 use super::crypto::secret_aad;
 use super::profiles::{insert_profile, profile_id};
-use super::rows::{CONNECTION_COLUMNS, connection_at, from_secs, key_from_db, to_secs};
+use super::rows::{
+    CONNECTION_COLUMNS, connection_at, exclusive_bound_secs, from_secs, key_from_db, to_secs,
+};
 use crate::{
     AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, StoreError,
     StoredConnection,
@@ -377,7 +379,7 @@ pub(crate) fn needing_attention(
     );
     let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
     let mut rows = stmt
-        .query(params![to_secs(before), account.map(|a| a.0)])
+        .query(params![exclusive_bound_secs(before), account.map(|a| a.0)])
         .map_err(StoreError::backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(StoreError::backend)? {

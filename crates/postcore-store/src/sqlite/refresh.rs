@@ -5,7 +5,7 @@ use super::connections::{
     STORED_COLUMN_COUNT, insert_or_renew, select_stored, stored_connection_at,
 };
 use super::crypto::Cipher;
-use super::rows::to_secs;
+use super::rows::{exclusive_bound_secs, to_secs};
 use crate::{Credentials, RefreshCandidate, RefreshRelease, RefreshTarget, StoreError};
 use postcore_domain::{Connection, Platform, Timestamp};
 use rusqlite::{OptionalExtension, params};
@@ -32,7 +32,7 @@ pub(crate) fn candidates(
     let mut rows = stmt
         .query(params![
             platform.as_str(),
-            to_secs(expiring_before),
+            exclusive_bound_secs(expiring_before),
             to_secs(now),
             limit
         ])

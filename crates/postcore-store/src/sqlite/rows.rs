@@ -5,9 +5,19 @@ use chrono::TimeZone;
 use postcore_domain::{Connection, Platform, ProfileKey, ProfileName, Timestamp};
 use rusqlite::{ErrorCode, Row};
 
-/// Instants are stored as INTEGER Unix seconds (UTC).
+/// Instants are stored as INTEGER Unix seconds (UTC): `t` truncated to its whole second.
+/// Also the right bound for `column <= t` and `column > t` (for a whole-second column,
+/// `column <= t` exactly when `column <= floor(t)`); a `column < t` bound takes
+/// [`exclusive_bound_secs`].
 pub(crate) fn to_secs(t: Timestamp) -> i64 {
     t.timestamp()
+}
+
+/// The bound `b` for `column < b` that keeps `column < t` exact when `t` has a fraction:
+/// `t` rounded up to the next whole second. Truncating it would drop a row expiring at
+/// 12:30:00 from a search for expiries before 12:30:00.5.
+pub(crate) fn exclusive_bound_secs(t: Timestamp) -> i64 {
+    t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)
 }
 
 pub(crate) fn from_secs(secs: i64) -> Result<Timestamp, StoreError> {

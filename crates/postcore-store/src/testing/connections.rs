@@ -237,8 +237,53 @@ pub async fn expiry_report_lists_expiring_and_revoked_soonest_first(repo: Arc<dy
     assert_eq!(of_b, vec![expect[2].clone(), expect[4].clone()]);
 }
 
+/// An expiry bound is exclusive and exact to the nanosecond, for the report and the
+/// refresh candidates alike: an expiry at `t` is before `t + 0.5 s` (a bound truncated to
+/// whole seconds would drop it: the `expiring` bug at a fractional `now`) but not before
+/// `t` itself.
+pub async fn expiry_bounds_keep_fractions_of_a_second(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let k = key("prof_edge");
+    repo.create_profile(a, Some(k.clone()), None, t(0))
+        .await
+        .unwrap();
+    let c = Connection::new(Platform::LinkedIn, "A", "a", t(0));
+    let creds = Credentials {
+        refresh_token: secret("refresh"),
+        ..Credentials::default()
+    };
+    repo.connect(a, &k, c.clone(), creds).await.unwrap();
+    let exp = t(60 * DAY);
+    assert_eq!(c.expires_at(), Some(exp));
+    let half = chrono::Duration::milliseconds(500);
+    let nano = chrono::Duration::nanoseconds(1);
+    for (before, listed) in [(exp + half, true), (exp + nano, true), (exp, false)] {
+        let report = repo
+            .connections_needing_attention(None, before)
+            .await
+            .unwrap();
+        let keys: Vec<_> = report.into_iter().map(|r| r.profile_key).collect();
+        assert_eq!(
+            keys,
+            if listed { vec![k.clone()] } else { vec![] },
+            "{before:?}"
+        );
+        let found = repo
+            .refresh_candidates(Platform::LinkedIn, before, t(DAY), 10)
+            .await
+            .unwrap();
+        let keys: Vec<_> = found.into_iter().map(|r| r.stored.profile_key).collect();
+        assert_eq!(
+            keys,
+            if listed { vec![k.clone()] } else { vec![] },
+            "{before:?}"
+        );
+    }
+}
+
 /// Connections that break the contract (control characters, an expiry on Bluesky, an
-/// expiry before the connection) are refused by connect and import alike; nothing is written.
+/// expiry before the connection, an expiry past 9999-12-31T23:59:59Z) are refused by
+/// connect and import alike; nothing is written.
 pub async fn invalid_connections_are_refused_and_nothing_is_written(repo: Arc<dyn Repository>) {
     let a = account(&repo, "a").await;
     let k = key("prof_invalid");
@@ -250,6 +295,13 @@ pub async fn invalid_connections_are_refused_and_nothing_is_written(repo: Arc<dy
         Connection::new(Platform::Bluesky, "b.bsky.social", "b.bsky.social", t(1))
             .with_expires_at(Some(t(DAY))),
         Connection::new(Platform::LinkedIn, "A", "a", t(DAY)).with_expires_at(Some(t(1))),
+        // connectedAt + 60 days = +10000-01-30T00:00:00Z, which RFC 3339 cannot write.
+        Connection::new(
+            Platform::LinkedIn,
+            "A",
+            "a",
+            postcore_domain::parse_timestamp("9999-12-01T00:00:00Z").unwrap(),
+        ),
     ];
     for c in bad {
         let r = repo.connect(a, &k, c.clone(), Credentials::default()).await;

@@ -139,6 +139,7 @@ macro_rules! conformance_suite {
             refreshes_are_leased_once_and_end_in_one_of_three_ways,
             credentials_round_trip_and_stay_apart_per_connection,
             expiry_report_lists_expiring_and_revoked_soonest_first,
+            expiry_bounds_keep_fractions_of_a_second,
             invalid_connections_are_refused_and_nothing_is_written,
             profiles_are_listed_in_contract_order_with_connections,
             keyset_pages_return_every_profile_once_under_concurrent_changes,

@@ -5,7 +5,7 @@ use crate::context::{Globals, Open, locate_profile};
 use crate::exit::bad_input;
 use crate::input::{SECRETS_HELP, secret, timestamp};
 use anyhow::Context as _;
-use postcore_domain::{Connection, Platform, Timestamp};
+use postcore_domain::{Connection, ConnectionError, Platform, Timestamp};
 use postcore_store::{ConnectOutcome, Credentials};
 use std::path::PathBuf;
 
@@ -139,6 +139,11 @@ pub async fn run(globals: &Globals, a: Args) -> anyhow::Result<()> {
             (c, credentials)
         }
     };
+    // --expires-at cannot be later than 9999-12-31T23:59:59.999999999Z as RFC 3339, so an
+    // instant out of range is the expiry computed from a late --connected-at.
+    if let Err(e @ ConnectionError::OutOfRange(_)) = connection.validate() {
+        return Err(bad_input(format!("--connected-at: {e}")));
+    }
     let ctx = globals.open(Open::MustExist).await?;
     let key = &a.target.key;
     let (account, _) = locate_profile(&ctx, key, a.target.account.as_ref()).await?;
