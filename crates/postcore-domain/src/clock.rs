@@ -55,6 +55,13 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn the_system_clock_shows_the_present() {
+        // This code was written in 2026: any later reading of the wall clock is past it.
+        let written = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        assert!(SystemClock.now() > written);
+    }
+
+    #[test]
     fn fixed_clock_shows_what_it_was_set_to() {
         let t0 = chrono::Utc.with_ymd_and_hms(2025, 1, 6, 12, 30, 0).unwrap();
         let clock = FixedClock::new(t0);

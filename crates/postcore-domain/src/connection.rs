@@ -216,6 +216,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_connection_shows_what_it_was_made_with() {
+        let t = at("2025-01-01T00:00:00Z");
+        let li = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t);
+        assert_eq!(li.platform(), Platform::LinkedIn);
+        assert_eq!(li.display_name(), "John Doe");
+        assert_eq!(li.username(), "johndoe");
+        assert_eq!(li.connected_at(), t);
+        assert!(!li.is_revoked());
+        assert!(li.clone().with_revoked(true).is_revoked());
+        assert!(!li.with_revoked(true).with_revoked(false).is_revoked());
+    }
+
+    #[test]
     fn connections_are_validated_against_the_contract() {
         let t = at("2025-01-01T00:00:00Z");
         let li = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t);

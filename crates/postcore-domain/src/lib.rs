@@ -84,6 +84,16 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn whole_seconds_drops_only_the_fraction() {
+        let at = chrono::Utc.with_ymd_and_hms(2025, 1, 6, 12, 30, 0).unwrap();
+        let fractional = at
+            .checked_add_signed(chrono::Duration::milliseconds(500))
+            .unwrap();
+        assert_eq!(whole_seconds(fractional), at);
+        assert_eq!(whole_seconds(at), at);
+    }
+
+    #[test]
     fn timestamps_are_formatted_in_utc_with_whole_seconds() {
         let at = chrono::Utc
             .with_ymd_and_hms(2025, 1, 1, 12, 0, 0)

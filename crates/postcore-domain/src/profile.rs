@@ -120,6 +120,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_profile_shows_its_key_name_and_creation_and_is_renamed_in_place() {
+        let key = ProfileKey::parse("prof_k3v9x0q2m7d1w8za").unwrap();
+        let created = chrono::DateTime::from_timestamp(1_736_166_600, 0).unwrap();
+        let name = ProfileName::parse("John").unwrap();
+        assert_eq!(name.to_string(), "John");
+        let mut profile = Profile::new(key.clone(), Some(name.clone()), created);
+        assert_eq!(profile.key(), &key);
+        assert_eq!(profile.name(), Some(&name));
+        assert_eq!(profile.created_at(), created);
+        profile.set_name(None);
+        assert_eq!(profile.name(), None);
+        let renamed = ProfileName::parse("Jane").unwrap();
+        profile.set_name(Some(renamed.clone()));
+        assert_eq!(profile.name(), Some(&renamed));
+    }
+
+    #[test]
     fn names_are_trimmed() {
         assert_eq!(
             ProfileName::parse("  User: john@example.com \u{3000}")

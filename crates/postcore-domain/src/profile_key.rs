@@ -115,6 +115,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_key_shows_as_itself() {
+        let key = ProfileKey::parse("prof_k3v9x0q2m7d1w8za").unwrap();
+        assert_eq!(key.to_string(), "prof_k3v9x0q2m7d1w8za");
+        assert_eq!(AsRef::<str>::as_ref(&key), "prof_k3v9x0q2m7d1w8za");
+    }
+
+    #[test]
     fn generated_keys_have_the_documented_shape_and_parse_back() {
         for _ in 0..200 {
             let key = ProfileKey::generate();

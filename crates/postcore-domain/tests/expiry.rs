@@ -266,6 +266,20 @@ fn a_stated_token_lifetime_becomes_an_expiry_by_the_policy() {
             "{expires_in:?}"
         );
     }
+    // `at` is the instant each kind carries.
+    let instants = [
+        (Some(5_183_999), "2025-03-02T12:29:59Z"),
+        (None, "2025-03-02T12:30:00Z"),
+        (Some(5_184_000_000), "2025-03-02T12:30:00Z"),
+        (Some(-5), "2025-01-01T12:30:00Z"),
+    ];
+    for (expires_in, expected) in instants {
+        assert_eq!(
+            token_expiry(Platform::LinkedIn, issued, expires_in).map(TokenExpiry::at),
+            Some(at(expected)),
+            "{expires_in:?}"
+        );
+    }
     assert_eq!(token_expiry(Platform::Bluesky, issued, Some(60)), None);
 }
 
