@@ -104,12 +104,8 @@ pub const FORBIDDEN_IN_DOMAIN: &[&str] = &[
     "walkdir",
 ];
 
-/// Web crates postcore-admin must never reach (design.md: admin never depends on http or
-/// actix-web), anywhere in its resolved graph, its tests' included. `hyper` is not among
-/// them: it is the HTTP client beneath reqwest, which admin reaches through
-/// postcore-platforms (design.md: admin → platforms, to re-verify stored credentials).
-const FORBIDDEN_IN_ADMIN: &[&str] = &[
-    "postcore-http",
+/// Web servers: what "no actix" means in design.md, for admin, platforms and refresh.
+const WEB_SERVERS: &[&str] = &[
     "actix-web",
     "actix-http",
     "actix-server",
@@ -117,40 +113,33 @@ const FORBIDDEN_IN_ADMIN: &[&str] = &[
     "axum",
 ];
 
+/// Crates postcore-admin must never reach (design.md: admin never depends on http or
+/// actix-web), anywhere in its resolved graph, its tests' included. `hyper` is not among
+/// them: it is the HTTP client beneath reqwest, which admin reaches through
+/// postcore-platforms (design.md: admin → platforms, to re-verify stored credentials).
+const FORBIDDEN_IN_ADMIN: &[&[&str]] = &[&["postcore-http"], WEB_SERVERS];
+
 /// Crates postcore-platforms must never reach (design.md: platform clients know HTTP as
 /// clients only: no store, no actix), anywhere in its resolved graph.
-const FORBIDDEN_IN_PLATFORMS: &[&str] = &[
-    "postcore-store",
-    "postcore-http",
-    "postcore-api",
-    "actix-web",
-    "actix-http",
-    "actix-server",
-    "actix-rt",
-    "axum",
-    "rusqlite",
-    "libsqlite3-sys",
-    "tokio-postgres",
+const FORBIDDEN_IN_PLATFORMS: &[&[&str]] = &[
+    &["postcore-store", "postcore-http", "postcore-api"],
+    WEB_SERVERS,
+    DATABASE_DRIVERS,
 ];
 
 /// Crates the token refresher must never reach (design.md: it runs in the server and the
 /// admin CLI alike, so it knows neither), anywhere in its resolved graph. (Not clap: the
 /// workspace graph unifies features, and admin turns on the store's `clap` feature.)
-const FORBIDDEN_IN_REFRESH: &[&str] = &[
-    "postcore-http",
-    "postcore-admin",
-    "postcore-api",
-    "actix-web",
-    "actix-http",
-    "actix-server",
-    "actix-rt",
-    "axum",
+const FORBIDDEN_IN_REFRESH: &[&[&str]] = &[
+    &["postcore-http", "postcore-admin", "postcore-api"],
+    WEB_SERVERS,
 ];
 
 /// Crates that `member` must neither name in its manifest nor reach in the graph.
 struct Rule<'a> {
     member: &'a str,
-    forbidden: &'a [&'a str],
+    /// The forbidden crates, in groups.
+    forbidden: &'a [&'a [&'a str]],
     /// The tables of `member`'s own manifest the rule covers; beyond `member`, the walk
     /// follows normal dependencies.
     tables: &'a [Kind],
@@ -159,7 +148,18 @@ struct Rule<'a> {
     through: &'a [&'a str],
 }
 
-impl Rule<'_> {
+impl<'a> Rule<'a> {
+    /// `member` itself (its normal and build dependencies, not its tests) must neither
+    /// name nor reach `forbidden`.
+    fn of_crate(member: &'a str, forbidden: &'a [&'a [&'a str]]) -> Self {
+        Rule {
+            member,
+            forbidden,
+            tables: &[Kind::Normal, Kind::Build],
+            through: &[],
+        }
+    }
+
     /// What breaks the rule in `manifests` and `graph`, one line per forbidden crate.
     fn violations(&self, manifests: &BTreeMap<String, Declared>, graph: &Graph) -> Vec<String> {
         let member = self.member;
@@ -179,7 +179,7 @@ impl Rule<'_> {
     }
 
     fn is_forbidden(&self, name: &str) -> bool {
-        self.forbidden.contains(&name)
+        self.forbidden.iter().any(|group| group.contains(&name))
     }
 }
 
@@ -254,12 +254,7 @@ fn the_domain_crate_has_no_io_async_web_or_database_dependency() {
 }
 
 fn domain_rule() -> Rule<'static> {
-    Rule {
-        member: "postcore-domain",
-        forbidden: FORBIDDEN_IN_DOMAIN,
-        tables: &[Kind::Normal, Kind::Build],
-        through: &[],
-    }
+    Rule::of_crate("postcore-domain", &[FORBIDDEN_IN_DOMAIN])
 }
 
 #[test]
@@ -287,23 +282,13 @@ fn admin_rule() -> Rule<'static> {
 
 #[test]
 fn the_platform_clients_reach_no_store_and_no_web_server() {
-    let rule = Rule {
-        member: "postcore-platforms",
-        forbidden: FORBIDDEN_IN_PLATFORMS,
-        tables: &[Kind::Normal, Kind::Build],
-        through: &[],
-    };
+    let rule = Rule::of_crate("postcore-platforms", FORBIDDEN_IN_PLATFORMS);
     holds(&rule, &["reqwest", "postcore-domain"]);
 }
 
 #[test]
 fn the_refresher_reaches_no_web_server_and_no_binary() {
-    let rule = Rule {
-        member: "postcore-refresh",
-        forbidden: FORBIDDEN_IN_REFRESH,
-        tables: &[Kind::Normal, Kind::Build],
-        through: &[],
-    };
+    let rule = Rule::of_crate("postcore-refresh", FORBIDDEN_IN_REFRESH);
     holds(&rule, &["postcore-store", "reqwest"]);
 }
 
@@ -313,7 +298,7 @@ fn the_refresher_reaches_no_web_server_and_no_binary() {
 fn driver_rule(member: &str) -> Rule<'_> {
     Rule {
         member,
-        forbidden: DATABASE_DRIVERS,
+        forbidden: &[DATABASE_DRIVERS],
         tables: ALL_KINDS,
         through: &["postcore-store"],
     }
@@ -345,90 +330,113 @@ fn only_the_store_names_or_reaches_a_database_driver() {
     );
 }
 
-/// `member`'s manifest as `declared`, every other member's empty.
-fn planted_manifest(member: &str, declared: &[(&str, Kind)]) -> BTreeMap<String, Declared> {
+/// What `rule` reports when its member's manifest is `declared` (every other member's
+/// empty) and the graph is `edges`.
+fn reported(rule: &Rule, declared: &[(&str, Kind)], edges: &[(&str, &str, Kind)]) -> Vec<String> {
     let mut manifests: BTreeMap<String, Declared> = allowed_edges()
         .keys()
         .map(|m| (m.to_string(), Vec::new()))
         .collect();
     manifests.insert(
-        member.to_owned(),
+        rule.member.to_owned(),
         declared.iter().map(|(n, k)| (n.to_string(), *k)).collect(),
     );
-    manifests
+    rule.violations(&manifests, &Graph::from_edges(edges))
 }
 
+/// A planted violation: the rule, its member's manifest, the graph, and what is reported.
+type Planted<'a> = (
+    Rule<'a>,
+    &'a [(&'a str, Kind)],
+    &'a [(&'a str, &'a str, Kind)],
+    &'a [&'a str],
+);
+
 #[test]
-fn a_driver_named_in_the_http_manifest_is_reported_even_as_a_dev_dependency() {
-    for kind in ALL_KINDS {
-        let manifests = planted_manifest("postcore-http", &[("rusqlite", *kind)]);
+fn every_rule_reports_its_planted_violations() {
+    let http = || driver_rule("postcore-http");
+    let cases: [Planted; 6] = [
+        // A driver in http's manifest, whichever table names it.
+        (
+            http(),
+            &[("rusqlite", Kind::Normal)],
+            &[],
+            &["postcore-http's manifest names rusqlite (Normal)"],
+        ),
+        (
+            http(),
+            &[("rusqlite", Kind::Dev)],
+            &[],
+            &["postcore-http's manifest names rusqlite (Dev)"],
+        ),
+        (
+            http(),
+            &[("sqlx", Kind::Build)],
+            &[],
+            &["postcore-http's manifest names sqlx (Build)"],
+        ),
+        // A driver reached through another crate than the store; the store's own is fine.
+        (
+            http(),
+            &[],
+            &[
+                ("postcore-http", "postcore-store", Kind::Normal),
+                ("postcore-store", "rusqlite", Kind::Normal),
+                ("postcore-http", "pool", Kind::Normal),
+                ("pool", "tokio-postgres", Kind::Normal),
+            ],
+            &[r#"postcore-http reaches tokio-postgres other than through ["postcore-store"]"#],
+        ),
+        // actix in admin's tests, named or reached.
+        (
+            admin_rule(),
+            &[("actix-rt", Kind::Dev)],
+            &[
+                ("postcore-admin", "helper", Kind::Dev),
+                ("helper", "actix-web", Kind::Normal),
+            ],
+            &[
+                "postcore-admin's manifest names actix-rt (Dev)",
+                "postcore-admin reaches actix-web",
+            ],
+        ),
+        // IO under the domain, deep in the graph or in its build script.
+        (
+            domain_rule(),
+            &[("tempfile", Kind::Build)],
+            &[
+                ("postcore-domain", "chrono", Kind::Normal),
+                ("chrono", "innocent", Kind::Normal),
+                ("innocent", "tokio", Kind::Normal),
+            ],
+            &[
+                "postcore-domain's manifest names tempfile (Build)",
+                "postcore-domain reaches tokio",
+            ],
+        ),
+    ];
+    for (rule, declared, edges, expected) in &cases {
         assert_eq!(
-            driver_rule("postcore-http").violations(&manifests, &Graph::default()),
-            [format!(
-                "postcore-http's manifest names rusqlite ({kind:?})"
-            )]
+            reported(rule, declared, edges),
+            *expected,
+            "{declared:?} {edges:?}"
         );
     }
-}
-
-#[test]
-fn a_driver_reached_other_than_through_the_store_is_reported() {
-    let graph = Graph::from_edges(&[
-        ("postcore-http", "postcore-store", Kind::Normal),
-        ("postcore-store", "rusqlite", Kind::Normal),
-        ("rusqlite", "libsqlite3-sys", Kind::Normal),
-        ("postcore-http", "pool", Kind::Normal),
-        ("pool", "tokio-postgres", Kind::Normal),
-    ]);
-    let manifests = planted_manifest("postcore-http", &[]);
-    assert_eq!(
-        driver_rule("postcore-http").violations(&manifests, &graph),
-        [r#"postcore-http reaches tokio-postgres other than through ["postcore-store"]"#]
-    );
-}
-
-#[test]
-fn actix_in_the_admin_tests_is_reported() {
-    let graph = Graph::from_edges(&[
-        ("postcore-admin", "helper", Kind::Dev),
-        ("helper", "actix-web", Kind::Normal),
-    ]);
-    let manifests = planted_manifest("postcore-admin", &[("actix-rt", Kind::Dev)]);
-    assert_eq!(
-        admin_rule().violations(&manifests, &graph),
-        [
-            "postcore-admin's manifest names actix-rt (Dev)",
-            "postcore-admin reaches actix-web"
-        ]
-    );
-}
-
-#[test]
-fn io_deep_in_the_domain_graph_or_its_manifest_is_reported() {
-    let graph = Graph::from_edges(&[
-        ("postcore-domain", "chrono", Kind::Normal),
-        ("chrono", "innocent", Kind::Normal),
-        ("innocent", "tokio", Kind::Normal),
-    ]);
-    let manifests = planted_manifest("postcore-domain", &[("tempfile", Kind::Build)]);
-    assert_eq!(
-        domain_rule().violations(&manifests, &graph),
-        [
-            "postcore-domain's manifest names tempfile (Build)",
-            "postcore-domain reaches tokio"
-        ]
-    );
-    let declared = &manifests["postcore-domain"];
-    assert_eq!(named_outside(declared, DOMAIN_MAY_DEPEND_ON), ["tempfile"]);
+    let declared = vec![("tempfile".to_owned(), Kind::Build)];
+    assert_eq!(named_outside(&declared, DOMAIN_MAY_DEPEND_ON), ["tempfile"]);
 }
 
 #[test]
 fn an_internal_edge_against_the_design_is_reported() {
-    let manifests = planted_manifest(
-        "postcore-admin",
-        &[
-            ("postcore-store", Kind::Normal),
-            ("postcore-http", Kind::Dev),
+    let mut manifests: BTreeMap<String, Declared> = allowed_edges()
+        .keys()
+        .map(|m| (m.to_string(), Vec::new()))
+        .collect();
+    manifests.insert(
+        "postcore-admin".to_owned(),
+        vec![
+            ("postcore-store".to_owned(), Kind::Normal),
+            ("postcore-http".to_owned(), Kind::Dev),
         ],
     );
     assert_eq!(
