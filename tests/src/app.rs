@@ -199,6 +199,46 @@ impl TestApp {
         .expect("sending a request")
     }
 
+    /// Creates a profile named `name` (unnamed when `None`) through the API with `key`, as
+    /// a fixture: asserts the exact 201 answer of api.md §5.3 and returns the new key.
+    pub async fn new_profile_as(&self, key: &str, name: Option<&str>) -> String {
+        let mut request = self
+            .client
+            .post(format!("{}/profiles/create", self.address))
+            .header("x-api-key", key);
+        if let Some(name) = name {
+            request = request.json(&serde_json::json!({ "profileName": name }));
+        }
+        let response = request.send().await.expect("sending a request");
+        let (status, body) = status_and_json(response).await;
+        let profile_key = body["profileKey"].as_str().unwrap_or_default().to_owned();
+        let expected = serde_json::json!({"profileKey": profile_key, "profileName": name});
+        assert_eq!((status, body), (201, expected));
+        assert_generated_key(&profile_key);
+        profile_key
+    }
+
+    /// [`TestApp::new_profile_as`] with the default key.
+    pub async fn new_profile(&self, name: Option<&str>) -> String {
+        self.new_profile_as(&self.api_key, name).await
+    }
+
+    /// `GET path` with the default key, as a fixture: asserts 200 and returns the body.
+    pub async fn get_ok(&self, path: &str) -> serde_json::Value {
+        let (status, body) = status_and_json(self.get(path).await).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// `DELETE /profiles/{key}` with the default key, as a fixture: asserts the exact 200
+    /// answer of api.md §5.4.
+    pub async fn delete_profile(&self, key: &str) {
+        let path = format!("/profiles/{key}");
+        let response = self.delete_with_key(&path, &self.api_key).await;
+        let deleted = serde_json::json!({"message": "Profile deleted successfully"});
+        assert_eq!(status_and_json(response).await, (200, deleted), "{path}");
+    }
+
     /// Makes another account named `name` with one key, through the store.
     pub async fn add_account(&self, name: &str) -> (AccountId, String) {
         let account = self
@@ -217,6 +257,38 @@ impl TestApp {
             .expect("creating an API key");
         (account, key.expose_secret().to_owned())
     }
+}
+
+/// A response's status, content type and exact body bytes.
+pub async fn exactly(response: reqwest::Response) -> (u16, String, Vec<u8>) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    let bytes = response.bytes().await.expect("reading the body");
+    (status, content_type, bytes.to_vec())
+}
+
+/// The 404 `PROFILE_NOT_FOUND` answer byte for byte, as [`exactly`] reads it: unknown,
+/// deleted, malformed and other accounts' profiles all get it (api.md §1, §4).
+pub fn profile_not_found_exactly() -> (u16, String, Vec<u8>) {
+    let body = br#"{"error":"PROFILE_NOT_FOUND","message":"Profile not found"}"#;
+    (404, "application/json".to_owned(), body.to_vec())
+}
+
+/// Checks that `key` is a generated profile key (api.md §1): `prof_` and 16 lowercase
+/// letters or digits.
+pub fn assert_generated_key(key: &str) {
+    let rest = key.strip_prefix("prof_").unwrap_or_default();
+    assert!(
+        rest.len() == 16
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "not a generated profile key: {key:?}"
+    );
 }
 
 /// A response's status and its body parsed as JSON, after checking that it is declared

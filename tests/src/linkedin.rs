@@ -273,6 +273,31 @@ impl LinkedInStandIn {
             .get(access_token)
             .is_some_and(|grant| grant.live)
     }
+
+    /// Whether `refresh_token` is one the stand-in issued and has not revoked.
+    pub fn is_live_refresh_token(&self, refresh_token: &str) -> bool {
+        self.state()
+            .refresh_tokens
+            .get(refresh_token)
+            .is_some_and(|grant| grant.live)
+    }
+}
+
+/// The server's own page at the end of a flow without a return URL, byte for byte:
+/// `title` as its title and heading, `text` as its one paragraph.
+pub fn server_page(title: &str, text: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         </head>\n<body><h1>{title}</h1><p>{text}</p></body></html>\n"
+    )
+}
+
+/// The server's page for a callback whose `state` is forged, missing, used or expired.
+pub fn invalid_state_page() -> String {
+    server_page(
+        "LinkedIn not connected",
+        "This link has expired or was already used. Start connecting again from the app.",
+    )
 }
 
 /// A browser for OAuth tests: follows redirects (through the stand-in and the callback)

@@ -55,13 +55,14 @@ fn bluesky(profile: Option<&str>, handle: &str, password: &str) -> Value {
 }
 
 /// The answer's fields but `connectedAt`, which the real clock sets; checks that it is
-/// a whole-second UTC instant.
+/// a whole-second UTC instant (`YYYY-MM-DDTHH:MM:SSZ`, as it formats back).
 fn without_connected_at(mut answer: Value) -> Value {
-    let at = answer["connectedAt"].as_str().unwrap().to_owned();
-    assert!(
-        postcore_domain::parse_timestamp(&at).is_ok() && at.ends_with('Z') && at.len() == 20,
-        "{at}"
-    );
+    let at = answer["connectedAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let parsed = postcore_domain::parse_timestamp(&at).unwrap_or_else(|e| panic!("{at}: {e}"));
+    assert_eq!(postcore_domain::format_timestamp(parsed), at);
     answer.as_object_mut().unwrap().remove("connectedAt");
     answer
 }
@@ -325,7 +326,8 @@ fn verify(
 
 /// Each listed profile's first connection's `needsReconnect`, in listing order.
 async fn needs_reconnect(server: &Server) -> Vec<bool> {
-    let (_, listed) = get(server, &server.key, "/profiles").await;
+    let (status, listed) = get(server, &server.key, "/profiles").await;
+    assert_eq!(status, 200, "{listed}");
     listed["profiles"]
         .as_array()
         .unwrap()
@@ -350,7 +352,17 @@ async fn verify_marks_nothing_when_the_service_rejects_every_connection() {
     let server = Server::start_with(&database, &["--bluesky-service", &standin.url()]);
     for (i, handle) in handles.iter().enumerate() {
         let body = bluesky(None, handle, &format!("pass-word-{i}"));
-        assert_eq!(connect(&server, &server.key, body).await.0, 200);
+        let (status, retry_after, answer) = connect(&server, &server.key, body).await;
+        let profile = answer["profileKey"].as_str().unwrap_or_default().to_owned();
+        let expected = json!({
+            "profileKey": profile, "platform": "bluesky", "displayName": handle,
+            "username": handle, "expiresAt": null, "daysUntilExpiry": null,
+            "needsReconnect": false
+        });
+        assert_eq!(
+            (status, retry_after, without_connected_at(answer)),
+            (200, None, expected)
+        );
     }
     for handle in handles {
         standin.revoke_app_password(handle);

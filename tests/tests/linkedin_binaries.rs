@@ -5,7 +5,9 @@
 
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::{ExposeSecret as _, StoreConfig};
-use postcore_tests::linkedin::{LinkedInStandIn, TokenFailure, browser};
+use postcore_tests::linkedin::{
+    LinkedInStandIn, TokenFailure, browser, invalid_state_page, server_page,
+};
 use postcore_tests::server::{Server, admin};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -58,7 +60,7 @@ fn as_strs(args: &[String]) -> Vec<&str> {
 
 /// `POST /profiles/connect/linkedin` with `body` as `key`: the authorization URL.
 async fn authorization_url(bind: &str, key: &str, body: Value) -> String {
-    let started: Value = reqwest::Client::builder()
+    let response = reqwest::Client::builder()
         .no_proxy()
         .build()
         .unwrap()
@@ -67,16 +69,18 @@ async fn authorization_url(bind: &str, key: &str, body: Value) -> String {
         .json(&body)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let (status, started) = (
+        response.status().as_u16(),
+        response.json::<Value>().await.unwrap(),
+    );
+    assert_eq!(status, 200, "{started}");
     started["authorizationUrl"].as_str().unwrap().to_owned()
 }
 
-/// `GET path` as `key`: the JSON body.
+/// `GET path` as `key`, asserting 200: the JSON body.
 async fn get_json(bind: &str, key: &str, path: &str) -> Value {
-    reqwest::Client::builder()
+    let response = reqwest::Client::builder()
         .no_proxy()
         .build()
         .unwrap()
@@ -84,10 +88,13 @@ async fn get_json(bind: &str, key: &str, path: &str) -> Value {
         .header("x-api-key", key)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .unwrap();
+    let (status, body) = (
+        response.status().as_u16(),
+        response.json::<Value>().await.unwrap(),
+    );
+    assert_eq!(status, 200, "GET {path}: {body}");
+    body
 }
 
 /// The profile key in a successful return URL.
@@ -232,7 +239,14 @@ async fn the_server_refreshes_a_token_due_soon_as_soon_as_it_starts() {
     let key = server.key.clone();
     let url = authorization_url(&bind, &key, json!({})).await;
     let page = browser().get(url).send().await.unwrap();
-    assert_eq!(page.status().as_u16(), 200);
+    let connected = server_page(
+        "LinkedIn connected",
+        "LinkedIn is connected. You can close this window.",
+    );
+    assert_eq!(
+        (page.status().as_u16(), page.text().await.unwrap()),
+        (200, connected)
+    );
     assert_eq!(standin.counts().token_refresh, 0);
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0), "{log}");
@@ -317,14 +331,8 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), 400, "{query}");
-        assert!(
-            response
-                .text()
-                .await
-                .unwrap()
-                .contains("expired or was already used")
-        );
+        let ended = (response.status().as_u16(), response.text().await.unwrap());
+        assert_eq!(ended, (400, invalid_state_page()), "{query}");
     }
     assert_eq!(standin.counts().token_exchange, exchanges);
 
@@ -346,7 +354,8 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
     let first = browser().get(&callback).send().await.unwrap();
     assert_eq!(first.status().as_u16(), 302);
     let replayed = browser().get(&callback).send().await.unwrap();
-    assert_eq!(replayed.status().as_u16(), 400);
+    let replayed = (replayed.status().as_u16(), replayed.text().await.unwrap());
+    assert_eq!(replayed, (400, invalid_state_page()));
     assert_eq!(standin.counts().token_exchange, exchanges + 1);
     let made = connected_key(first.headers()["location"].to_str().unwrap());
     let gone = reqwest::Client::builder()
@@ -358,25 +367,28 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
         .send()
         .await
         .unwrap();
-    assert_eq!(gone.status().as_u16(), 200);
+    let gone = (gone.status().as_u16(), gone.json::<Value>().await.unwrap());
+    let deleted = json!({"message": "Profile deleted successfully"});
+    assert_eq!(gone, (200, deleted));
 
     // A return URL off the allow-list, both ways.
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let refused: Value = client
+    let refused = client
         .post(format!("http://{bind}/profiles/connect/linkedin"))
         .header("x-api-key", &key)
         .json(&json!({"returnUrl": "https://evil.example/x"}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    let refused = (
+        refused.status().as_u16(),
+        refused.json::<Value>().await.unwrap(),
+    );
     let off_list = json!({
         "error": "VALIDATION_ERROR",
         "message": "returnUrl is not on this account's allow-list: an operator adds it with `postcore-admin accounts allow-return-url ACCOUNT URL`"
     });
-    assert_eq!(refused, off_list);
+    assert_eq!(refused, (400, off_list.clone()));
     let hosted = client
         .get(format!(
             "http://{bind}/profiles/connect?apiKey={key}&platform=linkedin&returnUrl=https%3A%2F%2Fevil.example%2Fx"
@@ -384,8 +396,11 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
         .send()
         .await
         .unwrap();
-    assert_eq!(hosted.status().as_u16(), 400);
-    assert_eq!(hosted.json::<Value>().await.unwrap(), off_list);
+    let hosted = (
+        hosted.status().as_u16(),
+        hosted.json::<Value>().await.unwrap(),
+    );
+    assert_eq!(hosted, (400, off_list));
 
     // Nothing was stored by any of it.
     let listed: Value = get_json(&bind, &key, "/profiles").await;

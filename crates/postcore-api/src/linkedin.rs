@@ -42,8 +42,15 @@ mod tests {
                 return_url: None
             }
         );
-        assert!(read(r#"{"apiKey":"x"}"#).is_err());
-        assert!(read(r#"{"profileKey":5}"#).is_err());
+        let refused = |json: &str| read(json).unwrap_err().to_string();
+        assert_eq!(
+            refused(r#"{"apiKey":"x"}"#),
+            "unknown field `apiKey`, expected `profileKey` or `returnUrl` at line 1 column 9"
+        );
+        assert_eq!(
+            refused(r#"{"profileKey":5}"#),
+            "invalid type: integer `5`, expected a string at line 1 column 15"
+        );
     }
 
     #[test]

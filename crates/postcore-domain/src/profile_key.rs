@@ -153,7 +153,7 @@ mod tests {
             assert_eq!(ProfileKey::parse(ok).unwrap().as_str(), ok);
         }
         let longest = format!("prof_{}", "a".repeat(64));
-        assert!(ProfileKey::parse(&longest).is_ok());
+        assert_eq!(ProfileKey::parse(&longest).unwrap().as_str(), longest);
     }
 
     #[test]

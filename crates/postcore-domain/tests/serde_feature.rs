@@ -1,5 +1,5 @@
-//! The optional `serde` feature: domain types round-trip through JSON.
-#![cfg(feature = "serde")]
+//! The optional `serde` feature: domain types round-trip through JSON (built only with
+//! the feature: `required-features` in the manifest).
 
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName, parse_timestamp};
 
@@ -29,7 +29,15 @@ fn domain_types_round_trip_through_serde() {
 
 #[test]
 fn invalid_values_are_refused_on_deserialisation() {
-    assert!(serde_json::from_str::<ProfileKey>("\"prof_a-b\"").is_err());
-    assert!(serde_json::from_str::<ProfileName>("\"\"").is_err());
-    assert!(serde_json::from_str::<Platform>("\"twitter\"").is_err());
+    let key = serde_json::from_str::<ProfileKey>("\"prof_a-b\"").unwrap_err();
+    let name = serde_json::from_str::<ProfileName>("\"\"").unwrap_err();
+    let platform = serde_json::from_str::<Platform>("\"twitter\"").unwrap_err();
+    assert_eq!(
+        [key.to_string(), name.to_string(), platform.to_string()],
+        [
+            "a profile key has only ASCII letters or digits after `prof_`",
+            "profileName must not be empty",
+            "unknown variant `twitter`, expected `bluesky` or `linkedin` at line 1 column 9",
+        ]
+    );
 }

@@ -94,7 +94,11 @@ mod tests {
         let failing = stream::iter([page(), Err(gone)]).boxed();
         let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z").unwrap();
         let chunks: Vec<_> = profiles_body(failing, now).collect().await;
-        assert!(chunks.last().unwrap().is_err());
+        assert_eq!(chunks.len(), 3, "{chunks:?}");
+        assert!(
+            matches!(&chunks[2], Err(ApiError::Internal(_))),
+            "{chunks:?}"
+        );
         assert!(chunks.iter().flatten().all(|c| c.as_ref() != b"]}"));
     }
 }

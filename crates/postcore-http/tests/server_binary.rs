@@ -150,7 +150,10 @@ fn the_first_start_prints_one_key_with_a_curl_line_and_later_starts_print_none()
     );
 
     let second = Server::start(&database);
-    assert_eq!(second.get("/profiles", &key).0, "HTTP/1.0 200 OK");
+    assert_eq!(
+        second.get("/profiles", &key),
+        ("HTTP/1.0 200 OK".into(), r#"{"profiles":[]}"#.into())
+    );
     let (code, log) = second.terminate();
     assert_eq!(code, Some(0), "{log}");
     assert!(
@@ -166,8 +169,11 @@ fn every_request_is_logged_with_id_method_path_status_and_latency_but_never_the_
     let key = find_key(server.seen_line("curl http://").unwrap()).unwrap();
     server.seen.clear();
     assert_eq!(
-        server.get("/profiles/prof_unknown1", &key).0,
-        "HTTP/1.0 404 Not Found"
+        server.get("/profiles/prof_unknown1", &key),
+        (
+            "HTTP/1.0 404 Not Found".into(),
+            r#"{"error":"PROFILE_NOT_FOUND","message":"Profile not found"}"#.into()
+        )
     );
     let line = server.wait_for("request finished");
     let log: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -185,14 +191,12 @@ fn every_request_is_logged_with_id_method_path_status_and_latency_but_never_the_
     );
     let unknown = format!("pc_live_{}", "Z".repeat(32));
     let malformed = "pc_live_not-a-key-but-secret-looking";
-    assert_eq!(
-        server.get("/profiles", &unknown).0,
-        "HTTP/1.0 401 Unauthorized"
+    let refused = (
+        "HTTP/1.0 401 Unauthorized".to_owned(),
+        r#"{"error":"INVALID_API_KEY","message":"Invalid API key"}"#.to_owned(),
     );
-    assert_eq!(
-        server.get("/profiles", malformed).0,
-        "HTTP/1.0 401 Unauthorized"
-    );
+    assert_eq!(server.get("/profiles", &unknown), refused);
+    assert_eq!(server.get("/profiles", malformed), refused);
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0));
     for secret in [key.as_str(), &unknown, malformed] {
@@ -200,8 +204,22 @@ fn every_request_is_logged_with_id_method_path_status_and_latency_but_never_the_
     }
 }
 
+/// Reads from `stream` up to the end of one response head (`\r\n\r\n`), byte by byte, so
+/// that nothing after it is consumed.
+fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0_u8];
+        stream.read_exact(&mut byte).expect("a response head");
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
+}
+
 /// Both SIGINT (Ctrl-C) and SIGTERM stop gracefully: a request in flight when the signal
-/// arrives is still answered, then the process exits 0.
+/// arrives is still answered, then the process exits 0. The request asks
+/// `Expect: 100-continue`, so the server's `100 Continue` is the signal that it has read
+/// the head and is running the request, waiting for its body (RFC 9110 §10.1.1).
 #[test]
 fn sigint_and_sigterm_let_in_flight_requests_finish_and_exit_zero() {
     for signal in ["INT", "TERM"] {
@@ -216,22 +234,29 @@ fn sigint_and_sigterm_let_in_flight_requests_finish_and_exit_zero() {
         let body = br#"{"profileName":"in flight"}"#;
         let head = format!(
             "POST /profiles/create HTTP/1.1\r\nHost: x\r\nx-api-key: {key}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\
+             Expect: 100-continue\r\n\r\n",
             body.len()
         );
         stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(&body[..5]).unwrap();
-        // The request is in flight: its headers are read, its body is not complete.
-        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(read_head(&mut stream), "HTTP/1.1 100 Continue\r\n\r\n");
         server.signal(signal);
         server.wait_for("stopping");
-        stream.write_all(&body[5..]).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        assert!(
-            response.starts_with("HTTP/1.1 201 Created"),
-            "SIG{signal}: {response}"
+        stream.write_all(body).unwrap();
+        let status_line = read_head(&mut stream).lines().next().unwrap().to_owned();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let created: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let profile_key = created["profileKey"].as_str().unwrap_or_default();
+        assert_eq!(
+            (status_line.as_str(), &created),
+            (
+                "HTTP/1.1 201 Created",
+                &serde_json::json!({"profileKey": profile_key, "profileName": "in flight"})
+            ),
+            "SIG{signal}"
         );
+        assert_eq!(profile_key.len(), 21, "SIG{signal}: {profile_key}");
         let status = server.child.wait().unwrap();
         assert_eq!(status.code(), Some(0), "SIG{signal}");
     }

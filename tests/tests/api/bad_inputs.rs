@@ -132,12 +132,7 @@ fn cases(key: &str, profile: &str) -> Vec<Case> {
 #[tokio::test]
 async fn bad_inputs_get_their_exact_status_and_code_and_change_nothing() {
     let app = spawn_app().await;
-    let (_, created) = postcore_tests::app::status_and_json(
-        app.create_profile(Some(serde_json::json!({"profileName": "keep me"})))
-            .await,
-    )
-    .await;
-    let profile = created["profileKey"].as_str().unwrap().to_owned();
+    let profile = app.new_profile(Some("keep me")).await;
     let before = snapshot(&app).await;
     let cases = cases(&app.api_key, &profile);
     assert!(cases.len() >= 30, "only {} cases", cases.len());

@@ -53,13 +53,6 @@ fn connected(key: &str, handle: &str) -> Value {
     })
 }
 
-/// A new empty profile of the default account, made through the API.
-async fn new_profile(app: &TestApp) -> String {
-    let (status, created) = status_and_json(app.create_profile(None).await).await;
-    assert_eq!(status, 201);
-    created["profileKey"].as_str().unwrap().to_owned()
-}
-
 /// `GET /profiles/{key}`'s connected platforms.
 async fn platforms_of(app: &TestApp, key: &str) -> Value {
     let (status, body) = status_and_json(app.get(&format!("/profiles/{key}")).await).await;
@@ -88,7 +81,7 @@ fn invalid_credentials(message: &str) -> (u16, Value) {
 #[tokio::test]
 async fn a_valid_app_password_connects_bluesky_to_the_named_profile() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     let answer = connect(&app, body(Some(&key), HANDLE, APP_PASSWORD)).await;
     assert_eq!(answer, (200, connected(&key, HANDLE)));
     assert_eq!(standin.calls(), 1);
@@ -113,7 +106,7 @@ async fn without_a_profile_key_a_profile_is_created_with_the_connection() {
     assert_eq!(status, 200);
     let key = answer["profileKey"].as_str().unwrap().to_owned();
     assert_eq!(answer, connected(&key, HANDLE));
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    let list = app.get_ok("/profiles").await;
     let mut connection = connected(&key, HANDLE);
     connection.as_object_mut().unwrap().remove("profileKey");
     assert_eq!(
@@ -128,7 +121,7 @@ async fn without_a_profile_key_a_profile_is_created_with_the_connection() {
 #[tokio::test]
 async fn a_handle_typed_with_at_and_capitals_is_normalised_before_the_call() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     let answer = connect(
         &app,
         body(Some(&key), "  @Alice.Bsky.Social ", APP_PASSWORD),
@@ -174,19 +167,17 @@ async fn an_invalid_handle_is_400_before_any_remote_call() {
         );
     }
     assert_eq!(standin.calls(), 0);
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    let list = app.get_ok("/profiles").await;
     assert_eq!(list, json!({"profiles": []}));
 }
 
 #[tokio::test]
 async fn reconnecting_the_same_did_renews_in_place_and_follows_a_handle_change() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     assert_eq!(
-        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD))
-            .await
-            .0,
-        200
+        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD)).await,
+        (200, connected(&key, HANDLE))
     );
     standin.rename(DID, "alice.example.com");
     app.clock.set(at("2025-01-07T08:00:00Z"));
@@ -201,38 +192,36 @@ async fn reconnecting_the_same_did_renews_in_place_and_follows_a_handle_change()
 #[tokio::test]
 async fn a_reconnect_clears_an_operators_mark() {
     let (app, _standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     assert_eq!(
-        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD))
-            .await
-            .0,
-        200
+        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD)).await,
+        (200, connected(&key, HANDLE))
     );
     let profile = postcore_domain::ProfileKey::parse(&key).unwrap();
     app.store
         .mark_revoked(app.account, &profile, Platform::Bluesky)
         .await
         .unwrap();
-    assert_eq!(platforms_of(&app, &key).await[0]["needsReconnect"], true);
+    let mut listed = connected(&key, HANDLE);
+    listed.as_object_mut().unwrap().remove("profileKey");
+    let mut marked = listed.clone();
+    marked["needsReconnect"] = json!(true);
+    assert_eq!(platforms_of(&app, &key).await, json!([marked]));
     assert_eq!(
-        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD))
-            .await
-            .0,
-        200
+        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD)).await,
+        (200, connected(&key, HANDLE))
     );
-    assert_eq!(platforms_of(&app, &key).await[0]["needsReconnect"], false);
+    assert_eq!(platforms_of(&app, &key).await, json!([listed]));
 }
 
 #[tokio::test]
 async fn a_second_did_on_the_profile_is_refused_and_the_first_stays() {
     let (app, standin) = setup().await;
     standin.add_account("bob.bsky.social", "did:plc:bob", "bbbb-bbbb-bbbb-bbbb");
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     assert_eq!(
-        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD))
-            .await
-            .0,
-        200
+        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD)).await,
+        (200, connected(&key, HANDLE))
     );
     let before = platforms_of(&app, &key).await;
     let answer = connect(
@@ -283,7 +272,7 @@ async fn rejected_credentials_are_400_with_what_to_do_and_store_nothing() {
         assert_eq!(answer, invalid_credentials(message), "{handle}");
     }
     assert_eq!(standin.calls(), cases.len());
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    let list = app.get_ok("/profiles").await;
     assert_eq!(list, json!({"profiles": []}));
 }
 
@@ -291,12 +280,10 @@ async fn rejected_credentials_are_400_with_what_to_do_and_store_nothing() {
 /// the answer to a reconnect with another password, checking nothing changed.
 async fn failing_reconnect(failure: Failure) -> (u16, Option<String>, Value) {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     assert_eq!(
-        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD))
-            .await
-            .0,
-        200
+        connect(&app, body(Some(&key), HANDLE, APP_PASSWORD)).await,
+        (200, connected(&key, HANDLE))
     );
     let before = platforms_of(&app, &key).await;
     standin.fail_next(failure);
@@ -381,13 +368,7 @@ async fn garbage_and_huge_answers_are_502_and_change_nothing() {
 async fn another_accounts_or_an_unknown_profile_is_404_without_a_remote_call() {
     let (app, standin) = setup().await;
     let (_, other_key) = app.add_account("other").await;
-    let (status, created) = status_and_json(
-        app.request("POST", "/profiles/create", Some(&other_key))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 201);
-    let theirs = created["profileKey"].as_str().unwrap();
+    let theirs = &app.new_profile_as(&other_key, None).await;
     let not_found = (
         404,
         json!({"error": "PROFILE_NOT_FOUND", "message": "Profile not found"}),
@@ -467,6 +448,6 @@ async fn a_did_too_long_to_store_is_502_and_stores_nothing() {
             upstream("Bluesky gave an answer PostCore could not understand; try again later")
         )
     );
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    let list = app.get_ok("/profiles").await;
     assert_eq!(list, json!({"profiles": []}));
 }

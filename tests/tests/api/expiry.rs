@@ -17,11 +17,11 @@ async fn expiry_fields_follow_the_injected_clock() {
     ];
     for (now, days, reconnect) in cases {
         app.clock.set(at(now));
-        let (_, body) = status_and_json(app.get("/profiles/prof_abc123").await).await;
+        let body = app.get_ok("/profiles/prof_abc123").await;
         let linkedin = &body["connectedPlatforms"][0];
         assert_eq!(linkedin["daysUntilExpiry"], json!(days), "at {now}");
         assert_eq!(linkedin["needsReconnect"], json!(reconnect), "at {now}");
-        let (_, list) = status_and_json(app.get("/profiles").await).await;
+        let list = app.get_ok("/profiles").await;
         assert_eq!(
             &list["profiles"][0]["connectedPlatforms"][0], linkedin,
             "at {now}"

@@ -3,7 +3,8 @@
 
 use postcore_domain::Timestamp;
 use postcore_store::AccountId;
-use postcore_tests::app::{TestApp, at};
+use postcore_tests::app::{TestApp, at, status_and_json};
+use serde_json::json;
 
 /// The `last_used_at` of `account`'s keys, oldest key first, once queued uses are written.
 async fn last_uses(app: &TestApp, account: AccountId) -> Vec<Option<Timestamp>> {
@@ -15,7 +16,11 @@ async fn last_uses(app: &TestApp, account: AccountId) -> Vec<Option<Timestamp>> 
 /// `GET /profiles` with the default key at `now` on the server's clock.
 async fn request_at(app: &TestApp, now: &str) {
     app.clock.set(at(now));
-    assert_eq!(app.get("/profiles").await.status(), 200, "at {now}");
+    assert_eq!(
+        app.get_ok("/profiles").await,
+        json!({"profiles": []}),
+        "at {now}"
+    );
 }
 
 #[tokio::test]
@@ -58,6 +63,7 @@ async fn a_refused_key_records_no_use() {
         .await
         .unwrap();
     let response = app.get_with_key("/profiles", &revoked).await;
-    assert_eq!(response.status(), 401);
+    let invalid = json!({"error": "INVALID_API_KEY", "message": "Invalid API key"});
+    assert_eq!(status_and_json(response).await, (401, invalid));
     assert_eq!(last_uses(&app, info.account).await, [None]);
 }

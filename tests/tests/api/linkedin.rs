@@ -5,7 +5,9 @@
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::ExposeSecret as _;
 use postcore_tests::app::{TestApp, at, spawn_app, spawn_app_with_linkedin, status_and_json};
-use postcore_tests::linkedin::{LinkedInStandIn, TokenFailure, browser};
+use postcore_tests::linkedin::{
+    LinkedInStandIn, TokenFailure, browser, invalid_state_page, server_page,
+};
 use serde_json::{Value, json};
 
 const RETURN_URL: &str = "https://app.example.com/done";
@@ -45,17 +47,16 @@ async fn open(url: &str) -> Result<String, (u16, String)> {
     }
 }
 
-/// Starts a flow for `body` and follows it to its end.
-async fn flow(app: &TestApp, body: Value) -> Result<String, (u16, String)> {
+/// Starts a flow for `body`, asserting 200: the authorization URL.
+async fn authorization_url(app: &TestApp, body: Value) -> String {
     let (status, started) = start(app, body).await;
     assert_eq!(status, 200, "{started}");
-    open(started["authorizationUrl"].as_str().unwrap()).await
+    started["authorizationUrl"].as_str().unwrap().to_owned()
 }
 
-async fn new_profile(app: &TestApp) -> String {
-    let (status, created) = status_and_json(app.create_profile(None).await).await;
-    assert_eq!(status, 201);
-    created["profileKey"].as_str().unwrap().to_owned()
+/// Starts a flow for `body` and follows it to its end.
+async fn flow(app: &TestApp, body: Value) -> Result<String, (u16, String)> {
+    open(&authorization_url(app, body).await).await
 }
 
 async fn platforms_of(app: &TestApp, key: &str) -> Value {
@@ -85,11 +86,16 @@ fn member_connection(expires_at: &str, days: i64) -> Value {
 #[tokio::test]
 async fn the_recommended_flow_connects_linkedin_to_the_named_profile() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     let (status, started) = start(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await;
-    assert_eq!(status, 200);
-    assert_eq!(started["expiresAt"], "2025-01-06T12:40:00Z");
-    let url = started["authorizationUrl"].as_str().unwrap();
+    let url = started["authorizationUrl"].as_str().unwrap_or_default();
+    assert_eq!(
+        (status, &started),
+        (
+            200,
+            &json!({"authorizationUrl": url, "expiresAt": "2025-01-06T12:40:00Z"})
+        )
+    );
     assert!(url.starts_with(&standin.authorize_url()), "{url}");
     assert!(!url.contains(&app.api_key));
     assert_eq!(open(url).await, Ok(done(&key)));
@@ -115,7 +121,8 @@ async fn the_recommended_flow_connects_linkedin_to_the_named_profile() {
         .expose_secret()
         .to_owned();
     assert!(standin.is_live(&access));
-    assert!(creds.refresh_token.is_some());
+    let refresh = creds.refresh_token.as_ref().map(|t| t.expose_secret());
+    assert!(standin.is_live_refresh_token(refresh.unwrap_or_default()));
     assert_eq!(
         creds.refresh_token_expires_at,
         Some(at("2026-01-06T12:30:00Z"))
@@ -145,11 +152,20 @@ async fn the_hosted_flow_starts_from_a_browser_url_and_creates_a_profile() {
 #[tokio::test]
 async fn without_a_return_url_the_flow_ends_on_a_small_page() {
     let (app, _standin) = setup().await;
-    let (status, page) = flow(&app, json!({})).await.unwrap_err();
-    assert_eq!(status, 200);
-    assert!(page.contains("<h1>LinkedIn connected</h1>"), "{page}");
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
-    assert_eq!(list["profiles"].as_array().unwrap().len(), 1);
+    let connected = server_page(
+        "LinkedIn connected",
+        "LinkedIn is connected. You can close this window.",
+    );
+    assert_eq!(flow(&app, json!({})).await, Err((200, connected)));
+    let list = app.get_ok("/profiles").await;
+    let key = list["profiles"][0]["profileKey"]
+        .as_str()
+        .unwrap_or_default();
+    let expected = json!({"profiles": [{
+        "profileKey": key, "profileName": null, "createdAt": NOW,
+        "connectedPlatforms": [member_connection("2025-03-07T12:30:00Z", 60)]
+    }]});
+    assert_eq!(list, expected);
 }
 
 #[tokio::test]
@@ -161,7 +177,7 @@ async fn a_user_who_declines_is_sent_back_with_access_denied_and_nothing_is_stor
         Ok(failed("access_denied"))
     );
     assert_eq!(standin.counts().token_exchange, 0);
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    let list = app.get_ok("/profiles").await;
     assert_eq!(list, json!({"profiles": []}));
 }
 
@@ -169,10 +185,7 @@ async fn a_user_who_declines_is_sent_back_with_access_denied_and_nothing_is_stor
 async fn forged_missing_replayed_and_expired_states_make_no_token_call() {
     let (app, standin) = setup().await;
     let callback = format!("{}/oauth/linkedin/callback", app.address);
-    let invalid = |(status, page): (u16, String)| {
-        assert_eq!(status, 400);
-        assert!(page.contains("expired or was already used"), "{page}");
-    };
+    let invalid = |ended: (u16, String)| assert_eq!(ended, (400, invalid_state_page()));
     invalid(
         open(&format!("{callback}?code=abc&state=forged"))
             .await
@@ -182,14 +195,13 @@ async fn forged_missing_replayed_and_expired_states_make_no_token_call() {
     assert_eq!(standin.counts().token_exchange, 0);
 
     // Replayed: the first use connects, the same callback again is refused.
-    let (_, started) = start(&app, json!({"returnUrl": RETURN_URL})).await;
-    let authorize = started["authorizationUrl"].as_str().unwrap();
+    let url = authorization_url(&app, json!({"returnUrl": RETURN_URL})).await;
     let to_callback = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .get(authorize)
+        .get(url)
         .send()
         .await
         .unwrap();
@@ -202,13 +214,9 @@ async fn forged_missing_replayed_and_expired_states_make_no_token_call() {
     assert_eq!(standin.counts().token_exchange, 1);
 
     // Expired: 10 minutes and 1 second later.
-    let (_, started) = start(&app, json!({"returnUrl": RETURN_URL})).await;
+    let url = authorization_url(&app, json!({"returnUrl": RETURN_URL})).await;
     app.clock.set(at("2025-01-06T12:40:01Z"));
-    invalid(
-        open(started["authorizationUrl"].as_str().unwrap())
-            .await
-            .unwrap_err(),
-    );
+    invalid(open(&url).await.unwrap_err());
     assert_eq!(standin.counts().token_exchange, 1);
 }
 
@@ -255,7 +263,7 @@ async fn token_and_userinfo_failures_send_the_user_back_with_a_code_and_store_no
             Ok(failed(code)),
             "{code}"
         );
-        let (_, list) = status_and_json(app.get("/profiles").await).await;
+        let list = app.get_ok("/profiles").await;
         assert_eq!(list, json!({"profiles": []}), "{code}");
     }
 }
@@ -271,7 +279,7 @@ async fn expires_in_becomes_expires_at_by_the_sixty_day_policy() {
     ] {
         let (app, standin) = setup().await;
         standin.set_expires_in(expires_in.clone());
-        let key = new_profile(&app).await;
+        let key = app.new_profile(None).await;
         assert_eq!(
             flow(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await,
             Ok(done(&key))
@@ -310,7 +318,7 @@ async fn a_clock_too_late_for_an_rfc_3339_expiry_stores_nothing() {
 async fn the_same_member_renews_in_place_and_another_member_is_refused() {
     let (app, standin) = setup().await;
     standin.set_refresh_tokens(true);
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     let body = json!({"profileKey": key, "returnUrl": RETURN_URL});
     assert_eq!(flow(&app, body.clone()).await, Ok(done(&key)));
     let profile = ProfileKey::parse(&key).unwrap();
@@ -368,7 +376,7 @@ async fn unknown_and_other_accounts_profiles_are_404_before_linkedin() {
 #[tokio::test]
 async fn disconnecting_linkedin_revokes_its_token_at_linkedin() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     assert_eq!(
         flow(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await,
         Ok(done(&key))
@@ -380,7 +388,13 @@ async fn disconnecting_linkedin_revokes_its_token_at_linkedin() {
             Some(&app.api_key),
         )
         .await;
-    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        status_and_json(response).await,
+        (
+            200,
+            json!({"message": "Platform disconnected successfully"})
+        )
+    );
     // Both the access token and the refresh token are given back.
     assert_eq!(standin.counts().revoke, 2);
     assert_eq!(platforms_of(&app, &key).await, json!([]));
@@ -415,7 +429,7 @@ async fn without_a_client_id_every_linkedin_route_is_501_naming_the_settings() {
 #[tokio::test]
 async fn a_failed_revoke_at_linkedin_still_disconnects() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
+    let key = app.new_profile(None).await;
     assert_eq!(
         flow(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await,
         Ok(done(&key))
@@ -459,8 +473,8 @@ async fn linkedins_own_answers_to_the_callback_map_to_documented_codes() {
         ("&error=user_cancelled_login", "access_denied"),
         ("&error=server_error", "authorization_failed"),
     ] {
-        let (_, started) = start(&app, json!({"returnUrl": RETURN_URL})).await;
-        let state = state_of(started["authorizationUrl"].as_str().unwrap());
+        let url = authorization_url(&app, json!({"returnUrl": RETURN_URL})).await;
+        let state = state_of(&url);
         assert_eq!(
             open(&format!("{callback}?state={state}{query}")).await,
             Ok(failed(code)),
@@ -473,18 +487,12 @@ async fn linkedins_own_answers_to_the_callback_map_to_documented_codes() {
 #[tokio::test]
 async fn a_profile_deleted_during_the_flow_ends_with_profile_not_found_and_the_token_revoked() {
     let (app, standin) = setup().await;
-    let key = new_profile(&app).await;
-    let (_, started) = start(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await;
-    let deleted = app
-        .request("DELETE", &format!("/profiles/{key}"), Some(&app.api_key))
-        .await;
-    assert_eq!(deleted.status().as_u16(), 200);
-    assert_eq!(
-        open(started["authorizationUrl"].as_str().unwrap()).await,
-        Ok(failed("profile_not_found"))
-    );
+    let key = app.new_profile(None).await;
+    let url = authorization_url(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await;
+    app.delete_profile(&key).await;
+    assert_eq!(open(&url).await, Ok(failed("profile_not_found")));
     assert_eq!(standin.counts().revoke, 1);
-    let (_, list) = status_and_json(app.get("/profiles").await).await;
+    let list = app.get_ok("/profiles").await;
     assert_eq!(list, json!({"profiles": []}));
 }
 

@@ -1,30 +1,10 @@
 //! Tenancy (api.md §1): a key sees and changes only its own account's profiles, and another
 //! account's profile is answered with the same bytes as an unknown one.
 
-use postcore_tests::app::{TestApp, spawn_app, status_and_json};
-use serde_json::Value;
-
-/// Creates a profile through the API with `key`, returning its key.
-async fn create_with_key(app: &TestApp, key: &str) -> String {
-    let response = app.request("POST", "/profiles/create", Some(key)).await;
-    let (status, body) = status_and_json(response).await;
-    assert_eq!(status, 201);
-    body["profileKey"].as_str().unwrap().to_owned()
-}
-
-/// The status, content type and exact body bytes of a response.
-async fn exact(response: reqwest::Response) -> (u16, String, Vec<u8>) {
-    let status = response.status().as_u16();
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (
-        status,
-        content_type,
-        response.bytes().await.unwrap().to_vec(),
-    )
-}
+use postcore_tests::app::{
+    SEED_NOW, TestApp, exactly, profile_not_found_exactly, spawn_app, status_and_json,
+};
+use serde_json::json;
 
 /// The profile keys `key` lists.
 async fn listed(app: &TestApp, key: &str) -> Vec<String> {
@@ -42,34 +22,29 @@ async fn listed(app: &TestApp, key: &str) -> Vec<String> {
 async fn no_endpoint_reads_lists_or_deletes_another_accounts_profiles() {
     let app = spawn_app().await;
     let (_, other_key) = app.add_account("other").await;
-    let mine = create_with_key(&app, &app.api_key).await;
-    let theirs = create_with_key(&app, &other_key).await;
+    let mine = app.new_profile(None).await;
+    let theirs = app.new_profile_as(&other_key, None).await;
     let unknown = "/profiles/prof_0000000000000000";
 
     for (key, own, foreign) in [(&app.api_key, &mine, &theirs), (&other_key, &theirs, &mine)] {
         assert_eq!(listed(&app, key).await, vec![own.clone()]);
-        let not_found_get = exact(app.get_with_key(unknown, key).await).await;
-        let not_found_delete = exact(app.delete_with_key(unknown, key).await).await;
-        assert_eq!(not_found_get.0, 404);
         let foreign_path = format!("/profiles/{foreign}");
-        assert_eq!(
-            exact(app.get_with_key(&foreign_path, key).await).await,
-            not_found_get
-        );
-        assert_eq!(
-            exact(app.delete_with_key(&foreign_path, key).await).await,
-            not_found_delete
-        );
+        for path in [unknown, &foreign_path] {
+            let got = exactly(app.get_with_key(path, key).await).await;
+            assert_eq!(got, profile_not_found_exactly(), "GET {path}");
+            let deleted = exactly(app.delete_with_key(path, key).await).await;
+            assert_eq!(deleted, profile_not_found_exactly(), "DELETE {path}");
+        }
     }
 
     // Both profiles survived the other account's attempts, and each owner still reads its own.
     assert_eq!(listed(&app, &app.api_key).await, vec![mine.clone()]);
     assert_eq!(listed(&app, &other_key).await, vec![theirs.clone()]);
-    let (status, body) = status_and_json(app.get(&format!("/profiles/{mine}")).await).await;
-    assert_eq!(
-        (status, &body["profile"]["profileKey"]),
-        (200, &Value::from(mine.as_str()))
-    );
+    let expected = json!({
+        "profile": {"profileKey": mine, "profileName": null, "createdAt": SEED_NOW},
+        "connectedPlatforms": []
+    });
+    assert_eq!(app.get_ok(&format!("/profiles/{mine}")).await, expected);
 }
 
 #[tokio::test]
@@ -84,6 +59,6 @@ async fn a_profile_created_with_one_key_is_visible_to_every_key_of_the_same_acco
         )
         .await
         .unwrap();
-    let created = create_with_key(&app, second_key.expose_secret()).await;
+    let created = app.new_profile_as(second_key.expose_secret(), None).await;
     assert_eq!(listed(&app, &app.api_key).await, vec![created]);
 }

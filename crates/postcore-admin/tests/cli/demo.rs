@@ -2,7 +2,7 @@
 
 use crate::harness::Admin;
 use crate::{NOW, at, json};
-use chrono::Utc;
+use chrono::{DurationRound as _, Utc};
 use postcore_domain::{ApiKey, Platform, ProfileKey, Timestamp};
 use serde_json::json as j;
 
@@ -95,13 +95,33 @@ async fn demo_data_at_a_fixed_now_is_the_seed_example_plus_expiring_and_expired(
     );
 }
 
+/// The element of the array `list` whose `field` is `value`.
+fn element<'a>(list: &'a serde_json::Value, field: &str, value: &str) -> &'a serde_json::Value {
+    let mut elements = list.as_array().unwrap().iter();
+    elements.find(|e| e[field] == value).unwrap()
+}
+
+/// Without `--now` the demo is dated from the system clock: its `now` (read back from
+/// john's LinkedIn connection, made 5 days minus 1 hour before it) lies between the clock
+/// before and after the run, and at that `now` the data shows 55, 3 and expired.
 #[tokio::test]
-async fn demo_data_made_now_shows_55_3_and_expired_for_the_next_hour() {
+async fn demo_data_made_now_shows_55_3_and_expired_at_the_time_of_the_command() {
     let admin = Admin::new();
+    let before = Utc::now()
+        .duration_trunc(chrono::Duration::seconds(1))
+        .unwrap();
     let doc = json(&admin.ok(&["demo", "--account", "trial", "--json"]));
     let after = Utc::now();
     assert_eq!(doc["account"], j!("trial"));
-    assert_eq!(linkedin_at(&admin, "trial", &doc, after).await, expected());
+    let john = element(&doc["profiles"], "profileName", "User: john@example.com");
+    let linkedin = element(&john["connectedPlatforms"], "platform", "linkedin");
+    let now = at(linkedin["connectedAt"].as_str().unwrap()) + chrono::Duration::days(5)
+        - chrono::Duration::hours(1);
+    assert!(
+        before <= now && now <= after,
+        "{before} <= {now} <= {after}"
+    );
+    assert_eq!(linkedin_at(&admin, "trial", &doc, now).await, expected());
 }
 
 #[test]

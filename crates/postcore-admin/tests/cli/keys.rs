@@ -5,6 +5,12 @@ use crate::{NOW, at, json, with_account};
 use postcore_domain::ApiKey;
 use serde_json::json as j;
 
+/// The id of the account `acme`.
+async fn acme(store: &std::sync::Arc<dyn postcore_store::Repository>) -> postcore_store::AccountId {
+    let name = postcore_domain::AccountName::parse("acme").unwrap();
+    store.find_account(&name).await.unwrap().id
+}
+
 /// Creates a key and returns it, checking that stdout holds the key alone.
 fn create_key(admin: &crate::harness::Admin, extra: &[&str]) -> ApiKey {
     let mut args = vec!["--now", NOW, "keys", "create", "--account", "acme"];
@@ -31,13 +37,9 @@ async fn a_created_key_is_printed_alone_and_authenticates_to_its_account() {
     let admin = with_account();
     let key = create_key(&admin, &[]);
     let store = admin.store().await;
-    let acme = store
-        .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
-        .await
-        .unwrap();
     assert_eq!(
         store.authenticate(&key, at(NOW)).await.unwrap(),
-        Some(acme.id)
+        Some(acme(&store).await)
     );
 }
 
@@ -81,7 +83,10 @@ async fn revoking_needs_yes_and_then_the_key_no_longer_authenticates() {
         )
     );
     let store = admin.store().await;
-    assert!(store.authenticate(&key, at(NOW)).await.unwrap().is_some());
+    assert_eq!(
+        store.authenticate(&key, at(NOW)).await.unwrap(),
+        Some(acme(&store).await)
+    );
 
     let revoked = admin.ok(&[
         "--now",

@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn sqlite_older_than_3_51_3_is_refused() {
         for ok in ["3.51.3", "3.53.2", "3.100.0", "4.0.0"] {
-            assert!(check_version_text(ok).is_ok(), "{ok}");
+            check_version_text(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
         for old in ["3.51.2", "3.46.0", "3.9.9", "2.99.99", "garbage"] {
             let err = check_version_text(old).unwrap_err().to_string();
@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn migrations_are_valid_and_every_version_has_a_fixture() {
-        assert!(Migrations::from_slice(MIGRATIONS).validate().is_ok());
+        Migrations::from_slice(MIGRATIONS).validate().unwrap();
         assert_eq!(
             FIXTURES.len(),
             LATEST_VERSION,
@@ -186,8 +186,27 @@ mod tests {
                     at("2025-01-01T12:30:00Z")
                 )]
             );
-            let keys = store.list_api_keys(Some(account.id)).await.unwrap();
-            assert_eq!(keys[0].prefix, "pc_live_fixtur");
+            let keys: Vec<_> = store
+                .list_api_keys(Some(account.id))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|k| {
+                    (
+                        k.prefix,
+                        k.label.map(|l| l.as_str().to_owned()),
+                        k.created_at,
+                    )
+                })
+                .collect();
+            assert_eq!(
+                keys,
+                [(
+                    "pc_live_fixtur".to_owned(),
+                    Some("v1".to_owned()),
+                    at("2025-01-01T00:00:00Z")
+                )]
+            );
             // The listing reads the connections' copied order columns (0002): backfilled.
             let listed = store
                 .list_profiles_page(account.id, None, 10)
