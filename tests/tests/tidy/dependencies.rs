@@ -326,7 +326,7 @@ fn only_the_store_names_or_reaches_a_database_driver() {
     let bad: Vec<_> = ws
         .manifests
         .keys()
-        .filter(|member| !DRIVER_USERS.contains(member))
+        .filter(|member| !DRIVER_USERS.contains(&member.as_str()))
         .flat_map(|member| driver_rule(member).violations(&ws.manifests, &ws.graph))
         .collect();
     assert!(
