@@ -2,7 +2,7 @@
 
 use super::{account, account_name, key_label, t};
 use crate::{Conflict, Entity, Repository, StoreError};
-use postcore_domain::ApiKey;
+use postcore_domain::{ApiKey, KeyLabel};
 use std::sync::Arc;
 
 /// Accounts are created, listed by name and found by exact name.
@@ -118,9 +118,17 @@ pub async fn api_key_listing_never_holds_the_key(repo: Arc<dyn Repository>) {
     let all = repo.list_api_keys(None).await.unwrap();
     assert_eq!(
         all.iter()
-            .map(|k| (k.account_name.as_str(), k.prefix.as_str()))
+            .map(|k| (
+                k.account_name.as_str(),
+                k.prefix.as_str(),
+                k.label.as_ref().map(KeyLabel::as_str),
+                k.created_at
+            ))
             .collect::<Vec<_>>(),
-        vec![("a", ka.display_prefix()), ("b", kb.display_prefix())]
+        vec![
+            ("a", ka.display_prefix(), None, t(1)),
+            ("b", kb.display_prefix(), Some("x"), t(2))
+        ]
     );
     assert_eq!(repo.list_api_keys(Some(b)).await.unwrap().len(), 1);
     let shown = format!("{all:?}");

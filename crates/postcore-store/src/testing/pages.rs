@@ -38,6 +38,11 @@ pub async fn profiles_are_listed_in_contract_order_with_connections(repo: Arc<dy
         },
     ];
     assert_eq!(page, expected);
+    // Read by its key, a profile has every one of its connections.
+    assert_eq!(
+        repo.get_profile(a, &key("prof_a")).await.unwrap(),
+        expected[1]
+    );
     let streamed = super::all_profiles(&repo, a, 2).await.unwrap();
     assert_eq!(streamed, expected);
 }
