@@ -271,6 +271,32 @@ impl Measured {
     pub fn requests_per_sec(&self) -> f64 {
         self.requests as f64 / self.seconds.max(1e-9)
     }
+
+    /// Several runs of one load as one: counts and durations added up (so requests/s is
+    /// the runs' total over their total time), unexpected statuses merged (the lowest five
+    /// kept), p50 the mean of the runs' p50s weighted by their requests, and p99 the
+    /// highest of their p99s (a run's tail is never averaged away). `runs` must not be
+    /// empty.
+    pub fn combine(runs: &[Measured]) -> Measured {
+        let sum = |f: fn(&Measured) -> u64| runs.iter().map(f).sum::<u64>();
+        let requests = sum(|m| m.requests);
+        let mut statuses = std::collections::BTreeMap::new();
+        for (status, n) in runs.iter().flat_map(|m| &m.unexpected_statuses) {
+            *statuses.entry(*status).or_insert(0) += n;
+        }
+        let weighted_p50: f64 = runs.iter().map(|m| m.p50_ms * m.requests as f64).sum();
+        Measured {
+            requests,
+            seconds: runs.iter().map(|m| m.seconds).sum(),
+            bytes: sum(|m| m.bytes),
+            socket_errors: sum(|m| m.socket_errors),
+            checked: sum(|m| m.checked),
+            unexpected: sum(|m| m.unexpected),
+            unexpected_statuses: statuses.into_iter().take(5).collect(),
+            p50_ms: weighted_p50 / (requests as f64).max(1.0),
+            p99_ms: runs.iter().map(|m| m.p99_ms).fold(0.0, f64::max),
+        }
+    }
 }
 
 /// Reads the `XTASK_RESULT {json}` line the `done` hook printed among wrk's `stdout`.
@@ -414,6 +440,41 @@ mod tests {
             format!("{e}"),
             r#"wrk's XTASK_RESULT line is not JSON: "{\"requests\":12,""#
         );
+    }
+
+    #[test]
+    fn runs_combine_into_totals_a_weighted_p50_and_the_worst_p99() {
+        let run =
+            |requests, seconds, p50_ms, p99_ms, unexpected_statuses: Vec<(u16, u64)>| Measured {
+                requests,
+                seconds,
+                bytes: requests * 10,
+                socket_errors: 1,
+                checked: requests,
+                unexpected: unexpected_statuses.iter().map(|(_, n)| n).sum(),
+                unexpected_statuses,
+                p50_ms,
+                p99_ms,
+            };
+        let combined = Measured::combine(&[
+            run(300, 1.0, 1.0, 4.0, vec![(500, 2), (401, 1)]),
+            run(100, 1.0, 3.0, 2.5, vec![(500, 3), (200, 1)]),
+        ]);
+        assert_eq!(
+            combined,
+            Measured {
+                requests: 400,
+                seconds: 2.0,
+                bytes: 4000,
+                socket_errors: 2,
+                checked: 400,
+                unexpected: 7,
+                unexpected_statuses: vec![(200, 1), (401, 1), (500, 5)],
+                p50_ms: 1.5,
+                p99_ms: 4.0,
+            }
+        );
+        assert_eq!(combined.requests_per_sec(), 200.0);
     }
 
     #[test]
