@@ -172,3 +172,25 @@ pub fn status(
         _ => ExpiryStatus::Valid,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn additions_past_either_end_of_chronos_range_saturate_at_that_end() {
+        let t = Timestamp::from_timestamp(1_736_166_600, 0).unwrap();
+        assert_eq!(
+            plus_seconds(t, 60),
+            Timestamp::from_timestamp(1_736_166_660, 0).unwrap()
+        );
+        assert_eq!(
+            plus_seconds(t, -60),
+            Timestamp::from_timestamp(1_736_166_540, 0).unwrap()
+        );
+        assert_eq!(plus_seconds(Timestamp::MIN_UTC, -1), Timestamp::MIN_UTC);
+        assert_eq!(plus_seconds(t, i64::MIN), Timestamp::MIN_UTC);
+        assert_eq!(plus_seconds(Timestamp::MAX_UTC, 1), Timestamp::MAX_UTC);
+        assert_eq!(plus_seconds(t, i64::MAX), Timestamp::MAX_UTC);
+    }
+}
