@@ -368,13 +368,51 @@ async fn a_wrong_secret_key_changes_nothing() {
         .unwrap();
     repo.create_account(&account_name("a"), t(0)).await.unwrap();
     drop(repo);
-    let before = std::fs::read(&path).unwrap();
+    // The content, not the file's bytes: the dropped store's last pooled connection may
+    // close (and checkpoint the WAL into the file) a moment after `drop` returns.
+    let before = content(&path);
     let wrong = SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into());
     let err = postcore_store::open(config(&path, wrong))
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
-    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(content(&path), before);
+}
+
+/// What a refused open must leave as it was: the schema version, the schema, the key
+/// check and every account, read through a read-only connection.
+fn content(path: &std::path::Path) -> (i64, Vec<String>, Vec<Vec<u8>>, Vec<(String, i64)>) {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let strings = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let version = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let schema = strings("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name");
+    let mut stmt = conn
+        .prepare("SELECT value FROM meta WHERE key = 'key_check'")
+        .unwrap();
+    let key_check = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT name, created_at FROM accounts ORDER BY name")
+        .unwrap();
+    let accounts = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (version, schema, key_check, accounts)
 }
 
 /// Writes queued together are committed together, each in its own savepoint: a write that
