@@ -379,9 +379,12 @@ async fn a_wrong_secret_key_changes_nothing() {
     assert_eq!(content(&path), before);
 }
 
-/// What a refused open must leave as it was: the schema version, the schema, the key
-/// check and every account, read through a read-only connection.
-fn content(path: &std::path::Path) -> (i64, Vec<String>, Vec<Vec<u8>>, Vec<(String, i64)>) {
+/// The schema version, the schema, the key check and every account (name, creation).
+type Content = (i64, Vec<String>, Vec<Vec<u8>>, Vec<(String, i64)>);
+
+/// What a refused open must leave as it was ([`Content`]), read through a read-only
+/// connection.
+fn content(path: &std::path::Path) -> Content {
     let conn =
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
