@@ -358,6 +358,29 @@ async fn a_secret_copied_to_another_row_or_field_does_not_decrypt() {
     assert!(matches!(err, StoreError::WrongSecretKey), "{err}");
 }
 
+/// The once-a-minute rule for `last_used_at` holds across processes: a store opened
+/// afresh (no memory of recent uses) reads the recorded use and leaves it alone within the
+/// minute, and records a use a minute later.
+#[tokio::test]
+async fn a_fresh_store_records_a_keys_last_use_at_most_once_a_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u.db");
+    let open = || postcore_store::open(config(&path, SecretKeySource::BesideDatabase));
+    let repo = open().await.unwrap();
+    let a = repo.create_account(&account_name("a"), t(0)).await.unwrap();
+    let (key, _) = repo.create_api_key(a.id, None, t(0)).await.unwrap();
+    assert_eq!(repo.authenticate(&key, t(100)).await.unwrap(), Some(a.id));
+    repo.flush_last_use().await.unwrap();
+    drop(repo);
+    for (now, recorded) in [(159, 100), (160, 160)] {
+        let repo = open().await.unwrap();
+        assert_eq!(repo.authenticate(&key, t(now)).await.unwrap(), Some(a.id));
+        repo.flush_last_use().await.unwrap();
+        let listed = repo.list_api_keys(Some(a.id)).await.unwrap();
+        assert_eq!(listed[0].last_used_at, Some(t(recorded)), "at {now}");
+    }
+}
+
 /// A wrong secret key is refused before anything in the database changes.
 #[tokio::test]
 async fn a_wrong_secret_key_changes_nothing() {
