@@ -239,6 +239,19 @@ impl TestApp {
         assert_eq!(status_and_json(response).await, (200, deleted), "{path}");
     }
 
+    /// `DELETE /profiles/{key}/connections/{platform}` with the default key, as a fixture:
+    /// asserts the exact 200 answer of api.md §5.5.
+    pub async fn disconnect(&self, key: &str, platform: &str) {
+        let path = format!("/profiles/{key}/connections/{platform}");
+        let response = self.delete_with_key(&path, &self.api_key).await;
+        let disconnected = serde_json::json!({"message": "Platform disconnected successfully"});
+        assert_eq!(
+            status_and_json(response).await,
+            (200, disconnected),
+            "{path}"
+        );
+    }
+
     /// Makes another account named `name` with one key, through the store.
     pub async fn add_account(&self, name: &str) -> (AccountId, String) {
         let account = self

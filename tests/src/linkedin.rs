@@ -300,6 +300,28 @@ pub fn invalid_state_page() -> String {
     )
 }
 
+/// GETs `url` without following redirects: the status, and the `Location` or the body (as
+/// a browser's first hop through the OAuth flow sees it).
+///
+/// # Panics
+/// When the request fails or the answer is not text.
+pub async fn browse(url: &str) -> (u16, String) {
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    let response = http.get(url).send().await.expect("GET answered");
+    let status = response.status().as_u16();
+    match response.headers().get("location") {
+        Some(location) => (
+            status,
+            location.to_str().expect("an ASCII Location").to_owned(),
+        ),
+        None => (status, response.text().await.expect("a text body")),
+    }
+}
+
 /// A browser for OAuth tests: follows redirects (through the stand-in and the callback)
 /// but stops at the app's return URL on `app.example.com`, which does not exist here.
 pub fn browser() -> reqwest::Client {

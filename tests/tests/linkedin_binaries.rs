@@ -6,7 +6,7 @@
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::{ExposeSecret as _, StoreConfig};
 use postcore_tests::linkedin::{
-    LinkedInStandIn, TokenFailure, browser, invalid_state_page, server_page,
+    LinkedInStandIn, TokenFailure, browse, browser, invalid_state_page, server_page,
 };
 use postcore_tests::server::{Server, admin};
 use serde_json::{Value, json};
@@ -338,19 +338,8 @@ async fn every_kind_of_linkedin_answer_gets_its_exact_ending_from_the_real_binar
 
     // A replayed callback: the first use connects, the same URL again is refused.
     let url = authorization_url(&bind, &key, back.clone()).await;
-    let to_callback = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(url)
-        .send()
-        .await
-        .unwrap();
-    let callback = to_callback.headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let (status, callback) = browse(&url).await;
+    assert_eq!(status, 302, "{callback}");
     let first = browser().get(&callback).send().await.unwrap();
     assert_eq!(first.status().as_u16(), 302);
     let replayed = browser().get(&callback).send().await.unwrap();

@@ -6,7 +6,7 @@ use postcore_domain::Platform;
 use postcore_platforms::linkedin::{LinkedInClient, LinkedInConfig, Member, TokenSet};
 use postcore_platforms::{HttpLimits, PlatformError, ProtocolError, RejectReason, Rejection};
 use postcore_platforms::{RetryAfter, Transient, TransientReason};
-use postcore_tests::linkedin::{Counts, LinkedInStandIn, TokenFailure};
+use postcore_tests::linkedin::{Counts, LinkedInStandIn, TokenFailure, browse};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::collections::HashMap;
@@ -47,20 +47,6 @@ fn urls(li: &LinkedInStandIn) -> [String; 4] {
 
 fn client(li: &LinkedInStandIn) -> LinkedInClient {
     client_for(urls(li), REDIRECT_URI, LinkedInStandIn::CLIENT_SECRET)
-}
-
-/// GETs `url` without following redirects: the status, and the `Location` or the body.
-async fn browse(url: &str) -> (u16, String) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = http.get(url).send().await.unwrap();
-    let status = response.status().as_u16();
-    match response.headers().get("location") {
-        Some(location) => (status, location.to_str().unwrap().to_owned()),
-        None => (status, response.text().await.unwrap()),
-    }
 }
 
 /// The query of a redirect back to [`REDIRECT_URI`].

@@ -72,16 +72,7 @@ async fn profile_with_both(app: &TestApp) -> ProfileKey {
 async fn disconnecting_removes_one_platform_and_its_secrets() {
     let app = spawn_app().await;
     let key = profile_with_both(&app).await;
-    let path = format!("/profiles/{key}/connections/bluesky");
-    let (status, body) =
-        status_and_json(app.request("DELETE", &path, Some(&app.api_key)).await).await;
-    assert_eq!(
-        (status, body),
-        (
-            200,
-            json!({"message": "Platform disconnected successfully"})
-        )
-    );
+    app.disconnect(key.as_str(), "bluesky").await;
     let body = app.get_ok(&format!("/profiles/{key}")).await;
     assert_eq!(body["connectedPlatforms"], listed(true));
     let secrets = app
@@ -98,10 +89,8 @@ async fn disconnecting_removes_one_platform_and_its_secrets() {
 async fn a_second_disconnect_is_404_connection_not_found() {
     let app = spawn_app().await;
     let key = profile_with_both(&app).await;
+    app.disconnect(key.as_str(), "linkedin").await;
     let path = format!("/profiles/{key}/connections/linkedin");
-    let first = app.request("DELETE", &path, Some(&app.api_key)).await;
-    let disconnected = json!({"message": "Platform disconnected successfully"});
-    assert_eq!(status_and_json(first).await, (200, disconnected));
     let (status, body) =
         status_and_json(app.request("DELETE", &path, Some(&app.api_key)).await).await;
     assert_eq!(

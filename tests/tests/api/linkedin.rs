@@ -6,7 +6,7 @@ use postcore_domain::{Platform, ProfileKey};
 use postcore_store::ExposeSecret as _;
 use postcore_tests::app::{TestApp, at, spawn_app, spawn_app_with_linkedin, status_and_json};
 use postcore_tests::linkedin::{
-    LinkedInStandIn, TokenFailure, browser, invalid_state_page, server_page,
+    LinkedInStandIn, TokenFailure, browse, browser, invalid_state_page, server_page,
 };
 use serde_json::{Value, json};
 
@@ -196,19 +196,8 @@ async fn forged_missing_replayed_and_expired_states_make_no_token_call() {
 
     // Replayed: the first use connects, the same callback again is refused.
     let url = authorization_url(&app, json!({"returnUrl": RETURN_URL})).await;
-    let to_callback = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(url)
-        .send()
-        .await
-        .unwrap();
-    let callback_url = to_callback.headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let (status, callback_url) = browse(&url).await;
+    assert_eq!(status, 302, "{callback_url}");
     assert!(open(&callback_url).await.unwrap().contains("profileKey="));
     invalid(open(&callback_url).await.unwrap_err());
     assert_eq!(standin.counts().token_exchange, 1);
@@ -381,20 +370,7 @@ async fn disconnecting_linkedin_revokes_its_token_at_linkedin() {
         flow(&app, json!({"profileKey": key, "returnUrl": RETURN_URL})).await,
         Ok(done(&key))
     );
-    let response = app
-        .request(
-            "DELETE",
-            &format!("/profiles/{key}/connections/linkedin"),
-            Some(&app.api_key),
-        )
-        .await;
-    assert_eq!(
-        status_and_json(response).await,
-        (
-            200,
-            json!({"message": "Platform disconnected successfully"})
-        )
-    );
+    app.disconnect(&key, "linkedin").await;
     // Both the access token and the refresh token are given back.
     assert_eq!(standin.counts().revoke, 2);
     assert_eq!(platforms_of(&app, &key).await, json!([]));
@@ -436,20 +412,7 @@ async fn a_failed_revoke_at_linkedin_still_disconnects() {
     );
     // LinkedIn is gone: the revoke call fails to connect.
     drop(standin);
-    let response = app
-        .request(
-            "DELETE",
-            &format!("/profiles/{key}/connections/linkedin"),
-            Some(&app.api_key),
-        )
-        .await;
-    assert_eq!(
-        status_and_json(response).await,
-        (
-            200,
-            json!({"message": "Platform disconnected successfully"})
-        )
-    );
+    app.disconnect(&key, "linkedin").await;
     assert_eq!(platforms_of(&app, &key).await, json!([]));
 }
 
