@@ -184,6 +184,17 @@ impl TestApp {
         self.request("DELETE", path, Some(key)).await
     }
 
+    /// `POST {path}` with the default key and `body` as JSON.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header("x-api-key", &self.api_key)
+            .json(body)
+            .send()
+            .await
+            .expect("sending a request")
+    }
+
     /// `POST /profiles/create` with the default key and `body` as JSON (none when `None`).
     pub async fn create_profile(&self, body: Option<serde_json::Value>) -> reqwest::Response {
         let request = self

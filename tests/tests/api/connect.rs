@@ -22,15 +22,7 @@ async fn setup() -> (TestApp, BlueskyStandIn) {
 
 /// `POST /profiles/connect` with `body` as the default key.
 async fn connect(app: &TestApp, body: Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(format!("{}/profiles/connect", app.address))
-        .header("x-api-key", &app.api_key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    status_and_json(app.post_json("/profiles/connect", &body).await).await
 }
 
 /// The Bluesky connect body for `handle` and `password`, on `profile` when given.
@@ -289,13 +281,11 @@ async fn failing_reconnect(failure: Failure) -> (u16, Option<String>, Value) {
     standin.fail_next(failure);
     app.clock.set(at("2025-01-08T00:00:00Z"));
     let response = app
-        .client
-        .post(format!("{}/profiles/connect", app.address))
-        .header("x-api-key", &app.api_key)
-        .json(&body(Some(&key), HANDLE, "zzzz-zzzz-zzzz-zzzz"))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/profiles/connect",
+            &body(Some(&key), HANDLE, "zzzz-zzzz-zzzz-zzzz"),
+        )
+        .await;
     let retry_after = response
         .headers()
         .get("retry-after")

@@ -26,15 +26,7 @@ async fn setup() -> (TestApp, LinkedInStandIn) {
 
 /// `POST /profiles/connect/linkedin` with `body`: status and JSON.
 async fn start(app: &TestApp, body: Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(format!("{}/profiles/connect/linkedin", app.address))
-        .header("x-api-key", &app.api_key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    status_and_json(response).await
+    status_and_json(app.post_json("/profiles/connect/linkedin", &body).await).await
 }
 
 /// Where the browser ends after opening `url`: the app's URL it was sent to (a 302
