@@ -5,12 +5,15 @@
 use super::wrk::Request;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::time::Duration;
 
 /// Longest the sample exchange may wait for the server (connect, write, each read).
 const SAMPLE_LIMIT: Duration = Duration::from_secs(60);
+/// The most bytes a sample answer may take, head and body (the largest sample, the list of
+/// 100 profiles, is about 50 KiB): a longer one is an error, never an unbounded read.
+const MAX_ANSWER_BYTES: u64 = 16 * 1024 * 1024;
 
 /// One HTTP/1.1 answer as it came over the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +73,7 @@ pub fn exchange(base_url: &str, request: &Request) -> Result<Answer> {
     message.push_str("\r\n");
     message.push_str(request.body.as_deref().unwrap_or(""));
     stream.write_all(message.as_bytes())?;
-    read_answer(&mut BufReader::new(stream))
+    read_answer(&mut BufReader::new(stream.take(MAX_ANSWER_BYTES)))
         .with_context(|| format!("reading the answer to {} {}", request.method, request.path))
 }
 
@@ -113,6 +116,10 @@ pub fn read_answer(r: &mut impl BufRead) -> Result<Answer> {
         let length: usize = length
             .parse()
             .with_context(|| format!("Content-Length {length:?}"))?;
+        anyhow::ensure!(
+            length as u64 <= MAX_ANSWER_BYTES,
+            "Content-Length {length} is above the sample limit of {MAX_ANSWER_BYTES} bytes"
+        );
         answer.body = vec![0; length];
         r.read_exact(&mut answer.body)?;
         answer.body_wire_bytes = length;
@@ -134,6 +141,10 @@ pub fn read_answer(r: &mut impl BufRead) -> Result<Answer> {
                 }
                 break;
             }
+            anyhow::ensure!(
+                (answer.body.len() + size) as u64 <= MAX_ANSWER_BYTES,
+                "the chunked body passes the sample limit of {MAX_ANSWER_BYTES} bytes"
+            );
             let mut chunk = vec![0; size + 2];
             r.read_exact(&mut chunk)?;
             anyhow::ensure!(chunk.ends_with(b"\r\n"), "a chunk does not end in CRLF");

@@ -221,3 +221,19 @@ fn the_limit_server_gets_the_answers_headers_with_a_fixed_request_id() {
         "scenario 2's answer has no x-request-id of 36 characters: None"
     );
 }
+
+#[test]
+fn an_answer_above_the_sample_limit_is_refused_before_it_is_read() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-length: 16777217\r\n\r\n";
+    let e = read_answer(&mut head.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Content-Length 16777217 is above the sample limit of 16777216 bytes"
+    );
+    let chunked = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1000001\r\n";
+    let e = read_answer(&mut chunked.as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the chunked body passes the sample limit of 16777216 bytes"
+    );
+}
