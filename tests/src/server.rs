@@ -41,6 +41,11 @@ impl Server {
     /// [`Self::start`] with `extra` arguments after `serve`'s own (`--bind` among them
     /// replaces the free port).
     pub fn start_with(database: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(database, extra, &[])
+    }
+
+    /// [`Self::start_with`] with `env` (`POSTCORE_…` variables, say) set for the server.
+    pub fn start_with_env(database: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         // A free port unless the caller names one (an OAuth redirect URI must know it).
         let bind = if extra.contains(&"--bind") {
             &[][..]
@@ -52,6 +57,7 @@ impl Server {
             .args(["serve", "--log-format", "json"])
             .args(bind)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
