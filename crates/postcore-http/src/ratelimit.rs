@@ -17,7 +17,8 @@
 //!   spent them, every request of it that needs a key — a good key too — is answered 429
 //!   before its key is looked at, until one failure is allowed again (at most `60/M` s):
 //!   were a good key let through, a guess that hits would still succeed, and guessing
-//!   would not be slowed at all. See [`address::client_address`] for which address counts.
+//!   would not be slowed at all. The address is the TCP peer's IP address (an IPv6 peer's
+//!   /64 network); `X-Forwarded-For` is never read, since any client can write it.
 //! - `0` turns either limit off: nothing is counted, no 429, and no `X-RateLimit-*` header.
 //! - Memory: stale entries (an allowance full again, a refusal that has ended) are swept
 //!   once a minute by the injected clock, by the request that finds the sweep due, so the
