@@ -120,6 +120,19 @@ impl Server {
         }
     }
 
+    /// `GET path` on this server through `client`, with `key` as `x-api-key`.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn get(&self, client: &reqwest::Client, path: &str, key: &str) -> reqwest::Response {
+        client
+            .get(format!("http://{}{path}", self.address))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     /// Sends SIGTERM and returns the exit code and every stderr line.
     pub fn terminate(mut self) -> (Option<i32>, String) {
         let sent = Command::new("kill")

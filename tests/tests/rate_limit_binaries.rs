@@ -24,12 +24,7 @@ async fn list(
     server: &Server,
     key: &str,
 ) -> (u16, [Option<String>; 4], serde_json::Value) {
-    let response = client
-        .get(format!("http://{}/profiles", server.address))
-        .header("x-api-key", key)
-        .send()
-        .await
-        .expect("the server answers");
+    let response = server.get(client, "/profiles", key).await;
     let header = |name: &str| {
         response
             .headers()
