@@ -51,6 +51,12 @@ pub async fn spawn_app_with(
     spawn(wrap, |_| {}).await
 }
 
+/// Starts the app over a fresh database with the settings `configure` adjusts (the rate
+/// limits, say); they start as `Settings::new` makes them, on a free port with one worker.
+pub async fn spawn_app_with_settings(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(|store| store, configure).await
+}
+
 /// Starts the app over a fresh database with `service` as its Bluesky service (a stand-in
 /// on 127.0.0.1), and a one-second limit on every call to it.
 pub async fn spawn_app_with_bluesky(service: &str) -> TestApp {

@@ -41,6 +41,11 @@ impl Server {
     /// [`Self::start`] with `extra` arguments after `serve`'s own (`--bind` among them
     /// replaces the free port).
     pub fn start_with(database: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(database, extra, &[])
+    }
+
+    /// [`Self::start_with`] with `env` (`POSTCORE_…` variables, say) set for the server.
+    pub fn start_with_env(database: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         // A free port unless the caller names one (an OAuth redirect URI must know it).
         let bind = if extra.contains(&"--bind") {
             &[][..]
@@ -52,6 +57,7 @@ impl Server {
             .args(["serve", "--log-format", "json"])
             .args(bind)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -112,6 +118,19 @@ impl Server {
                 return line;
             }
         }
+    }
+
+    /// `GET path` on this server through `client`, with `key` as `x-api-key`.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn get(&self, client: &reqwest::Client, path: &str, key: &str) -> reqwest::Response {
+        client
+            .get(format!("http://{}{path}", self.address))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     /// Sends SIGTERM and returns the exit code and every stderr line.

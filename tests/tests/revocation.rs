@@ -9,12 +9,7 @@ use std::path::PathBuf;
 
 /// `GET /profiles` with `key`: the status and the body.
 async fn list(client: &reqwest::Client, server: &Server, key: &str) -> (u16, String) {
-    let response = client
-        .get(format!("http://{}/profiles", server.address))
-        .header("x-api-key", key)
-        .send()
-        .await
-        .expect("the server answers");
+    let response = server.get(client, "/profiles", key).await;
     let status = response.status().as_u16();
     (status, response.text().await.unwrap())
 }

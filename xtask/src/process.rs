@@ -129,6 +129,15 @@ pub fn start_server(
     if let Some(url) = bluesky {
         cmd.args(["--bluesky-service", url]);
     }
+    // Both rate limits off: the bench drives one key at over 10,000 requests a second and
+    // sends unknown keys at tens of thousands a second from one address, and the crash
+    // tool's clients share one key; either limit would turn its load into 429s.
+    cmd.args([
+        "--rate-limit-per-minute",
+        "0",
+        "--auth-failure-limit-per-minute",
+        "0",
+    ]);
     let child = cmd
         .env("POSTCORE_LOG", "warn")
         .stdout(Stdio::null())

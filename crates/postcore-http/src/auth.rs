@@ -24,7 +24,10 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// - [`ApiError::InvalidApiKey`] when it is empty, not visible ASCII, malformed (not
 ///   `pc_live_` + 32 base62 characters), unknown or revoked, or sent more than once
 ///   (two keys would make the caller ambiguous) — all answered with the same body;
-/// - [`ApiError::Internal`] when the store fails.
+/// - [`ApiError::Internal`] when the store fails;
+/// - [`ApiError::RateLimitExceeded`] (429) before the key is looked at when the client
+///   address has spent its failed authentications, and after the store accepted the key
+///   when the key has spent its requests ([`crate::ratelimit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Authenticated {
     /// The account the key belongs to.
@@ -32,11 +35,16 @@ pub struct Authenticated {
 }
 
 impl Authenticated {
-    /// The API key of `req`, checked for shape only.
+    /// The API key of `req`, checked for shape only, once its client address is known
+    /// not to be over the failed-authentication limit.
     ///
     /// # Errors
+    /// `RateLimitExceeded` for an address over its failed-authentication limit, then
     /// `MissingApiKey`, or `InvalidApiKey` for an empty, repeated or malformed header.
     pub fn presented_key(req: &HttpRequest) -> Result<ApiKey, ApiError> {
+        if let Some(state) = req.app_data::<web::Data<AppState>>() {
+            state.limits.admit_address(req)?;
+        }
         let mut values = req.headers().get_all(API_KEY_HEADER);
         let value = values.next().ok_or(ApiError::MissingApiKey)?;
         if values.next().is_some() {
@@ -54,11 +62,15 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let key = Self::presented_key(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let key = key?;
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no AppState")))?;
             match state.store.authenticate(&key, state.clock.now()).await {
-                Ok(Some(account)) => Ok(Self { account }),
+                Ok(Some(account)) => {
+                    state.limits.admit_key(&req, &key)?;
+                    Ok(Self { account })
+                }
                 Ok(None) => Err(ApiError::InvalidApiKey),
                 Err(e) => Err(ApiError::internal(e)),
             }
@@ -67,9 +79,11 @@ impl FromRequest for Authenticated {
 }
 
 /// The request's API key, checked for shape only (missing → 401 `MISSING_API_KEY`;
-/// empty, repeated or malformed → 401 `INVALID_API_KEY`). For handlers whose one store
-/// call authenticates in the same read as its operation
-/// ([`postcore_store::Repository::get_profile_as`]); every other handler takes
+/// empty, repeated or malformed → 401 `INVALID_API_KEY`), after the client address's
+/// failed-authentication limit (429). For handlers whose one store call authenticates in
+/// the same read as its operation ([`postcore_store::Repository::get_profile_as`]), which
+/// then apply the key's limit themselves
+/// ([`crate::ratelimit::RateLimits::admit_key`]); every other handler takes
 /// [`Authenticated`].
 #[derive(Debug)]
 pub struct PresentedKey(pub ApiKey);

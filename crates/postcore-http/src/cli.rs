@@ -1,5 +1,6 @@
 //! The `postcore` command line: `postcore serve` and its settings (flags and env vars).
 
+use crate::ratelimit::{DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE};
 use crate::telemetry::{self, LogFormat};
 use crate::{
     Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
@@ -70,6 +71,14 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_SHUTDOWN_TIMEOUT", value_name = "SECONDS",
           default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
+    /// Requests per minute per API key, 0 for no limit: N at once, then one every 60/N seconds; over it 429 RATE_LIMIT_EXCEEDED
+    #[arg(long, env = "POSTCORE_RATE_LIMIT_PER_MINUTE", value_name = "N",
+          default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
+    pub rate_limit_per_minute: u32,
+    /// Failed authentications (401) per minute per client address (the TCP peer; X-Forwarded-For is not read), 0 for no limit; over it the address's requests get 429 before their key is checked, good keys too
+    #[arg(long, env = "POSTCORE_AUTH_FAILURE_LIMIT_PER_MINUTE", value_name = "N",
+          default_value_t = DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE)]
+    pub auth_failure_limit_per_minute: u32,
     /// Where the platforms are and how long a call to one may take.
     #[command(flatten)]
     pub platforms: PlatformArgs,
@@ -111,6 +120,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bluesky_service: args.platforms.bluesky_service.clone(),
         platform_limits: args.platforms.limits(),
         linkedin,
+        rate_limit_per_minute: args.rate_limit_per_minute,
+        auth_failure_limit_per_minute: args.auth_failure_limit_per_minute,
         ..Settings::new(args.bind)
     };
     let refresher_client = match &settings.linkedin {

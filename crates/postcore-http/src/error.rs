@@ -55,6 +55,14 @@ pub enum ApiError {
     },
     /// 415 `UNSUPPORTED_MEDIA_TYPE`: a body was sent with a type other than JSON.
     UnsupportedMediaType,
+    /// 429 `RATE_LIMIT_EXCEEDED`: the API key's requests, or the client address's failed
+    /// authentications, are over their limit (api.md §1, §4; [`crate::ratelimit`]). The
+    /// body adds `retry_after`, also sent as `Retry-After`: whole seconds, rounded up, at
+    /// least 1.
+    RateLimitExceeded {
+        /// Seconds until a request may succeed again.
+        retry_after: u64,
+    },
     /// 501 `NOT_CONFIGURED`: a platform flow whose settings the operator has not given;
     /// the message names them (api.md §4).
     NotConfigured(&'static str),
@@ -62,11 +70,13 @@ pub enum ApiError {
     Internal(anyhow::Error),
 }
 
-/// The wire shape of every error (api.md §4).
+/// The wire shape of every error (api.md §4), with `retry_after` for a 429 only.
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: &'static str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -86,6 +96,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::RateLimitExceeded { .. } => "RATE_LIMIT_EXCEEDED",
             ApiError::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -111,6 +122,9 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType => {
                 "Unsupported media type: send the body as application/json".into()
+            }
+            ApiError::RateLimitExceeded { retry_after } => {
+                format!("Rate limit exceeded. Try again in {retry_after} seconds")
             }
             ApiError::Internal(_) => "Internal server error".into(),
         }
@@ -166,6 +180,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RateLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -182,6 +197,9 @@ impl ResponseError for ApiError {
             ApiError::Upstream {
                 retry_after: Some(seconds),
                 ..
+            }
+            | ApiError::RateLimitExceeded {
+                retry_after: seconds,
             } => {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
@@ -190,6 +208,10 @@ impl ResponseError for ApiError {
         response.json(ErrorBody {
             error: self.code(),
             message: &self.message(),
+            retry_after: match self {
+                ApiError::RateLimitExceeded { retry_after } => Some(*retry_after),
+                _ => None,
+            },
         })
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! The crate is the only place that knows HTTP status codes and the wire JSON. A request
 //! passes the request-log middleware ([`telemetry`]), is routed ([`routes`]), authenticated
-//! by its `x-api-key` ([`auth`]), has its path and body extracted ([`extract`]), and is
-//! answered with the wire types of `postcore-api` (shared with `postcore-admin`) or the error
-//! envelope of api.md §4 ([`ApiError`]).
+//! by its `x-api-key` ([`auth`]) within the rate limits ([`ratelimit`]), has its path and
+//! body extracted ([`extract`]), and is answered with the wire types of `postcore-api`
+//! (shared with `postcore-admin`) or the error envelope of api.md §4 ([`ApiError`]).
 //!
 //! - [`Application::build`] binds the listener (port 0 allowed) so tests run the real app.
 //! - [`cli`] is the `postcore` command line; `src/main.rs` only calls [`cli::run`].
@@ -20,6 +20,7 @@ pub mod cli;
 mod error;
 pub mod extract;
 pub mod oauth;
+pub mod ratelimit;
 pub mod routes;
 mod settings;
 mod startup;

@@ -33,6 +33,12 @@ pub struct Settings {
     pub platform_limits: HttpLimits,
     /// LinkedIn's OAuth client configuration; `None`: LinkedIn is not configured.
     pub linkedin: Option<LinkedInConfig>,
+    /// Requests per minute per API key, `0` for no limit (README, "Rate limits";
+    /// [`crate::ratelimit`]).
+    pub rate_limit_per_minute: u32,
+    /// Failed authentications (401) per minute per client address before its requests
+    /// are refused, `0` for no limit.
+    pub auth_failure_limit_per_minute: u32,
 }
 
 impl Settings {
@@ -46,6 +52,8 @@ impl Settings {
             bluesky_service: postcore_platforms::bluesky::DEFAULT_SERVICE.to_owned(),
             platform_limits: HttpLimits::default(),
             linkedin: None,
+            rate_limit_per_minute: crate::ratelimit::DEFAULT_RATE_LIMIT_PER_MINUTE,
+            auth_failure_limit_per_minute: crate::ratelimit::DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
         }
     }
 }

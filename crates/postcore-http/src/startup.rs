@@ -1,5 +1,6 @@
 //! `Application`: the HTTP server bound to its listener, ready to run.
 
+use crate::ratelimit::{self, RateLimits};
 use crate::{Settings, routes, telemetry};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
@@ -24,6 +25,8 @@ pub struct AppState {
     /// The LinkedIn OAuth client; `None` when LinkedIn is not configured (its routes
     /// answer 501 `NOT_CONFIGURED`).
     pub linkedin: Option<LinkedInClient>,
+    /// The rate limits per API key and per client address (README, "Rate limits").
+    pub limits: RateLimits,
 }
 
 /// The server, bound and started but not yet awaited.
@@ -58,15 +61,28 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding the listen address {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;
+        let limits = RateLimits::new(
+            settings.rate_limit_per_minute,
+            settings.auth_failure_limit_per_minute,
+            Arc::clone(&clock),
+        );
+        let limited = limits.enabled();
         let state = web::Data::new(AppState {
             store,
             clock,
             body_limit: settings.body_limit,
             bluesky,
             linkedin,
+            limits,
         });
         let mut server = HttpServer::new(move || {
             App::new()
+                // Inside the request log, so that a 429 is logged with its status; not
+                // installed at all when both limits are off.
+                .wrap(middleware::Condition::new(
+                    limited,
+                    middleware::from_fn(ratelimit::headers::apply),
+                ))
                 .wrap(middleware::from_fn(telemetry::log_request))
                 .app_data(state.clone())
                 .configure(routes::configure)

@@ -12,6 +12,7 @@ mod last_use;
 mod linkedin;
 mod listing;
 mod profiles;
+mod rate_limits;
 mod raw;
 mod seed;
 mod tenancy;

@@ -182,3 +182,21 @@ fn an_internal_error_keeps_its_cause_for_the_log() {
     );
     assert_eq!(error.message(), "Internal server error");
 }
+
+#[tokio::test]
+async fn a_refusal_over_a_rate_limit_is_429_with_retry_after_in_the_body_and_the_header() {
+    let response = ApiError::RateLimitExceeded { retry_after: 7 }.error_response();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "7");
+    assert_eq!(
+        response.headers().get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        r#"{"error":"RATE_LIMIT_EXCEEDED","message":"Rate limit exceeded. Try again in 7 seconds","retry_after":7}"#
+    );
+}

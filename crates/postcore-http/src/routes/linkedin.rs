@@ -61,12 +61,15 @@ pub async fn start(
 /// URL, so the request log never records query strings; prefer [`start`].
 ///
 /// # Errors
-/// As [`start`], as JSON, before any redirect: 401 (`apiKey` missing or invalid), 400
-/// (`platform` not `linkedin`, a `returnUrl` not on the allow-list), 404, 501.
+/// As [`start`], as JSON, before any redirect: 401 (`apiKey` missing or invalid), 429 (over
+/// a rate limit), 400 (`platform` not `linkedin`, a `returnUrl` not on the allow-list),
+/// 404, 501.
 pub async fn start_in_browser(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // An address over its failed-authentication limit is refused before any key is read.
+    state.limits.admit_address(&req)?;
     let (query, repeated) = query_pairs(&req);
     // Two keys would make the caller ambiguous (api.md §1, as for two x-api-key headers).
     if repeated.iter().any(|name| name == "apiKey") {
@@ -87,6 +90,7 @@ pub async fn start_in_browser(
         .authenticate(&key, state.clock.now())
         .await?
         .ok_or(ApiError::InvalidApiKey)?;
+    state.limits.admit_key(&req, &key)?;
     match query.get("platform").map(String::as_str) {
         Some("linkedin") => {}
         Some("bluesky") => {

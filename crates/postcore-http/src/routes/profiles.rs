@@ -7,6 +7,7 @@ use actix_web::http::Version;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt as _;
 use postcore_api::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
+use postcore_store::{Entity, StoreError};
 use std::pin::Pin;
 
 /// `GET /profiles`: 200 `{"profiles": [Profile, …]}` ordered by `createdAt`, then key
@@ -50,21 +51,32 @@ pub async fn list(
 /// exactly as the seed shows (api.md §5.2).
 ///
 /// # Errors
-/// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key.
+/// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key;
+/// 429 over a rate limit.
 pub async fn get(
     InOrder(PresentedKey(api_key), MaybeProfileKey(key)): InOrder<PresentedKey, MaybeProfileKey>,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let Some(key) = key else {
         // A malformed key cannot exist, but an unknown API key is still answered first.
         return match state.store.authenticate(&api_key, now).await? {
-            Some(_) => Err(ApiError::ProfileNotFound),
+            Some(_) => {
+                state.limits.admit_key(&req, &api_key)?;
+                Err(ApiError::ProfileNotFound)
+            }
             None => Err(ApiError::InvalidApiKey),
         };
     };
-    // Authentication and the read share one read transaction: one trip, no hop.
-    let record = state.store.get_profile_as(&api_key, now, &key).await?;
+    // Authentication and the read share one read transaction: one trip, no hop. So the
+    // key's limit is applied once the store has answered, to whatever it answered for an
+    // accepted key.
+    let record = state.store.get_profile_as(&api_key, now, &key).await;
+    if matches!(record, Ok(_) | Err(StoreError::NotFound(Entity::Profile))) {
+        state.limits.admit_key(&req, &api_key)?;
+    }
+    let record = record?;
     let detail = ProfileDetail::new(&record.profile, &record.connections, now);
     Ok(HttpResponse::Ok().json(detail))
 }

@@ -74,13 +74,16 @@ impl Fixture {
         let name = AccountName::parse("probe").unwrap();
         let account = store.create_account(&name, now).await.unwrap().id;
         let (key, _) = store.create_api_key(account, None, now).await.unwrap();
+        let clock: Arc<FixedClock> = Arc::new(FixedClock::new(now));
         let state = web::Data::new(AppState {
             store: Arc::clone(&store),
-            clock: Arc::new(FixedClock::new(now)),
+            clock: clock.clone(),
             body_limit: LIMIT,
             // Never called: these tests stop at the extractors.
             bluesky: BlueskyClient::new(DEFAULT_SERVICE, HttpLimits::default()).unwrap(),
             linkedin: None,
+            // Off: these tests are about the order of the extractors' checks.
+            limits: postcore_http::ratelimit::RateLimits::new(0, 0, clock),
         });
         Self {
             state,
