@@ -45,7 +45,7 @@ pub enum Command {
     /// Create and list accounts (tenants: API keys and profiles belong to one).
     #[command(subcommand)]
     Accounts(accounts::Command),
-    /// Create, list and revoke API keys.
+    /// Create, import, list and revoke API keys.
     #[command(subcommand)]
     Keys(keys::Command),
     /// Create, list, show, rename and delete profiles.
