@@ -134,7 +134,11 @@ mod tests {
             format!("{key}\r\n"),
             format!("  \t{key} \n\n"),
         ] {
-            assert_eq!(api_key_line(&text).unwrap().expose_secret(), key, "{text:?}");
+            assert_eq!(
+                api_key_line(&text).unwrap().expose_secret(),
+                key,
+                "{text:?}"
+            );
         }
     }
 
@@ -143,7 +147,11 @@ mod tests {
         let empty = "standard input: no API key was given; pipe it in, e.g. \
                      printf '%s\\n' \"$KEY\" | postcore-admin keys import --account NAME";
         for text in ["", "\n", "  \r\n\t"] {
-            assert_eq!(refusal(text), (Code::BadInput, empty.to_owned()), "{text:?}");
+            assert_eq!(
+                refusal(text),
+                (Code::BadInput, empty.to_owned()),
+                "{text:?}"
+            );
         }
         let key = format!("pc_live_{}", "Ab1".repeat(6));
         assert_eq!(
@@ -162,7 +170,11 @@ mod tests {
             format!("pc_live_{} {}", "a".repeat(16), "b".repeat(16)),
         ] {
             let (code, message) = refusal(&text);
-            assert_eq!((code, message.as_str()), (Code::BadInput, malformed), "{text:?}");
+            assert_eq!(
+                (code, message.as_str()),
+                (Code::BadInput, malformed),
+                "{text:?}"
+            );
         }
     }
 }

@@ -25,9 +25,11 @@ pub enum Command {
         #[arg(long, value_name = "TEXT", value_parser = KeyLabel::parse)]
         label: Option<KeyLabel>,
     },
-    /// Keep an API key made by the hosted service, so its clients change only their base
-    /// URL: reads the key from standard input (never an argument) and stores only its
-    /// digest and display prefix, as `create` does. Prints the prefix and the account.
+    /// Keep an API key made by the hosted service, read from standard input.
+    ///
+    /// Its clients then change only their base URL. Only the key's digest and display
+    /// prefix are stored, as `create` stores them; the output names the prefix and the
+    /// account, never the key.
     #[command(after_help = API_KEY_STDIN_HELP)]
     Import {
         /// The account the key authenticates as.

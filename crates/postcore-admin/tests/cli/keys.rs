@@ -199,12 +199,18 @@ async fn an_imported_key_from_stdin_authenticates_and_only_its_prefix_is_shown()
         .await
         .unwrap()
         .id;
-    let (short, long) = (ApiKey::parse(&short).unwrap(), ApiKey::parse(&long).unwrap());
+    let (short, long) = (
+        ApiKey::parse(&short).unwrap(),
+        ApiKey::parse(&long).unwrap(),
+    );
     assert_eq!(
         store.authenticate(&short, at(NOW)).await.unwrap(),
         Some(acme(&store).await)
     );
-    assert_eq!(store.authenticate(&long, at(NOW)).await.unwrap(), Some(beta));
+    assert_eq!(
+        store.authenticate(&long, at(NOW)).await.unwrap(),
+        Some(beta)
+    );
 }
 
 #[test]
@@ -232,7 +238,10 @@ fn importing_for_an_unknown_account_or_database_is_not_found_and_writes_nothing(
         import(&admin, &["--account", "nobody"], &key).failed(4),
         "error: --account \"nobody\": account not found\n"
     );
-    assert_eq!(json(&admin.ok(&["keys", "list", "--json"])), j!({"keys": []}));
+    assert_eq!(
+        json(&admin.ok(&["keys", "list", "--json"])),
+        j!({"keys": []})
+    );
 
     let empty = crate::harness::Admin::new();
     let stderr = import(&empty, &["--account", "acme"], &key).failed(4);
@@ -267,7 +276,10 @@ fn empty_several_line_or_malformed_input_is_bad_input_and_never_echoed() {
         let stderr = import(&admin, &["--account", "acme"], &stdin).failed(2);
         assert_eq!(stderr, expected, "{stdin:?}");
     }
-    assert_eq!(json(&admin.ok(&["keys", "list", "--json"])), j!({"keys": []}));
+    assert_eq!(
+        json(&admin.ok(&["keys", "list", "--json"])),
+        j!({"keys": []})
+    );
 }
 
 #[test]
