@@ -11,7 +11,7 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 const RANDOM_LEN: usize = 32;
 /// Lengths of the random part accepted from a caller: the hosted service's keys, which
 /// `postcore-admin keys import` brings over unchanged, have 16 to 128 base62 characters.
-pub const ACCEPTED_RANDOM_LEN: RangeInclusive<usize> = 16..=128;
+const ACCEPTED_RANDOM_LEN: RangeInclusive<usize> = 16..=128;
 /// Characters of the random part kept in the display prefix (`pc_live_` + 6).
 const DISPLAY_RANDOM_LEN: usize = 6;
 
@@ -44,8 +44,8 @@ impl ApiKey {
     }
 
     /// Checks the shape of a presented key (it says nothing of whether the key is known):
-    /// `pc_live_` + 16 to 128 ASCII letters or digits ([`ACCEPTED_RANDOM_LEN`]), nothing
-    /// around it. Generated keys (32) and the hosted service's keys both pass.
+    /// `pc_live_` + 16 to 128 ASCII letters or digits, nothing around it. Generated keys
+    /// (32) and the hosted service's keys both pass.
     ///
     /// # Errors
     /// [`ApiKeyError::Malformed`] for anything else.

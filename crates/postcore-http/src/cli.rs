@@ -44,6 +44,10 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing `serve`'s settings would buy nothing"
+)]
 pub enum Command {
     /// Serve the Profiles API over HTTP until SIGINT/SIGTERM.
     Serve(ServeArgs),
