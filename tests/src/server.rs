@@ -96,6 +96,21 @@ impl Server {
         server
     }
 
+    /// `GET /profiles` with the API key `key` through `client`: the status and the body.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn list_profiles(&self, client: &reqwest::Client, key: &str) -> (u16, String) {
+        let response = client
+            .get(format!("http://{}/profiles", self.address))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a text body"))
+    }
+
     /// Waits for the next log line containing `needle` and returns it (every line read is
     /// kept in `seen`). The bound is for a broken server, not a measure of time.
     ///
