@@ -96,21 +96,6 @@ impl Server {
         server
     }
 
-    /// `GET /profiles` with the API key `key` through `client`: the status and the body.
-    ///
-    /// # Panics
-    /// When the server does not answer.
-    pub async fn list_profiles(&self, client: &reqwest::Client, key: &str) -> (u16, String) {
-        let response = client
-            .get(format!("http://{}/profiles", self.address))
-            .header("x-api-key", key)
-            .send()
-            .await
-            .expect("the server answers");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("a text body"))
-    }
-
     /// Waits for the next log line containing `needle` and returns it (every line read is
     /// kept in `seen`). The bound is for a broken server, not a measure of time.
     ///
@@ -127,6 +112,19 @@ impl Server {
                 return line;
             }
         }
+    }
+
+    /// `GET path` on this server through `client`, with `key` as `x-api-key`.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn get(&self, client: &reqwest::Client, path: &str, key: &str) -> reqwest::Response {
+        client
+            .get(format!("http://{}{path}", self.address))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("the server answers")
     }
 
     /// Sends SIGTERM and returns the exit code and every stderr line.
