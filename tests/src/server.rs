@@ -2,7 +2,7 @@
 //! and `postcore-admin` runs, both on one database (see [`crate::bins`] for where they are).
 
 use crate::bins::binary;
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -154,7 +154,7 @@ impl Drop for Server {
     }
 }
 
-/// The first full API key (`pc_live_` + 32 letters or digits) in `text`, if any.
+/// The first full generated API key (`pc_live_` + 32 letters or digits) in `text`, if any.
 pub fn find_key(text: &str) -> Option<String> {
     text.match_indices("pc_live_").find_map(|(start, _)| {
         let key = text.get(start..start + 40)?;
@@ -179,6 +179,34 @@ pub fn admin_output(database: &Path, args: &[&str]) -> (Option<i32>, String, Str
         .stdin(Stdio::null())
         .output()
         .expect("running postcore-admin");
+    outcome(out)
+}
+
+/// Runs `postcore-admin args` on `database` with `stdin` piped to it (a secret, as
+/// `keys import` reads one): its exit code, stdout and stderr.
+pub fn admin_with_stdin(
+    database: &Path,
+    args: &[&str],
+    stdin: &str,
+) -> (Option<i32>, String, String) {
+    let mut child = command("postcore-admin", database)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running postcore-admin");
+    // A command that exits before reading gives a broken pipe here; its exit code tells.
+    let _ = child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin.as_bytes());
+    outcome(child.wait_with_output().expect("postcore-admin finishes"))
+}
+
+/// The exit code, stdout and stderr of a finished run.
+fn outcome(out: std::process::Output) -> (Option<i32>, String, String) {
     (
         out.status.code(),
         String::from_utf8(out.stdout).expect("UTF-8 stdout"),

@@ -10,6 +10,8 @@
 //! - `cargo xtask crash [--rounds N]` — durability of acknowledged writes, profiles and
 //!   Bluesky connects (over HTTP, against the stand-in, and through `postcore-admin`), under
 //!   `kill -9`.
+//! - `cargo xtask man [--out DIR]` — the man pages of both binaries, one per command and
+//!   subcommand, written by the binaries themselves (default `target/man`).
 //!
 //! Both build what they run, in the profile they run: `postcore`, `postcore-admin`, the
 //! Bluesky stand-in `bluesky-standin` (package `postcore-tests`) and xtask itself.
@@ -18,6 +20,7 @@ mod bench;
 mod ci;
 mod crash;
 mod limit;
+mod man;
 mod process;
 mod standin;
 
@@ -41,7 +44,10 @@ tasks:
                       create profiles and connect Bluesky (over HTTP against the
                       stand-in, and through postcore-admin); fails if any
                       acknowledged write is lost
-  crash --smoke       2 short rounds on the debug binaries";
+  crash --smoke       2 short rounds on the debug binaries
+  man [--out DIR]     man pages of postcore and postcore-admin, one per command
+                      and subcommand (roff, section 1), written by the debug
+                      binaries; default DIR: target/man";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,6 +62,7 @@ fn main() -> ExitCode {
             rounds(&args).and_then(|n| crash::run(n, process::Profile::Release, (300, 2000)))
         }
         Some("limit-server") => limit::run(&args),
+        Some("man") => man::out_dir(&args).and_then(|out| man::run(&out)),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -32,7 +32,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn cargo() -> String {
+/// The cargo that runs xtask (`$CARGO`), else `cargo` from the `PATH`.
+pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
@@ -64,12 +65,16 @@ pub fn build(profile: Profile) -> Result<()> {
     Ok(())
 }
 
+/// The target directory: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
 /// Path of a workspace binary in the profile's target directory.
 pub fn binary(profile: Profile, name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    target.join(profile.dir()).join(name)
+    target_dir().join(profile.dir()).join(name)
 }
 
 /// A free loopback port (bound and released; the race is acceptable for local tools).

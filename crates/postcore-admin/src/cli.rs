@@ -45,7 +45,7 @@ pub enum Command {
     /// Create and list accounts (tenants: API keys and profiles belong to one).
     #[command(subcommand)]
     Accounts(accounts::Command),
-    /// Create, list and revoke API keys.
+    /// Create, import, list and revoke API keys.
     #[command(subcommand)]
     Keys(keys::Command),
     /// Create, list, show, rename and delete profiles.
@@ -64,4 +64,10 @@ pub enum Command {
     Backup(backup::Args),
     /// Check the database's integrity (SQLite `PRAGMA integrity_check`); exit 1 on problems.
     Check(check::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = postcore_cli_extras::install_help("postcore-admin"))]
+    Completions(postcore_cli_extras::CompletionsArgs),
+    /// Write the man pages into a directory (`cargo xtask man` runs this).
+    #[command(hide = true)]
+    Man(postcore_cli_extras::ManArgs),
 }

@@ -95,11 +95,13 @@ pub fn code_of(err: &anyhow::Error) -> Code {
 
 /// Prints a clap error and returns its exit code: help and version exit 0; a malformed
 /// value is shown as its one-line message; other usage errors as clap renders them (2).
+/// An API key given where none belongs (`keys import --account acme pc_live_…`) is shown
+/// by its display prefix only: clap quotes the arguments it refuses.
 pub fn clap_error(e: &clap::Error) -> std::process::ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
-            let rendered = e.render().to_string();
+            let rendered = redact_api_keys(&e.render().to_string());
             eprintln!(
                 "{}",
                 rendered.lines().next().unwrap_or("error: invalid value")
@@ -107,8 +109,60 @@ pub fn clap_error(e: &clap::Error) -> std::process::ExitCode {
             std::process::ExitCode::from(Code::BadInput as u8)
         }
         _ => {
-            let _ = e.print();
+            let rendered = e.render().to_string();
+            if rendered.contains(API_KEY_PREFIX) && e.use_stderr() {
+                eprint!("{}", redact_api_keys(&rendered));
+            } else {
+                let _ = e.print();
+            }
             std::process::ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
+    }
+}
+
+/// The start of every API key (api.md §1).
+const API_KEY_PREFIX: &str = "pc_live_";
+
+/// Characters of an API key's random part that operators see (`keys list`'s prefix).
+const SHOWN_RANDOM_CHARS: usize = 6;
+
+/// `text` with every run of letters and digits after `pc_live_` cut to the display
+/// prefix's 6 and `…`, so that no API key is shown whole.
+fn redact_api_keys(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(API_KEY_PREFIX) {
+        let (before, after) = rest.split_at(at + API_KEY_PREFIX.len());
+        out.push_str(before);
+        let run = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        if run > SHOWN_RANDOM_CHARS {
+            out.push_str(&after[..SHOWN_RANDOM_CHARS]);
+            out.push('…');
+        } else {
+            out.push_str(&after[..run]);
+        }
+        rest = &after[run..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_api_keys;
+
+    #[test]
+    fn api_keys_are_cut_to_their_display_prefix() {
+        assert_eq!(
+            redact_api_keys("error: unexpected argument 'pc_live_Abc123xyzXYZ0123456789' found"),
+            "error: unexpected argument 'pc_live_Abc123…' found"
+        );
+        assert_eq!(
+            redact_api_keys("a pc_live_ab, pc_live_abcdef and pc_live_abcdefg;pc_live_"),
+            "a pc_live_ab, pc_live_abcdef and pc_live_abcdef…;pc_live_"
+        );
+        assert_eq!(redact_api_keys("no key here"), "no key here");
     }
 }

@@ -22,7 +22,7 @@ pub const API_KEY_HEADER: &str = "x-api-key";
 /// Rejections, all with the bodies of api.md §4:
 /// - [`ApiError::MissingApiKey`] when the header is absent;
 /// - [`ApiError::InvalidApiKey`] when it is empty, not visible ASCII, malformed (not
-///   `pc_live_` + 32 base62 characters), unknown or revoked, or sent more than once
+///   `pc_live_` + 16 to 128 base62 characters), unknown or revoked, or sent more than once
 ///   (two keys would make the caller ambiguous) — all answered with the same body;
 /// - [`ApiError::Internal`] when the store fails;
 /// - [`ApiError::RateLimitExceeded`] (429) before the key is looked at when the client

@@ -1,4 +1,5 @@
-//! The `postcore` command line: `postcore serve` and its settings (flags and env vars).
+//! The `postcore` command line: `postcore serve` and its settings (flags and env vars),
+//! `postcore completions SHELL`, and the hidden `postcore man DIR` (`postcore-cli-extras`).
 
 use crate::ratelimit::{DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE};
 use crate::telemetry::{self, LogFormat};
@@ -7,7 +8,7 @@ use crate::{
     bootstrap,
 };
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
 use postcore_domain::{Clock, SystemClock};
 use postcore_platforms::{LinkedInArgs, PlatformArgs};
 use postcore_store::DatabaseArgs;
@@ -44,9 +45,19 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per process; boxing `serve`'s settings would buy nothing"
+)]
 pub enum Command {
     /// Serve the Profiles API over HTTP until SIGINT/SIGTERM.
     Serve(ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = postcore_cli_extras::install_help("postcore"))]
+    Completions(postcore_cli_extras::CompletionsArgs),
+    /// Write the man pages into a directory (`cargo xtask man` runs this).
+    #[command(hide = true)]
+    Man(postcore_cli_extras::ManArgs),
 }
 
 /// Settings of `postcore serve`; each flag can also be set by its env var (the flag wins).
@@ -102,6 +113,13 @@ pub struct ServeArgs {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Completions(args) => {
+            postcore_cli_extras::print_completions(&args, Cli::command(), "postcore")
+                .context("writing the completion script")
+        }
+        Command::Man(args) => postcore_cli_extras::write_man_pages(Cli::command(), &args.dir)
+            .map(drop)
+            .with_context(|| format!("writing man pages to {}", args.dir.display())),
     }
 }
 

@@ -108,7 +108,7 @@ impl Server {
     }
 }
 
-/// The first full API key (`pc_live_` + 32 letters or digits) in `text`, if any.
+/// The first full generated API key (`pc_live_` + 32 letters or digits) in `text`, if any.
 fn find_key(text: &str) -> Option<String> {
     text.match_indices("pc_live_").find_map(|(start, _)| {
         let key = text.get(start..start + 40)?;

@@ -44,6 +44,8 @@ pub enum Conflict {
     PlatformAlreadyConnected,
     /// More than one API key starts with the given prefix.
     AmbiguousKeyPrefix,
+    /// An imported API key is already stored (same SHA-256 digest, revoked or not).
+    ApiKeyExists,
     /// The target file of a backup exists.
     FileExists,
     /// An OAuth state with this digest is pending (a caller's bug: states are random).
@@ -59,6 +61,7 @@ impl fmt::Display for Conflict {
                 "this platform is already connected to another account on this profile"
             }
             Conflict::AmbiguousKeyPrefix => "more than one API key has this prefix",
+            Conflict::ApiKeyExists => "this API key is already stored",
             Conflict::FileExists => "the file already exists",
             Conflict::OAuthStateExists => "an OAuth state with this digest is pending",
         })

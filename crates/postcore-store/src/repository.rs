@@ -50,6 +50,20 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         now: Timestamp,
     ) -> Result<(ApiKey, ApiKeyInfo), StoreError>;
 
+    /// Stores an existing key for `account` — one made by the hosted service, brought
+    /// over so that its clients change only their base URL — exactly as
+    /// [`Self::create_api_key`] stores a new one: its SHA-256 digest and display prefix,
+    /// never the key. Returns what is kept.
+    /// Errors: `NotFound(Entity::Account)`; `Conflict(ApiKeyExists)` when a key with the
+    /// same digest is stored (revoked or not), and then nothing is written.
+    async fn import_api_key(
+        &self,
+        account: AccountId,
+        key: &ApiKey,
+        label: Option<&KeyLabel>,
+        now: Timestamp,
+    ) -> Result<ApiKeyInfo, StoreError>;
+
     /// The account of a presented key, looked up by digest; `None` for an unknown or
     /// revoked key. Revocation is seen at once: nothing about keys is cached.
     ///

@@ -78,6 +78,15 @@ impl Repository for FaultyStore {
     ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
         self.inner.create_api_key(account, label, now).await
     }
+    async fn import_api_key(
+        &self,
+        account: AccountId,
+        key: &ApiKey,
+        label: Option<&KeyLabel>,
+        now: Timestamp,
+    ) -> Result<ApiKeyInfo, StoreError> {
+        self.inner.import_api_key(account, key, label, now).await
+    }
     async fn authenticate(
         &self,
         key: &ApiKey,

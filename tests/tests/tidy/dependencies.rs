@@ -9,12 +9,21 @@ use std::collections::{BTreeMap, BTreeSet};
 /// may also name itself as a dev-dependency, to test with a feature on), from
 /// `../shared/design.md`: domain → nothing; api → domain; store → domain;
 /// platforms → domain; refresh → domain, store, platforms; http → domain, api, store,
-/// platforms, refresh; admin → domain, api, store, platforms, refresh; tests → all;
-/// xtask → none. powerloss (test support, an SQLite VFS) → none; only the store's tests
-/// use it.
+/// platforms, refresh, cli-extras; admin → domain, api, store, platforms, refresh,
+/// cli-extras; cli-extras (completions and man pages from a clap definition) → none;
+/// tests → all; xtask → none (`cargo xtask man` runs the binaries' hidden `man`).
+/// powerloss (test support, an SQLite VFS) → none; only the store's tests use it.
 fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     let layer = ["postcore-domain", "postcore-api", "postcore-store"];
-    let services = [&layer[..], &["postcore-platforms", "postcore-refresh"]].concat();
+    let services = [
+        &layer[..],
+        &[
+            "postcore-platforms",
+            "postcore-refresh",
+            "postcore-cli-extras",
+        ],
+    ]
+    .concat();
     let everything = [&services[..], &["postcore-http", "postcore-admin"]].concat();
     BTreeMap::from([
         ("postcore-domain", BTreeSet::new()),
@@ -24,6 +33,7 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             BTreeSet::from(["postcore-domain", "postcore-powerloss"]),
         ),
         ("postcore-powerloss", BTreeSet::new()),
+        ("postcore-cli-extras", BTreeSet::new()),
         ("postcore-platforms", BTreeSet::from(["postcore-domain"])),
         (
             "postcore-refresh",

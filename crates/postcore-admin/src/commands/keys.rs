@@ -1,9 +1,10 @@
-//! `keys create|list|revoke`: API keys, stored as digests and shown once at creation.
+//! `keys create|import|list|revoke`: API keys, stored as digests and shown once at
+//! creation; `import` keeps a key made by the hosted service, read from standard input.
 
 use super::Format;
 use crate::context::{Globals, Open};
 use crate::exit::Code;
-use crate::input::confirm;
+use crate::input::{API_KEY_STDIN_HELP, api_key_from_stdin, confirm};
 use crate::output::{print_table, text, ts};
 use anyhow::Context as _;
 use postcore_domain::format_timestamp;
@@ -17,6 +18,20 @@ pub enum Command {
     /// Make an API key; prints the key alone on stdout. It is shown this once: only its
     /// digest and display prefix are stored.
     Create {
+        /// The account the key authenticates as.
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: AccountName,
+        /// A note for operators (at most 200 characters).
+        #[arg(long, value_name = "TEXT", value_parser = KeyLabel::parse)]
+        label: Option<KeyLabel>,
+    },
+    /// Keep an API key made by the hosted service, read from standard input.
+    ///
+    /// Its clients then change only their base URL. Only the key's digest and display
+    /// prefix are stored, as `create` stores them; the output names the prefix and the
+    /// account, never the key.
+    #[command(after_help = API_KEY_STDIN_HELP)]
+    Import {
         /// The account the key authenticates as.
         #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
         account: AccountName,
@@ -86,6 +101,21 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             eprintln!(
                 "This API key is shown only once: store it now. Only its prefix {} is kept.",
                 info.prefix
+            );
+        }
+        Command::Import { account, label } => {
+            // The key first: bad input is refused before the database is opened.
+            let key = api_key_from_stdin()?;
+            let ctx = globals.open(Open::MustExist).await?;
+            let account = ctx.account(&account).await?;
+            let info = ctx
+                .store
+                .import_api_key(account.id, &key, label.as_ref(), ctx.now)
+                .await
+                .with_context(|| format!("the API key {}…", key.display_prefix()))?;
+            println!(
+                "imported API key {} of account {}",
+                info.prefix, info.account_name
             );
         }
         Command::List { account, format } => {

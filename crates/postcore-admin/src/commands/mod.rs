@@ -14,6 +14,8 @@ pub mod profiles;
 use crate::cli::{Cli, Command};
 use crate::context::Globals;
 use crate::exit::Code;
+use anyhow::Context as _;
+use clap::CommandFactory as _;
 
 /// `--json`, on every listing and show command.
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -37,5 +39,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Import(args) => import::run(&globals, args).await,
         Command::Backup(args) => backup::run(&globals, args).await,
         Command::Check(args) => check::run(&globals, args).await,
+        Command::Completions(args) => {
+            postcore_cli_extras::print_completions(&args, Cli::command(), "postcore-admin")
+                .context("writing the completion script")?;
+            Ok(Code::Success)
+        }
+        Command::Man(args) => {
+            postcore_cli_extras::write_man_pages(Cli::command(), &args.dir)
+                .with_context(|| format!("writing man pages to {}", args.dir.display()))?;
+            Ok(Code::Success)
+        }
     }
 }

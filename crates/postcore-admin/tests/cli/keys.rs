@@ -1,4 +1,5 @@
-//! `keys create|list|revoke`: the new key is printed once, alone, and authenticates.
+//! `keys create|import|list|revoke`: a new key is printed once, alone, and authenticates;
+//! an imported key is read from stdin and never shown.
 
 use crate::harness::Run;
 use crate::{NOW, at, json, with_account};
@@ -141,5 +142,155 @@ fn unknown_accounts_and_prefixes_are_not_found_and_short_prefixes_bad_input() {
             "error: PREFIX \"pc_\": invalid data: give at least 10 characters of the key \
              prefix (as `keys list` shows it)\n"
         )
+    );
+}
+
+/// A hosted-shaped key: `pc_live_` + `len` base62 characters, starting `Hosted`.
+fn hosted_key(len: usize) -> String {
+    let rest: String = "Hosted0123456789abcXYZ".chars().cycle().take(len).collect();
+    format!("pc_live_{rest}")
+}
+
+/// Runs `keys import` for `acme` at [`NOW`] with `stdin` and `extra` arguments.
+fn import(admin: &crate::harness::Admin, extra: &[&str], stdin: &str) -> Run {
+    let mut args = vec!["--now", NOW, "keys", "import"];
+    args.extend_from_slice(extra);
+    admin.run_with_stdin(&args, stdin)
+}
+
+#[tokio::test]
+async fn an_imported_key_from_stdin_authenticates_and_only_its_prefix_is_shown() {
+    let admin = with_account();
+    admin.ok(&["accounts", "create", "beta"]);
+    let short = hosted_key(16);
+    let long = hosted_key(128);
+    let run = import(
+        &admin,
+        &["--account", "acme", "--label", "from hosted"],
+        &format!("{short}\n"),
+    );
+    assert_eq!(
+        run,
+        Run {
+            code: 0,
+            stdout: "imported API key pc_live_Hosted of account acme\n".into(),
+            stderr: String::new(),
+        }
+    );
+    // Surrounding whitespace and a Windows line end are removed.
+    let run = import(&admin, &["--account", "beta"], &format!("  {long} \r\n"));
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "imported API key pc_live_Hosted of account beta\n", "")
+    );
+    let listed = admin.ok(&["keys", "list", "--json"]);
+    assert_eq!(
+        json(&listed),
+        j!({"keys": [
+            {"account": "acme", "prefix": "pc_live_Hosted", "label": "from hosted",
+             "createdAt": NOW, "lastUsedAt": null, "revokedAt": null},
+            {"account": "beta", "prefix": "pc_live_Hosted", "label": null,
+             "createdAt": NOW, "lastUsedAt": null, "revokedAt": null},
+        ]})
+    );
+    let store = admin.store().await;
+    let beta = store
+        .find_account(&postcore_domain::AccountName::parse("beta").unwrap())
+        .await
+        .unwrap()
+        .id;
+    let (short, long) = (
+        ApiKey::parse(&short).unwrap(),
+        ApiKey::parse(&long).unwrap(),
+    );
+    assert_eq!(
+        store.authenticate(&short, at(NOW)).await.unwrap(),
+        Some(acme(&store).await)
+    );
+    assert_eq!(
+        store.authenticate(&long, at(NOW)).await.unwrap(),
+        Some(beta)
+    );
+}
+
+#[test]
+fn importing_a_stored_key_again_is_a_conflict_and_writes_nothing() {
+    let admin = with_account();
+    admin.ok(&["accounts", "create", "beta"]);
+    let key = hosted_key(40);
+    import(&admin, &["--account", "acme"], &key);
+    let before = admin.ok(&["keys", "list", "--json"]);
+    for account in ["acme", "beta"] {
+        let run = import(&admin, &["--account", account, "--label", "again"], &key);
+        assert_eq!(
+            run.failed(5),
+            "error: the API key pc_live_Hosted…: conflict: this API key is already stored\n"
+        );
+    }
+    assert_eq!(admin.ok(&["keys", "list", "--json"]), before);
+}
+
+#[test]
+fn importing_for_an_unknown_account_or_database_is_not_found_and_writes_nothing() {
+    let admin = with_account();
+    let key = hosted_key(32);
+    assert_eq!(
+        import(&admin, &["--account", "nobody"], &key).failed(4),
+        "error: --account \"nobody\": account not found\n"
+    );
+    assert_eq!(
+        json(&admin.ok(&["keys", "list", "--json"])),
+        j!({"keys": []})
+    );
+
+    let empty = crate::harness::Admin::new();
+    let stderr = import(&empty, &["--account", "acme"], &key).failed(4);
+    assert!(
+        stderr.starts_with("error: --database: no database at "),
+        "{stderr}"
+    );
+    assert!(!empty.database().exists());
+}
+
+#[test]
+fn empty_several_line_or_malformed_input_is_bad_input_and_never_echoed() {
+    let admin = with_account();
+    let key = hosted_key(32);
+    let empty = "error: standard input: no API key was given; pipe it in, e.g. printf '%s\\n' \
+                 \"$KEY\" | postcore-admin keys import --account NAME\n";
+    let malformed =
+        "error: standard input: an API key is `pc_live_` followed by 16 to 128 letters or digits\n";
+    for (stdin, expected) in [
+        (String::new(), empty),
+        ("\n \n".to_owned(), empty),
+        (
+            format!("{key}\n{key}\n"),
+            "error: standard input: more than one line; give exactly one API key\n",
+        ),
+        (hosted_key(15), malformed),
+        (hosted_key(129), malformed),
+        (format!("{key}!"), malformed),
+        (format!("x-api-key: {key}"), malformed),
+        (hosted_key(5000), malformed),
+    ] {
+        let stderr = import(&admin, &["--account", "acme"], &stdin).failed(2);
+        assert_eq!(stderr, expected, "{stdin:?}");
+    }
+    assert_eq!(
+        json(&admin.ok(&["keys", "list", "--json"])),
+        j!({"keys": []})
+    );
+}
+
+#[test]
+fn a_key_given_as_an_argument_is_a_usage_error_that_never_shows_it() {
+    let admin = with_account();
+    let key = hosted_key(32);
+    let run = import(&admin, &["--account", "acme", &key], "");
+    assert_eq!(
+        run.failed(2),
+        "error: unexpected argument 'pc_live_Hosted…' found\n\n\
+         Usage: postcore-admin keys import [OPTIONS] --account <NAME>\n\n\
+         For more information, try '--help'.\n"
     );
 }

@@ -28,12 +28,13 @@ fn every_entity() -> [Entity; 6] {
 }
 
 /// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
-fn every_conflict() -> [Conflict; 6] {
+fn every_conflict() -> [Conflict; 7] {
     let all = [
         Conflict::AccountExists,
         Conflict::ProfileKeyExists,
         Conflict::PlatformAlreadyConnected,
         Conflict::AmbiguousKeyPrefix,
+        Conflict::ApiKeyExists,
         Conflict::FileExists,
         Conflict::OAuthStateExists,
     ];
@@ -43,6 +44,7 @@ fn every_conflict() -> [Conflict; 6] {
             | Conflict::ProfileKeyExists
             | Conflict::PlatformAlreadyConnected
             | Conflict::AmbiguousKeyPrefix
+            | Conflict::ApiKeyExists
             | Conflict::FileExists
             | Conflict::OAuthStateExists => {}
         }

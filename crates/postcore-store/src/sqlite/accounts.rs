@@ -119,24 +119,38 @@ pub(crate) fn create_api_key(
     label: Option<&KeyLabel>,
     now: Timestamp,
 ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
+    let key = ApiKey::generate();
+    let info = insert_api_key(conn, account, &key, label, now)?;
+    Ok((key, info))
+}
+
+/// Stores the digest and display prefix of `key` for `account` and returns what is kept
+/// of it (no read-back). A digest already stored (the same key, revoked or not) is
+/// `Conflict(ApiKeyExists)`; an unknown account `NotFound(Account)`.
+pub(crate) fn insert_api_key(
+    conn: &Connection,
+    account: AccountId,
+    key: &ApiKey,
+    label: Option<&KeyLabel>,
+    now: Timestamp,
+) -> Result<ApiKeyInfo, StoreError> {
     let account_name: String = conn
         .prepare_cached("SELECT name FROM accounts WHERE id = ?1")
         .and_then(|mut s| s.query_row([account.0], |r| r.get(0)).optional())
         .map_err(StoreError::backend)?
         .ok_or(StoreError::NotFound(Entity::Account))?;
-    let key = ApiKey::generate();
     conn.execute(
         "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             account.0,
-            digest(&key),
+            digest(key),
             key.display_prefix(),
             label.map(KeyLabel::as_str),
             to_secs(now)
         ],
     )
-    .map_err(|e| map_write_error(e, Conflict::AmbiguousKeyPrefix, Entity::Account))?;
-    let info = ApiKeyInfo {
+    .map_err(|e| map_write_error(e, Conflict::ApiKeyExists, Entity::Account))?;
+    Ok(ApiKeyInfo {
         account,
         account_name: name_from_db(account_name)?,
         prefix: key.display_prefix().to_owned(),
@@ -144,8 +158,7 @@ pub(crate) fn create_api_key(
         created_at: from_secs(to_secs(now))?,
         last_used_at: None,
         revoked_at: None,
-    };
-    Ok((key, info))
+    })
 }
 
 /// A stored API key as authentication needs it.

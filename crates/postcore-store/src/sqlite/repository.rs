@@ -120,6 +120,20 @@ impl Repository for SqliteStore {
             .await
     }
 
+    async fn import_api_key(
+        &self,
+        account: AccountId,
+        key: &ApiKey,
+        label: Option<&KeyLabel>,
+        now: Timestamp,
+    ) -> Result<ApiKeyInfo, StoreError> {
+        let (key, label) = (key.clone(), label.cloned());
+        self.run_write(move |tx, _| {
+            accounts::insert_api_key(tx, account, &key, label.as_ref(), now)
+        })
+        .await
+    }
+
     async fn authenticate(
         &self,
         key: &ApiKey,

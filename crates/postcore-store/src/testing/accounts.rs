@@ -174,6 +174,75 @@ pub async fn api_keys_need_an_existing_account(repo: Arc<dyn Repository>) {
     ));
 }
 
+/// An imported key (the hosted service's, 16 to 128 characters) is stored as a created
+/// one is — digest and display prefix, label, owner — and authenticates to its account
+/// until revoked; importing the same key again, to any account, or for an unknown account
+/// is refused and writes nothing.
+pub async fn imported_api_keys_authenticate_like_created_ones(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let short = ApiKey::parse("pc_live_Hosted0123456789").unwrap();
+    let long = ApiKey::parse(&format!("pc_live_HOSTED{}", "x".repeat(122))).unwrap();
+    let info = repo
+        .import_api_key(a, &short, Some(&key_label("hosted")), t(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            info.account,
+            info.account_name.as_str(),
+            info.prefix.as_str(),
+            info.label.as_ref().map(KeyLabel::as_str),
+            info.created_at,
+            info.last_used_at,
+            info.revoked_at
+        ),
+        (a, "a", "pc_live_Hosted", Some("hosted"), t(5), None, None)
+    );
+    let long_info = repo.import_api_key(b, &long, None, t(6)).await.unwrap();
+    assert_eq!(
+        (long_info.prefix.as_str(), long_info.label),
+        ("pc_live_HOSTED", None)
+    );
+    assert_eq!(repo.authenticate(&short, t(10)).await.unwrap(), Some(a));
+    assert_eq!(repo.authenticate(&long, t(10)).await.unwrap(), Some(b));
+    // One character more or less is another key.
+    let longer = ApiKey::parse(&format!("{}9", short.expose_secret())).unwrap();
+    assert_eq!(repo.authenticate(&longer, t(10)).await.unwrap(), None);
+
+    for (to, key) in [(a, &short), (b, &short), (a, &long)] {
+        assert!(matches!(
+            repo.import_api_key(to, key, None, t(20)).await,
+            Err(StoreError::Conflict(Conflict::ApiKeyExists))
+        ));
+    }
+    let missing = crate::AccountId(b.0 + 1000);
+    assert!(matches!(
+        repo.import_api_key(missing, &longer, None, t(20)).await,
+        Err(StoreError::NotFound(Entity::Account))
+    ));
+    repo.flush_last_use().await.unwrap();
+    let listed = repo.list_api_keys(None).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|k| (k.account, k.prefix.as_str(), k.created_at))
+            .collect::<Vec<_>>(),
+        vec![(a, "pc_live_Hosted", t(5)), (b, "pc_live_HOSTED", t(6))]
+    );
+    let shown = format!("{listed:?}");
+    assert!(!shown.contains(short.expose_secret()) && !shown.contains(long.expose_secret()));
+
+    // A revoked imported key stays taken: importing it again does not revive it.
+    repo.revoke_api_key("pc_live_Hosted", t(30)).await.unwrap();
+    assert_eq!(repo.authenticate(&short, t(31)).await.unwrap(), None);
+    assert!(matches!(
+        repo.import_api_key(a, &short, None, t(32)).await,
+        Err(StoreError::Conflict(Conflict::ApiKeyExists))
+    ));
+    assert_eq!(repo.authenticate(&short, t(33)).await.unwrap(), None);
+}
+
 /// `get_profile_as` authenticates and reads in one call: the profile of the key's own
 /// account; another account's or an unknown profile is not found; an unknown or revoked
 /// key is `Unauthenticated` whatever the profile; the key's last use is recorded.

@@ -121,6 +121,7 @@ macro_rules! conformance_suite {
             api_key_listing_never_holds_the_key,
             api_key_prefixes_must_be_unambiguous_to_revoke,
             api_keys_need_an_existing_account,
+            imported_api_keys_authenticate_like_created_ones,
             profiles_are_read_as_an_api_key_in_one_call,
             profiles_get_generated_or_given_keys,
             profile_keys_are_unique_across_accounts,
