@@ -124,7 +124,7 @@ mod tests {
             ),
             (
                 filter(Some(Platform::LinkedIn), None, None),
-                &[bs.clone()],
+                std::slice::from_ref(&bs),
                 "2025-01-06T12:30:00Z",
                 false,
             ),
@@ -204,7 +204,7 @@ mod tests {
             ),
             (
                 filter(None, None, Some(MAX_EXPIRING_WITHIN_DAYS)),
-                &[bs.clone()],
+                std::slice::from_ref(&bs),
                 "2025-01-06T12:30:00Z",
                 false,
             ),

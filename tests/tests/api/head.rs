@@ -63,6 +63,9 @@ async fn assert_head_is_get_without_body(
     );
 }
 
+/// A header's name and value.
+type Header = (&'static str, &'static str);
+
 const JSON: (&str, &str) = ("content-type", "application/json");
 const CHUNKED: (&str, &str) = ("transfer-encoding", "chunked");
 const CLOSE: (&str, &str) = ("connection", "close");
@@ -93,7 +96,7 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
     let callback = app.request("GET", "/oauth/linkedin/callback", None).await;
     let callback = callback.bytes().await.unwrap().len();
     let health = r#"{"status":"ok"}"#.len();
-    let cases: Vec<(&str, &[&str], u16, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<(&str, &[&str], u16, Vec<Header>)> = vec![
         ("/health", &[], 200, vec![length(health), CLOSE, JSON]),
         ("/profiles", &auth, 200, vec![CHUNKED, CLOSE, JSON]),
         ("/profiles?limit=1", &auth, 200, vec![CHUNKED, CLOSE, JSON]),
