@@ -71,9 +71,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A route for `GET` and `HEAD` alike: register every `GET` handler with it, and name both
-/// in the resource's [`only`] list. RFC 9110 §9.3.2 makes `HEAD` a `GET` without content,
-/// which actix-http enforces: it writes the head of the handler's answer (with the
-/// `Content-Length` or `Transfer-Encoding` its body implies) and drops the body.
+/// in the resource's 405 list (`only("GET, HEAD")`). RFC 9110 §9.3.2 makes `HEAD` a `GET`
+/// without content, which actix-http enforces: it writes the head of the handler's answer
+/// (with the `Content-Length` or `Transfer-Encoding` its body implies) and drops the body.
 pub fn get_and_head() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
