@@ -108,6 +108,7 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip]
     fn every_condition_is_judged_as_the_expiry_rules_say() {
         let li = linkedin();
         let bs = bluesky();
@@ -116,110 +117,25 @@ mod tests {
         // (filter, connections, now, expected)
         let cases: &[(ProfileFilter, &[Connection], &str, bool)] = &[
             (ProfileFilter::default(), &[], "2025-01-06T12:30:00Z", true),
-            (
-                filter(Some(Platform::LinkedIn), None, None),
-                &both,
-                "2025-01-06T12:30:00Z",
-                true,
-            ),
-            (
-                filter(Some(Platform::LinkedIn), None, None),
-                std::slice::from_ref(&bs),
-                "2025-01-06T12:30:00Z",
-                false,
-            ),
-            (
-                filter(None, Some(false), None),
-                &[],
-                "2025-01-06T12:30:00Z",
-                true,
-            ),
-            (
-                filter(None, Some(true), None),
-                &[],
-                "2025-01-06T12:30:00Z",
-                false,
-            ),
-            (
-                filter(None, Some(true), None),
-                &both,
-                "2025-03-02T12:29:59Z",
-                false,
-            ),
-            (
-                filter(None, Some(true), None),
-                &both,
-                "2025-03-02T12:30:00Z",
-                true,
-            ),
-            (
-                filter(None, Some(false), None),
-                &both,
-                "2025-03-02T12:30:00Z",
-                false,
-            ),
+            (filter(Some(Platform::LinkedIn), None, None), &both, "2025-01-06T12:30:00Z", true),
+            (filter(Some(Platform::LinkedIn), None, None), std::slice::from_ref(&bs), "2025-01-06T12:30:00Z", false),
+            (filter(None, Some(false), None), &[], "2025-01-06T12:30:00Z", true),
+            (filter(None, Some(true), None), &[], "2025-01-06T12:30:00Z", false),
+            (filter(None, Some(true), None), &both, "2025-03-02T12:29:59Z", false),
+            (filter(None, Some(true), None), &both, "2025-03-02T12:30:00Z", true),
+            (filter(None, Some(false), None), &both, "2025-03-02T12:30:00Z", false),
             // Judged by the platform asked for: the marked Bluesky is not LinkedIn's.
-            (
-                filter(Some(Platform::LinkedIn), Some(false), None),
-                &[li.clone(), marked_bs[0].clone()],
-                "2025-01-06T12:30:00Z",
-                true,
-            ),
-            (
-                filter(None, Some(true), None),
-                &marked_bs,
-                "2025-01-06T12:30:00Z",
-                true,
-            ),
-            // 55 days left at the seed's now; 54 one second later.
-            (
-                filter(None, None, Some(54)),
-                &both,
-                "2025-01-06T12:30:00Z",
-                false,
-            ),
-            (
-                filter(None, None, Some(55)),
-                &both,
-                "2025-01-06T12:30:00Z",
-                true,
-            ),
-            (
-                filter(None, None, Some(54)),
-                &both,
-                "2025-01-06T12:30:00.5Z",
-                true,
-            ),
-            (
-                filter(None, None, Some(0)),
-                &both,
-                "2025-03-01T12:30:00Z",
-                false,
-            ),
-            (
-                filter(None, None, Some(0)),
-                &both,
-                "2025-03-01T12:30:00.000000001Z",
-                true,
-            ),
-            (
-                filter(None, None, Some(MAX_EXPIRING_WITHIN_DAYS)),
-                std::slice::from_ref(&bs),
-                "2025-01-06T12:30:00Z",
-                false,
-            ),
-            (
-                filter(None, None, Some(0)),
-                &marked_bs,
-                "2025-01-06T12:30:00Z",
-                true,
-            ),
-            (
-                filter(Some(Platform::Bluesky), Some(false), Some(100)),
-                &both,
-                "2025-01-06T12:30:00Z",
-                false,
-            ),
+            (filter(Some(Platform::LinkedIn), Some(false), None), &[li.clone(), marked_bs[0].clone()], "2025-01-06T12:30:00Z", true),
+            (filter(None, Some(true), None), &marked_bs, "2025-01-06T12:30:00Z", true),
+            // 55 days left at the seed's now; 54 any fraction of a second later.
+            (filter(None, None, Some(54)), &both, "2025-01-06T12:30:00Z", false),
+            (filter(None, None, Some(55)), &both, "2025-01-06T12:30:00Z", true),
+            (filter(None, None, Some(54)), &both, "2025-01-06T12:30:00.5Z", true),
+            (filter(None, None, Some(0)), &both, "2025-03-01T12:30:00Z", false),
+            (filter(None, None, Some(0)), &both, "2025-03-01T12:30:00.000000001Z", true),
+            (filter(None, None, Some(MAX_EXPIRING_WITHIN_DAYS)), std::slice::from_ref(&bs), "2025-01-06T12:30:00Z", false),
+            (filter(None, None, Some(0)), &marked_bs, "2025-01-06T12:30:00Z", true),
+            (filter(Some(Platform::Bluesky), Some(false), Some(100)), &both, "2025-01-06T12:30:00Z", false),
         ];
         for (i, (filter, connections, now, expected)) in cases.iter().enumerate() {
             assert_eq!(

@@ -5,9 +5,11 @@
 //! `cargo run --release -p postcore-store --example filter_timing -- [N]`
 
 use postcore_domain::{Connection, Platform, Profile, ProfileFilter, ProfileKey};
-use postcore_store::{ProfileCursor, ProfileRecord, Repository, SecretKeySource, StoreConfig};
+use postcore_store::{ProfileCursor, ProfileRecord, Repository};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod common;
 
 /// Profiles per import transaction.
 const BATCH: usize = 10_000;
@@ -15,22 +17,9 @@ const DAY: i64 = 86_400;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args()
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let config = StoreConfig {
-        database_url: dir.path().join("filters.db").display().to_string(),
-        secret_key: SecretKeySource::BesideDatabase,
-    };
-    let repo = postcore_store::open(config).await?;
+    let n = common::profile_count()?;
     let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z")?;
-    let account = repo
-        .create_account(&postcore_domain::AccountName::parse("bulk")?, now)
-        .await?
-        .id;
+    let (_dir, repo, account) = common::fresh_store("filters.db", now).await?;
     let mut done = 0;
     while done < n {
         let batch: Vec<ProfileRecord> = (done..n.min(done + BATCH))

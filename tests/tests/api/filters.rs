@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, ProfileName};
 use postcore_store::ProfileRecord;
-use postcore_tests::app::{TestApp, at, spawn_app, status_and_json};
+use postcore_tests::app::{TestApp, at, profile_keys, spawn_app, status_and_json};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -168,19 +168,14 @@ async fn the_filters_are_judged_at_the_injected_clock() {
     let app = spawn_app().await;
     fixture(&app).await;
     app.clock.set(at("2025-03-02T12:29:59Z"));
-    let keys = |body: Value| -> Vec<String> {
-        body["profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["profileKey"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let body = app.get_ok("/profiles?needsReconnect=true").await;
-    assert_eq!(keys(body), ["prof_b", "prof_d", "prof_f"]);
+    assert_eq!(profile_keys(&body), ["prof_b", "prof_d", "prof_f"]);
     app.clock.set(at("2025-03-02T12:30:00Z"));
     let body = app.get_ok("/profiles?needsReconnect=true").await;
-    assert_eq!(keys(body), ["prof_a", "prof_b", "prof_d", "prof_f"]);
+    assert_eq!(
+        profile_keys(&body),
+        ["prof_a", "prof_b", "prof_d", "prof_f"]
+    );
 }
 
 #[tokio::test]
@@ -287,13 +282,7 @@ async fn a_cursor_walk_returns_every_profile_that_lived_throughout_exactly_once(
     for round in 0.. {
         assert!(round < 100, "the walk does not end");
         let body = app.get_ok(&path).await;
-        seen.extend(
-            body["profiles"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| p["profileKey"].as_str().unwrap().to_owned()),
-        );
+        seen.extend(profile_keys(&body));
         // Another client: two new profiles (in the same second as the 40), one unseen
         // profile deleted and one already seen.
         created.push(app.new_profile(None).await);

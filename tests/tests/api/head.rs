@@ -75,6 +75,7 @@ fn length(n: usize) -> (&'static str, &'static str) {
 }
 
 #[tokio::test]
+#[rustfmt::skip]
 async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() {
     let app = spawn_app().await;
     let own = app.new_profile(Some("Jane")).await;
@@ -100,56 +101,16 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         ("/health", &[], 200, vec![length(health), CLOSE, JSON]),
         ("/profiles", &auth, 200, vec![CHUNKED, CLOSE, JSON]),
         ("/profiles?limit=1", &auth, 200, vec![CHUNKED, CLOSE, JSON]),
-        (
-            "/profiles?platform=linkedin&needsReconnect=false",
-            &auth,
-            200,
-            vec![CHUNKED, CLOSE, JSON],
-        ),
+        ("/profiles?platform=linkedin&needsReconnect=false", &auth, 200, vec![CHUNKED, CLOSE, JSON]),
         ("/profiles", &[], 401, vec![length(missing), CLOSE, JSON]),
-        (
-            "/profiles",
-            &bad_key,
-            401,
-            vec![length(invalid), CLOSE, JSON],
-        ),
-        (
-            "/profiles?limit=0",
-            &auth,
-            400,
-            vec![length(bad_limit), CLOSE, JSON],
-        ),
-        (
-            &own_path,
-            &auth,
-            200,
-            vec![length(own_body.len()), CLOSE, JSON],
-        ),
+        ("/profiles", &bad_key, 401, vec![length(invalid), CLOSE, JSON]),
+        ("/profiles?limit=0", &auth, 400, vec![length(bad_limit), CLOSE, JSON]),
+        (&own_path, &auth, 200, vec![length(own_body.len()), CLOSE, JSON]),
         (&own_path, &[], 401, vec![length(missing), CLOSE, JSON]),
-        (
-            "/profiles/prof_unknown0000000",
-            &auth,
-            404,
-            vec![length(not_found), CLOSE, JSON],
-        ),
-        (
-            "/profiles/not-a-key",
-            &auth,
-            404,
-            vec![length(not_found), CLOSE, JSON],
-        ),
-        (
-            "/profiles/connect",
-            &[],
-            401,
-            vec![length(missing), CLOSE, JSON],
-        ),
-        (
-            "/oauth/linkedin/callback",
-            &[],
-            501,
-            vec![length(callback), CLOSE, JSON],
-        ),
+        ("/profiles/prof_unknown0000000", &auth, 404, vec![length(not_found), CLOSE, JSON]),
+        ("/profiles/not-a-key", &auth, 404, vec![length(not_found), CLOSE, JSON]),
+        ("/profiles/connect", &[], 401, vec![length(missing), CLOSE, JSON]),
+        ("/oauth/linkedin/callback", &[], 501, vec![length(callback), CLOSE, JSON]),
     ];
     for (target, headers, status, expected) in cases {
         assert_head_is_get_without_body(app.port, target, headers, status, &expected).await;
