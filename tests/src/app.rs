@@ -321,6 +321,19 @@ pub fn assert_generated_key(key: &str) {
     );
 }
 
+/// The `profileKey` of every profile in a `GET /profiles` body, in order.
+///
+/// # Panics
+/// When the body has no `profiles` array of objects with a string `profileKey`.
+pub fn profile_keys(body: &serde_json::Value) -> Vec<String> {
+    body["profiles"]
+        .as_array()
+        .expect("a profiles array")
+        .iter()
+        .map(|p| p["profileKey"].as_str().expect("a profileKey").to_owned())
+        .collect()
+}
+
 /// A response's status and its body parsed as JSON, after checking that it is declared
 /// `application/json`.
 pub async fn status_and_json(response: reqwest::Response) -> (u16, serde_json::Value) {

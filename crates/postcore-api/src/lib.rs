@@ -20,7 +20,7 @@ pub use connected_platform::ConnectedPlatform;
 pub use create::{CreateProfileError, CreateProfileRequest, CreatedProfile};
 pub use linkedin::{AuthorizationStart, LinkedInStartRequest};
 pub use message::Message;
-pub use profile::{ProfileDetail, ProfileList, ProfileObject, ProfileSummary};
+pub use profile::{ProfileDetail, ProfileList, ProfileObject, ProfilePage, ProfileSummary};
 
 /// The seed document's example values (`seed-profiles.txt`), for the unit tests.
 #[cfg(test)]

@@ -48,6 +48,19 @@ pub struct ProfileList<P = ProfileObject<'static>> {
     pub profiles: Vec<P>,
 }
 
+/// The body of `GET /profiles?limit=…` (api.md §5.1, extension): one page of profiles in
+/// listing order and the cursor of the next page, `null` when this page is the last.
+///
+/// The server streams this shape as it does [`ProfileList`]; callers read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilePage<P = ProfileObject<'static>> {
+    /// The profiles, ordered by `createdAt`, then `profileKey`.
+    pub profiles: Vec<P>,
+    /// Opaque text to pass as `cursor` for the next page; `null` after the last page.
+    pub next_cursor: Option<String>,
+}
+
 /// The `profile` object of `GET /profiles/{profileKey}` (api.md §5.2): a Profile without
 /// its connections, which the detail carries beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ mod api_key;
 mod clock;
 mod connection;
 pub mod expiry;
+mod filter;
 mod handle;
 mod platform;
 mod profile;
@@ -22,6 +23,7 @@ pub use connection::{
     CONNECTION_TEXT_MAX_CHARS, Connection, ConnectionError, is_valid_connection_text,
 };
 pub use expiry::{ExpiryStatus, TokenExpiry, refresh_token_expiry, token_expiry};
+pub use filter::{MAX_EXPIRING_WITHIN_DAYS, ProfileFilter};
 pub use handle::{BlueskyHandle, DID_MAX_CHARS, HANDLE_MAX_CHARS, HandleError, is_valid_did};
 pub use platform::{Platform, PlatformError, TokenPolicy};
 pub use profile::{Profile, ProfileName, ProfileNameError};

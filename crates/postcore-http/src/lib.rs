@@ -19,6 +19,7 @@ mod bootstrap;
 pub mod cli;
 mod error;
 pub mod extract;
+pub mod list_query;
 pub mod oauth;
 pub mod ratelimit;
 pub mod routes;

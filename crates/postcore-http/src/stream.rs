@@ -1,4 +1,5 @@
-//! The streamed body of `GET /profiles`: `{"profiles":[` … `]}` built profile by profile.
+//! The streamed body of `GET /profiles`: `{"profiles":[` … `]}` built profile by profile,
+//! with `"nextCursor"` after the array when a page was asked for (api.md §5.1).
 
 use crate::ApiError;
 use bytes::Bytes;
@@ -8,7 +9,8 @@ use postcore_domain::Timestamp;
 use postcore_store::{ProfileRecord, StoreError};
 
 /// The JSON body `{"profiles":[…]}` of `pages`, one chunk per page as it arrives, with
-/// `daysUntilExpiry`/`needsReconnect` computed at `now`.
+/// `daysUntilExpiry`/`needsReconnect` computed at `now`; with `next_cursor` given (a page
+/// of a `limit`ed listing), `{"profiles":[…],"nextCursor":string or null}`.
 ///
 /// Memory holds one encoded page at a time (pages are bounded by the store's page size).
 /// When the store fails mid-way the error is logged (inside the request's span) and the
@@ -17,7 +19,15 @@ use postcore_store::{ProfileRecord, StoreError};
 pub(crate) fn profiles_body(
     pages: BoxStream<'static, Result<Vec<ProfileRecord>, StoreError>>,
     now: Timestamp,
+    next_cursor: Option<Option<String>>,
 ) -> impl Stream<Item = Result<Bytes, ApiError>> + 'static {
+    let end = match next_cursor {
+        None => Bytes::from_static(b"]}"),
+        Some(cursor) => {
+            let cursor = serde_json::Value::from(cursor);
+            Bytes::from(format!("],\"nextCursor\":{cursor}}}"))
+        }
+    };
     let span = tracing::Span::current();
     let items = pages.enumerate().map(move |(index, page)| {
         let _entered = span.enter();
@@ -30,7 +40,7 @@ pub(crate) fn profiles_body(
     });
     stream::once(async { Ok(Bytes::from_static(b"{\"profiles\":[")) })
         .chain(items)
-        .chain(stream::once(async { Ok(Bytes::from_static(b"]}")) }))
+        .chain(stream::once(async { Ok(end) }))
         // Nothing after an error, not even the closing `]}`, whoever polls on.
         .scan(false, |failed, chunk| {
             let done = std::mem::replace(failed, chunk.is_err());
@@ -79,7 +89,7 @@ mod tests {
         // Were the body built in memory first, an endless stream would never yield a chunk.
         let endless = stream::repeat_with(page).boxed();
         let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z").unwrap();
-        let chunks: Vec<_> = profiles_body(endless, now).take(3).collect().await;
+        let chunks: Vec<_> = profiles_body(endless, now, None).take(3).collect().await;
         let element = r#"{"profileKey":"prof_abc","profileName":null,"createdAt":"2025-01-01T12:00:00Z","connectedPlatforms":[]}"#;
         assert_eq!(chunks[0].as_ref().unwrap().as_ref(), b"{\"profiles\":[");
         let first = String::from_utf8(chunks[1].as_ref().unwrap().to_vec()).unwrap();
@@ -93,12 +103,30 @@ mod tests {
         let gone = StoreError::Backend(postcore_store::BackendError::message("gone"));
         let failing = stream::iter([page(), Err(gone)]).boxed();
         let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z").unwrap();
-        let chunks: Vec<_> = profiles_body(failing, now).collect().await;
+        let chunks: Vec<_> = profiles_body(failing, now, None).collect().await;
         assert_eq!(chunks.len(), 3, "{chunks:?}");
         assert!(
             matches!(&chunks[2], Err(ApiError::Internal(_))),
             "{chunks:?}"
         );
         assert!(chunks.iter().flatten().all(|c| c.as_ref() != b"]}"));
+    }
+
+    #[tokio::test]
+    async fn a_page_ends_with_its_next_cursor_or_null() {
+        let now = postcore_domain::parse_timestamp("2025-01-06T12:30:00Z").unwrap();
+        for (cursor, end) in [
+            (Some("MTp4".to_owned()), r#"],"nextCursor":"MTp4"}"#),
+            (None, r#"],"nextCursor":null}"#),
+        ] {
+            let chunks: Vec<_> = profiles_body(stream::iter([page()]).boxed(), now, Some(cursor))
+                .collect()
+                .await;
+            let bytes: Vec<u8> = chunks.into_iter().flat_map(|c| c.unwrap()).collect();
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.ends_with(end), "{text}");
+            let read: postcore_api::ProfilePage = serde_json::from_str(&text).unwrap();
+            assert_eq!(read.profiles.len(), 2);
+        }
     }
 }

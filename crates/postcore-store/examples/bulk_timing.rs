@@ -5,30 +5,19 @@
 
 use futures::TryStreamExt as _;
 use postcore_domain::{Connection, Platform, Profile, ProfileKey};
-use postcore_store::{ProfileRecord, SecretKeySource, StoreConfig};
+use postcore_store::ProfileRecord;
 use std::time::Instant;
+
+mod common;
 
 /// Profiles per import transaction.
 const BATCH: usize = 10_000;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let n: usize = std::env::args()
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(100_000);
-    let dir = tempfile::tempdir()?;
-    let config = StoreConfig {
-        database_url: dir.path().join("bulk.db").display().to_string(),
-        secret_key: SecretKeySource::BesideDatabase,
-    };
-    let repo = postcore_store::open(config).await?;
+    let n = common::profile_count()?;
     let now = chrono::Utc::now();
-    let account = repo
-        .create_account(&postcore_domain::AccountName::parse("bulk")?, now)
-        .await?
-        .id;
+    let (_dir, repo, account) = common::fresh_store("bulk.db", now).await?;
 
     let started = Instant::now();
     let mut done = 0;

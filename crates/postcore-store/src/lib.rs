@@ -21,7 +21,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 #[cfg(feature = "clap")]
 pub use settings::DatabaseArgs;
 pub use settings::{SecretKeySource, SettingsError};
-pub use stream::{STREAM_PAGE_SIZE, stream_profile_pages};
+pub use stream::{STREAM_PAGE_SIZE, stream_matching_pages, stream_profile_pages};
 
 use std::path::PathBuf;
 use std::sync::Arc;

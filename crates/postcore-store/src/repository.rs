@@ -6,8 +6,8 @@ use crate::{
     RefreshRelease, RefreshTarget, StoreError, StoredConnection,
 };
 use postcore_domain::{
-    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
-    Timestamp,
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
+    ProfileName, Timestamp,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -117,11 +117,18 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         key: &ProfileKey,
     ) -> Result<ProfileRecord, StoreError>;
 
-    /// A keyset page: up to `limit` profiles ordered by `(createdAt, profileKey)` strictly
-    /// after `after`, each with its connections, in a fixed number of queries.
+    /// A keyset page: up to `limit` profiles of `account` that `filter` selects at `now`
+    /// (UTC; [`ProfileFilter::matches`] is the rule, api.md §5.1), ordered by
+    /// `(createdAt, profileKey)` strictly after `after`, each with all its connections, in a
+    /// fixed number of queries. The filter is evaluated in the database: a backend never
+    /// reads profiles it does not return (beyond its own index scans), and its answer
+    /// equals `matches` for every profile, fractions of `now` included. `now` is unused when
+    /// [`ProfileFilter::is_everything`].
     async fn list_profiles_page(
         &self,
         account: AccountId,
+        filter: &ProfileFilter,
+        now: Timestamp,
         after: Option<ProfileCursor>,
         limit: u32,
     ) -> Result<Vec<ProfileRecord>, StoreError>;

@@ -111,7 +111,8 @@ fn cases(key: &str, profile: &str) -> Vec<Case> {
         case("upper-case prefix", get("/profiles/PROF_ABC123"), 404, not_found()),
         case("65-character key", get(&format!("/profiles/prof_{}", "a".repeat(65))), 404, not_found()),
         case("own key with an encoded space", get(&format!("{own}%20")), 404, not_found()),
-        case("query parameter on the list", get("/profiles?platform=twitter"), 400, bad("Unknown query parameter `platform`: GET /profiles takes no query parameters")),
+        case("unknown query parameter on the list", get("/profiles?sort=name"), 400, bad("Unknown query parameter `sort`: GET /profiles takes platform, needsReconnect, expiringWithinDays, limit and cursor")),
+        case("unknown platform on the list", get("/profiles?platform=twitter"), 400, bad("platform must be linkedin or bluesky")),
         case("duplicate x-api-key headers", with("GET /profiles HTTP/1.1", &[auth, auth]), 401, invalid()),
         case("duplicate keys on delete", with(&format!("DELETE {own} HTTP/1.1"), &[auth, auth]), 401, invalid()),
         case("key bytes not UTF-8", with("GET /profiles HTTP/1.1", &[b"x-api-key: pc_live_\xff\xfe"]), 401, invalid()),
@@ -119,10 +120,12 @@ fn cases(key: &str, profile: &str) -> Vec<Case> {
         case("key only in Authorization", with("GET /profiles HTTP/1.1", &[authorization.as_bytes()]), 401, missing()),
         case("unknown route under a profile", get(&format!("{own}/connections")), 404, route()),
     ];
-    for (path, allowed) in [("/profiles", "GET"), (own.as_str(), "GET, DELETE"), ("/profiles/create", "POST"), ("/health", "GET")] {
-        for method in ["PUT", "PATCH", "OPTIONS", "HEAD"] {
+    for (path, allowed) in [("/profiles", "GET, HEAD"), (own.as_str(), "GET, HEAD, DELETE"), ("/profiles/create", "POST"), ("/health", "GET, HEAD")] {
+        // HEAD is served wherever GET is (RFC 9110 §9.3.2), and refused where it is not.
+        let methods: &[&str] = if allowed.contains("HEAD") { &["PUT", "PATCH", "OPTIONS"] } else { &["PUT", "PATCH", "OPTIONS", "HEAD"] };
+        for method in methods {
             // A HEAD answer has no body.
-            let body = (method != "HEAD").then(|| ("METHOD_NOT_ALLOWED", format!("Method not allowed. Allowed methods: {allowed}")));
+            let body = (*method != "HEAD").then(|| ("METHOD_NOT_ALLOWED", format!("Method not allowed. Allowed methods: {allowed}")));
             cases.push(case(&format!("{method} {path}"), with(&format!("{method} {path} HTTP/1.1"), &[auth]), 405, body));
         }
     }

@@ -102,12 +102,14 @@ async fn unknown_routes_answer_not_found_without_needing_a_key() {
 async fn a_wrong_method_on_a_known_path_answers_method_not_allowed_naming_the_allowed_ones() {
     let app = spawn_app().await;
     let cases = [
-        ("POST", "/profiles", "GET"),
-        ("DELETE", "/profiles", "GET"),
+        ("POST", "/profiles", "GET, HEAD"),
+        ("DELETE", "/profiles", "GET, HEAD"),
         ("GET", "/profiles/create", "POST"),
-        ("PUT", "/profiles/prof_abc123", "GET, DELETE"),
-        ("PATCH", "/profiles/prof_abc123", "GET, DELETE"),
-        ("POST", "/health", "GET"),
+        ("PUT", "/profiles/prof_abc123", "GET, HEAD, DELETE"),
+        ("PATCH", "/profiles/prof_abc123", "GET, HEAD, DELETE"),
+        ("POST", "/health", "GET, HEAD"),
+        ("PUT", "/profiles/connect", "GET, HEAD, POST"),
+        ("POST", "/oauth/linkedin/callback", "GET, HEAD"),
     ];
     for (method, path, allowed) in cases {
         let response = app.request(method, path, Some(&app.api_key)).await;
@@ -121,31 +123,38 @@ async fn a_wrong_method_on_a_known_path_answers_method_not_allowed_naming_the_al
     }
 }
 
+/// OPTIONS is never served; HEAD only where GET is not (HEAD on GET routes: `head.rs`).
 #[tokio::test]
-async fn head_and_options_are_answered_method_not_allowed_with_an_allow_header() {
+async fn options_and_head_without_get_are_answered_method_not_allowed_with_an_allow_header() {
     let app = spawn_app().await;
-    for (path, allowed) in [
-        ("/profiles", "GET"),
-        ("/profiles/create", "POST"),
-        ("/profiles/prof_abc123", "GET, DELETE"),
-        ("/health", "GET"),
+    for (method, path, allowed) in [
+        ("OPTIONS", "/profiles", "GET, HEAD"),
+        ("OPTIONS", "/profiles/create", "POST"),
+        ("OPTIONS", "/profiles/prof_abc123", "GET, HEAD, DELETE"),
+        ("OPTIONS", "/health", "GET, HEAD"),
+        ("HEAD", "/profiles/create", "POST"),
+        ("HEAD", "/profiles/connect/linkedin", "POST"),
+        (
+            "HEAD",
+            "/profiles/prof_abc123/connections/linkedin",
+            "DELETE",
+        ),
     ] {
-        for method in ["HEAD", "OPTIONS"] {
-            let head = format!("{method} {path} HTTP/1.1");
-            let response = raw::send(app.port, &raw::request(head.as_bytes(), &[], b"")).await;
-            assert_eq!(response.status, 405, "{method} {path}");
-            assert_eq!(response.header("allow"), Some(allowed), "{method} {path}");
-            assert_eq!(response.header("content-type"), Some("application/json"));
-            if method == "OPTIONS" {
-                let message = format!("Method not allowed. Allowed methods: {allowed}");
-                assert_eq!(
-                    response.json(),
-                    json!({"error": "METHOD_NOT_ALLOWED", "message": message}),
-                    "{method} {path}"
-                );
-            } else {
-                assert!(response.body.is_empty(), "HEAD answers carry no body");
-            }
+        let head = format!("{method} {path} HTTP/1.1");
+        let response = raw::send(app.port, &raw::request(head.as_bytes(), &[], b"")).await;
+        assert_eq!(response.status, 405, "{method} {path}");
+        assert_eq!(response.header("allow"), Some(allowed), "{method} {path}");
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        let message = format!("Method not allowed. Allowed methods: {allowed}");
+        let body = serde_json::to_vec(&json!({"error": "METHOD_NOT_ALLOWED", "message": message}))
+            .unwrap();
+        if method == "OPTIONS" {
+            assert_eq!(response.body, body, "{method} {path}");
+        } else {
+            // The head of the 405 answer, with its length, and no body.
+            assert!(response.body.is_empty(), "HEAD answers carry no body");
+            let length = body.len().to_string();
+            assert_eq!(response.header("content-length"), Some(length.as_str()));
         }
     }
 }

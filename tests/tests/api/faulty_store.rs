@@ -1,8 +1,8 @@
 //! `FaultyStore`: a repository that delegates to a real one and fails where it is told to.
 
 use postcore_domain::{
-    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
-    Timestamp,
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
+    ProfileName, Timestamp,
 };
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
@@ -139,6 +139,8 @@ impl Repository for FaultyStore {
     async fn list_profiles_page(
         &self,
         account: AccountId,
+        filter: &ProfileFilter,
+        now: Timestamp,
         after: Option<ProfileCursor>,
         limit: u32,
     ) -> Result<Vec<ProfileRecord>, StoreError> {
@@ -150,7 +152,9 @@ impl Repository for FaultyStore {
         {
             return Err(injected());
         }
-        self.inner.list_profiles_page(account, after, limit).await
+        self.inner
+            .list_profiles_page(account, filter, now, after, limit)
+            .await
     }
     async fn rename_profile(
         &self,

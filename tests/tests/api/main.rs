@@ -8,6 +8,8 @@ mod errors;
 mod expiry;
 mod faults;
 mod faulty_store;
+mod filters;
+mod head;
 mod last_use;
 mod linkedin;
 mod listing;

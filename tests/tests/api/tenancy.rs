@@ -2,7 +2,7 @@
 //! account's profile is answered with the same bytes as an unknown one.
 
 use postcore_tests::app::{
-    SEED_NOW, TestApp, exactly, profile_not_found_exactly, spawn_app, status_and_json,
+    SEED_NOW, TestApp, exactly, profile_keys, profile_not_found_exactly, spawn_app, status_and_json,
 };
 use serde_json::json;
 
@@ -10,12 +10,7 @@ use serde_json::json;
 async fn listed(app: &TestApp, key: &str) -> Vec<String> {
     let (status, body) = status_and_json(app.get_with_key("/profiles", key).await).await;
     assert_eq!(status, 200);
-    body["profiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["profileKey"].as_str().unwrap().to_owned())
-        .collect()
+    profile_keys(&body)
 }
 
 #[tokio::test]

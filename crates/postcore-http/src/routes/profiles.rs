@@ -1,50 +1,98 @@
-//! The profiles resource: list, read, create and delete (api.md §5.1–§5.4).
+//! The profiles resource: list (filtered and paged), read, create and delete (api.md §5.1–§5.4).
 
 use crate::auth::{Authenticated, PresentedKey};
 use crate::extract::{InOrder, JsonBody, MaybeProfileKey, ProfileKeyPath};
+use crate::list_query::{ListQuery, PageCursor};
 use crate::{ApiError, AppState, stream};
-use actix_web::http::Version;
+use actix_web::http::{Method, Version};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt as _;
 use postcore_api::{CreateProfileRequest, CreatedProfile, Message, ProfileDetail};
-use postcore_store::{Entity, StoreError};
+use postcore_store::{Entity, ProfileCursor, StoreError};
 use std::pin::Pin;
 
-/// `GET /profiles`: 200 `{"profiles": [Profile, …]}` ordered by `createdAt`, then key
-/// (api.md §1, §5.1), streamed from the store so that memory does not grow with the number
-/// of profiles. A store failure before the first profile is a 500 `INTERNAL_ERROR`; one
-/// after the body has started is logged and aborts the connection, so that a cut-off list
-/// never looks complete.
+/// `GET /profiles` (and `HEAD`): 200 `{"profiles": [Profile, …]}` ordered by `createdAt`,
+/// then key (api.md §1, §5.1), streamed from the store so that memory does not grow with
+/// the number of profiles. Without query parameters this is the hosted service's answer,
+/// byte for byte. The query ([`ListQuery`]) may filter (`platform`, `needsReconnect`,
+/// `expiringWithinDays`, judged at the injected clock's `now` in the database) and start
+/// after a `cursor`; with `limit` the answer is one page,
+/// `{"profiles": […], "nextCursor": string or null}`, whose cursor continues the walk.
+/// Without `limit` every matching profile (after the cursor, if any) is streamed, and
+/// there is no `nextCursor`.
+///
+/// Every answer is streamed (`Transfer-Encoding: chunked` on HTTP/1.1; on HTTP/1.0 the
+/// body ends when the connection closes), so `HEAD` answers the same status and headers
+/// after authenticating and validating the query, without reading a single profile.
+///
+/// A store failure before the first profile is a 500 `INTERNAL_ERROR`; one after the body
+/// has started is logged and aborts the connection, so that a cut-off list never looks
+/// complete.
 ///
 /// # Errors
-/// 401 (api.md §4); 400 `VALIDATION_ERROR` for any query parameter (the filters of the
-/// §5.1 extension are not served yet, and are refused rather than ignored).
+/// 401 (api.md §4), then 400 `VALIDATION_ERROR` naming the first query parameter that is
+/// unknown, repeated or has a bad value.
 pub async fn list(
     caller: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_query_parameters(&req)?;
+    let query = ListQuery::parse(req.query_string())?;
+    if req.method() == Method::HEAD {
+        return Ok(streamed(&req, futures::stream::empty()));
+    }
     let now = state.clock.now();
-    let mut pages = postcore_store::stream_profile_pages(
-        std::sync::Arc::clone(&state.store),
-        caller.account,
-        postcore_store::STREAM_PAGE_SIZE,
-    )
-    .peekable();
+    let (filter, after) = (query.filter(), query.cursor.map(|c| c.0));
+    let (pages, next_cursor) = match query.limit {
+        None => {
+            let pages = postcore_store::stream_matching_pages(
+                std::sync::Arc::clone(&state.store),
+                caller.account,
+                filter,
+                now,
+                after,
+                postcore_store::STREAM_PAGE_SIZE,
+            );
+            (pages, None)
+        }
+        Some(limit) => {
+            // One more than asked: whether a next page exists, without an empty last page.
+            let mut page = state
+                .store
+                .list_profiles_page(caller.account, &filter, now, after, limit + 1)
+                .await?;
+            let more = page.len() > limit as usize;
+            page.truncate(limit as usize);
+            let next = page
+                .last()
+                .filter(|_| more)
+                .map(|r| PageCursor(ProfileCursor::after(&r.profile)).encode());
+            (futures::stream::iter([Ok(page)]).boxed(), Some(next))
+        }
+    };
+    let mut pages = pages.peekable();
     if let Some(Err(_)) = Pin::new(&mut pages).peek().await
         && let Some(Err(e)) = pages.next().await
     {
         return Err(e.into());
     }
-    let mut response = HttpResponse::Ok()
-        .content_type(mime_json())
-        .streaming(stream::profiles_body(pages.boxed(), now));
+    Ok(streamed(
+        &req,
+        stream::profiles_body(pages.boxed(), now, next_cursor),
+    ))
+}
+
+/// A 200 JSON answer streaming `body`: chunked on HTTP/1.1, and on HTTP/1.0 (which has no
+/// chunked encoding) ended by closing the connection.
+fn streamed(
+    req: &HttpRequest,
+    body: impl futures::Stream<Item = Result<bytes::Bytes, ApiError>> + 'static,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok().content_type(mime_json()).streaming(body);
     if req.version() < Version::HTTP_11 {
-        // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
         response.head_mut().no_chunking(true);
     }
-    Ok(response)
+    response
 }
 
 /// `GET /profiles/{profileKey}`: 200 `{"profile": {…}, "connectedPlatforms": […]}`
@@ -116,20 +164,6 @@ pub async fn delete(
     state.store.delete_profile(caller.account, &key).await?;
     tracing::info!(profile.key = %key, "profile deleted");
     Ok(HttpResponse::Ok().json(Message::PROFILE_DELETED))
-}
-
-/// Refuses any query parameter, naming the first one.
-fn refuse_query_parameters(req: &HttpRequest) -> Result<(), ApiError> {
-    let query = req.query_string();
-    if query.is_empty() {
-        return Ok(());
-    }
-    let first = query.split('&').next().unwrap_or_default();
-    let name = first.split('=').next().unwrap_or_default();
-    let name: String = name.chars().take(64).collect();
-    Err(ApiError::Validation(format!(
-        "Unknown query parameter `{name}`: GET /profiles takes no query parameters"
-    )))
 }
 
 /// `application/json`, the type of every answer (api.md §1).

@@ -1,11 +1,13 @@
-//! Profiles on SQLite: create, read (with connections, no N+1), keyset pages, rename, delete.
+//! Profiles on SQLite: create, read (with connections, no N+1), keyset pages (filtered in
+//! SQL), rename, delete.
 
 use super::rows::{
-    CONNECTION_COLUMNS, connection_at, from_secs, key_from_db, map_write_error, name_from_db,
-    to_secs,
+    CONNECTION_COLUMNS, connection_at, exclusive_bound_secs, from_secs, key_from_db,
+    map_write_error, name_from_db, to_secs,
 };
 use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreError};
-use postcore_domain::{Profile, ProfileKey, ProfileName, Timestamp};
+use postcore_domain::{Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp, expiry};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The internal row id of a profile of `account`; `NotFound(Entity::Profile)` for another
@@ -181,6 +183,85 @@ pub(crate) fn list_page(
         }
     }
     Ok(page)
+}
+
+/// A keyset page of the profiles that `filter` selects at `now` (the rule of
+/// [`ProfileFilter::matches`]), in one statement: the profile-order index is walked from
+/// `after`, each profile's conditions are one seek into the connections' listing-order
+/// index (which carries platform, expiry and mark: no table row), and the page's
+/// connections are joined on. The instants are bound so that SQL's whole seconds give the
+/// rule's answer to the nanosecond: `now ≥ expiresAt` is `expires_at <= floor(now)`, and
+/// `daysUntilExpiry ≤ n` is `expires_at < ceil(expiring_before(now, n))`.
+pub(crate) fn list_filtered_page(
+    conn: &Connection,
+    account: AccountId,
+    filter: &ProfileFilter,
+    now: Timestamp,
+    after: Option<&ProfileCursor>,
+    limit: u32,
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    let (from_at, from_key) = after.map_or((i64::MIN, String::new()), |c| {
+        (to_secs(c.created_at), c.key.as_str().to_owned())
+    });
+    let mut values: Vec<Value> = vec![
+        Value::Integer(account.0),
+        Value::Integer(from_at),
+        Value::Text(from_key),
+        Value::Integer(i64::from(limit)),
+    ];
+    let conditions = filter_conditions(filter, now, &mut values);
+    let page = format!(
+        "SELECT p.id, p.profile_key, p.name, p.created_at FROM profiles p \
+         WHERE p.account_id = ?1 AND (p.created_at, p.profile_key) > (?2, ?3){conditions} \
+         ORDER BY p.created_at, p.profile_key LIMIT ?4"
+    );
+    let params: Vec<&dyn rusqlite::ToSql> =
+        values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+    query_records(conn, &page, &params)
+}
+
+/// The `AND …` conditions on a profile row `p` for `filter` at `now`, pushing their
+/// parameters onto `values` (numbered after those already there).
+fn filter_conditions(filter: &ProfileFilter, now: Timestamp, values: &mut Vec<Value>) -> String {
+    let mut push = |value: Value| {
+        values.push(value);
+        format!("?{}", values.len())
+    };
+    // The profile's judged connections: its own (the listing-order columns, one index
+    // seek), of the platform asked for when one is.
+    let mut judged = String::from(
+        "FROM connections c WHERE c.account_id = p.account_id \
+         AND c.profile_created_at = p.created_at AND c.profile_key = p.profile_key",
+    );
+    if let Some(platform) = filter.platform {
+        judged.push_str(&format!(
+            " AND c.platform = {}",
+            push(Value::Text(platform.as_str().to_owned()))
+        ));
+    }
+    let mut sql = String::new();
+    if filter.platform.is_some() {
+        sql.push_str(&format!(" AND EXISTS (SELECT 1 {judged})"));
+    }
+    if let Some(wanted) = filter.needs_reconnect {
+        // api.md §3: marked, or `now ≥ expiresAt`; whole-second `expires_at` is at or
+        // before `now` exactly when it is at or before `floor(now)`.
+        let now = push(Value::Integer(to_secs(now)));
+        let not = if wanted { "" } else { "NOT " };
+        sql.push_str(&format!(
+            " AND {not}EXISTS (SELECT 1 {judged} AND (c.revoked = 1 OR c.expires_at <= {now}))"
+        ));
+    }
+    if let Some(days) = filter.expiring_within_days {
+        // `daysUntilExpiry ≤ days` exactly when `expires_at < expiring_before` (domain
+        // docs), and every connection needing a reconnect by expiry is before it too.
+        let before = expiry::expiring_before(now, days);
+        let before = push(Value::Integer(exclusive_bound_secs(before)));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 {judged} AND (c.revoked = 1 OR c.expires_at < {before}))"
+        ));
+    }
+    sql
 }
 
 pub(crate) fn rename_profile(

@@ -11,8 +11,8 @@ use crate::{
     StoredConnection,
 };
 use postcore_domain::{
-    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileKey, ProfileName,
-    Timestamp,
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
+    ProfileName, Timestamp,
 };
 use std::path::{Path, PathBuf};
 /// Profiles between two progress reports of an import.
@@ -216,9 +216,19 @@ impl Repository for SqliteStore {
     async fn list_profiles_page(
         &self,
         account: AccountId,
+        filter: &ProfileFilter,
+        now: Timestamp,
         after: Option<ProfileCursor>,
         limit: u32,
     ) -> Result<Vec<ProfileRecord>, StoreError> {
+        if !filter.is_everything() {
+            let filter = *filter;
+            return self
+                .run(move |c, _| {
+                    profiles::list_filtered_page(c, account, &filter, now, after.as_ref(), limit)
+                })
+                .await;
+        }
         // Two reads (profiles, then their connections): one snapshot for both.
         self.run(move |c, _| {
             super::read_transaction(c, |c| {

@@ -208,10 +208,22 @@ mod tests {
                 )]
             );
             // The listing reads the connections' copied order columns (0002): backfilled.
+            let everything = postcore_domain::ProfileFilter::default();
+            let now = at("2025-01-06T12:30:00Z");
             let listed = store
-                .list_profiles_page(account.id, None, 10)
+                .list_profiles_page(account.id, &everything, now, None, 10)
                 .await
                 .unwrap();
+            // Filters read those columns too: the LinkedIn profile of v0001 is found.
+            let linkedin = postcore_domain::ProfileFilter {
+                platform: Some(Platform::LinkedIn),
+                ..everything
+            };
+            let filtered = store
+                .list_profiles_page(account.id, &linkedin, now, None, 10)
+                .await
+                .unwrap();
+            assert_eq!(filtered.first(), Some(&record));
             // v0001 and v0002 add one profile each; v0003 adds none.
             assert_eq!(listed.len(), version.min(2));
             assert_eq!(listed[0].connections, record.connections);

@@ -314,5 +314,11 @@ pub async fn invalid_connections_are_refused_and_nothing_is_written(repo: Arc<dy
         assert!(matches!(r, Err(StoreError::InvalidData(_))), "{c:?}: {r:?}");
     }
     assert_eq!(repo.get_profile(a, &k).await.unwrap().connections, vec![]);
-    assert_eq!(repo.list_profiles_page(a, None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        repo.list_profiles_page(a, &Default::default(), t(0), None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -11,6 +11,7 @@
 mod accounts;
 mod connect_flows;
 mod connections;
+mod filters;
 mod oauth;
 mod pages;
 mod profiles;
@@ -18,6 +19,7 @@ mod profiles;
 pub use accounts::*;
 pub use connect_flows::*;
 pub use connections::*;
+pub use filters::*;
 pub use oauth::*;
 pub use pages::*;
 pub use profiles::*;
@@ -144,6 +146,8 @@ macro_rules! conformance_suite {
             invalid_connections_are_refused_and_nothing_is_written,
             profiles_are_listed_in_contract_order_with_connections,
             keyset_pages_return_every_profile_once_under_concurrent_changes,
+            filters_select_the_profiles_the_expiry_rules_name,
+            filters_agree_with_the_domain_rule_at_every_edge,
             the_stream_returns_every_profile_in_order_across_pages,
             imports_preserve_keys_and_are_idempotent,
             imports_that_collide_with_another_account_write_nothing,

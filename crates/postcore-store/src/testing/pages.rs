@@ -22,7 +22,10 @@ pub async fn profiles_are_listed_in_contract_order_with_connections(repo: Arc<dy
     repo.connect(a, &key("prof_a"), bs.clone(), Credentials::default())
         .await
         .unwrap();
-    let page = repo.list_profiles_page(a, None, 10).await.unwrap();
+    let page = repo
+        .list_profiles_page(a, &Default::default(), t(0), None, 10)
+        .await
+        .unwrap();
     let expected = vec![
         ProfileRecord {
             profile: Profile::new(key("prof_c"), None, t(1)),
@@ -64,7 +67,10 @@ pub async fn keyset_pages_return_every_profile_once_under_concurrent_changes(
     let mut after = None;
     let mut round = 0;
     loop {
-        let page = repo.list_profiles_page(a, after.clone(), 7).await.unwrap();
+        let page = repo
+            .list_profiles_page(a, &Default::default(), t(0), after.clone(), 7)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
         after = Some(ProfileCursor::after(&last.profile));
         seen.extend(page.iter().map(|r| r.profile.key().clone()));

@@ -150,7 +150,7 @@ pub async fn other_accounts_profiles_are_not_found_everywhere(repo: Arc<dyn Repo
     assert_every_keyed_call_is_not_found(&repo, b, "prof_ofa").await;
     assert_eq!(repo.get_profile(a, p.key()).await.unwrap(), before);
     assert!(
-        repo.list_profiles_page(b, None, 10)
+        repo.list_profiles_page(b, &Default::default(), t(0), None, 10)
             .await
             .unwrap()
             .is_empty()
@@ -239,7 +239,10 @@ pub async fn imports_preserve_keys_and_are_idempotent(repo: Arc<dyn Repository>)
             unchanged: 250
         }
     );
-    let listed = repo.list_profiles_page(a, None, 1000).await.unwrap();
+    let listed = repo
+        .list_profiles_page(a, &Default::default(), t(0), None, 1000)
+        .await
+        .unwrap();
     assert_eq!(listed, records);
 }
 
@@ -260,7 +263,7 @@ pub async fn imports_that_collide_with_another_account_write_nothing(repo: Arc<d
         Err(StoreError::Conflict(Conflict::ProfileKeyExists))
     ));
     assert!(
-        repo.list_profiles_page(a, None, 10)
+        repo.list_profiles_page(a, &Default::default(), t(0), None, 10)
             .await
             .unwrap()
             .is_empty()
@@ -325,7 +328,7 @@ pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
         Some(made.account.id)
     );
     assert_eq!(
-        repo.list_profiles_page(made.account.id, None, 10)
+        repo.list_profiles_page(made.account.id, &Default::default(), t(0), None, 10)
             .await
             .unwrap(),
         records
