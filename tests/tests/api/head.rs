@@ -42,9 +42,9 @@ fn headers_but_date(response: &RawResponse) -> Vec<(String, String)> {
 }
 
 /// The `X-RateLimit-*` headers of `response`, but `Remaining` and `Reset`, which a second
-/// request changes by design: what a HEAD must carry just as its GET does.
+/// request changes by design, sorted by name: what a HEAD must carry just as its GET does.
 fn rate_limit_headers(response: &RawResponse) -> Vec<(String, Option<String>)> {
-    response
+    let mut headers = response
         .headers
         .iter()
         .filter(|(name, _)| name.starts_with("x-ratelimit-"))
@@ -52,7 +52,9 @@ fn rate_limit_headers(response: &RawResponse) -> Vec<(String, Option<String>)> {
             let kept = (name == "x-ratelimit-limit").then(|| value.clone());
             (name.clone(), kept)
         })
-        .collect()
+        .collect::<Vec<_>>();
+    headers.sort();
+    headers
 }
 
 /// Asserts that `HEAD target` answers `status` with exactly `GET target`'s headers and no
