@@ -20,6 +20,7 @@ pub mod cli;
 mod error;
 pub mod extract;
 pub mod oauth;
+pub mod openapi;
 pub mod routes;
 mod settings;
 mod startup;

@@ -12,6 +12,7 @@
 
 pub mod connect;
 pub mod connections;
+pub mod docs;
 pub mod health;
 pub mod linkedin;
 pub mod profiles;
@@ -63,11 +64,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(profiles::delete))
             .default_service(only("GET, DELETE")),
     )
+    .configure(docs::configure)
     .default_service(web::to(not_found));
 }
 
 /// The answer for a known path with another method: 405 naming `allowed`.
-fn only(allowed: &'static str) -> actix_web::Route {
+pub(crate) fn only(allowed: &'static str) -> actix_web::Route {
     web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allowed }) })
 }
 
