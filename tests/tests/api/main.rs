@@ -11,6 +11,7 @@ mod faulty_store;
 mod last_use;
 mod linkedin;
 mod listing;
+mod openapi;
 mod profiles;
 mod raw;
 mod seed;
