@@ -105,9 +105,7 @@ pub fn run() -> Result<()> {
     eprintln!("xtask ci: schemathesis against /openapi.json (the contract check)");
     let contract = schemathesis::contract(std::env::var_os("PATH").as_deref());
     match &contract {
-        Contract::Run(python) => {
-            schemathesis::run_contract(python, schemathesis::MAX_EXAMPLES)?
-        }
+        Contract::Run(python) => schemathesis::run_contract(python, schemathesis::MAX_EXAMPLES)?,
         Contract::Skip(why) => eprintln!("xtask ci: skipped: schemathesis ({why})"),
     }
     eprintln!("{}", summary(&bench, &contract));

@@ -63,7 +63,9 @@ fn main() -> ExitCode {
         Some("schemathesis") => match schemathesis::contract(std::env::var_os("PATH").as_deref()) {
             schemathesis::Contract::Run(python) => process::build(process::Profile::Debug)
                 .and_then(|()| schemathesis::run_contract(&python, examples(&args))),
-            schemathesis::Contract::Skip(why) => Err(anyhow::anyhow!("cannot run schemathesis: {why}")),
+            schemathesis::Contract::Skip(why) => {
+                Err(anyhow::anyhow!("cannot run schemathesis: {why}"))
+            }
         },
         Some("crash") if flag("--smoke") => crash::run(2, process::Profile::Debug, (200, 600)),
         Some("crash") => {

@@ -86,7 +86,9 @@ fn install(python: &Path) -> Result<PathBuf> {
         "xtask ci: installing schemathesis {VERSION} into {}",
         venv.display()
     );
-    run(Command::new(python).args(["-m", "venv", "--clear"]).arg(&venv))?;
+    run(Command::new(python)
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv))?;
     run(Command::new(venv.join("bin").join("pip")).args([
         "install",
         "--quiet",
@@ -98,9 +100,7 @@ fn install(python: &Path) -> Result<PathBuf> {
 
 /// Runs `cmd` to its end, failing on a non-zero exit.
 fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd
-        .status()
-        .with_context(|| format!("running {cmd:?}"))?;
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed ({status})");
     }
@@ -171,17 +171,29 @@ pub fn run_contract(python: &Path, max_examples: u32) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
     let database = work.join("postcore.db");
-    process::admin(Profile::Debug, &database, &["accounts", "create", "schemathesis"])?;
+    process::admin(
+        Profile::Debug,
+        &database,
+        &["accounts", "create", "schemathesis"],
+    )?;
     let key = process::admin(
         Profile::Debug,
         &database,
-        &["keys", "create", "--account", "schemathesis", "--label", "schemathesis"],
+        &[
+            "keys",
+            "create",
+            "--account",
+            "schemathesis",
+            "--label",
+            "schemathesis",
+        ],
     )?;
     let bluesky = crate::standin::start(
         Profile::Debug,
+        // The account of the document's example connect body, so that its example connects.
         &[crate::standin::Account {
-            handle: "schemathesis.bsky.social".into(),
-            did: "did:plc:schemathesis0000000000000".into(),
+            handle: "johndoe.bsky.social".into(),
+            did: "did:plc:johndoe0000000000000000".into(),
             app_password: "abcd-efgh-ijkl-mnop".into(),
         }],
         &work.join("bluesky-standin.log"),
@@ -239,16 +251,30 @@ fn start_server(database: &Path, log: &Path, bluesky: &str) -> Result<Server> {
     let base = format!("http://127.0.0.1:{port}");
     let closed = "http://127.0.0.1:9";
     let child = Command::new(process::binary(Profile::Debug, "postcore"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+        ])
         .arg(database)
         .args(["--bluesky-service", bluesky])
         .env("POSTCORE_LOG", "warn")
         .env("POSTCORE_PUBLIC_URL", &base)
         .env("POSTCORE_LINKEDIN_CLIENT_ID", "schemathesis")
-        .env("POSTCORE_LINKEDIN_CLIENT_SECRET", "schemathesis-not-a-secret")
-        .env("POSTCORE_LINKEDIN_AUTHORIZE_URL", format!("{closed}/authorize"))
+        .env(
+            "POSTCORE_LINKEDIN_CLIENT_SECRET",
+            "schemathesis-not-a-secret",
+        )
+        .env(
+            "POSTCORE_LINKEDIN_AUTHORIZE_URL",
+            format!("{closed}/authorize"),
+        )
         .env("POSTCORE_LINKEDIN_TOKEN_URL", format!("{closed}/token"))
-        .env("POSTCORE_LINKEDIN_USERINFO_URL", format!("{closed}/userinfo"))
+        .env(
+            "POSTCORE_LINKEDIN_USERINFO_URL",
+            format!("{closed}/userinfo"),
+        )
         .env("POSTCORE_LINKEDIN_REVOKE_URL", format!("{closed}/revoke"))
         // Read only where the server declares them (the rate limits of issue 12).
         .env("POSTCORE_RATE_LIMIT_PER_MINUTE", "0")

@@ -13,6 +13,12 @@ use std::borrow::Cow;
 /// not use them: it recomputes both from the stored connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        description = "One platform connected to a profile (api.md §2), its expiry computed at the time of the request (§3)."
+    )
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedPlatform<'a> {
     /// `linkedin` or `bluesky` (kept as text: the reader parses it and names the field).

@@ -3,8 +3,8 @@
 //! that are read by hand (`POST /profiles/create`, `POST /profiles/connect`), described as
 //! the JSON that they accept. The server puts them in its document (api.md §5.8).
 
-use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 /// The pattern of an accepted profile key (`ProfileKey::parse`): `prof_` and 1–64 ASCII

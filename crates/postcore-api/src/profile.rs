@@ -13,7 +13,10 @@ use std::borrow::Cow;
 /// the CLI's `account`) are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(as = Profile))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(as = Profile, description = "A profile (api.md §2): one end user of the app, with the platforms connected to it.")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileObject<'a> {
     /// `prof_…`, immutable (kept as text: the reader parses it and names the field).

@@ -245,10 +245,7 @@ fn missing(doc: &Value) -> Vec<String> {
         if secured != route.authenticated {
             missing.push(format!(
                 "{} {}: security {} where api.md says {}",
-                route.method,
-                route.path,
-                secured,
-                route.authenticated
+                route.method, route.path, secured, route.authenticated
             ));
         }
     }
@@ -348,7 +345,12 @@ async fn check_openapi_json(client: &reqwest::Client, base: &str) {
         .unwrap()
         .remove("description")
         .unwrap();
-    assert!(description.as_str().unwrap().starts_with("The PostCore Profiles API"));
+    assert!(
+        description
+            .as_str()
+            .unwrap()
+            .starts_with("The PostCore Profiles API")
+    );
     assert_eq!(doc["info"], expected_info());
     assert_eq!(
         doc["components"]["securitySchemes"]["apiKey"],
@@ -407,9 +409,15 @@ async fn check_docs(client: &reqwest::Client, base: &str) {
         .text()
         .await
         .unwrap();
-    assert!(initializer.contains("\"url\": \"/openapi.json\""), "{initializer}");
+    assert!(
+        initializer.contains("\"url\": \"/openapi.json\""),
+        "{initializer}"
+    );
     // No validator badge from validator.swagger.io.
-    assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
+    assert!(
+        initializer.contains("\"validatorUrl\": \"none\""),
+        "{initializer}"
+    );
 }
 
 #[tokio::test]
@@ -504,8 +512,15 @@ async fn a_connected_platforms_expiry_fields_are_required_and_nullable_as_in_api
     let schema = &doc["components"]["schemas"]["ConnectedPlatform"];
     assert_eq!(
         schema["required"],
-        json!(["platform", "displayName", "username", "connectedAt", "expiresAt",
-               "daysUntilExpiry", "needsReconnect"])
+        json!([
+            "platform",
+            "displayName",
+            "username",
+            "connectedAt",
+            "expiresAt",
+            "daysUntilExpiry",
+            "needsReconnect"
+        ])
     );
     let field = |name: &str| {
         let mut f = schema["properties"][name].clone();
@@ -520,8 +535,14 @@ async fn a_connected_platforms_expiry_fields_are_required_and_nullable_as_in_api
         field("daysUntilExpiry"),
         json!({"type": ["integer", "null"], "format": "int64", "minimum": 0})
     );
-    assert_eq!(field("connectedAt"), json!({"type": "string", "format": "date-time"}));
-    assert_eq!(field("platform"), json!({"$ref": "#/components/schemas/Platform"}));
+    assert_eq!(
+        field("connectedAt"),
+        json!({"type": "string", "format": "date-time"})
+    );
+    assert_eq!(
+        field("platform"),
+        json!({"$ref": "#/components/schemas/Platform"})
+    );
     assert_eq!(
         doc["components"]["schemas"]["Platform"]["enum"],
         json!(["linkedin", "bluesky"])

@@ -1,7 +1,7 @@
 //! Drives `wrk` (Debian package `wrk`) with generated Lua scripts and reads its results.
 
-use anyhow::{Context as _, Result, bail};
 use crate::process::is_executable;
+use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

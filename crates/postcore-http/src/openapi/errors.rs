@@ -5,8 +5,8 @@
 
 use crate::ApiError;
 use std::collections::BTreeMap;
-use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
@@ -90,7 +90,11 @@ const RATE_LIMITED: (&str, &str) = (
 /// The `Retry-After` header: whole seconds (RFC 9110 §10.2.3).
 fn retry_after(description: &str) -> utoipa::openapi::Header {
     HeaderBuilder::new()
-        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        ))
         .description(Some(description))
         .build()
 }
@@ -112,10 +116,7 @@ fn error_response(description: &str, codes: &[(&str, String)]) -> ResponseBuilde
         if *code == RATE_LIMITED.0 {
             value["retry_after"] = 30.into();
         }
-        (
-            *code,
-            ExampleBuilder::new().value(Some(value)).build(),
-        )
+        (*code, ExampleBuilder::new().value(Some(value)).build())
     });
     ResponseBuilder::new().description(description).content(
         "application/json",
@@ -307,7 +308,10 @@ mod tests {
             ApiError::ProfileAlreadyExists,
             ApiError::InvalidCredentials(String::new()),
             ApiError::ConnectionNotFound,
-            ApiError::Upstream { message: String::new(), retry_after: None },
+            ApiError::Upstream {
+                message: String::new(),
+                retry_after: None,
+            },
             ApiError::RouteNotFound,
             ApiError::MethodNotAllowed { allowed: "GET" },
             ApiError::PayloadTooLarge { limit: 1 },

@@ -156,10 +156,7 @@ impl Modify for Decorations {
         }
         for item in doc.paths.paths.values_mut() {
             for operation in operations(item) {
-                let authenticated = operation
-                    .security
-                    .as_ref()
-                    .is_some_and(|s| !s.is_empty());
+                let authenticated = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 if !authenticated {
                     continue;
                 }

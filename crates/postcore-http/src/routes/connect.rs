@@ -35,11 +35,18 @@ use postcore_store::{AccountId, Credentials, SecretString};
     tag = "connections",
     security(("apiKey" = [])),
     request_body(content = postcore_api::ConnectBody, content_type = "application/json",
-        example = json!({"profileKey": "prof_abc123def456", "platform": "bluesky",
+        example = json!({"platform": "bluesky",
             "credentials": {"handle": "johndoe.bsky.social", "appPassword": "abcd-efgh-ijkl-mnop"}})),
     responses(
         (status = 200, description = "Bluesky is connected (or renewed in place)",
             body = postcore_api::ConnectResponse<'static>,
+            links(
+                ("GetProfile" = (operation_id = "get", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Read the connected profile")),
+                ("DisconnectPlatform" = (operation_id = "disconnect",
+                    parameters(("profileKey" = "$response.body#/profileKey"), ("platform" = "$response.body#/platform")),
+                    description = "Disconnect the platform just connected"))
+            ),
             example = json!({"profileKey": "prof_abc123def456", "platform": "bluesky",
                 "displayName": "johndoe.bsky.social", "username": "johndoe.bsky.social",
                 "connectedAt": "2025-01-02T10:00:00Z", "expiresAt": null,

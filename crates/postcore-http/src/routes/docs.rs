@@ -86,8 +86,11 @@ fn file(name: &str) -> Result<HttpResponse, ApiError> {
         .content_type(found.content_type)
         .insert_header((header::CACHE_CONTROL, "no-cache"));
     if name.is_empty() || name == "index.html" {
-        let page = String::from_utf8_lossy(&found.bytes)
-            .replacen("<head>", "<head>\n    <base href=\"/docs/\">", 1);
+        let page = String::from_utf8_lossy(&found.bytes).replacen(
+            "<head>",
+            "<head>\n    <base href=\"/docs/\">",
+            1,
+        );
         return Ok(response.body(page));
     }
     Ok(response.body(found.bytes.into_owned()))

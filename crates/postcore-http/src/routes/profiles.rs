@@ -147,6 +147,14 @@ pub async fn get(
         example = json!({"profileName": "User: john@example.com"})),
     responses(
         (status = 201, description = "The profile is created", body = postcore_api::CreatedProfile<'static>,
+            links(
+                ("GetProfile" = (operation_id = "get", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Read the new profile")),
+                ("DeleteProfile" = (operation_id = "delete", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Delete the new profile")),
+                ("DisconnectPlatform" = (operation_id = "disconnect", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Disconnect a platform of the new profile"))
+            ),
             example = json!({"profileKey": "prof_abc123def456", "profileName": "User: john@example.com"})),
         crate::openapi::errors::BadBody, crate::openapi::errors::BodyRefused, crate::openapi::errors::Unauthorized, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
     ),
