@@ -87,8 +87,9 @@ const RATE_LIMITED: (&str, &str) = (
     "Rate limit exceeded. Try again in 30 seconds",
 );
 
-/// The `Retry-After` header: whole seconds (RFC 9110 §10.2.3).
-fn retry_after(description: &str) -> utoipa::openapi::Header {
+/// A header whose value is a whole number ≥ 0: `Retry-After` (seconds, RFC 9110 §10.2.3)
+/// and the `X-RateLimit-*` headers.
+pub(crate) fn count_header(description: &str) -> utoipa::openapi::Header {
     HeaderBuilder::new()
         .schema(Some(
             ObjectBuilder::new()
@@ -151,11 +152,11 @@ fn decorate(status: &str, response: ResponseBuilder) -> ResponseBuilder {
     match status {
         "429" => response.header(
             "Retry-After",
-            retry_after("Seconds until a request will be accepted again (same as `retry_after`)."),
+            count_header("Seconds until a request will be accepted again (same as `retry_after`)."),
         ),
         "502" => response.header(
             "Retry-After",
-            retry_after("The platform's own `Retry-After`, passed on when it sent one."),
+            count_header("The platform's own `Retry-After`, passed on when it sent one."),
         ),
         "405" => response.header(
             "Allow",

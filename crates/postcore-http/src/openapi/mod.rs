@@ -8,9 +8,7 @@ pub mod errors;
 use crate::routes;
 use postcore_api::ProfileObject;
 use std::sync::OnceLock;
-use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::info::{InfoBuilder, LicenseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{OpenApi as Document, RefOr, Required};
 use utoipa::{IntoResponses as _, Modify, OpenApi, ToSchema};
@@ -194,17 +192,7 @@ fn operations(
 fn add_rate_limit_headers(
     headers: &mut std::collections::BTreeMap<String, RefOr<utoipa::openapi::Header>>,
 ) {
-    let integer = |description: &str| {
-        HeaderBuilder::new()
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(0)),
-            ))
-            .description(Some(description))
-            .build()
-            .into()
-    };
+    let integer = |description: &str| errors::count_header(description).into();
     headers.insert(
         "X-RateLimit-Limit".into(),
         integer("Requests allowed per window for this API key."),
