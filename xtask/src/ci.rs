@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: the whole test gate, one cargo step after another, failing fast.
 
+use crate::schemathesis::{self, Contract};
 use anyhow::{Result, bail};
 use std::ffi::OsStr;
 use std::process::Command;
@@ -62,13 +63,23 @@ fn bench_smoke(path: Option<&OsStr>) -> BenchSmoke {
     }
 }
 
-/// The gate's last line, once every step that ran has passed.
-fn summary(bench: &BenchSmoke) -> String {
-    match bench {
-        BenchSmoke::Run => "xtask ci: all steps passed".to_owned(),
-        BenchSmoke::Skip(why) => {
-            format!("xtask ci: passed, with one step skipped: bench smoke ({why})")
-        }
+/// The gate's last line, once every step that ran has passed: it names each skipped step
+/// with its reason.
+fn summary(bench: &BenchSmoke, contract: &Contract) -> String {
+    let mut skipped = Vec::new();
+    if let BenchSmoke::Skip(why) = bench {
+        skipped.push(format!("bench smoke ({why})"));
+    }
+    if let Contract::Skip(why) = contract {
+        skipped.push(format!("schemathesis ({why})"));
+    }
+    match skipped.len() {
+        0 => "xtask ci: all steps passed".to_owned(),
+        1 => format!("xtask ci: passed, with one step skipped: {}", skipped[0]),
+        n => format!(
+            "xtask ci: passed, with {n} steps skipped: {}",
+            skipped.join("; ")
+        ),
     }
 }
 
@@ -91,7 +102,13 @@ pub fn run() -> Result<()> {
         BenchSmoke::Skip(why) => eprintln!("xtask ci: skipped: bench smoke ({why})"),
     }
     crate::crash::run(2, crate::process::Profile::Debug, (200, 600))?;
-    eprintln!("{}", summary(&bench));
+    eprintln!("xtask ci: schemathesis against /openapi.json (the contract check)");
+    let contract = schemathesis::contract(std::env::var_os("PATH").as_deref());
+    match &contract {
+        Contract::Run(python) => schemathesis::run_contract(python, schemathesis::MAX_EXAMPLES)?,
+        Contract::Skip(why) => eprintln!("xtask ci: skipped: schemathesis ({why})"),
+    }
+    eprintln!("{}", summary(&bench, &contract));
     Ok(())
 }
 
@@ -127,7 +144,10 @@ mod tests {
         let (empty, with_wrk) = (tempfile::tempdir().unwrap(), dir_with_wrk(0o755));
         let path = std::env::join_paths([empty.path(), with_wrk.path()]).unwrap();
         assert_eq!(bench_smoke(Some(&path)), BenchSmoke::Run);
-        assert_eq!(summary(&BenchSmoke::Run), "xtask ci: all steps passed");
+        assert_eq!(
+            summary(&BenchSmoke::Run, &Contract::Run("python3".into())),
+            "xtask ci: all steps passed"
+        );
     }
 
     #[test]
@@ -138,9 +158,58 @@ mod tests {
             assert_eq!(bench_smoke(path), BenchSmoke::Skip(SKIPPED.to_owned()));
         }
         assert_eq!(
-            summary(&bench_smoke(None)),
+            summary(&bench_smoke(None), &Contract::Run("python3".into())),
             "xtask ci: passed, with one step skipped: bench smoke \
              (wrk not found on PATH; install it with apt-get install -y wrk)"
+        );
+    }
+
+    /// A directory holding an executable `python3` script that exits with `code`.
+    fn dir_with_python(code: u8) -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let python = dir.path().join("python3");
+        fs::write(&python, format!("#!/bin/sh\nexit {code}\n")).unwrap();
+        fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn schemathesis_runs_with_the_first_python3_whose_venv_module_loads() {
+        let (empty, python) = (tempfile::tempdir().unwrap(), dir_with_python(0));
+        let path = std::env::join_paths([empty.path(), python.path()]).unwrap();
+        assert_eq!(
+            schemathesis::contract(Some(&path)),
+            Contract::Run(python.path().join("python3"))
+        );
+    }
+
+    #[test]
+    fn schemathesis_is_skipped_with_its_reason_without_python3_or_its_venv_module() {
+        let empty = tempfile::tempdir().unwrap();
+        for path in [Some(empty.path().as_os_str()), Some(OsStr::new("")), None] {
+            assert_eq!(
+                schemathesis::contract(path),
+                Contract::Skip("python3 not found on PATH".to_owned())
+            );
+        }
+        let broken = dir_with_python(1);
+        let python = broken.path().join("python3");
+        assert_eq!(
+            schemathesis::contract(Some(broken.path().as_os_str())),
+            Contract::Skip(format!(
+                "{} has no venv/ensurepip module (Debian: apt-get install -y python3-venv)",
+                python.display()
+            ))
+        );
+        assert_eq!(
+            summary(
+                &bench_smoke(None),
+                &schemathesis::contract(Some(empty.path().as_os_str()))
+            ),
+            "xtask ci: passed, with 2 steps skipped: bench smoke \
+             (wrk not found on PATH; install it with apt-get install -y wrk); \
+             schemathesis (python3 not found on PATH)"
         );
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! - `cargo xtask ci` — the whole test gate, in order, failing fast: rustfmt check, clippy
 //!   with warnings denied, the workspace tests, rustdoc with warnings denied, then smoke runs
-//!   of `bench` and `crash` on the debug binaries. It installs nothing: without `wrk` on the
-//!   `PATH` it skips the bench smoke run, says why, and runs every other step.
+//!   of `bench` and `crash` on the debug binaries, then schemathesis against the debug
+//!   server's `/openapi.json` (`schemathesis.rs`). Of system tools it installs nothing:
+//!   without `wrk` on the `PATH` it skips the bench smoke run, and without `python3` (with
+//!   `venv`) the schemathesis run, says why, and runs every other step. schemathesis itself
+//!   it installs, pinned, from PyPI into `target/schemathesis-venv`.
 //! - `cargo xtask bench [--quick]` — throughput, latency, memory and scaling of the release
 //!   server in 7 scenarios, one of them Bluesky connects through the Bluesky stand-in (see
 //!   `bench/`), written to `target/bench/results.json`.
@@ -22,6 +25,7 @@ mod crash;
 mod limit;
 mod man;
 mod process;
+mod schemathesis;
 mod standin;
 
 use std::process::ExitCode;
@@ -30,8 +34,9 @@ const USAGE: &str = "usage: cargo xtask <task> [options]
 
 tasks:
   ci                  the whole test gate: fmt --check, clippy -D warnings, test,
-                      doc -D warnings, then bench and crash smoke runs
-                      (the bench smoke run is skipped, with a note, without wrk)
+                      doc -D warnings, bench and crash smoke runs, schemathesis
+                      (the bench smoke run is skipped, with a note, without wrk;
+                      schemathesis without python3 and its venv module)
   bench [--quick]     load-test the release server with wrk (Debian package `wrk`):
                       7 scenarios (the 7th: POST /profiles/connect renewing Bluesky,
                       verified by the Bluesky stand-in), table on stdout,
@@ -47,7 +52,11 @@ tasks:
   crash --smoke       2 short rounds on the debug binaries
   man [--out DIR]     man pages of postcore and postcore-admin, one per command
                       and subcommand (roff, section 1), written by the debug
-                      binaries; default DIR: target/man";
+                      binaries; default DIR: target/man
+  schemathesis [--max-examples N]
+                      the gate's contract check alone: schemathesis (pinned, installed
+                      into target/schemathesis-venv) against the debug server's
+                      /openapi.json, all checks, N cases per operation (default 30)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,6 +66,13 @@ fn main() -> ExitCode {
         Some("bench") if flag("--smoke") => bench::run(bench::Plan::smoke()),
         Some("bench") if flag("--quick") => bench::run(bench::Plan::quick()),
         Some("bench") => bench::run(bench::Plan::full()),
+        Some("schemathesis") => match schemathesis::contract(std::env::var_os("PATH").as_deref()) {
+            schemathesis::Contract::Run(python) => process::build(process::Profile::Debug)
+                .and_then(|()| schemathesis::run_contract(&python, examples(&args))),
+            schemathesis::Contract::Skip(why) => {
+                Err(anyhow::anyhow!("cannot run schemathesis: {why}"))
+            }
+        },
         Some("crash") if flag("--smoke") => crash::run(2, process::Profile::Debug, (200, 600)),
         Some("crash") => {
             rounds(&args).and_then(|n| crash::run(n, process::Profile::Release, (300, 2000)))
@@ -79,6 +95,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--max-examples N` of `cargo xtask schemathesis` (default: the gate's).
+fn examples(args: &[String]) -> u32 {
+    args.iter()
+        .position(|a| a == "--max-examples")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(schemathesis::MAX_EXAMPLES)
 }
 
 fn rounds(args: &[String]) -> anyhow::Result<usize> {

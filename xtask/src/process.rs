@@ -66,6 +66,7 @@ pub fn build(profile: Profile) -> Result<()> {
 }
 
 /// The target directory: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
+/// The target directory: `CARGO_TARGET_DIR`, else `target/` in the workspace.
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -75,6 +76,13 @@ pub fn target_dir() -> PathBuf {
 /// Path of a workspace binary in the profile's target directory.
 pub fn binary(profile: Profile, name: &str) -> PathBuf {
     target_dir().join(profile.dir()).join(name)
+}
+
+/// Whether `file` is a regular file with an execute bit (for tools looked up on `PATH`).
+pub fn is_executable(file: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    file.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// A free loopback port (bound and released; the race is acceptable for local tools).

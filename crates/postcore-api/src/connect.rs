@@ -189,9 +189,11 @@ impl ConnectBody {
 /// The answer of a successful connect (api.md §5.5): the profile's key, then the
 /// Connected Platform object's fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectResponse<'a> {
     /// The profile connected (created by the request when it named none).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ProfileKeyText))]
     pub profile_key: Cow<'a, str>,
     /// The connection, as in a profile's `connectedPlatforms`.
     #[serde(flatten)]

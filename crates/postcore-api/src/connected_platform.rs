@@ -12,24 +12,36 @@ use std::borrow::Cow;
 /// missing `needsReconnect` is `false`. The two computed fields are read but `import` does
 /// not use them: it recomputes both from the stored connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        description = "One platform connected to a profile (api.md §2), its expiry computed at the time of the request (§3)."
+    )
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedPlatform<'a> {
     /// `linkedin` or `bluesky` (kept as text: the reader parses it and names the field).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::PlatformName))]
     pub platform: Cow<'a, str>,
     /// Name shown on the platform (for Bluesky the seed shows the handle).
     pub display_name: Cow<'a, str>,
     /// Handle or vanity name on the platform.
     pub username: Cow<'a, str>,
     /// When the connection was made or last renewed: RFC 3339, UTC, whole seconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub connected_at: String,
     /// When the access token stops working (RFC 3339, UTC); `null` for Bluesky.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, required))]
     pub expires_at: Option<String>,
     /// Whole days until `expiresAt` at `now`, never negative; `null` when `expiresAt` is.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, required))]
     pub days_until_expiry: Option<i64>,
     /// Whether the app must reconnect this platform at `now` (expired, or marked revoked).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub needs_reconnect: bool,
 }
 

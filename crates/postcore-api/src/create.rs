@@ -97,11 +97,14 @@ impl<'de> Deserialize<'de> for CreateProfileRequest {
 
 /// The 201 answer of `POST /profiles/create` (api.md §5.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedProfile<'a> {
     /// The new profile's key, `prof_…`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ProfileKeyText))]
     pub profile_key: Cow<'a, str>,
     /// Its label, `null` when none was given.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ProfileNameText>))]
     pub profile_name: Option<Cow<'a, str>>,
 }
 

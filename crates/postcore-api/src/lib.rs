@@ -9,6 +9,8 @@ mod linkedin;
 mod loose;
 mod message;
 mod name_field;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod profile;
 
 pub use account::WithAccount;

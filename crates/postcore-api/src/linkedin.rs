@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The body of `POST /profiles/connect/linkedin`: `{"profileKey"?: string | null,
 /// "returnUrl"?: string | null}` (an empty body is both absent). Unknown fields are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinkedInStartRequest {
     /// The profile to connect; absent or `null`: the callback creates one.
@@ -19,11 +20,14 @@ pub struct LinkedInStartRequest {
 /// The answer: where to send the user's browser, and until when that works
 /// (`{"authorizationUrl", "expiresAt"}`; the state inside expires after 10 minutes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationStart {
     /// LinkedIn's authorization URL with this flow's single-use `state`.
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub authorization_url: String,
     /// When the state stops being accepted: RFC 3339, UTC, whole seconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub expires_at: String,
 }
 

@@ -6,8 +6,10 @@ use std::borrow::Cow;
 /// A body that is only a message: `{"message": "Profile deleted successfully"}` (api.md §5.4,
 /// and the disconnect confirmation of §5.5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message<'a> {
     /// The text, for people.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub message: Cow<'a, str>,
 }
 

@@ -12,17 +12,26 @@ use std::borrow::Cow;
 /// `profileName` is `null` and missing `connectedPlatforms` is `[]`; unknown fields (such as
 /// the CLI's `account`) are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(as = Profile, description = "A profile (api.md §2): one end user of the app, with the platforms connected to it.")
+)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileObject<'a> {
     /// `prof_…`, immutable (kept as text: the reader parses it and names the field).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ProfileKeyText))]
     pub profile_key: Cow<'a, str>,
     /// Optional label, `null` when unset.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ProfileNameText>, required))]
     pub profile_name: Option<Cow<'a, str>>,
     /// When the profile was created: RFC 3339, UTC, whole seconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
     /// Its connections (`bluesky` before `linkedin`), `[]` when none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub connected_platforms: Vec<ConnectedPlatform<'a>>,
 }
 
@@ -64,14 +73,18 @@ pub struct ProfilePage<P = ProfileObject<'static>> {
 /// The `profile` object of `GET /profiles/{profileKey}` (api.md §5.2): a Profile without
 /// its connections, which the detail carries beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileSummary<'a> {
     /// `prof_…`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::ProfileKeyText))]
     pub profile_key: Cow<'a, str>,
     /// Optional label, `null` when unset.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::ProfileNameText>, required))]
     pub profile_name: Option<Cow<'a, str>>,
     /// When the profile was created: RFC 3339, UTC, whole seconds.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
 }
 
@@ -88,12 +101,14 @@ impl<'a> From<&'a Profile> for ProfileSummary<'a> {
 /// The body of `GET /profiles/{profileKey}` (api.md §5.2):
 /// `{"profile": {…}, "connectedPlatforms": […]}` exactly as the seed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileDetail<'a> {
     /// The profile without its connections.
     pub profile: ProfileSummary<'a>,
     /// Its connections (`bluesky` before `linkedin`), `[]` when none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub connected_platforms: Vec<ConnectedPlatform<'a>>,
 }
 

@@ -26,7 +26,7 @@ pub use expiry::{ExpiryStatus, TokenExpiry, refresh_token_expiry, token_expiry};
 pub use filter::{MAX_EXPIRING_WITHIN_DAYS, ProfileFilter};
 pub use handle::{BlueskyHandle, DID_MAX_CHARS, HANDLE_MAX_CHARS, HandleError, is_valid_did};
 pub use platform::{Platform, PlatformError, TokenPolicy};
-pub use profile::{Profile, ProfileName, ProfileNameError};
+pub use profile::{PROFILE_NAME_MAX_CHARS, Profile, ProfileName, ProfileNameError};
 pub use profile_key::{ProfileKey, ProfileKeyError};
 pub use random::random_string;
 

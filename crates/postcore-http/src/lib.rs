@@ -21,6 +21,7 @@ mod error;
 pub mod extract;
 pub mod list_query;
 pub mod oauth;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 mod settings;

@@ -91,6 +91,8 @@ async fn assert_head_is_get_without_body(
 type Header = (&'static str, &'static str);
 
 const JSON: (&str, &str) = ("content-type", "application/json");
+const HTML: (&str, &str) = ("content-type", "text/html");
+const NO_CACHE: (&str, &str) = ("cache-control", "no-cache");
 const CHUNKED: (&str, &str) = ("transfer-encoding", "chunked");
 const CLOSE: (&str, &str) = ("connection", "close");
 
@@ -121,6 +123,10 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
     let callback = app.request("GET", "/oauth/linkedin/callback", None).await;
     let callback = callback.bytes().await.unwrap().len();
     let health = r#"{"status":"ok"}"#.len();
+    let document = app.request("GET", "/openapi.json", None).await;
+    let document = document.bytes().await.unwrap().len();
+    let docs = app.request("GET", "/docs", None).await;
+    let docs = docs.bytes().await.unwrap().len();
     let cases: Vec<(&str, &[&str], u16, Vec<Header>)> = vec![
         ("/health", &[], 200, vec![length(health), CLOSE, JSON]),
         ("/profiles", &auth, 200, vec![CHUNKED, CLOSE, JSON]),
@@ -135,6 +141,8 @@ async fn head_answers_every_get_route_with_its_status_and_headers_and_no_body() 
         ("/profiles/not-a-key", &auth, 404, vec![length(not_found), CLOSE, JSON]),
         ("/profiles/connect", &[], 401, vec![length(missing), CLOSE, JSON]),
         ("/oauth/linkedin/callback", &[], 501, vec![length(callback), CLOSE, JSON]),
+        ("/openapi.json", &[], 200, vec![length(document), CLOSE, JSON]),
+        ("/docs", &[], 200, vec![length(docs), CLOSE, HTML, NO_CACHE]),
     ];
     for (target, headers, status, expected) in cases {
         assert_head_is_get_without_body(app.port, target, headers, status, &expected).await;

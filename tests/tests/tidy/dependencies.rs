@@ -53,8 +53,10 @@ const DOMAIN_MAY_DEPEND_ON: &[&str] = &["chrono", "thiserror", "getrandom", "ser
 /// The only crates postcore-api may name in its manifest (normal, build or optional
 /// dependencies), from `../shared/design.md`: the wire JSON is the domain plus serde, so
 /// that any service (or a client) can use it without the store or a web stack; `secrecy`
-/// holds the app password of a connect request, so that it never reaches a `Debug` line.
-const API_MAY_DEPEND_ON: &[&str] = &["postcore-domain", "serde", "secrecy"];
+/// holds the app password of a connect request, so that it never reaches a `Debug` line;
+/// `utoipa`, optional (feature `openapi`), derives the OpenAPI schemas of the same types for
+/// the server's document.
+const API_MAY_DEPEND_ON: &[&str] = &["postcore-domain", "serde", "secrecy", "utoipa"];
 
 /// Database drivers, SQLite's and Postgres's: design.md, "postcore-store is the only crate
 /// that names rusqlite or a Postgres driver".
@@ -273,7 +275,7 @@ fn domain_rule() -> Rule<'static> {
 }
 
 #[test]
-fn the_wire_types_depend_only_on_the_domain_serde_and_secrecy() {
+fn the_wire_types_depend_only_on_the_domain_serde_secrecy_and_utoipa() {
     let declared = named_outside(&workspace().manifests["postcore-api"], API_MAY_DEPEND_ON);
     assert!(
         declared.is_empty(),

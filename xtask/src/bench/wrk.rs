@@ -1,5 +1,6 @@
 //! Drives `wrk` (Debian package `wrk`) with generated Lua scripts and reads its results.
 
+use crate::process::is_executable;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 use std::ffi::OsStr;
@@ -19,18 +20,6 @@ pub const INSTALL: &str = "apt-get install -y wrk";
 /// its bench smoke run use.
 pub fn on_path(path: Option<&OsStr>) -> bool {
     path.is_some_and(|p| std::env::split_paths(p).any(|dir| is_executable(&dir.join("wrk"))))
-}
-
-#[cfg(unix)]
-fn is_executable(file: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt as _;
-    file.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(file: &Path) -> bool {
-    file.is_file()
 }
 
 /// Fails with install instructions when `wrk` is not on the PATH.

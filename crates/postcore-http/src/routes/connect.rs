@@ -29,6 +29,32 @@ use postcore_store::{AccountId, Credentials, SecretString};
 /// `UPSTREAM_ERROR` (the service unreachable, slow, 5xx, 429 with its `Retry-After`, or an
 /// answer that cannot be understood). On every failure nothing is stored and no existing
 /// connection changes.
+#[utoipa::path(
+    post,
+    path = "/profiles/connect",
+    tag = "connections",
+    security(("apiKey" = [])),
+    request_body(content = postcore_api::ConnectBody, content_type = "application/json",
+        example = json!({"platform": "bluesky",
+            "credentials": {"handle": "johndoe.bsky.social", "appPassword": "abcd-efgh-ijkl-mnop"}})),
+    responses(
+        (status = 200, description = "Bluesky is connected (or renewed in place)",
+            body = postcore_api::ConnectResponse<'static>,
+            links(
+                ("GetProfile" = (operation_id = "get", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Read the connected profile")),
+                ("DisconnectPlatform" = (operation_id = "disconnect",
+                    parameters(("profileKey" = "$response.body#/profileKey"), ("platform" = "$response.body#/platform")),
+                    description = "Disconnect the platform just connected"))
+            ),
+            example = json!({"profileKey": "prof_abc123def456", "platform": "bluesky",
+                "displayName": "johndoe.bsky.social", "username": "johndoe.bsky.social",
+                "connectedAt": "2025-01-02T10:00:00Z", "expiresAt": null,
+                "daysUntilExpiry": null, "needsReconnect": false})),
+        crate::openapi::errors::ConnectRefused, crate::openapi::errors::BodyRefused, crate::openapi::errors::Unauthorized, crate::openapi::errors::ProfileMissing,
+        crate::openapi::errors::RateLimited, crate::openapi::errors::Upstream, crate::openapi::errors::Internal,
+    ),
+)]
 pub async fn connect(
     InOrder(caller, JsonBody(body)): InOrder<Authenticated, JsonBody<ConnectBody>>,
     state: web::Data<AppState>,

@@ -16,6 +16,22 @@ use postcore_domain::Platform;
 /// 401; 400 `VALIDATION_ERROR` for a platform name other than `bluesky` or `linkedin`;
 /// 404 `PROFILE_NOT_FOUND` for an unknown, malformed or other account's profile (the same
 /// bytes for each); 404 `CONNECTION_NOT_FOUND` when the platform is not connected.
+#[utoipa::path(
+    delete,
+    path = "/profiles/{profileKey}/connections/{platform}",
+    tag = "connections",
+    security(("apiKey" = [])),
+    params(
+        ("profileKey" = String, Path,
+            description = "The profile's key, `prof_…`; a malformed key is answered 404 like an unknown one"),
+        ("platform" = postcore_api::openapi::PlatformName, Path, description = "The platform to disconnect"),
+    ),
+    responses(
+        (status = 200, description = "The connection and its stored secrets are deleted",
+            body = postcore_api::Message<'static>, example = json!({"message": "Platform disconnected successfully"})),
+        crate::openapi::errors::BadPlatform, crate::openapi::errors::Unauthorized, crate::openapi::errors::ConnectionMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+    ),
+)]
 pub async fn disconnect(
     InOrder(caller, InOrder(PlatformPath(platform), ProfileKeyPath(key))): InOrder<
         Authenticated,

@@ -21,7 +21,7 @@ use postcore_store::{
 use std::collections::HashMap;
 
 /// The answer when LinkedIn is not configured (api.md §4, 501).
-const NOT_CONFIGURED: &str = "LinkedIn is not configured on this server: set \
+pub(crate) const NOT_CONFIGURED: &str = "LinkedIn is not configured on this server: set \
      POSTCORE_LINKEDIN_CLIENT_ID, POSTCORE_LINKEDIN_CLIENT_SECRET (or \
      --linkedin-client-secret-file) and POSTCORE_PUBLIC_URL";
 
@@ -32,6 +32,23 @@ const NOT_CONFIGURED: &str = "LinkedIn is not configured on this server: set \
 /// # Errors
 /// 401; 501 `NOT_CONFIGURED`; 400 `VALIDATION_ERROR` for a bad body or a `returnUrl` not on
 /// the account's allow-list; 404 `PROFILE_NOT_FOUND`.
+#[utoipa::path(
+    post,
+    path = "/profiles/connect/linkedin",
+    tag = "connections",
+    security(("apiKey" = [])),
+    request_body(content = postcore_api::LinkedInStartRequest, content_type = "application/json",
+        description = "Optional; without a profileKey the callback creates a profile",
+        example = json!({"profileKey": "prof_abc123def456", "returnUrl": "https://app.example.com/connected"})),
+    responses(
+        (status = 200, description = "Send the user's browser to authorizationUrl before expiresAt",
+            body = postcore_api::AuthorizationStart,
+            example = json!({"authorizationUrl": "https://www.linkedin.com/oauth/v2/authorization?response_type=code&client_id=…&state=…",
+                "expiresAt": "2025-01-06T12:40:00Z"})),
+        crate::openapi::errors::BadBody, crate::openapi::errors::BodyRefused, crate::openapi::errors::Unauthorized, crate::openapi::errors::ProfileMissing, crate::openapi::errors::RateLimited,
+        crate::openapi::errors::Internal, crate::openapi::errors::NotConfigured,
+    ),
+)]
 pub async fn start(
     InOrder(caller, JsonBody(body)): InOrder<
         Authenticated,
@@ -64,6 +81,23 @@ pub async fn start(
 /// As [`start`], as JSON, before any redirect: 401 (`apiKey` missing or invalid), 429 (over
 /// a rate limit), 400 (`platform` not `linkedin`, a `returnUrl` not on the allow-list),
 /// 404, 501.
+#[utoipa::path(
+    get,
+    path = "/profiles/connect",
+    tag = "connections",
+    security(("apiKeyQuery" = [])),
+    params(
+        ("platform" = String, Query, pattern = "^linkedin$", description = "Must be `linkedin`"),
+        ("profileKey" = Option<String>, Query, description = "The profile to connect; absent: the callback creates one"),
+        ("returnUrl" = Option<String>, Query, description = "Where the browser goes back to; must be on the account's allow-list"),
+    ),
+    responses(
+        (status = 302, description = "To LinkedIn's authorization page",
+            headers(("Location" = String, description = "LinkedIn's authorization URL with a single-use state"))),
+        crate::openapi::errors::BadQuery, crate::openapi::errors::Unauthorized, crate::openapi::errors::ProfileMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+        crate::openapi::errors::NotConfigured,
+    ),
+)]
 pub async fn start_in_browser(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -174,6 +208,26 @@ async fn begin(
 /// `returnUrl` with `profileKey` and `platform=linkedin`, or with `error=CODE`; without one
 /// it gets a small page. A missing, forged, replayed or expired state makes no call to
 /// LinkedIn at all.
+#[utoipa::path(
+    get,
+    path = "/oauth/linkedin/callback",
+    tag = "connections",
+    params(
+        ("state" = Option<String>, Query, description = "The flow's single-use state"),
+        ("code" = Option<String>, Query, description = "LinkedIn's authorization code"),
+        ("error" = Option<String>, Query, description = "LinkedIn's error, e.g. `user_cancelled_authorize`"),
+        ("error_description" = Option<String>, Query, description = "LinkedIn's explanation of `error`"),
+    ),
+    responses(
+        (status = 302, description = "Back to the flow's returnUrl with `profileKey` and `platform=linkedin`, or with `error`",
+            headers(("Location" = String, description = "returnUrl?profileKey=…&platform=linkedin, or returnUrl?error=CODE"))),
+        (status = 200, description = "Connected, and the flow had no returnUrl: a small page",
+            content_type = "text/html", body = String),
+        (status = 400, description = "Not connected, and the flow had no returnUrl (or the state is unknown): a small page saying why",
+            content_type = "text/html", body = String),
+        crate::openapi::errors::NotConfigured,
+    ),
+)]
 pub async fn callback(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(linkedin) = state.linkedin.as_ref() else {
         return actix_web::ResponseError::error_response(&ApiError::NotConfigured(NOT_CONFIGURED));

@@ -16,6 +16,7 @@
 
 pub mod connect;
 pub mod connections;
+pub mod docs;
 pub mod health;
 pub mod linkedin;
 pub mod profiles;
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(profiles::delete))
             .default_service(only("GET, HEAD, DELETE")),
     )
+    .configure(docs::configure)
     .default_service(web::to(not_found));
 }
 
@@ -80,7 +82,7 @@ pub fn get_and_head() -> actix_web::Route {
 
 /// The answer for a known path with another method: 405 naming `allowed` in its message
 /// and its `Allow` header (RFC 9110 §15.5.6).
-fn only(allowed: &'static str) -> actix_web::Route {
+pub(crate) fn only(allowed: &'static str) -> actix_web::Route {
     web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allowed }) })
 }
 

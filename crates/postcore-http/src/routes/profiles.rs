@@ -32,6 +32,46 @@ use std::pin::Pin;
 /// # Errors
 /// 401 (api.md §4), then 400 `VALIDATION_ERROR` naming the first query parameter that is
 /// unknown, repeated or has a bad value.
+#[utoipa::path(
+    get,
+    path = "/profiles",
+    tag = "profiles",
+    security(("apiKey" = [])),
+    params(
+        ("platform" = Option<postcore_api::openapi::PlatformName>, Query,
+            description = "(extension) Only profiles with this platform connected"),
+        ("needsReconnect" = Option<bool>, Query,
+            description = "(extension) Only profiles with (true) or without (false) a connection that needs a reconnect"),
+        ("expiringWithinDays" = Option<u32>, Query, minimum = 0, maximum = 36500,
+            description = "(extension) Only profiles with a connection whose daysUntilExpiry ≤ N, or that needs a reconnect"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000,
+            description = "(extension) Page size; the body then has nextCursor"),
+        ("cursor" = Option<String>, Query,
+            description = "(extension) The nextCursor of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "The account's profiles, by createdAt then profileKey",
+            body = crate::openapi::ProfileListBody,
+            examples(
+                ("seed" = (summary = "One profile with LinkedIn and Bluesky (the seed document)",
+                    value = json!({"profiles": [{
+                "profileKey": "prof_abc123def456",
+                "profileName": "User: john@example.com",
+                "createdAt": "2025-01-01T12:00:00Z",
+                "connectedPlatforms": [
+                    {"platform": "linkedin", "displayName": "John Doe", "username": "johndoe",
+                     "connectedAt": "2025-01-01T12:30:00Z", "expiresAt": "2025-03-02T12:30:00Z",
+                     "daysUntilExpiry": 55, "needsReconnect": false},
+                    {"platform": "bluesky", "displayName": "johndoe.bsky.social",
+                     "username": "johndoe.bsky.social", "connectedAt": "2025-01-02T10:00:00Z",
+                     "expiresAt": null, "daysUntilExpiry": null, "needsReconnect": false}
+                ]
+            }]}))),
+                ("empty" = (summary = "No profiles yet", value = json!({"profiles": []}))),
+            )),
+        crate::openapi::errors::BadQuery, crate::openapi::errors::Unauthorized, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+    ),
+)]
 pub async fn list(
     caller: Authenticated,
     req: HttpRequest,
@@ -101,6 +141,27 @@ fn streamed(
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` for an unknown, malformed, deleted or other account's key;
 /// 429 over a rate limit.
+#[utoipa::path(
+    get,
+    path = "/profiles/{profileKey}",
+    tag = "profiles",
+    security(("apiKey" = [])),
+    params(("profileKey" = String, Path,
+            description = "The profile's key, `prof_…`; a malformed key is answered 404 like an unknown one")),
+    responses(
+        (status = 200, description = "The profile and its connections (the seed document)",
+            body = postcore_api::ProfileDetail<'static>, example = json!({
+                "profile": {"profileKey": "prof_abc123", "profileName": "User: john@example.com",
+                            "createdAt": "2025-01-01T12:00:00Z"},
+                "connectedPlatforms": [
+                    {"platform": "linkedin", "displayName": "John Doe", "username": "johndoe",
+                     "connectedAt": "2025-01-01T12:30:00Z", "expiresAt": "2025-03-02T12:30:00Z",
+                     "daysUntilExpiry": 55, "needsReconnect": false}
+                ]
+            })),
+        crate::openapi::errors::Unauthorized, crate::openapi::errors::ProfileMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+    ),
+)]
 pub async fn get(
     InOrder(PresentedKey(api_key), MaybeProfileKey(key)): InOrder<PresentedKey, MaybeProfileKey>,
     req: HttpRequest,
@@ -136,6 +197,28 @@ pub async fn get(
 /// # Errors
 /// 401; 413 over the body limit; 415 for a non-JSON body; 400 `VALIDATION_ERROR` for bad
 /// JSON, unknown fields, a wrong type or a bad name (the message names `profileName`).
+#[utoipa::path(
+    post,
+    path = "/profiles/create",
+    tag = "profiles",
+    security(("apiKey" = [])),
+    request_body(content = postcore_api::CreateProfileRequest, content_type = "application/json",
+        description = "Optional; without a body (or with `{}`) the profile has no name",
+        example = json!({"profileName": "User: john@example.com"})),
+    responses(
+        (status = 201, description = "The profile is created", body = postcore_api::CreatedProfile<'static>,
+            links(
+                ("GetProfile" = (operation_id = "get", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Read the new profile")),
+                ("DeleteProfile" = (operation_id = "delete", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Delete the new profile")),
+                ("DisconnectPlatform" = (operation_id = "disconnect", parameters(("profileKey" = "$response.body#/profileKey")),
+                    description = "Disconnect a platform of the new profile"))
+            ),
+            example = json!({"profileKey": "prof_abc123def456", "profileName": "User: john@example.com"})),
+        crate::openapi::errors::BadBody, crate::openapi::errors::BodyRefused, crate::openapi::errors::Unauthorized, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+    ),
+)]
 pub async fn create(
     InOrder(caller, JsonBody(request)): InOrder<Authenticated, JsonBody<CreateProfileRequest>>,
     state: web::Data<AppState>,
@@ -157,6 +240,19 @@ pub async fn create(
 ///
 /// # Errors
 /// 401; 404 `PROFILE_NOT_FOUND` as for `GET`, and for a second delete.
+#[utoipa::path(
+    delete,
+    path = "/profiles/{profileKey}",
+    tag = "profiles",
+    security(("apiKey" = [])),
+    params(("profileKey" = String, Path,
+            description = "The profile's key, `prof_…`; a malformed key is answered 404 like an unknown one")),
+    responses(
+        (status = 200, description = "The profile, its connections and their secrets are deleted",
+            body = postcore_api::Message<'static>, example = json!({"message": "Profile deleted successfully"})),
+        crate::openapi::errors::Unauthorized, crate::openapi::errors::ProfileMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+    ),
+)]
 pub async fn delete(
     InOrder(caller, ProfileKeyPath(key)): InOrder<Authenticated, ProfileKeyPath>,
     state: web::Data<AppState>,
