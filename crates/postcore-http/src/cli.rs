@@ -2,8 +2,8 @@
 
 use crate::telemetry::{self, LogFormat};
 use crate::{
-    Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
-    bootstrap,
+    Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_METRICS_REFRESH_SECS,
+    DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings, bootstrap,
 };
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
@@ -84,6 +84,14 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_TOKEN_REFRESH_INTERVAL", value_name = "SECONDS",
           default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_refresh_interval: u64,
+    /// Address of a second listener that alone serves `GET /metrics`, `host:port` (port 0 picks a free one); unset: `/metrics` is served on `--bind`, unauthenticated
+    #[arg(long, env = "POSTCORE_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<String>,
+    /// Seconds between two reads of the connection and profile counts behind `/metrics`
+    #[arg(long, env = "POSTCORE_METRICS_REFRESH_INTERVAL", value_name = "SECONDS",
+          default_value_t = DEFAULT_METRICS_REFRESH_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub metrics_refresh_interval: u64,
 }
 
 /// Runs the command.
@@ -111,6 +119,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bluesky_service: args.platforms.bluesky_service.clone(),
         platform_limits: args.platforms.limits(),
         linkedin,
+        metrics_bind: args.metrics_bind.clone(),
+        metrics_refresh: Duration::from_secs(args.metrics_refresh_interval),
         ..Settings::new(args.bind)
     };
     let refresher_client = match &settings.linkedin {
@@ -151,6 +161,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("creating the default account")?
     {
         eprintln!("{}", bootstrap::banner(&key, app.local_addr()));
+    }
+    if let Some(address) = app.metrics_addr() {
+        tracing::info!(%address, "serving /metrics on its own listener");
     }
     tracing::info!(address = %app.local_addr(), database = %args.store.database, "listening");
     app.run_until_stopped()

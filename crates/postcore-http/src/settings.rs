@@ -13,6 +13,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const DEFAULT_LOG_FILTER: &str = "info";
 /// Default grace period for in-flight requests on SIGINT/SIGTERM, in seconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+/// Default period of the `/metrics` connection and profile gauges' refresh, in seconds.
+pub const DEFAULT_METRICS_REFRESH_SECS: u64 = 60;
 
 /// The HTTP server's settings. The store and the clock are passed beside them to
 /// [`crate::Application::build`], so tests can hand in their own.
@@ -33,6 +35,11 @@ pub struct Settings {
     pub platform_limits: HttpLimits,
     /// LinkedIn's OAuth client configuration; `None`: LinkedIn is not configured.
     pub linkedin: Option<LinkedInConfig>,
+    /// `host:port` of a second listener that alone serves `GET /metrics` (port `0` picks a
+    /// free one; see `Application::metrics_addr`); `None`: `/metrics` is served on `bind`.
+    pub metrics_bind: Option<String>,
+    /// How often the connection and profile gauges of `/metrics` are read from the store.
+    pub metrics_refresh: Duration,
 }
 
 impl Settings {
@@ -46,6 +53,8 @@ impl Settings {
             bluesky_service: postcore_platforms::bluesky::DEFAULT_SERVICE.to_owned(),
             platform_limits: HttpLimits::default(),
             linkedin: None,
+            metrics_bind: None,
+            metrics_refresh: Duration::from_secs(DEFAULT_METRICS_REFRESH_SECS),
         }
     }
 }

@@ -6,8 +6,8 @@ use postcore_domain::{
 };
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
-    FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Progress,
-    Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
+    FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
+    Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
     StoredConnection,
 };
 use std::path::Path;

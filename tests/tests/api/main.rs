@@ -11,6 +11,7 @@ mod faulty_store;
 mod last_use;
 mod linkedin;
 mod listing;
+mod metrics;
 mod profiles;
 mod raw;
 mod seed;

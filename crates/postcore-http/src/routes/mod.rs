@@ -14,6 +14,7 @@ pub mod connect;
 pub mod connections;
 pub mod health;
 pub mod linkedin;
+pub mod metrics;
 pub mod profiles;
 
 use crate::ApiError;
