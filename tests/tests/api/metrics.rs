@@ -9,6 +9,7 @@ use postcore_tests::app::{
     SEED_NOW, TestApp, at, spawn_app, spawn_app_with, spawn_app_with_metrics_listener,
     status_and_json,
 };
+use postcore_tests::metrics::{connection_gauges, samples};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -34,17 +35,6 @@ async fn scrape_at(app: &TestApp, base: &str) -> String {
 /// `GET /metrics` on the API's listener.
 async fn scrape(app: &TestApp) -> String {
     scrape_at(app, &app.address).await
-}
-
-/// The sample lines of `text` whose metric name is exactly `name` (labels aside), in order.
-fn samples(text: &str, name: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| {
-            l.strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with('{') || rest.starts_with(' '))
-        })
-        .map(str::to_owned)
-        .collect()
 }
 
 fn requests(method: &str, route: &str, status: u16, n: u64) -> String {
@@ -163,19 +153,12 @@ fn connections_at_the_seed_instant() -> Vec<ProfileRecord> {
         .collect()
 }
 
-fn gauge(platform: &str, state: &str, n: u64) -> String {
-    format!(r#"postcore_connections{{platform="{platform}",state="{state}"}} {n}"#)
-}
-
 /// The `postcore_connections` lines the API's own answer implies: `needsReconnect`, else
 /// `daysUntilExpiry ≤ 7`, else ok — zeros included, in the exposition's order.
 async fn gauges_from_the_api(app: &TestApp) -> Vec<String> {
-    let mut counts: BTreeMap<(String, &str), u64> = BTreeMap::new();
-    for platform in ["bluesky", "linkedin"] {
-        for state in ["expiring_7d", "needs_reconnect", "ok"] {
-            counts.insert((platform.to_owned(), state), 0);
-        }
-    }
+    let states = ["expiring_7d", "needs_reconnect", "ok"];
+    let mut counts: BTreeMap<&str, [u64; 3]> =
+        BTreeMap::from([("bluesky", [0; 3]), ("linkedin", [0; 3])]);
     let list = app.get_ok("/profiles").await;
     for profile in list["profiles"].as_array().unwrap() {
         for c in profile["connectedPlatforms"].as_array().unwrap() {
@@ -186,15 +169,11 @@ async fn gauges_from_the_api(app: &TestApp) -> Vec<String> {
             } else {
                 "ok"
             };
-            *counts
-                .get_mut(&(c["platform"].as_str().unwrap().to_owned(), state))
-                .unwrap() += 1;
+            let platform = counts.get_mut(c["platform"].as_str().unwrap()).unwrap();
+            platform[states.iter().position(|s| *s == state).unwrap()] += 1;
         }
     }
-    counts
-        .into_iter()
-        .map(|((platform, state), n)| gauge(&platform, state, n))
-        .collect()
+    connection_gauges(counts["bluesky"], counts["linkedin"])
 }
 
 #[tokio::test]
@@ -217,38 +196,33 @@ async fn connection_gauges_count_by_platform_and_state_exactly_as_the_api_report
         ["postcore_profiles 0"]
     );
 
-    app.refresh_metrics().await;
-    let text = scrape(&app).await;
-    let expected = vec![
-        gauge("bluesky", "expiring_7d", 0),
-        gauge("bluesky", "needs_reconnect", 1),
-        gauge("bluesky", "ok", 1),
-        gauge("linkedin", "expiring_7d", 1),
-        gauge("linkedin", "needs_reconnect", 1),
-        gauge("linkedin", "ok", 2),
+    // At the seed's instant, then a day and half a second later (a clock with a fraction):
+    // the 8-day one is then expiring. Each as `[expiring_7d, needs_reconnect, ok]`.
+    let cases = [
+        (SEED_NOW, [0, 1, 1], [1, 1, 2], "1736166600"),
+        (
+            "2025-01-07T12:30:00.5Z",
+            [0, 1, 1],
+            [2, 1, 1],
+            "1736253000.5",
+        ),
     ];
-    assert_eq!(samples(&text, "postcore_connections"), expected);
-    assert_eq!(gauges_from_the_api(&app).await, expected);
-    assert_eq!(samples(&text, "postcore_profiles"), ["postcore_profiles 6"]);
-
-    // A day and half a second later (a clock with a fraction): the 8-day one is expiring.
-    app.clock.set(at("2025-01-07T12:30:00.5Z"));
-    app.refresh_metrics().await;
-    let text = scrape(&app).await;
-    let expected = vec![
-        gauge("bluesky", "expiring_7d", 0),
-        gauge("bluesky", "needs_reconnect", 1),
-        gauge("bluesky", "ok", 1),
-        gauge("linkedin", "expiring_7d", 2),
-        gauge("linkedin", "needs_reconnect", 1),
-        gauge("linkedin", "ok", 1),
-    ];
-    assert_eq!(samples(&text, "postcore_connections"), expected);
-    assert_eq!(gauges_from_the_api(&app).await, expected);
-    assert_eq!(
-        samples(&text, "postcore_metrics_last_refresh_timestamp_seconds"),
-        ["postcore_metrics_last_refresh_timestamp_seconds 1736253000.5"]
-    );
+    let mut text = String::new();
+    for (now, bluesky, linkedin, unix) in cases {
+        app.clock.set(at(now));
+        app.refresh_metrics().await;
+        text = scrape(&app).await;
+        let expected = connection_gauges(bluesky, linkedin);
+        assert_eq!(samples(&text, "postcore_connections"), expected, "at {now}");
+        assert_eq!(gauges_from_the_api(&app).await, expected, "at {now}");
+        assert_eq!(samples(&text, "postcore_profiles"), ["postcore_profiles 6"]);
+        assert_eq!(
+            samples(&text, "postcore_metrics_last_refresh_timestamp_seconds"),
+            [format!(
+                "postcore_metrics_last_refresh_timestamp_seconds {unix}"
+            )]
+        );
+    }
     assert_eq!(
         samples(&text, "postcore_metrics_refresh_failures_total"),
         ["postcore_metrics_refresh_failures_total 0"]
