@@ -38,7 +38,8 @@ pub struct Settings {
     /// `host:port` of a second listener that alone serves `GET /metrics` (port `0` picks a
     /// free one; see `Application::metrics_addr`); `None`: `/metrics` is served on `bind`.
     pub metrics_bind: Option<String>,
-    /// How often the connection and profile gauges of `/metrics` are read from the store.
+    /// How often the connection and profile gauges of `/metrics` are read from the store
+    /// (at least once a second).
     pub metrics_refresh: Duration,
 }
 

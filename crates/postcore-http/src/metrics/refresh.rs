@@ -63,7 +63,8 @@ impl Metrics {
 /// Refreshes `metrics` from `store` every `every` (the first time `every` from now: the
 /// server refreshes once before it starts serving), with `now` read from `clock` at each
 /// pass. A failed pass is counted and logged and the next one tries again; a pass that
-/// outlasts `every` delays the next. Runs until the handle is aborted.
+/// outlasts `every` delays the next. An `every` under a second is taken as one second.
+/// Runs until the handle is aborted.
 ///
 /// # Panics
 /// When called outside a Tokio runtime (as `tokio::spawn`).
@@ -73,6 +74,7 @@ pub fn spawn_refresher(
     clock: Arc<dyn Clock>,
     every: Duration,
 ) -> JoinHandle<()> {
+    let every = every.max(Duration::from_secs(1));
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
