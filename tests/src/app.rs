@@ -5,7 +5,8 @@
 //! [`SEED_NOW`] (the instant of the seed document's examples). The account `default` and
 //! one API key are made through the store before the first request.
 
-use postcore_domain::{FixedClock, Timestamp};
+use postcore_domain::{Clock as _, FixedClock, Timestamp};
+use postcore_http::metrics::Metrics;
 use postcore_http::{Application, Settings};
 use postcore_store::{AccountId, Repository, StoreConfig};
 use std::sync::Arc;
@@ -30,6 +31,11 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     /// An HTTP client that never uses a proxy.
     pub client: reqwest::Client,
+    /// The server's metrics (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
+    /// `http://127.0.0.1:PORT` of the separate metrics listener, when one was asked for
+    /// ([`spawn_app_with_metrics_listener`]).
+    pub metrics_address: Option<String>,
     dir: TempDir,
 }
 
@@ -41,6 +47,16 @@ pub fn at(text: &str) -> Timestamp {
 /// Starts the app over a fresh database.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|store| store).await
+}
+
+/// Starts the app over a fresh database with `/metrics` on a second listener of its own
+/// (`Settings::metrics_bind` on a free port of 127.0.0.1), not on the API's.
+pub async fn spawn_app_with_metrics_listener() -> TestApp {
+    spawn(
+        |store| store,
+        |settings| settings.metrics_bind = Some("127.0.0.1:0".to_owned()),
+    )
+    .await
 }
 
 /// Starts the app over a fresh database, serving through `wrap(store)` (for fault
@@ -136,6 +152,10 @@ async fn spawn(
         .await
         .expect("building the application");
     let port = app.port();
+    let metrics = app.metrics();
+    let metrics_address = app
+        .metrics_addr()
+        .map(|address| format!("http://{address}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -148,6 +168,8 @@ async fn spawn(
             .no_proxy()
             .build()
             .expect("an HTTP client"),
+        metrics,
+        metrics_address,
         dir,
     }
 }
@@ -163,6 +185,15 @@ impl TestApp {
             request = request.header("x-api-key", key);
         }
         request.send().await.expect("sending a request")
+    }
+
+    /// Refreshes the `/metrics` gauges now, at the app's clock, as the server's interval
+    /// does (a test never waits for the interval).
+    pub async fn refresh_metrics(&self) {
+        self.metrics
+            .refresh(self.store.as_ref(), self.clock.now())
+            .await
+            .expect("refreshing the metrics gauges");
     }
 
     /// The database's files (the database, its WAL and shared-memory index, when present),

@@ -1,9 +1,11 @@
 //! Shared helpers for PostCore's black-box tests: the HTTP app harness, where the binaries
 //! are for tests that drive both, those binaries run as processes ([`server`]), stateful
-//! stand-ins for Bluesky ([`bluesky`]) and LinkedIn's OAuth endpoints ([`linkedin`]).
+//! stand-ins for Bluesky ([`bluesky`]) and LinkedIn's OAuth endpoints ([`linkedin`]), and
+//! readers of `/metrics` answers ([`metrics`]).
 
 pub mod app;
 pub mod bins;
 pub mod bluesky;
 pub mod linkedin;
+pub mod metrics;
 pub mod server;

@@ -4,8 +4,8 @@
 use crate::ratelimit::{DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE};
 use crate::telemetry::{self, LogFormat};
 use crate::{
-    Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
-    bootstrap,
+    Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_METRICS_REFRESH_SECS,
+    DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings, bootstrap,
 };
 use anyhow::Context as _;
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
@@ -104,6 +104,14 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_TOKEN_REFRESH_INTERVAL", value_name = "SECONDS",
           default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub token_refresh_interval: u64,
+    /// Address of a second listener that alone serves `GET /metrics`, `host:port` (port 0 picks a free one); unset: `/metrics` is served on `--bind`, unauthenticated
+    #[arg(long, env = "POSTCORE_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<String>,
+    /// Seconds between two reads of the connection and profile counts behind `/metrics`
+    #[arg(long, env = "POSTCORE_METRICS_REFRESH_INTERVAL", value_name = "SECONDS",
+          default_value_t = DEFAULT_METRICS_REFRESH_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub metrics_refresh_interval: u64,
 }
 
 /// Runs the command.
@@ -140,6 +148,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         linkedin,
         rate_limit_per_minute: args.rate_limit_per_minute,
         auth_failure_limit_per_minute: args.auth_failure_limit_per_minute,
+        metrics_bind: args.metrics_bind.clone(),
+        metrics_refresh: Duration::from_secs(args.metrics_refresh_interval),
         ..Settings::new(args.bind)
     };
     let refresher_client = match &settings.linkedin {
@@ -180,6 +190,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("creating the default account")?
     {
         eprintln!("{}", bootstrap::banner(&key, app.local_addr()));
+    }
+    if let Some(address) = app.metrics_addr() {
+        tracing::info!(%address, "serving /metrics on its own listener");
     }
     tracing::info!(address = %app.local_addr(), database = %args.store.database, "listening");
     app.run_until_stopped()

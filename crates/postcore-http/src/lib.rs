@@ -8,6 +8,7 @@
 //!
 //! - [`Application::build`] binds the listener (port 0 allowed) so tests run the real app.
 //! - [`cli`] is the `postcore` command line; `src/main.rs` only calls [`cli::run`].
+//! - [`metrics`] counts requests by route and keeps the connection gauges of `/metrics`.
 //!
 //! `HEAD` and `OPTIONS` are not part of the API: on every known path they are answered like
 //! any other method the path does not serve, `405 METHOD_NOT_ALLOWED` with an `Allow`
@@ -20,6 +21,7 @@ pub mod cli;
 mod error;
 pub mod extract;
 pub mod list_query;
+pub mod metrics;
 pub mod oauth;
 pub mod openapi;
 pub mod ratelimit;
@@ -31,6 +33,7 @@ pub mod telemetry;
 
 pub use error::ApiError;
 pub use settings::{
-    DEFAULT_BIND, DEFAULT_BODY_LIMIT, DEFAULT_LOG_FILTER, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
+    DEFAULT_BIND, DEFAULT_BODY_LIMIT, DEFAULT_LOG_FILTER, DEFAULT_METRICS_REFRESH_SECS,
+    DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings,
 };
 pub use startup::{AppState, Application};

@@ -13,6 +13,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const DEFAULT_LOG_FILTER: &str = "info";
 /// Default grace period for in-flight requests on SIGINT/SIGTERM, in seconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+/// Default period of the `/metrics` connection and profile gauges' refresh, in seconds.
+pub const DEFAULT_METRICS_REFRESH_SECS: u64 = 60;
 
 /// The HTTP server's settings. The store and the clock are passed beside them to
 /// [`crate::Application::build`], so tests can hand in their own.
@@ -39,6 +41,12 @@ pub struct Settings {
     /// Failed authentications (401) per minute per client address before its requests
     /// are refused, `0` for no limit.
     pub auth_failure_limit_per_minute: u32,
+    /// `host:port` of a second listener that alone serves `GET /metrics` (port `0` picks a
+    /// free one; see `Application::metrics_addr`); `None`: `/metrics` is served on `bind`.
+    pub metrics_bind: Option<String>,
+    /// How often the connection and profile gauges of `/metrics` are read from the store
+    /// (at least once a second).
+    pub metrics_refresh: Duration,
 }
 
 impl Settings {
@@ -54,6 +62,8 @@ impl Settings {
             linkedin: None,
             rate_limit_per_minute: crate::ratelimit::DEFAULT_RATE_LIMIT_PER_MINUTE,
             auth_failure_limit_per_minute: crate::ratelimit::DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
+            metrics_bind: None,
+            metrics_refresh: Duration::from_secs(DEFAULT_METRICS_REFRESH_SECS),
         }
     }
 }

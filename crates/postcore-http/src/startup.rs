@@ -1,5 +1,6 @@
 //! `Application`: the HTTP server bound to its listener, ready to run.
 
+use crate::metrics::{self, Metrics};
 use crate::ratelimit::{self, RateLimits};
 use crate::{Settings, routes, telemetry};
 use actix_web::dev::Server;
@@ -11,6 +12,7 @@ use postcore_platforms::linkedin::LinkedInClient;
 use postcore_store::Repository;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use tokio::task::JoinHandle;
 
 /// What every handler shares: the store, the clock and the body limit.
 pub struct AppState {
@@ -33,17 +35,33 @@ pub struct AppState {
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    metrics: Arc<Metrics>,
+    /// The separate `/metrics` listener (`Settings::metrics_bind`), when set.
+    metrics_server: Option<(SocketAddr, Server)>,
+    refresher: AbortOnDrop,
+}
+
+/// A background task that ends with its owner.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
-    /// Binds `settings.bind` (port 0 picks a free port) and starts the server on it.
+    /// Binds `settings.bind` (port 0 picks a free port) and starts the server on it;
+    /// with `settings.metrics_bind`, binds that too and serves `/metrics` there alone.
+    /// The `/metrics` gauges are refreshed once before this returns, then every
+    /// `settings.metrics_refresh` until the server stops.
     ///
     /// The server stops on SIGINT/SIGTERM: it stops accepting, lets in-flight requests
     /// finish for up to `settings.shutdown_timeout`, and then [`Self::run_until_stopped`]
     /// returns.
     ///
     /// # Errors
-    /// When `settings.bluesky_service` is not an `http(s)` URL, or the address cannot be
+    /// When `settings.bluesky_service` is not an `http(s)` URL, or an address cannot be
     /// bound. Must be called inside a Tokio runtime.
     pub async fn build(
         settings: Settings,
@@ -67,6 +85,25 @@ impl Application {
             Arc::clone(&clock),
         );
         let limited = limits.enabled();
+        let metrics_listener = settings
+            .metrics_bind
+            .as_deref()
+            .map(|bind| {
+                TcpListener::bind(bind)
+                    .with_context(|| format!("binding the metrics address {bind}"))
+            })
+            .transpose()?;
+        let metrics = Arc::new(Metrics::new());
+        // A failure is counted and logged; the server starts all the same.
+        let _ = metrics.refresh(store.as_ref(), clock.now()).await;
+        let refresher = AbortOnDrop(metrics::refresh::spawn_refresher(
+            Arc::clone(&metrics),
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            settings.metrics_refresh,
+        ));
+        let metrics_data = web::Data::from(Arc::clone(&metrics));
+        let public_metrics = metrics_listener.is_none();
         let state = web::Data::new(AppState {
             store,
             clock,
@@ -84,8 +121,15 @@ impl Application {
                     middleware::from_fn(ratelimit::headers::apply),
                 ))
                 .wrap(middleware::from_fn(telemetry::log_request))
+                .wrap(middleware::from_fn(metrics::record_request))
                 .app_data(state.clone())
+                .app_data(metrics_data.clone())
                 .configure(routes::configure)
+                .configure(|cfg| {
+                    if public_metrics {
+                        routes::metrics::configure(cfg);
+                    }
+                })
         })
         // A streamed list goes out in several writes; with Nagle's algorithm on, the last
         // small one waited for the client's delayed ACK (40 ms on Linux) on every request.
@@ -103,9 +147,15 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        let metrics_server = metrics_listener
+            .map(|listener| separate_metrics_server(listener, &metrics, &settings))
+            .transpose()?;
         Ok(Self {
             address,
             server: server.run(),
+            metrics,
+            metrics_server,
+            refresher,
         })
     }
 
@@ -119,9 +169,21 @@ impl Application {
         self.address
     }
 
+    /// The address of the separate `/metrics` listener, when `Settings::metrics_bind` is
+    /// set (the real port when it asked for port 0).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_server.as_ref().map(|(address, _)| *address)
+    }
+
+    /// The server's metrics (for tests that refresh the gauges at a chosen instant).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+
     /// Serves until SIGINT or SIGTERM (or the server handle is stopped). Either signal
     /// stops gracefully: no new connections, in-flight requests finish within the shutdown
-    /// timeout, then this returns `Ok`.
+    /// timeout, then this returns `Ok`. The separate metrics listener and the gauges'
+    /// refresh stop with the server.
     ///
     /// # Errors
     /// When the server fails to run, or the signal handlers cannot be installed.
@@ -130,6 +192,10 @@ impl Application {
         let mut interrupt = signal(SignalKind::interrupt())?;
         let mut terminate = signal(SignalKind::terminate())?;
         let handle = self.server.handle();
+        // The separate metrics listener runs beside the API's and stops after it.
+        let metrics = self
+            .metrics_server
+            .map(|(_, server)| (server.handle(), tokio::spawn(server)));
         let watcher = tokio::spawn(async move {
             let name = tokio::select! {
                 _ = interrupt.recv() => "SIGINT",
@@ -143,6 +209,36 @@ impl Application {
         });
         let result = self.server.await;
         watcher.abort();
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            task.await.map_err(std::io::Error::other)??;
+        }
+        drop(self.refresher);
         result
     }
+}
+
+/// The second server of `Settings::metrics_bind`: one worker serving `GET /metrics` (and
+/// JSON 404s), stopped with the API's server by `Application::run_until_stopped`.
+fn separate_metrics_server(
+    listener: TcpListener,
+    metrics: &Arc<Metrics>,
+    settings: &Settings,
+) -> anyhow::Result<(SocketAddr, Server)> {
+    let address = listener
+        .local_addr()
+        .context("reading the bound metrics address")?;
+    let data = web::Data::from(Arc::clone(metrics));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(routes::metrics::separate)
+    })
+    .workers(1)
+    .shutdown_timeout(settings.shutdown_timeout.as_secs())
+    .disable_signals()
+    .listen(listener)
+    .context("listening on the bound metrics socket")?
+    .run();
+    Ok((address, server))
 }

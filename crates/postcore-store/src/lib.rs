@@ -12,9 +12,9 @@ pub mod testing;
 
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
-    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Provisioned, RefreshCandidate,
-    RefreshRelease, RefreshTarget, StoredConnection,
+    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, FleetCounts,
+    ImportSummary, MigrationStatus, OAuthState, PlatformCounts, ProfileCursor, ProfileRecord,
+    Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, StoredConnection,
 };
 pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -111,6 +111,45 @@ pub struct ConnectionReport {
     pub connection: Connection,
 }
 
+/// How many profiles exist and how many connections of each platform are in each state
+/// at one instant, over every account: the figures of the server's `/metrics`
+/// ([`Repository::fleet_counts`](crate::Repository::fleet_counts)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetCounts {
+    /// Profiles, of every account.
+    pub profiles: u64,
+    /// One entry per platform of `Platform::ALL`, in that order, zeros included.
+    pub platforms: Vec<PlatformCounts>,
+}
+
+/// The connections of one platform by state at an instant (api.md §3 rules). The three
+/// states are disjoint and cover every connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformCounts {
+    /// The platform.
+    pub platform: Platform,
+    /// Neither `needs_reconnect` nor `expiring`: includes connections without an expiry
+    /// (Bluesky).
+    pub ok: u64,
+    /// Not needing a reconnect, with `daysUntilExpiry ≤ within_days`
+    /// (`postcore_domain::expiry::status` answers `ExpiringSoon`).
+    pub expiring: u64,
+    /// `needsReconnect` is true: marked revoked, or `now ≥ expiresAt`.
+    pub needs_reconnect: u64,
+}
+
+impl PlatformCounts {
+    /// No connection of `platform`.
+    pub fn zero(platform: Platform) -> Self {
+        Self {
+            platform,
+            ok: 0,
+            expiring: 0,
+            needs_reconnect: 0,
+        }
+    }
+}
+
 /// A stored connection with its owners and its decrypted secrets
 /// ([`Repository::platform_connections`](crate::Repository::platform_connections)).
 /// `Debug` shows no secret (`secrecy` redacts them).

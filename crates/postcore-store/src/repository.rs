@@ -1,9 +1,9 @@
 //! The `Repository` trait: every use case of PostCore's storage, backend-neutral.
 
 use crate::{
-    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, ImportSummary,
-    MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Provisioned, RefreshCandidate,
-    RefreshRelease, RefreshTarget, StoreError, StoredConnection,
+    Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, FleetCounts,
+    ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Provisioned,
+    RefreshCandidate, RefreshRelease, RefreshTarget, StoreError, StoredConnection,
 };
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
@@ -233,6 +233,19 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         account: Option<AccountId>,
         before: Timestamp,
     ) -> Result<Vec<ConnectionReport>, StoreError>;
+
+    /// How many profiles exist, and how many connections of each platform are `ok`,
+    /// `expiring` (`daysUntilExpiry ≤ expiring_within_days`) or `needs_reconnect` at `now`
+    /// (UTC, exact to the nanosecond), over every account — one aggregate read, for the
+    /// server's `/metrics` gauges. The states follow `postcore_domain::expiry::status`
+    /// exactly (revoked or expired: `needs_reconnect`; `ExpiringSoon`: `expiring`; the
+    /// rest, connections without an expiry included: `ok`), so the counts match what the
+    /// API reports at the same `now`.
+    async fn fleet_counts(
+        &self,
+        now: Timestamp,
+        expiring_within_days: u32,
+    ) -> Result<FleetCounts, StoreError>;
 
     // ----- OAuth (api.md §5.5) -------------------------------------------------------
 

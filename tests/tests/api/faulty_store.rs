@@ -6,8 +6,8 @@ use postcore_domain::{
 };
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
-    ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Progress,
-    Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
+    FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
+    Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
     StoredConnection,
 };
 use std::path::Path;
@@ -24,6 +24,8 @@ pub struct Faults {
     pub authenticate: bool,
     /// `list_profiles_page` answers this many pages, then fails.
     pub pages_before_failure: Option<usize>,
+    /// `fleet_counts` (the `/metrics` gauges' refresh) fails.
+    pub fleet_counts: bool,
 }
 
 /// The text of every injected error.
@@ -319,6 +321,16 @@ impl Repository for FaultyStore {
         self.inner
             .connections_needing_attention(account, before)
             .await
+    }
+    async fn fleet_counts(
+        &self,
+        now: Timestamp,
+        expiring_within_days: u32,
+    ) -> Result<FleetCounts, StoreError> {
+        if self.faults.fleet_counts {
+            return Err(injected());
+        }
+        self.inner.fleet_counts(now, expiring_within_days).await
     }
     async fn import_profiles(
         &self,

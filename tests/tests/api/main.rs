@@ -13,6 +13,7 @@ mod head;
 mod last_use;
 mod linkedin;
 mod listing;
+mod metrics;
 mod openapi;
 mod profiles;
 mod rate_limits;

@@ -19,6 +19,7 @@ pub mod connections;
 pub mod docs;
 pub mod health;
 pub mod linkedin;
+pub mod metrics;
 pub mod profiles;
 
 use crate::ApiError;

@@ -7,10 +7,10 @@ use super::rows::{
     CONNECTION_COLUMNS, connection_at, exclusive_bound_secs, from_secs, key_from_db, to_secs,
 };
 use crate::{
-    AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, StoreError,
-    StoredConnection,
+    AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, FleetCounts,
+    PlatformCounts, StoreError, StoredConnection,
 };
-use postcore_domain::{AccountName, Connection, Platform, Profile, ProfileKey, Timestamp};
+use postcore_domain::{AccountName, Connection, Platform, Profile, ProfileKey, Timestamp, expiry};
 use rusqlite::params;
 use secrecy::SecretString;
 
@@ -392,4 +392,57 @@ pub(crate) fn needing_attention(
         });
     }
     Ok(out)
+}
+
+/// Profiles and connections by platform and state at `now`, in one read transaction: a
+/// `GROUP BY` over the connections table, with the bounds of the domain's rules. A stored
+/// expiry is whole seconds, so `now ≥ expires_at` is `expires_at <= to_secs(now)`, and
+/// `daysUntilExpiry ≤ within_days` is `expires_at < exclusive_bound_secs(expiring_before)`
+/// (`postcore_domain::expiry::expiring_before`); a NULL expiry compares as neither.
+pub(crate) fn fleet_counts(
+    conn: &rusqlite::Connection,
+    now: Timestamp,
+    within_days: u32,
+) -> Result<FleetCounts, StoreError> {
+    let expired_from = to_secs(now);
+    let expiring_before = exclusive_bound_secs(expiry::expiring_before(now, within_days));
+    super::read_transaction(conn, |conn| {
+        let profiles: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM profiles")
+            .and_then(|mut s| s.query_row([], |row| row.get(0)))
+            .map_err(StoreError::backend)?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT platform, \
+                   CASE WHEN revoked = 1 OR expires_at <= ?1 THEN 2 \
+                        WHEN expires_at < ?2 THEN 1 ELSE 0 END AS state, \
+                   COUNT(*) FROM connections GROUP BY platform, state",
+            )
+            .map_err(StoreError::backend)?;
+        let mut rows = stmt
+            .query(params![expired_from, expiring_before])
+            .map_err(StoreError::backend)?;
+        let mut platforms = Platform::ALL.map(PlatformCounts::zero);
+        while let Some(row) = rows.next().map_err(StoreError::backend)? {
+            let platform: String = row.get(0).map_err(StoreError::backend)?;
+            let platform = Platform::parse(&platform)
+                .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
+            let state: i64 = row.get(1).map_err(StoreError::backend)?;
+            let count: i64 = row.get(2).map_err(StoreError::backend)?;
+            let counts = platforms
+                .iter_mut()
+                .find(|c| c.platform == platform)
+                .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
+            let slot = match state {
+                2 => &mut counts.needs_reconnect,
+                1 => &mut counts.expiring,
+                _ => &mut counts.ok,
+            };
+            *slot = count.unsigned_abs();
+        }
+        Ok(FleetCounts {
+            profiles: profiles.unsigned_abs(),
+            platforms: platforms.to_vec(),
+        })
+    })
 }

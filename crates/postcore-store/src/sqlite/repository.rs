@@ -6,8 +6,8 @@ use super::crypto::Cipher;
 use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
-    ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Progress,
-    Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
+    FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
+    Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
     StoredConnection,
 };
 use postcore_domain::{
@@ -348,6 +348,15 @@ impl Repository for SqliteStore {
         before: Timestamp,
     ) -> Result<Vec<ConnectionReport>, StoreError> {
         self.run(move |c, _| connections::needing_attention(c, account, before))
+            .await
+    }
+
+    async fn fleet_counts(
+        &self,
+        now: Timestamp,
+        expiring_within_days: u32,
+    ) -> Result<FleetCounts, StoreError> {
+        self.run(move |c, _| connections::fleet_counts(c, now, expiring_within_days))
             .await
     }
 

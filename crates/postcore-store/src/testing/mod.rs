@@ -12,6 +12,7 @@ mod accounts;
 mod connect_flows;
 mod connections;
 mod filters;
+mod fleet;
 mod oauth;
 mod pages;
 mod profiles;
@@ -20,6 +21,7 @@ pub use accounts::*;
 pub use connect_flows::*;
 pub use connections::*;
 pub use filters::*;
+pub use fleet::*;
 pub use oauth::*;
 pub use pages::*;
 pub use profiles::*;
@@ -143,6 +145,9 @@ macro_rules! conformance_suite {
             credentials_round_trip_and_stay_apart_per_connection,
             expiry_report_lists_expiring_and_revoked_soonest_first,
             expiry_bounds_keep_fractions_of_a_second,
+            fleet_counts_of_an_empty_store_are_zero_for_every_platform,
+            fleet_counts_sort_connections_by_state_as_the_expiry_rules_do,
+            fleet_counts_keep_fractions_of_a_second,
             invalid_connections_are_refused_and_nothing_is_written,
             profiles_are_listed_in_contract_order_with_connections,
             keyset_pages_return_every_profile_once_under_concurrent_changes,
