@@ -280,7 +280,7 @@ async fn with_a_metrics_listener_metrics_are_served_there_and_not_on_the_api_lis
         .unwrap();
     assert_eq!(
         (post.status().as_u16(), post.headers().get("allow").cloned()),
-        (405, Some("GET".parse().unwrap()))
+        (405, Some("GET, HEAD".parse().unwrap()))
     );
     // Scrapes of the metrics listener are not counted as API requests.
     let again = scrape_at(&app, &metrics).await;
