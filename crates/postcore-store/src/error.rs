@@ -46,6 +46,9 @@ pub enum Conflict {
     AmbiguousKeyPrefix,
     /// An imported API key is already stored (same SHA-256 digest, revoked or not).
     ApiKeyExists,
+    /// Another stored API key has the same display prefix (`pc_live_` + 6 characters), by
+    /// which keys are listed and revoked: the two could never be told apart.
+    KeyPrefixTaken,
     /// The target file of a backup exists.
     FileExists,
     /// An OAuth state with this digest is pending (a caller's bug: states are random).
@@ -62,6 +65,10 @@ impl fmt::Display for Conflict {
             }
             Conflict::AmbiguousKeyPrefix => "more than one API key has this prefix",
             Conflict::ApiKeyExists => "this API key is already stored",
+            Conflict::KeyPrefixTaken => {
+                "another API key has the same display prefix, so the two could not be told apart \
+                 (in `keys list`, `keys revoke`)"
+            }
             Conflict::FileExists => "the file already exists",
             Conflict::OAuthStateExists => "an OAuth state with this digest is pending",
         })

@@ -163,7 +163,9 @@ async fn an_imported_key_from_stdin_authenticates_and_only_its_prefix_is_shown()
     let admin = with_account();
     admin.ok(&["accounts", "create", "beta"]);
     let short = hosted_key(16);
-    let long = hosted_key(128);
+    // Another display prefix: two keys never share one (see the test below).
+    let long: String = "Moved0123456789".chars().cycle().take(128).collect();
+    let long = format!("pc_live_{long}");
     let run = import(
         &admin,
         &["--account", "acme", "--label", "from hosted"],
@@ -181,7 +183,7 @@ async fn an_imported_key_from_stdin_authenticates_and_only_its_prefix_is_shown()
     let run = import(&admin, &["--account", "beta"], &format!("  {long} \r\n"));
     assert_eq!(
         (run.code, run.stdout.as_str(), run.stderr.as_str()),
-        (0, "imported API key pc_live_Hosted of account beta\n", "")
+        (0, "imported API key pc_live_Moved0 of account beta\n", "")
     );
     let listed = admin.ok(&["keys", "list", "--json"]);
     assert_eq!(
@@ -189,7 +191,7 @@ async fn an_imported_key_from_stdin_authenticates_and_only_its_prefix_is_shown()
         j!({"keys": [
             {"account": "acme", "prefix": "pc_live_Hosted", "label": "from hosted",
              "createdAt": NOW, "lastUsedAt": null, "revokedAt": null},
-            {"account": "beta", "prefix": "pc_live_Hosted", "label": null,
+            {"account": "beta", "prefix": "pc_live_Moved0", "label": null,
              "createdAt": NOW, "lastUsedAt": null, "revokedAt": null},
         ]})
     );
@@ -228,6 +230,25 @@ fn importing_a_stored_key_again_is_a_conflict_and_writes_nothing() {
         );
     }
     assert_eq!(admin.ok(&["keys", "list", "--json"]), before);
+}
+
+/// Keys are listed and revoked by their display prefix: a second key with the same one
+/// could never be revoked apart from the first, so it is refused and nothing is written.
+#[test]
+fn importing_a_key_whose_display_prefix_is_taken_is_a_conflict_and_writes_nothing() {
+    let admin = with_account();
+    import(&admin, &["--account", "acme"], &hosted_key(40));
+    let before = admin.ok(&["keys", "list", "--json"]);
+    let other = hosted_key(41);
+    let run = import(&admin, &["--account", "acme"], &other);
+    assert_eq!(
+        run.failed(5),
+        "error: the API key pc_live_Hosted…: conflict: another API key has the same display \
+         prefix, so the two could not be told apart (in `keys list`, `keys revoke`)\n"
+    );
+    assert_eq!(admin.ok(&["keys", "list", "--json"]), before);
+    // The one stored key is still revocable by its prefix.
+    admin.ok(&["keys", "revoke", "pc_live_Hosted", "--yes"]);
 }
 
 #[test]

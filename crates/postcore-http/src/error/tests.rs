@@ -35,6 +35,7 @@ fn every_conflict() -> [Conflict; 7] {
         Conflict::PlatformAlreadyConnected,
         Conflict::AmbiguousKeyPrefix,
         Conflict::ApiKeyExists,
+        Conflict::KeyPrefixTaken,
         Conflict::FileExists,
         Conflict::OAuthStateExists,
     ];
@@ -45,6 +46,7 @@ fn every_conflict() -> [Conflict; 7] {
             | Conflict::PlatformAlreadyConnected
             | Conflict::AmbiguousKeyPrefix
             | Conflict::ApiKeyExists
+            | Conflict::KeyPrefixTaken
             | Conflict::FileExists
             | Conflict::OAuthStateExists => {}
         }

@@ -119,14 +119,27 @@ pub(crate) fn create_api_key(
     label: Option<&KeyLabel>,
     now: Timestamp,
 ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
-    let key = ApiKey::generate();
-    let info = insert_api_key(conn, account, &key, label, now)?;
-    Ok((key, info))
+    // A new key whose display prefix is taken (about one in 57 billion per stored key) is
+    // drawn again, so that every key stays revocable by its prefix.
+    let mut tries = 0;
+    loop {
+        let key = ApiKey::generate();
+        match insert_api_key(conn, account, &key, label, now) {
+            Err(StoreError::Conflict(Conflict::KeyPrefixTaken)) if tries < KEY_DRAWS => {
+                tries += 1;
+            }
+            result => return result.map(|info| (key, info)),
+        }
+    }
 }
+
+/// How many times a generated key whose display prefix is taken is drawn again.
+const KEY_DRAWS: u32 = 8;
 
 /// Stores the digest and display prefix of `key` for `account` and returns what is kept
 /// of it (no read-back). A digest already stored (the same key, revoked or not) is
-/// `Conflict(ApiKeyExists)`; an unknown account `NotFound(Account)`.
+/// `Conflict(ApiKeyExists)`; a display prefix already stored `Conflict(KeyPrefixTaken)`
+/// (keys are listed and revoked by it); an unknown account `NotFound(Account)`.
 pub(crate) fn insert_api_key(
     conn: &Connection,
     account: AccountId,
@@ -139,6 +152,22 @@ pub(crate) fn insert_api_key(
         .and_then(|mut s| s.query_row([account.0], |r| r.get(0)).optional())
         .map_err(StoreError::backend)?
         .ok_or(StoreError::NotFound(Entity::Account))?;
+    let prefix_taken = conn
+        .prepare_cached("SELECT 1 FROM api_keys WHERE prefix = ?1")
+        .and_then(|mut s| s.exists([key.display_prefix()]))
+        .map_err(StoreError::backend)?;
+    if prefix_taken {
+        // The same key is ApiKeyExists; another key with its prefix, KeyPrefixTaken.
+        let same_key = conn
+            .prepare_cached("SELECT 1 FROM api_keys WHERE digest = ?1")
+            .and_then(|mut s| s.exists([digest(key)]))
+            .map_err(StoreError::backend)?;
+        return Err(StoreError::Conflict(if same_key {
+            Conflict::ApiKeyExists
+        } else {
+            Conflict::KeyPrefixTaken
+        }));
+    }
     conn.execute(
         "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![

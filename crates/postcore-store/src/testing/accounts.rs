@@ -221,6 +221,15 @@ pub async fn imported_api_keys_authenticate_like_created_ones(repo: Arc<dyn Repo
         repo.import_api_key(missing, &longer, None, t(20)).await,
         Err(StoreError::NotFound(Entity::Account))
     ));
+    // Another key with a stored key's display prefix could never be listed or revoked
+    // apart from it: refused, in any account, and nothing is written.
+    for to in [a, b] {
+        assert!(matches!(
+            repo.import_api_key(to, &longer, None, t(21)).await,
+            Err(StoreError::Conflict(Conflict::KeyPrefixTaken))
+        ));
+    }
+    assert_eq!(repo.authenticate(&longer, t(22)).await.unwrap(), None);
     repo.flush_last_use().await.unwrap();
     let listed = repo.list_api_keys(None).await.unwrap();
     assert_eq!(
