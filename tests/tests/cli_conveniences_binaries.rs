@@ -64,6 +64,67 @@ fn every_shell_gets_a_completion_script_naming_the_subcommands() {
     );
 }
 
+/// What bash offers for the words `line` (the last one being completed, maybe empty)
+/// with `name`'s completion script loaded: the script's own function, called as bash's
+/// programmable completion calls it.
+fn bash_offers(name: &str, line: &[&str]) -> Vec<String> {
+    let (_, script, _) = run(name, &["completions", "bash"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("completion.bash");
+    std::fs::write(&file, script).unwrap();
+    let function = format!("_{}", name.replace('-', "__"));
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; {function} '{name}' '{}' '{}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        file.display(),
+        words.join(" "),
+        line.len() - 1,
+        line[line.len() - 1],
+        line[line.len() - 2],
+    );
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{out:?}");
+    let mut offered: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    offered.sort();
+    offered
+}
+
+/// Bash completes subcommands and their options at every depth, for both binaries (the
+/// hyphen in `postcore-admin` once broke every level below the first, clap-rs/clap#6421).
+#[test]
+fn bash_completes_subcommands_and_options_below_the_first_word() {
+    let offered = bash_offers("postcore-admin", &["postcore-admin", "keys", ""]);
+    for word in ["create", "import", "list", "revoke"] {
+        assert!(offered.iter().any(|w| w == word), "{word}: {offered:?}");
+    }
+    assert_eq!(
+        bash_offers(
+            "postcore-admin",
+            &["postcore-admin", "keys", "import", "--acc"]
+        ),
+        ["--account"]
+    );
+    assert_eq!(
+        bash_offers(
+            "postcore-admin",
+            &["postcore-admin", "accounts", "allow-ret"]
+        ),
+        ["allow-return-url"]
+    );
+    assert_eq!(
+        bash_offers("postcore", &["postcore", "serve", "--rate-limit"]),
+        ["--rate-limit-per-minute"]
+    );
+}
+
 #[test]
 fn an_unknown_shell_is_a_usage_error_exit_2() {
     assert_eq!(

@@ -64,9 +64,28 @@ pub fn print_completions(
     // Into memory first: clap_complete panics on a failed write.
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut without_hidden(cmd), bin, &mut script);
+    if args.shell == Shell::Bash {
+        script = bash_dispatch_fixed(&script, bin);
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(&script)?;
     out.flush()
+}
+
+/// Mends clap_complete's bash script for a binary whose name has a hyphen
+/// (clap-rs/clap#6421, open in clap_complete 4.6): the script tracks the command line in
+/// `cmd` as `postcore__admin__subcmd__keys` but names the branch of each subcommand
+/// `postcore__subcmd__admin__subcmd__keys`, so no subcommand of `postcore-admin` found
+/// its words. The branches are renamed to what `cmd` holds; other scripts are unchanged.
+fn bash_dispatch_fixed(script: &[u8], bin: &str) -> Vec<u8> {
+    let tracked = format!("{}__subcmd__", bin.replace('-', "__"));
+    let branch = format!("{}__subcmd__", bin.replace('-', "__subcmd__"));
+    if tracked == branch {
+        return script.to_vec();
+    }
+    String::from_utf8_lossy(script)
+        .replace(&branch, &tracked)
+        .into_bytes()
 }
 
 /// `cmd` with its arguments and visible subcommands only: clap_complete's generators
