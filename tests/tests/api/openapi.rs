@@ -426,6 +426,28 @@ async fn get_openapi_json_is_the_3_1_document_with_its_exact_info_and_the_key_sc
     check_openapi_json(&app.client, &app.address).await;
 }
 
+/// The operator's routes are in the document too (api.md §5.8: every route): `/metrics`
+/// with its text format, and the 429's `retry_after` is at least one second.
+#[tokio::test]
+async fn metrics_and_the_429_body_are_documented_as_served() {
+    let doc = document().await;
+    let metrics = &doc["paths"]["/metrics"]["get"]["responses"];
+    let statuses: Vec<&String> = metrics.as_object().unwrap().keys().collect();
+    assert_eq!(statuses, ["200", "404", "500"]);
+    assert_eq!(
+        metrics["200"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["text/plain; version=0.0.4; charset=utf-8"]
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Error"]["properties"]["retry_after"]["minimum"],
+        serde_json::json!(1)
+    );
+}
+
 #[tokio::test]
 async fn get_docs_is_swagger_ui_whose_every_asset_is_served_here() {
     let app = spawn_app().await;

@@ -62,7 +62,7 @@ pub enum ErrorCode {
 }
 
 /// The body of every error (api.md §4): `{"error": CODE, "message": TEXT}`, and
-/// `retry_after` (whole seconds, ≥ 0) on a 429.
+/// `retry_after` (whole seconds, ≥ 1) on a 429.
 #[derive(ToSchema)]
 #[schema(as = Error)]
 #[expect(dead_code, reason = "a schema only: ApiError writes the body")]
@@ -72,7 +72,7 @@ pub struct ErrorBody {
     /// What happened, for people; never a secret.
     message: String,
     /// On a 429 only: seconds until a request will be accepted again.
-    #[schema(minimum = 0)]
+    #[schema(minimum = 1)]
     retry_after: Option<u64>,
 }
 

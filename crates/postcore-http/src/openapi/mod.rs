@@ -89,6 +89,7 @@ pub struct HealthUnavailable {
         routes::connections::disconnect,
         routes::docs::openapi_json,
         routes::docs::swagger_ui,
+        routes::metrics::scrape,
     ),
     components(schemas(errors::ErrorBody, errors::ErrorCode)),
     modifiers(&Decorations),

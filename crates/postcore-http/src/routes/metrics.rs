@@ -8,6 +8,7 @@
 use crate::ApiError;
 use crate::metrics::{CONTENT_TYPE, Metrics};
 use actix_web::{HttpResponse, web};
+use serde_json::json;
 
 /// `GET /metrics` (405 for other methods), for the API's listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -27,7 +28,24 @@ pub fn separate(cfg: &mut web::ServiceConfig) {
 
 /// `GET /metrics`: 200 with every metric as it is now; 500 `INTERNAL_ERROR` only if they
 /// cannot be encoded.
-async fn scrape(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    description = "The server's metrics in the Prometheus text format (version 0.0.4): \
+        requests by route pattern, method and status, their latency, and connections by \
+        platform and state. No API key. When the server runs with `--metrics-bind`, this \
+        is served only on that listener and this listener answers 404.",
+    responses(
+        (status = 200, description = "Every metric as it is now",
+            content_type = "text/plain; version=0.0.4; charset=utf-8", body = String,
+            example = json!("postcore_profiles 3\n")),
+        (status = 404, description = "Served on the separate metrics listener instead",
+            body = crate::openapi::errors::ErrorBody),
+        crate::openapi::errors::Internal,
+    ),
+)]
+pub async fn scrape(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
     let text = metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().content_type(CONTENT_TYPE).body(text))
 }
