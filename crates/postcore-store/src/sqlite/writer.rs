@@ -22,8 +22,9 @@ const MAX_GROUP: usize = 64;
 
 /// One queued write: runs inside the group's transaction, answers after its commit.
 trait Job: Send {
-    /// Runs the write; `true` when it succeeded (its savepoint is then kept).
-    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> bool;
+    /// Runs the write: `Ok` when it succeeded (its savepoint is then kept), else its
+    /// error's cause chain (for the group's error, should the group fail with it).
+    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> Result<(), String>;
     /// Sends the outcome: the write's own error, or the commit's.
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
 }
@@ -39,18 +40,18 @@ where
     T: Send,
     F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send,
 {
-    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> bool {
+    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> Result<(), String> {
         let Some(work) = self.work.take() else {
-            return false;
+            return Err("the write ran twice".into());
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| work(conn, cipher))).unwrap_or_else(|_| {
             Err(StoreError::Backend(BackendError::message(
                 "a write panicked; it was rolled back",
             )))
         });
-        let ok = outcome.is_ok();
+        let ran = outcome.as_ref().map(drop).map_err(|e| chain(e));
         self.outcome = Some(outcome);
-        ok
+        ran
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
@@ -197,9 +198,15 @@ fn run_group(
     for job in group.iter_mut() {
         exec("SAVEPOINT job").map_err(failed)?;
         // A refused write's changes must go: if they cannot be rolled back alone, the
-        // whole group is.
-        if !job.run(conn, cipher) {
-            exec("ROLLBACK TO job").map_err(failed)?;
+        // whole group is. SQLite itself may have rolled the whole transaction back (it
+        // may on SQLITE_FULL or an I/O error): then the savepoint is gone, and the
+        // write's own error says why.
+        if let Err(cause) = job.run(conn, cipher) {
+            exec("ROLLBACK TO job").map_err(|_| {
+                StoreError::Backend(BackendError::message(format!(
+                    "a write of the group failed and took the group with it: {cause}"
+                )))
+            })?;
         }
         exec("RELEASE job").map_err(failed)?;
     }
