@@ -16,7 +16,8 @@ impl SmallDisk {
     /// directory.
     ///
     /// # Errors
-    /// The reason `mount` gave (or why it could not run): not root, no tmpfs, …
+    /// The reason `mount` gave, on one line (or why it could not run): not root, no
+    /// tmpfs, …
     pub fn mount(size: &str) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let out = Command::new("mount")
@@ -25,7 +26,9 @@ impl SmallDisk {
             .output()
             .map_err(|e| format!("cannot run mount: {e}"))?;
         if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+            // One line: mount's message spans two.
+            let reason = String::from_utf8_lossy(&out.stderr);
+            return Err(reason.split_whitespace().collect::<Vec<_>>().join(" "));
         }
         Ok(Self { dir })
     }
