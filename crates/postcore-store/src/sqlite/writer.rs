@@ -9,6 +9,7 @@
 //! meet SQLite's busy timeout as before.
 
 use super::crypto::Cipher;
+use crate::error::chain;
 use crate::{BackendError, StoreError};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
@@ -21,8 +22,9 @@ const MAX_GROUP: usize = 64;
 
 /// One queued write: runs inside the group's transaction, answers after its commit.
 trait Job: Send {
-    /// Runs the write; `true` when it succeeded (its savepoint is then kept).
-    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> bool;
+    /// Runs the write: `Ok` when it succeeded (its savepoint is then kept), else its
+    /// error's cause chain (for the group's error, should the group fail with it).
+    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> Result<(), String>;
     /// Sends the outcome: the write's own error, or the commit's.
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>);
 }
@@ -38,29 +40,31 @@ where
     T: Send,
     F: FnOnce(&Connection, &Cipher) -> Result<T, StoreError> + Send,
 {
-    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> bool {
+    fn run(&mut self, conn: &Connection, cipher: &Cipher) -> Result<(), String> {
         let Some(work) = self.work.take() else {
-            return false;
+            return Err("the write ran twice".into());
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| work(conn, cipher))).unwrap_or_else(|_| {
             Err(StoreError::Backend(BackendError::message(
                 "a write panicked; it was rolled back",
             )))
         });
-        let ok = outcome.is_ok();
+        let ran = outcome.as_ref().map(drop).map_err(|e| chain(e));
         self.outcome = Some(outcome);
-        ok
+        ran
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>) {
         let outcome = match (self.outcome, commit) {
             (Some(Ok(value)), Ok(())) => Ok(value),
             (Some(Err(e)), _) => Err(e),
-            (Some(Ok(_)), Err(e)) => Err(StoreError::backend_with("committing", e.to_string())),
-            (None, Err(e)) => Err(StoreError::backend_with(
-                "starting the write",
-                e.to_string(),
+            // The group's error is shared by every write in it: its whole cause chain is
+            // copied, so that the log of each says why ("database or disk is full").
+            (Some(Ok(_)), Err(e)) => Err(StoreError::backend_with(
+                "the write's group was not stored",
+                chain(e),
             )),
+            (None, Err(e)) => Err(StoreError::backend_with("starting the write", chain(e))),
             (None, Ok(())) => Err(StoreError::Backend(BackendError::message(
                 "the write never ran",
             ))),
@@ -165,22 +169,49 @@ fn commit_group(
 ) -> Result<(), StoreError> {
     let conn = pool.get().map_err(StoreError::backend)?;
     let exec = |sql: &str| super::exec_cached(&conn, sql);
+    let outcome = run_group(group, &conn, cipher);
+    // On any failure (a full disk, an I/O error) SQLite may already have rolled the whole
+    // transaction back, or only the failed statement: either way none of the group stays,
+    // and the pooled connection goes back with no transaction open, so the next group
+    // starts afresh once the cause is gone.
+    if outcome.is_err() && !conn.is_autocommit() {
+        let _ = exec("ROLLBACK");
+    }
+    outcome
+}
+
+/// `BEGIN IMMEDIATE`, each job in its savepoint, `COMMIT`; the first failure of the group
+/// itself (not of a job's own write) ends it with that failure as the cause.
+fn run_group(
+    group: &mut [Box<dyn Job>],
+    conn: &Connection,
+    cipher: &Cipher,
+) -> Result<(), StoreError> {
+    let exec = |sql: &str| super::exec_cached(conn, sql);
+    let failed = |e: StoreError| {
+        StoreError::backend_with(
+            "a savepoint of the group failed; the group was rolled back",
+            chain(&e),
+        )
+    };
     exec("BEGIN IMMEDIATE")?;
     for job in group.iter_mut() {
-        let kept = exec("SAVEPOINT job").is_ok() && {
-            // A refused write's changes must go: if they cannot be rolled back alone, the
-            // whole group is.
-            (job.run(&conn, cipher) || exec("ROLLBACK TO job").is_ok())
-                && exec("RELEASE job").is_ok()
-        };
-        if !kept {
-            let _ = exec("ROLLBACK");
-            return Err(StoreError::Backend(BackendError::message(
-                "a savepoint of the group failed; the group was rolled back",
-            )));
+        exec("SAVEPOINT job").map_err(failed)?;
+        // A refused write's changes must go: if they cannot be rolled back alone, the
+        // whole group is. SQLite itself may have rolled the whole transaction back (it
+        // may on SQLITE_FULL or an I/O error): then the savepoint is gone, and the
+        // write's own error says why.
+        if let Err(cause) = job.run(conn, cipher) {
+            exec("ROLLBACK TO job").map_err(|_| {
+                StoreError::Backend(BackendError::message(format!(
+                    "a write of the group failed and took the group with it: {cause}"
+                )))
+            })?;
         }
+        exec("RELEASE job").map_err(failed)?;
     }
-    exec("COMMIT").inspect_err(|_| {
-        let _ = exec("ROLLBACK");
-    })
+    conn.prepare_cached("COMMIT")
+        .and_then(|mut s| s.execute([]))
+        .map(drop)
+        .map_err(|e| StoreError::backend_with("committing the group", e))
 }
