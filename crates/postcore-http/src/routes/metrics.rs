@@ -8,7 +8,6 @@
 use crate::ApiError;
 use crate::metrics::{CONTENT_TYPE, Metrics};
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 /// `GET /metrics` (405 for other methods), for the API's listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
