@@ -102,6 +102,11 @@ impl Server {
         server
     }
 
+    /// The server's process id (to read its open files under `/proc`, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for the next log line containing `needle` and returns it (every line read is
     /// kept in `seen`). The bound is for a broken server, not a measure of time.
     ///

@@ -28,7 +28,7 @@ fn every_entity() -> [Entity; 6] {
 }
 
 /// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
-fn every_conflict() -> [Conflict; 7] {
+fn every_conflict() -> [Conflict; 8] {
     let all = [
         Conflict::AccountExists,
         Conflict::ProfileKeyExists,
@@ -37,6 +37,10 @@ fn every_conflict() -> [Conflict; 7] {
         Conflict::ApiKeyExists,
         Conflict::FileExists,
         Conflict::OAuthStateExists,
+        Conflict::ImportedProfileKeyExists {
+            record: 0,
+            key: postcore_domain::ProfileKey::parse("prof_a").unwrap(),
+        },
     ];
     for conflict in &all {
         match conflict {
@@ -46,7 +50,8 @@ fn every_conflict() -> [Conflict; 7] {
             | Conflict::AmbiguousKeyPrefix
             | Conflict::ApiKeyExists
             | Conflict::FileExists
-            | Conflict::OAuthStateExists => {}
+            | Conflict::OAuthStateExists
+            | Conflict::ImportedProfileKeyExists { .. } => {}
         }
     }
     all
