@@ -27,7 +27,7 @@ pub enum LogFormat {
 /// Installs the global subscriber: `filter` is an `EnvFilter` directive such as `info` or
 /// `postcore_http=debug,info`; lines go to stderr so that stdout stays clean. Requests
 /// refused at the protocol level are logged at WARN, at most once a second
-/// ([`protocol`]).
+/// (README, "Slow clients, connections and malformed requests").
 ///
 /// # Errors
 /// When `filter` does not parse or a global subscriber is already installed.

@@ -17,11 +17,14 @@ fn request(line: &str, headers: &[String], body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What a case is, its bytes, and the statuses it may get.
+type Case = (&'static str, Vec<u8>, &'static [Option<u16>]);
+
 /// Each malformed request and the statuses it may get (`None`: closed without an answer).
 /// actix-http 3.20.0 drops the connection on a header name over 64 KiB; on a bad chunk it
 /// either closes without writing the 400 it queued or lets the handler answer the API's
 /// `400 VALIDATION_ERROR`, whichever of the two sees the error first.
-fn cases(key: &str) -> Vec<(&'static str, Vec<u8>, &'static [Option<u16>])> {
+fn cases(key: &str) -> Vec<Case> {
     let auth = format!("x-api-key: {key}");
     let json = "Content-Type: application/json".to_owned();
     let chunked = |body: &[u8]| {
