@@ -133,10 +133,13 @@ fn open_files(pid: u32) -> usize {
 
 #[tokio::test]
 async fn a_thousand_stalled_bodies_are_bounded_and_others_are_still_answered() {
+    // 1,000 stalled clients against a bound of 500: those over it wait in the kernel's
+    // listen queue, or retry their SYN while it is full, until the body timeout frees
+    // places (a lower bound only makes the test wait longer on SYN retries).
     const STALLED: usize = 1_000;
-    const MAX: usize = 200;
+    const MAX: usize = 500;
     let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir, &["--max-connections", "200"]);
+    let server = start(&dir, &["--max-connections", "500"]);
     let before = open_files(server.pid());
     let mut request = create_head(&server.key, "application/json", 100);
     request.extend_from_slice(b"{");
