@@ -138,6 +138,19 @@ impl Server {
             .expect("the server answers")
     }
 
+    /// `POST path` on this server through `client`, with `key` as `x-api-key` and no body.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn post(&self, client: &reqwest::Client, path: &str, key: &str) -> reqwest::Response {
+        client
+            .post(format!("http://{}{path}", self.address))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     /// Sends SIGTERM and returns the exit code and every stderr line.
     pub fn terminate(mut self) -> (Option<i32>, String) {
         let sent = Command::new("kill")

@@ -19,12 +19,7 @@ async fn the_database_its_wal_shm_key_and_backup_files_are_mode_0600() {
     let database = dir.path().join("postcore.db");
     let server = Server::start(&database);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let created = client
-        .post(format!("http://{}/profiles/create", server.address))
-        .header("x-api-key", &server.key)
-        .send()
-        .await
-        .unwrap();
+    let created = server.post(&client, "/profiles/create", &server.key).await;
     assert_eq!(created.status().as_u16(), 201);
     let mut files: Vec<(String, u32)> = std::fs::read_dir(dir.path())
         .unwrap()

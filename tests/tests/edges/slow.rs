@@ -6,7 +6,7 @@
 //! on a broken server.
 
 use crate::wire::{
-    BOUND, connect, create_head, json_body, read_until_closed, status, still_serving,
+    BOUND, connect, create_head, exchange, json_body, read_until_closed, status, still_serving,
 };
 use postcore_tests::server::Server;
 use std::time::Duration;
@@ -37,12 +37,11 @@ fn body_timed_out() -> serde_json::Value {
 async fn a_head_sent_too_slowly_is_answered_408_and_closed() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(&dir, &[]);
-    let mut stream = connect(&server.address).await;
-    stream
-        .write_all(b"POST /profiles/create HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        .await
-        .unwrap();
-    let response = read_until_closed(&mut stream).await;
+    let response = exchange(
+        &server.address,
+        b"POST /profiles/create HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+    )
+    .await;
     assert_eq!(
         status(&response),
         Some(408),
@@ -108,13 +107,12 @@ async fn a_dripping_body_is_cut_after_the_whole_body_timeout() {
 async fn an_idle_keep_alive_connection_is_closed() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(&dir, &[]);
-    let mut stream = connect(&server.address).await;
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .await
-        .unwrap();
     // The answer, then nothing more from the client: the server closes the connection.
-    let response = read_until_closed(&mut stream).await;
+    let response = exchange(
+        &server.address,
+        b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    )
+    .await;
     assert_eq!(status(&response), Some(200));
     assert_eq!(
         crate::wire::header(&response, "connection"),
