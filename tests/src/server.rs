@@ -102,6 +102,11 @@ impl Server {
         server
     }
 
+    /// The server's process id (to read its open files under `/proc`, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for the next log line containing `needle` and returns it (every line read is
     /// kept in `seen`). The bound is for a broken server, not a measure of time.
     ///
@@ -127,6 +132,19 @@ impl Server {
     pub async fn get(&self, client: &reqwest::Client, path: &str, key: &str) -> reqwest::Response {
         client
             .get(format!("http://{}{path}", self.address))
+            .header("x-api-key", key)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// `POST path` on this server through `client`, with `key` as `x-api-key` and no body.
+    ///
+    /// # Panics
+    /// When the server does not answer.
+    pub async fn post(&self, client: &reqwest::Client, path: &str, key: &str) -> reqwest::Response {
+        client
+            .post(format!("http://{}{path}", self.address))
             .header("x-api-key", key)
             .send()
             .await

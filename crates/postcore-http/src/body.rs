@@ -1,20 +1,37 @@
 //! Request bodies: read with a size limit, checked for JSON, parsed strictly (api.md §4).
 
 use crate::ApiError;
-use actix_web::{HttpMessage as _, HttpRequest, http::header};
+use actix_web::{HttpRequest, http::header, mime::Mime};
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt as _;
 use serde::de::DeserializeOwned;
 
-/// Reads the whole body, refusing more than `limit` bytes.
+/// Reads the whole body, refusing more than `limit` bytes or a body that takes longer
+/// than `timeout` to arrive (actix-http times out a request's head, never its body).
 ///
 /// A `Content-Length` over the limit is refused before anything is read; a chunked body is
 /// refused as soon as it passes the limit, so memory never holds more than `limit` bytes.
 ///
 /// # Errors
-/// [`ApiError::PayloadTooLarge`] over the limit; [`ApiError::Validation`] when the body
-/// cannot be read (for example a broken chunked encoding).
+/// [`ApiError::PayloadTooLarge`] over the limit; [`ApiError::RequestTimeout`] when the
+/// whole body is not in within `timeout` (a stalled or dripping client);
+/// [`ApiError::Validation`] when the body cannot be read (for example a broken chunked
+/// encoding).
 pub async fn read_limited(
+    req: &HttpRequest,
+    payload: actix_web::dev::Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, ApiError> {
+    tokio::time::timeout(timeout, read_all(req, payload, limit))
+        .await
+        .unwrap_or(Err(ApiError::RequestTimeout {
+            seconds: timeout.as_secs(),
+        }))
+}
+
+/// [`read_limited`] without its timeout.
+async fn read_all(
     req: &HttpRequest,
     mut payload: actix_web::dev::Payload,
     limit: usize,
@@ -55,8 +72,13 @@ fn is_json(req: &HttpRequest) -> bool {
         v.to_str()
             .is_ok_and(|v| v.trim().eq_ignore_ascii_case("identity"))
     });
-    match req.mime_type() {
-        Ok(Some(mime)) => {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(media_type);
+    match declared {
+        Some(mime) => {
             identity
                 && mime.type_() == "application"
                 && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
@@ -64,8 +86,39 @@ fn is_json(req: &HttpRequest) -> bool {
                     .get_param("charset")
                     .is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8"))
         }
-        _ => false,
+        None => false,
     }
+}
+
+/// Parses a media type (`type/subtype *( OWS ";" OWS parameter )`, RFC 9110 §8.3.1),
+/// allowing the optional whitespace before `;` that RFC 9110 §5.6.6 allows and the `mime`
+/// crate refuses (`application/json ; charset=utf-8`). `None` when it is not one.
+fn media_type(value: &str) -> Option<Mime> {
+    let mut tidy = String::with_capacity(value.len());
+    let mut pending = String::new();
+    let (mut quoted, mut escaped, mut after_semicolon) = (false, false, false);
+    for c in value.trim().chars() {
+        if !quoted && (c == ' ' || c == '\t') {
+            if !after_semicolon {
+                pending.push(c);
+            }
+            continue;
+        }
+        if c != ';' || quoted {
+            tidy.push_str(&pending);
+        }
+        pending.clear();
+        after_semicolon = !quoted && c == ';';
+        tidy.push(c);
+        if quoted && escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        }
+    }
+    tidy.parse().ok()
 }
 
 /// Parses an optional JSON body: an empty (or all-whitespace) body is `None`, whatever its

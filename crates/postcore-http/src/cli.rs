@@ -4,8 +4,9 @@
 use crate::ratelimit::{DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE};
 use crate::telemetry::{self, LogFormat};
 use crate::{
-    Application, DEFAULT_BIND, DEFAULT_LOG_FILTER, DEFAULT_METRICS_REFRESH_SECS,
-    DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings, bootstrap,
+    Application, DEFAULT_BIND, DEFAULT_BODY_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS,
+    DEFAULT_KEEP_ALIVE_SECS, DEFAULT_LOG_FILTER, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_METRICS_REFRESH_SECS, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings, bootstrap,
 };
 use anyhow::Context as _;
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
@@ -82,6 +83,26 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_SHUTDOWN_TIMEOUT", value_name = "SECONDS",
           default_value_t = DEFAULT_SHUTDOWN_TIMEOUT_SECS)]
     pub shutdown_timeout: u64,
+    /// Seconds a client may take to send a request's head (request line and headers); slower: 408 and the connection is closed
+    #[arg(long, env = "POSTCORE_HEADER_TIMEOUT", value_name = "SECONDS",
+          default_value_t = DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub header_timeout: u64,
+    /// Seconds a client may take to send a request's whole body once its head is in; slower: 408 REQUEST_TIMEOUT and the connection is closed
+    #[arg(long, env = "POSTCORE_BODY_TIMEOUT", value_name = "SECONDS",
+          default_value_t = DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub body_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open
+    #[arg(long, env = "POSTCORE_KEEP_ALIVE", value_name = "SECONDS",
+          default_value_t = DEFAULT_KEEP_ALIVE_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub keep_alive: u64,
+    /// Most client connections open at once (shared evenly among the worker threads, one per CPU core); more wait in the kernel's listen queue
+    #[arg(long, env = "POSTCORE_MAX_CONNECTIONS", value_name = "N",
+          default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
     /// Requests per minute per API key, 0 for no limit: N at once, then one every 60/N seconds; over it 429 RATE_LIMIT_EXCEEDED
     #[arg(long, env = "POSTCORE_RATE_LIMIT_PER_MINUTE", value_name = "N",
           default_value_t = DEFAULT_RATE_LIMIT_PER_MINUTE)]
@@ -150,6 +171,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth_failure_limit_per_minute: args.auth_failure_limit_per_minute,
         metrics_bind: args.metrics_bind.clone(),
         metrics_refresh: Duration::from_secs(args.metrics_refresh_interval),
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        keep_alive: Duration::from_secs(args.keep_alive),
+        max_connections: args.max_connections,
         ..Settings::new(args.bind)
     };
     let refresher_client = match &settings.linkedin {

@@ -55,6 +55,12 @@ pub enum ApiError {
     },
     /// 415 `UNSUPPORTED_MEDIA_TYPE`: a body was sent with a type other than JSON.
     UnsupportedMediaType,
+    /// 408 `REQUEST_TIMEOUT`: the request's body did not arrive whole within `seconds` of
+    /// its head (RFC 9110 §15.5.9); the connection is closed after the answer.
+    RequestTimeout {
+        /// The body timeout, in whole seconds.
+        seconds: u64,
+    },
     /// 429 `RATE_LIMIT_EXCEEDED`: the API key's requests, or the client address's failed
     /// authentications, are over their limit (api.md §1, §4; [`crate::ratelimit`]). The
     /// body adds `retry_after`, also sent as `Retry-After`: whole seconds, rounded up, at
@@ -96,6 +102,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::RequestTimeout { .. } => "REQUEST_TIMEOUT",
             ApiError::RateLimitExceeded { .. } => "RATE_LIMIT_EXCEEDED",
             ApiError::Internal(_) => "INTERNAL_ERROR",
         }
@@ -125,6 +132,12 @@ impl ApiError {
             }
             ApiError::RateLimitExceeded { retry_after } => {
                 format!("Rate limit exceeded. Try again in {retry_after} seconds")
+            }
+            ApiError::RequestTimeout { seconds } => {
+                format!(
+                    "Request body timed out: the whole body must arrive within {seconds} seconds \
+                     of the request's head"
+                )
             }
             ApiError::Internal(_) => "Internal server error".into(),
         }
@@ -180,6 +193,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -202,6 +216,10 @@ impl ResponseError for ApiError {
                 retry_after: seconds,
             } => {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            // The rest of a timed-out body may still come: the connection cannot be reused.
+            ApiError::RequestTimeout { .. } => {
+                response.force_close();
             }
             _ => {}
         }

@@ -115,10 +115,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            let limit = req
-                .app_data::<web::Data<AppState>>()
-                .map_or(crate::DEFAULT_BODY_LIMIT, |s| s.body_limit);
-            let body = read_limited(&req, payload, limit).await?;
+            let (limit, timeout) = req.app_data::<web::Data<AppState>>().map_or(
+                (
+                    crate::DEFAULT_BODY_LIMIT,
+                    std::time::Duration::from_secs(crate::DEFAULT_BODY_TIMEOUT_SECS),
+                ),
+                |s| (s.body_limit, s.body_timeout),
+            );
+            let body = read_limited(&req, payload, limit, timeout).await?;
             optional_json(&req, &body).map(JsonBody)
         })
     }

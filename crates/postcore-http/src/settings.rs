@@ -13,6 +13,17 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const DEFAULT_LOG_FILTER: &str = "info";
 /// Default grace period for in-flight requests on SIGINT/SIGTERM, in seconds.
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+/// Default time a client has to send a request's head (request line and headers), in
+/// seconds; a slower one gets `408` and the connection is closed.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 5;
+/// Default time a client has to send a request's whole body once its head is in, in
+/// seconds; a slower one gets `408 REQUEST_TIMEOUT` and the connection is closed.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
+/// Default time an idle keep-alive connection stays open, in seconds.
+pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 5;
+/// Default largest number of client connections open at once (all worker threads
+/// together); more wait in the listen backlog until one closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Default period of the `/metrics` connection and profile gauges' refresh, in seconds.
 pub const DEFAULT_METRICS_REFRESH_SECS: u64 = 60;
 
@@ -26,6 +37,17 @@ pub struct Settings {
     pub body_limit: usize,
     /// How long in-flight requests may run after SIGINT/SIGTERM before they are cut off.
     pub shutdown_timeout: Duration,
+    /// How long a client may take to send a request's head (`408`, empty body, then the
+    /// connection is closed: actix-http answers it before any handler runs).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body once its head is in
+    /// (`408 REQUEST_TIMEOUT`, then the connection is closed).
+    pub body_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: Duration,
+    /// Most client connections open at once, all worker threads together (each worker
+    /// takes its share, rounded up); more wait in the kernel's listen queue.
+    pub max_connections: usize,
     /// Worker threads; `None` means one per CPU core.
     pub workers: Option<usize>,
     /// Base URL of the Bluesky service that verifies handles and app passwords
@@ -56,6 +78,10 @@ impl Settings {
             bind: bind.into(),
             body_limit: DEFAULT_BODY_LIMIT,
             shutdown_timeout: Duration::from_secs(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
+            keep_alive: Duration::from_secs(DEFAULT_KEEP_ALIVE_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             workers: None,
             bluesky_service: postcore_platforms::bluesky::DEFAULT_SERVICE.to_owned(),
             platform_limits: HttpLimits::default(),

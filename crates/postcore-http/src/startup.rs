@@ -22,6 +22,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// How long a request's body may take to arrive once its head is in.
+    pub body_timeout: std::time::Duration,
     /// The client of the configured Bluesky service.
     pub bluesky: BlueskyClient,
     /// The LinkedIn OAuth client; `None` when LinkedIn is not configured (its routes
@@ -108,6 +110,7 @@ impl Application {
             store,
             clock,
             body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
             bluesky,
             linkedin,
             limits,
@@ -139,6 +142,11 @@ impl Application {
             }
         })
         .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        // Slow and idle clients are cut off, and open connections bounded (README,
+        // "Slow clients and connections"); a slow body is cut in `body::read_limited`.
+        .client_request_timeout(settings.header_timeout)
+        .keep_alive(settings.keep_alive)
+        .max_connections(per_worker(settings.max_connections, settings.workers))
         // actix treats SIGINT as a forced stop that drops in-flight requests; both SIGINT
         // and SIGTERM are handled in `run_until_stopped` as a graceful stop instead.
         .disable_signals()
@@ -216,6 +224,15 @@ impl Application {
         drop(self.refresher);
         result
     }
+}
+
+/// Each worker's share of `total` connections, rounded up: actix bounds them per worker,
+/// and runs one worker per CPU core unless told otherwise.
+fn per_worker(total: usize, workers: Option<usize>) -> usize {
+    let workers = workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    total.div_ceil(workers.max(1)).max(1)
 }
 
 /// The second server of `Settings::metrics_bind`: one worker serving `GET /metrics` (and

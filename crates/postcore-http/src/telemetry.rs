@@ -13,6 +13,8 @@ use std::io::IsTerminal as _;
 use std::time::Instant;
 use tracing::Instrument as _;
 
+mod protocol;
+
 /// The log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -23,22 +25,35 @@ pub enum LogFormat {
 }
 
 /// Installs the global subscriber: `filter` is an `EnvFilter` directive such as `info` or
-/// `postcore_http=debug,info`; lines go to stderr so that stdout stays clean.
+/// `postcore_http=debug,info`; lines go to stderr so that stdout stays clean. Requests
+/// refused at the protocol level are logged at WARN, at most once a second
+/// (README, "Slow clients, connections and malformed requests").
 ///
 /// # Errors
 /// When `filter` does not parse or a global subscriber is already installed.
 pub fn init(filter: &str, format: LogFormat) -> anyhow::Result<()> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .map_err(|e| anyhow::anyhow!("invalid log filter {filter:?}: {e}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    match format {
-        LogFormat::Pretty => builder.try_init(),
-        LogFormat::Json => builder.json().with_current_span(true).try_init(),
-    }
-    .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))
+    let lines = match format {
+        LogFormat::Pretty => lines.boxed(),
+        LogFormat::Json => lines.json().with_current_span(true).boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            lines.with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                !protocol::is_refusal(meta)
+            })),
+        )
+        .with(protocol::install())
+        .try_init()
+        .map_err(|e| anyhow::anyhow!("installing the log subscriber: {e}"))
 }
 
 /// `path` with anything shaped like an API key (`pc_live_` and what follows up to the next

@@ -39,6 +39,14 @@ pub enum Conflict {
     AccountExists,
     /// A profile with this key exists (in any account).
     ProfileKeyExists,
+    /// Record `record` (0-based) of an import has a key another account's profile has;
+    /// nothing was imported.
+    ImportedProfileKeyExists {
+        /// The record's index in the imported list.
+        record: usize,
+        /// Its profile key.
+        key: postcore_domain::ProfileKey,
+    },
     /// The platform is connected on this profile with a different platform account
     /// (api.md §5.5: `PROFILE_ALREADY_EXISTS`); the existing connection is untouched.
     PlatformAlreadyConnected,
@@ -57,7 +65,13 @@ pub enum Conflict {
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        let text = match self {
+            Conflict::ImportedProfileKeyExists { record, key } => {
+                return write!(
+                    f,
+                    "profiles[{record}].profileKey: {key} is a profile of another account"
+                );
+            }
             Conflict::AccountExists => "an account with this name already exists",
             Conflict::ProfileKeyExists => "a profile with this key already exists",
             Conflict::PlatformAlreadyConnected => {
@@ -71,7 +85,8 @@ impl fmt::Display for Conflict {
             }
             Conflict::FileExists => "the file already exists",
             Conflict::OAuthStateExists => "an OAuth state with this digest is pending",
-        })
+        };
+        f.write_str(text)
     }
 }
 

@@ -10,6 +10,7 @@ use postcore_domain::{
     Connection, ConnectionError, Platform, Profile, ProfileKey, ProfileName, Timestamp,
 };
 use postcore_store::{ProfileRecord, Progress};
+use serde_json::value::RawValue;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,11 +32,10 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let arg = format!("FILE {}", args.file.display());
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| bad_input(format!("{arg}: cannot read it: {e}")))?;
-    let doc: ProfileList = serde_json::from_str(&text)
-        .map_err(|e| bad_input(format!("{arg}: not a GET /profiles response ({e})")))?;
+    let profiles = parse(&text).map_err(|e| bad_input(format!("{arg}: {e}")))?;
     let mut seen = HashSet::new();
-    let mut records = Vec::with_capacity(doc.profiles.len());
-    for (i, p) in doc.profiles.iter().enumerate() {
+    let mut records = Vec::with_capacity(profiles.len());
+    for (i, p) in profiles.iter().enumerate() {
         let record =
             record(p, globals.now).map_err(|e| bad_input(format!("{arg}: profiles[{i}].{e}")))?;
         if !seen.insert(record.profile.key().clone()) {
@@ -67,6 +67,39 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         account.name, summary.created, summary.unchanged
     );
     Ok(Code::Success)
+}
+
+/// The profiles of a saved `GET /profiles` response. A UTF-8 byte-order mark before it is
+/// skipped (editors on Windows write one; RFC 8259 §8.1 lets a parser ignore it). A record
+/// that does not parse, a duplicate field among them, is named by its index.
+///
+/// # Errors
+/// What is wrong and where (line and column in the file), as one line.
+fn parse(text: &str) -> Result<Vec<ProfileObject<'static>>, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let doc: ProfileList<&RawValue> =
+        serde_json::from_str(text).map_err(|e| format!("not a GET /profiles response ({e})"))?;
+    doc.profiles
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            serde_json::from_str(raw.get()).map_err(|e| {
+                // serde_json counts within the record: count from the file's start instead.
+                let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+                let before = &text[..start];
+                let line = before.matches('\n').count() + e.line();
+                let column = match e.line() {
+                    1 => before.len() - before.rfind('\n').map_or(0, |n| n + 1) + e.column(),
+                    _ => e.column(),
+                };
+                let message = e.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                format!("profiles[{i}]: {message} at line {line} column {column}")
+            })
+        })
+        .collect()
 }
 
 /// A timestamp field; the error names the field.

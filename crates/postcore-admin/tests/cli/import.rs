@@ -218,10 +218,52 @@ fn a_key_owned_by_another_account_is_a_conflict_and_the_import_writes_nothing() 
     let file = write(&admin, "two.json", &two);
     assert_eq!(
         admin.run(&["import", &file, "--account", "acme"]).failed(5),
-        format!("error: FILE {file}: conflict: a profile with this key already exists\n")
+        format!(
+            "error: FILE {file}: conflict: profiles[1].profileKey: prof_abc123def456 is a \
+             profile of another account\n"
+        )
     );
     assert_eq!(
         json(&admin.ok(&["profiles", "list", "--account", "acme", "--json"])),
+        j!({"profiles": []})
+    );
+}
+
+#[test]
+fn a_file_starting_with_a_byte_order_mark_imports() {
+    let admin = with_account();
+    let file = write(
+        &admin,
+        "bom.json",
+        &format!("\u{feff}{}", seed_list_response()),
+    );
+    assert_eq!(
+        admin.ok(&["--now", NOW, "import", &file, "--account", "acme"]),
+        "imported into account acme: 1 created, 0 unchanged\n"
+    );
+    assert_eq!(
+        json(&admin.ok(&["profiles", "list", "--json"]))["profiles"][0]["profileKey"],
+        KEY
+    );
+}
+
+#[test]
+fn a_duplicate_field_names_its_record_and_its_place_in_the_file() {
+    let admin = with_account();
+    let file = write(
+        &admin,
+        "dup.json",
+        "{\"profiles\": [\n  {\"profileKey\": \"prof_one\", \"createdAt\": \"2025-01-01T00:00:00Z\"},\n  \
+         {\"profileKey\": \"prof_two\", \"profileKey\": \"prof_three\", \"createdAt\": \"2025-01-01T00:00:00Z\"}\n]}",
+    );
+    assert_eq!(
+        admin.run(&["import", &file, "--account", "acme"]).failed(2),
+        format!(
+            "error: FILE {file}: profiles[1]: duplicate field `profileKey` at line 3 column 41\n"
+        )
+    );
+    assert_eq!(
+        json(&admin.ok(&["profiles", "list", "--json"])),
         j!({"profiles": []})
     );
 }

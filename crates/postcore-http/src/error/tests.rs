@@ -38,6 +38,10 @@ fn every_conflict() -> [Conflict; 8] {
         Conflict::KeyPrefixTaken,
         Conflict::FileExists,
         Conflict::OAuthStateExists,
+        Conflict::ImportedProfileKeyExists {
+            record: 0,
+            key: postcore_domain::ProfileKey::parse("prof_a").unwrap(),
+        },
     ];
     for conflict in &all {
         match conflict {
@@ -48,7 +52,8 @@ fn every_conflict() -> [Conflict; 8] {
             | Conflict::ApiKeyExists
             | Conflict::KeyPrefixTaken
             | Conflict::FileExists
-            | Conflict::OAuthStateExists => {}
+            | Conflict::OAuthStateExists
+            | Conflict::ImportedProfileKeyExists { .. } => {}
         }
     }
     all

@@ -50,6 +50,9 @@ pub enum ErrorCode {
     /// 415: a body sent with a type other than `application/json`.
     #[schema(rename = "UNSUPPORTED_MEDIA_TYPE")]
     UnsupportedMediaType,
+    /// 408: the body did not arrive within the body timeout (30 s by default).
+    #[schema(rename = "REQUEST_TIMEOUT")]
+    RequestTimeout,
     /// 429: over the rate limit; `retry_after` and `Retry-After` say when to try again.
     #[schema(rename = "RATE_LIMIT_EXCEEDED")]
     RateLimitExceeded,
@@ -231,6 +234,9 @@ failures!(
         "415" => ("A body sent with a type other than application/json", [
             sent(&ApiError::UnsupportedMediaType),
         ]),
+        "408" => ("The body did not arrive whole within the body timeout (30 s by default)", [
+            sent(&ApiError::RequestTimeout { seconds: 30 }),
+        ]),
     }
 );
 
@@ -316,6 +322,7 @@ mod tests {
             ApiError::MethodNotAllowed { allowed: "GET" },
             ApiError::PayloadTooLarge { limit: 1 },
             ApiError::UnsupportedMediaType,
+            ApiError::RequestTimeout { seconds: 1 },
             ApiError::RateLimitExceeded { retry_after: 1 },
             ApiError::NotConfigured(""),
             ApiError::internal(anyhow::anyhow!("x")),
@@ -334,6 +341,7 @@ mod tests {
                 | ApiError::MethodNotAllowed { .. }
                 | ApiError::PayloadTooLarge { .. }
                 | ApiError::UnsupportedMediaType
+                | ApiError::RequestTimeout { .. }
                 | ApiError::RateLimitExceeded { .. }
                 | ApiError::NotConfigured(_)
                 | ApiError::Internal(_) => {}

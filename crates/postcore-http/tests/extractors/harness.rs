@@ -79,6 +79,7 @@ impl Fixture {
             store: Arc::clone(&store),
             clock: clock.clone(),
             body_limit: LIMIT,
+            body_timeout: std::time::Duration::from_secs(postcore_http::DEFAULT_BODY_TIMEOUT_SECS),
             // Never called: these tests stop at the extractors.
             bluesky: BlueskyClient::new(DEFAULT_SERVICE, HttpLimits::default()).unwrap(),
             linkedin: None,

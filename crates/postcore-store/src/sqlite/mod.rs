@@ -150,6 +150,25 @@ fn configure(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
 }
 
+/// Creates `path` empty with mode 0600 (owner read and write only) where the platform has
+/// modes. An existing file is left as it is, unless `new` asks for a file that must not
+/// exist yet (then `AlreadyExists`).
+///
+/// # Errors
+/// The file system's error, for example a missing directory.
+pub(crate) fn create_private(path: &Path, new: bool) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if new {
+        options.create_new(true);
+    } else {
+        options.create(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the SQLite database at `path`: checks the SQLite version,
     /// switches to WAL, applies migrations, loads the secret key and builds the pool.
@@ -163,6 +182,11 @@ impl SqliteStore {
     }
 
     fn open_blocking(path: &Path, secret_key: &SecretKeySource) -> Result<Self, StoreError> {
+        // SQLite would create the file 0644 less the umask; made first, it is 0600, and
+        // SQLite gives `-wal` and `-shm` the main file's mode whatever the umask.
+        create_private(path, false).map_err(|e| {
+            StoreError::backend_with(format!("cannot create {}", path.display()), e)
+        })?;
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE

@@ -32,7 +32,12 @@ fn import(
         let key = record.profile.key();
         match profiles::owner_of(tx, key)? {
             Some(owner) if owner == account => summary.unchanged += 1,
-            Some(_) => return Err(StoreError::Conflict(Conflict::ProfileKeyExists)),
+            Some(_) => {
+                return Err(StoreError::Conflict(Conflict::ImportedProfileKeyExists {
+                    record: done,
+                    key: key.clone(),
+                }));
+            }
             None => {
                 let id = profiles::insert_profile(tx, account, &record.profile)?;
                 for conn in &record.connections {
@@ -517,16 +522,23 @@ impl Repository for SqliteStore {
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
         let dest: PathBuf = dest.to_owned();
         self.run(move |c, _| {
-            if dest.exists() {
-                return Err(StoreError::Conflict(Conflict::FileExists));
-            }
             let text = dest
                 .to_str()
                 .ok_or_else(|| StoreError::InvalidData("the backup path is not UTF-8".into()))?;
+            // The copy holds what the database holds: made empty and 0600 first (VACUUM
+            // INTO fills an empty file), it is never readable by other local users.
+            super::create_private(&dest, true).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => StoreError::Conflict(Conflict::FileExists),
+                _ => StoreError::backend_with(format!("backup to {}", dest.display()), e),
+            })?;
             // VACUUM INTO reads one consistent snapshot and writes a compact copy.
             c.execute("VACUUM INTO ?1", [text])
                 .map(|_| ())
-                .map_err(|e| StoreError::backend_with(format!("backup to {}", dest.display()), e))
+                .map_err(|e| {
+                    // No half-written copy is left to be mistaken for a backup.
+                    let _ = std::fs::remove_file(&dest);
+                    StoreError::backend_with(format!("backup to {}", dest.display()), e)
+                })
         })
         .await
     }

@@ -258,10 +258,16 @@ pub async fn imports_that_collide_with_another_account_write_nothing(repo: Arc<d
         record("prof_taken", 2, vec![]),
         record("prof_fresh2", 3, vec![]),
     ];
-    assert!(matches!(
-        repo.import_profiles(a, records, None).await,
-        Err(StoreError::Conflict(Conflict::ProfileKeyExists))
-    ));
+    match repo.import_profiles(a, records, None).await {
+        Err(StoreError::Conflict(conflict)) => assert_eq!(
+            conflict,
+            Conflict::ImportedProfileKeyExists {
+                record: 1,
+                key: key("prof_taken")
+            }
+        ),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
     assert!(
         repo.list_profiles_page(a, &Default::default(), t(0), None, 10)
             .await
@@ -351,11 +357,19 @@ pub async fn provisioning_is_one_transaction(repo: Arc<dyn Repository>) {
         record("prof_prov2", 1, vec![]),
         record("prof_prov1", 2, vec![]),
     ];
-    assert!(matches!(
-        repo.provision_account(&account_name("other"), clash, Some(&key_label("x")), t(8))
-            .await,
-        Err(StoreError::Conflict(Conflict::ProfileKeyExists))
-    ));
+    match repo
+        .provision_account(&account_name("other"), clash, Some(&key_label("x")), t(8))
+        .await
+    {
+        Err(StoreError::Conflict(conflict)) => assert_eq!(
+            conflict,
+            Conflict::ImportedProfileKeyExists {
+                record: 1,
+                key: key("prof_prov1")
+            }
+        ),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
     assert!(matches!(
         repo.find_account(&account_name("other")).await,
         Err(StoreError::NotFound(Entity::Account))
