@@ -28,7 +28,7 @@ fn every_entity() -> [Entity; 6] {
 }
 
 /// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
-fn every_conflict() -> [Conflict; 8] {
+fn every_conflict() -> [Conflict; 9] {
     let all = [
         Conflict::AccountExists,
         Conflict::ProfileKeyExists,
