@@ -85,7 +85,10 @@ const LINKEDIN_SETTINGS: usize = 6;
 /// A running LinkedIn stand-in and the settings that point `postcore serve` at it.
 pub struct LinkedInStandIn {
     /// Killed when dropped.
-    #[expect(dead_code, reason = "held only so that the stand-in lives as long as this")]
+    #[expect(
+        dead_code,
+        reason = "held only so that the stand-in lives as long as this"
+    )]
     pub stand_in: StandIn,
     /// `POSTCORE_LINKEDIN_*` variables (client id and the stand-in's own test secret, the
     /// four endpoint URLs), for the server's environment — never its command line.

@@ -161,14 +161,20 @@ pub struct PendingNew {
 /// request in `pending`: takes that request out and returns the profile's state, or
 /// describes the stranger. `now` in Unix seconds.
 pub fn adopt(pending: &mut Vec<PendingNew>, stored: &Value, now: i64) -> Result<State, String> {
-    let position = pending.iter().position(|n| {
-        let p = Profile {
-            name: n.name.clone(),
-            created_within: (n.since, now),
-            connections: n.connection.clone().into_iter().collect(),
-        };
-        profile_holds(&p, stored, now)
-    });
+    // Of the requests it could be, the latest: an earlier one fits every later profile too.
+    let position = pending
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            let p = Profile {
+                name: n.name.clone(),
+                created_within: (n.since, now),
+                connections: n.connection.clone().into_iter().collect(),
+            };
+            profile_holds(&p, stored, now)
+        })
+        .max_by_key(|(_, n)| n.since)
+        .map(|(i, _)| i);
     match position {
         Some(i) => {
             let n = pending.swap_remove(i);
