@@ -415,4 +415,24 @@ mod tests {
             ))
         );
     }
+
+    #[test]
+    fn an_unanswered_connect_is_matched_to_the_latest_request_it_can_be() {
+        let pending = |since: i64| PendingNew {
+            name: None,
+            connection: Some((Platform::Bluesky, bluesky("x.bsky.social", since))),
+            // The stored profile was created at T: each request started before.
+            since: since - 10,
+        };
+        // Connected at T + 5: of requests sent at T and at T + 3, the later one is taken,
+        // leaving the earlier for a profile connected at T + 1..T + 2.
+        let mut both = vec![pending(T), pending(T + 3)];
+        let mut v = stored("x", &["x.bsky.social"]);
+        v["profileName"] = Value::Null;
+        let Ok(State::Present(p)) = adopt(&mut both, &v, T + 10) else {
+            panic!("the profile is adopted");
+        };
+        assert_eq!(p.connections[&Platform::Bluesky].since, T + 3);
+        assert_eq!(both, vec![pending(T)]);
+    }
 }
