@@ -10,14 +10,15 @@
 //! - `cargo xtask bench [--quick]` — throughput, latency, memory and scaling of the release
 //!   server in 7 scenarios, one of them Bluesky connects through the Bluesky stand-in (see
 //!   `bench/`), written to `target/bench/results.json`.
-//! - `cargo xtask crash [--rounds N]` — durability of acknowledged writes, profiles and
-//!   Bluesky connects (over HTTP, against the stand-in, and through `postcore-admin`), under
-//!   `kill -9`.
+//! - `cargo xtask crash [--rounds N]` — durability under `kill -9` of every kind of write:
+//!   creates, deletes, Bluesky and LinkedIn connects and renewals (over HTTP, against the
+//!   stand-ins), disconnects, and renames (through `postcore-admin`).
 //! - `cargo xtask man [--out DIR]` — the man pages of both binaries, one per command and
 //!   subcommand, written by the binaries themselves (default `target/man`).
 //!
 //! Both build what they run, in the profile they run: `postcore`, `postcore-admin`, the
-//! Bluesky stand-in `bluesky-standin` (package `postcore-tests`) and xtask itself.
+//! stand-ins `bluesky-standin` and `linkedin-standin` (package `postcore-tests`) and xtask
+//! itself.
 
 mod bench;
 mod ci;
@@ -46,9 +47,10 @@ tasks:
                       --quick: 5 s per scenario (< 2 min); default 20 s (< 10 min)
   bench --smoke       a tiny run on the debug binaries that checks the tool itself
   crash [--rounds N]  kill -9 the release server N times (default 20) while clients
-                      create profiles and connect Bluesky (over HTTP against the
-                      stand-in, and through postcore-admin); fails if any
-                      acknowledged write is lost
+                      create, delete, connect, renew and disconnect over HTTP
+                      (Bluesky and LinkedIn stand-ins) and rename through
+                      postcore-admin; fails if any acknowledged write is lost or
+                      an unanswered one left a state that is neither outcome
   crash --smoke       2 short rounds on the debug binaries
   man [--out DIR]     man pages of postcore and postcore-admin, one per command
                       and subcommand (roff, section 1), written by the debug

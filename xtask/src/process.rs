@@ -120,6 +120,18 @@ impl Drop for Server {
     }
 }
 
+/// The upstream services a crash or bench server talks to.
+#[derive(Debug, Clone, Default)]
+pub struct Upstreams {
+    /// `--bluesky-service`: a Bluesky stand-in's URL.
+    pub bluesky: Option<String>,
+    /// `POSTCORE_LINKEDIN_*` variables pointing at a LinkedIn stand-in (they go in the
+    /// environment: the client secret never goes on a command line); when given, the
+    /// server's `POSTCORE_PUBLIC_URL` is its own loopback address, so that the stand-in
+    /// sends the browser back to its callback.
+    pub linkedin_env: Vec<(String, String)>,
+}
+
 /// Starts `postcore serve` on a free port against `database`, logging to `log`, with
 /// `--bluesky-service bluesky` when given (a stand-in's URL), and waits (at most 30 s) until
 /// `GET /health` answers 200.
@@ -128,6 +140,20 @@ pub fn start_server(
     database: &Path,
     log: &Path,
     bluesky: Option<&str>,
+) -> Result<Server> {
+    let upstreams = Upstreams {
+        bluesky: bluesky.map(str::to_owned),
+        linkedin_env: Vec::new(),
+    };
+    start_server_with(profile, database, log, &upstreams)
+}
+
+/// [`start_server`] against the stand-ins in `upstreams`.
+pub fn start_server_with(
+    profile: Profile,
+    database: &Path,
+    log: &Path,
+    upstreams: &Upstreams,
 ) -> Result<Server> {
     let port = free_port()?;
     let log_file = std::fs::File::create(log)?;
@@ -139,8 +165,12 @@ pub fn start_server(
         "--database",
     ])
     .arg(database);
-    if let Some(url) = bluesky {
+    if let Some(url) = &upstreams.bluesky {
         cmd.args(["--bluesky-service", url]);
+    }
+    if !upstreams.linkedin_env.is_empty() {
+        cmd.envs(upstreams.linkedin_env.iter().map(|(k, v)| (k, v)))
+            .env("POSTCORE_PUBLIC_URL", format!("http://127.0.0.1:{port}"));
     }
     // Both rate limits off: the bench drives one key at over 10,000 requests a second and
     // sends unknown keys at tens of thousands a second from one address, and the crash

@@ -68,31 +68,94 @@ pub fn start(profile: Profile, accounts: &[Account], log: &Path) -> Result<Stand
         cmd.arg("--account")
             .arg(format!("{}:{}:{}", a.handle, a.did, a.app_password));
     }
+    let (stand_in, _) = spawn(cmd, log, 0)?;
+    Ok(stand_in)
+}
+
+/// `username` of a LinkedIn connection made through the LinkedIn stand-in: its one
+/// member's email (`postcore_tests::linkedin::LinkedInStandIn::DEFAULT_SUB` at
+/// `members.example`).
+pub const LINKEDIN_USERNAME: &str = "782bbtaQ@members.example";
+/// `displayName` of a LinkedIn connection made through the LinkedIn stand-in.
+pub const LINKEDIN_DISPLAY_NAME: &str = "John Doe";
+
+/// Settings lines `linkedin-standin` prints after its address.
+const LINKEDIN_SETTINGS: usize = 6;
+
+/// A running LinkedIn stand-in and the settings that point `postcore serve` at it.
+pub struct LinkedInStandIn {
+    /// Killed when dropped.
+    #[expect(
+        dead_code,
+        reason = "held only so that the stand-in lives as long as this"
+    )]
+    pub stand_in: StandIn,
+    /// `POSTCORE_LINKEDIN_*` variables (client id and the stand-in's own test secret, the
+    /// four endpoint URLs), for the server's environment — never its command line.
+    pub env: Vec<(String, String)>,
+}
+
+/// Starts `linkedin-standin` (package `postcore-tests`) on a free port, its stderr to
+/// `log`, and reads (at most 30 s) its address and settings lines. Its one member signs in
+/// without a prompt.
+pub fn start_linkedin(profile: Profile, log: &Path) -> Result<LinkedInStandIn> {
+    let mut cmd = Command::new(process::binary(profile, "linkedin-standin"));
+    cmd.args(["--listen", "127.0.0.1:0"]);
+    let (stand_in, lines) = spawn(cmd, log, LINKEDIN_SETTINGS)?;
+    let env = lines
+        .iter()
+        .map(|l| match l.trim().split_once('=') {
+            Some((name, value)) if name.starts_with("POSTCORE_LINKEDIN_") => {
+                Ok((name.to_owned(), value.to_owned()))
+            }
+            _ => bail!(
+                "linkedin-standin printed {:?}, not a POSTCORE_LINKEDIN_ setting",
+                l.trim()
+            ),
+        })
+        .collect::<Result<_>>()?;
+    Ok(LinkedInStandIn { stand_in, env })
+}
+
+/// Spawns a stand-in and waits (at most 30 s) for its first stdout line,
+/// `listening on http://127.0.0.1:PORT`, and `more` lines after it.
+fn spawn(mut cmd: Command, log: &Path, more: usize) -> Result<(StandIn, Vec<String>)> {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log)?)
         .spawn()
-        .context("starting bluesky-standin (built with `-p postcore-tests`)")?;
+        .context("starting a stand-in (built with `-p postcore-tests`)")?;
     let stdout = child.stdout.take().context("the stand-in's stdout")?;
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut line = String::new();
-        let read = std::io::BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(read.map(|_| line));
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut lines = Vec::new();
+        for _ in 0..=more {
+            let mut line = String::new();
+            if let Err(e) = reader.read_line(&mut line) {
+                let _ = tx.send(Err(e));
+                return;
+            }
+            lines.push(line);
+        }
+        let _ = tx.send(Ok(lines));
+        // Keep reading so that the stand-in never blocks on a full pipe.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     let mut stand_in = StandIn {
         child,
         url: String::new(),
     };
-    let line = match rx.recv_timeout(START_LIMIT) {
-        Ok(Ok(line)) => line,
+    let mut lines = match rx.recv_timeout(START_LIMIT) {
+        Ok(Ok(lines)) => lines,
         Ok(Err(e)) => bail!("reading the stand-in's address: {e}"),
         Err(_) => bail!(
             "the stand-in printed no address within {START_LIMIT:?}; see {}",
             log.display()
         ),
     };
+    let line = lines.remove(0);
     match line.trim().strip_prefix("listening on ") {
         Some(url) if url.starts_with("http://127.0.0.1:") => stand_in.url = url.to_owned(),
         _ => bail!(
@@ -101,5 +164,5 @@ pub fn start(profile: Profile, accounts: &[Account], log: &Path) -> Result<Stand
             log.display()
         ),
     }
-    Ok(stand_in)
+    Ok((stand_in, lines))
 }

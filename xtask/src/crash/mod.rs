@@ -1,68 +1,152 @@
-//! `cargo xtask crash [--rounds N]`: durability under `kill -9`. While the server runs,
-//! clients create profiles over HTTP, connect Bluesky over HTTP (`POST /profiles/connect`,
-//! verified against a Bluesky stand-in started once for the whole run: new profiles,
-//! renewals, and profiles made by `create`), and connect Bluesky through `postcore-admin`
-//! (the store path). The server is killed with SIGKILL at a random moment each round,
-//! restarted, and every acknowledged write must be there with its exact fields, with
-//! `integrity_check` ok.
+//! `cargo xtask crash [--rounds N]`: durability under `kill -9` for every kind of write.
+//!
+//! While the server runs, clients write concurrently: profiles created over HTTP
+//! (`POST /profiles/create`); deletes (`DELETE /profiles/{key}`); Bluesky connects
+//! (`POST /profiles/connect`: new profiles, connects to existing ones, renewals in place)
+//! against a Bluesky stand-in; LinkedIn connects and renewals through the whole OAuth flow
+//! (`POST /profiles/connect/linkedin`, the stand-in's authorize redirect, the server's
+//! callback) against a LinkedIn stand-in; disconnects
+//! (`DELETE /profiles/{key}/connections/{platform}`); and renames, which exist only in
+//! `postcore-admin profiles rename`, run against the same database. Each round waits until
+//! every kind of write has been acknowledged at least once, kills the server with SIGKILL at
+//! a random moment after that, restarts it, and checks every profile ([`model::check`]):
+//! each acknowledged write holds (a deleted profile is absent and `GET /profiles/{key}`
+//! answers 404), each unanswered write either committed or not, and nothing else is stored;
+//! the database passes `integrity_check`.
 
-mod bluesky;
 mod clients;
+mod model;
 mod verify;
+mod writer;
 
 use crate::process::{self, Profile, admin};
 use crate::standin;
 use anyhow::{Result, bail};
+use model::{Op, PendingNew, Recorded, State};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Client threads creating profiles over HTTP.
-const CLIENTS: usize = 4;
-
+const CREATORS: usize = 2;
+/// Client threads sending the other writes over HTTP.
+const WRITERS: usize = 2;
 /// Requests one client thread may send in a round, at most (the round's kill ends it first).
 const MAX_REQUESTS_PER_CLIENT: usize = 1_000_000;
-/// Connections the admin thread may make in a round, at most.
-const MAX_CONNECTS: usize = 100_000;
+/// How long a round may take to see every kind of write acknowledged before its kill.
+const EVERY_KIND_LIMIT: Duration = Duration::from_secs(120);
 
-/// What the server acknowledged for one profile.
-struct Ack {
-    /// The profileName sent; `None` for a profile made by `POST /profiles/connect`.
-    name: Option<String>,
-    /// Unix seconds around the request: createdAt must fall within them.
-    created_within: (i64, i64),
-    /// Its Bluesky connection, as far as it was acknowledged.
-    bluesky: Bluesky,
+/// One profile key: its state when the round began and the writes sent to it since.
+struct Entry {
+    start: State,
+    history: Vec<Recorded>,
+    /// A client owns it, or a write to it went unanswered (it may still commit while the
+    /// server lives), or it was deleted: no client touches it until the next round.
+    busy: bool,
 }
 
-/// A profile's Bluesky connection as the clients know it.
-enum Bluesky {
-    /// Nothing connected: a profile from `POST /profiles/create`.
-    None,
-    /// A connect was sent and not acknowledged: either outcome is right, nothing is checked.
-    Pending,
-    /// Connected through `postcore-admin connections add --handle` with this handle.
-    Admin(String),
-    /// Connected by a 200 of `POST /profiles/connect`.
-    Http(HttpConnect),
+/// Acknowledged writes by kind.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    creates: usize,
+    deletes: usize,
+    renames: usize,
+    connects: usize,
+    disconnects: usize,
+    /// Requests that got no acknowledgement (killed mid-flight, or refused).
+    unacknowledged: usize,
 }
 
-/// An acknowledged `POST /profiles/connect`, possibly renewed since.
-struct HttpConnect {
-    /// The stand-in account's handle: every connect of the profile used this account (one
-    /// DID), so `username` and `displayName` are exactly this.
-    handle: String,
-    /// Unix seconds: `connectedAt` is at least this, the start of the latest acknowledged
-    /// connect or renewal (that write is lost when it is older).
-    since: i64,
-    /// A request to this profile failed without an answer while its server lived: it may
-    /// still commit an older `connectedAt`, so `since` stops rising until the server dies.
-    frozen: bool,
+impl Counts {
+    /// Whether every kind of write has been acknowledged at least once since `before`.
+    fn every_kind_since(&self, before: &Counts) -> bool {
+        self.creates > before.creates
+            && self.deletes > before.deletes
+            && self.renames > before.renames
+            && self.connects > before.connects
+            && self.disconnects > before.disconnects
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "acknowledged: {} creates, {} deletes, {} renames, {} connects, {} disconnects",
+            self.creates, self.deletes, self.renames, self.connects, self.disconnects
+        )
+    }
 }
 
-/// Everything acknowledged so far, by profile key.
-type Acknowledged = Arc<Mutex<HashMap<String, Ack>>>;
+/// What the clients know, shared between them.
+#[derive(Default)]
+struct World {
+    profiles: HashMap<String, Entry>,
+    /// Keys of profiles present at the round's start or made in it, to pick from.
+    live: Vec<String>,
+    /// New profiles whose creating request went unanswered this round.
+    pending: Vec<PendingNew>,
+    counts: Counts,
+    /// Acknowledged connects by what they were, for the log.
+    connect_kinds: HashMap<&'static str, usize>,
+}
+
+type Shared = Arc<Mutex<World>>;
+
+impl World {
+    /// Claims a random idle present profile for which `want` holds (trying a few), and
+    /// returns its key and current fields.
+    fn claim(
+        &mut self,
+        want: impl Fn(&model::Profile) -> bool,
+    ) -> Option<(String, model::Profile)> {
+        for _ in 0..16 {
+            if self.live.is_empty() {
+                return None;
+            }
+            let key = &self.live[process::random_u64() as usize % self.live.len()];
+            let entry = self.profiles.get_mut(key).expect("live keys are known");
+            if entry.busy {
+                continue;
+            }
+            // An idle profile's writes were all acknowledged: it has one outcome.
+            let outcomes = model::outcomes(&entry.start, &entry.history);
+            let [State::Present(p)] = &outcomes[..] else {
+                continue;
+            };
+            if want(p) {
+                entry.busy = true;
+                return Some((key.clone(), p.clone()));
+            }
+        }
+        None
+    }
+
+    /// Records a write to a claimed profile and releases it, unless the write went
+    /// unanswered or deleted it.
+    fn record(&mut self, key: &str, op: Op, acknowledged: bool) {
+        let counts = &mut self.counts;
+        match (&op, acknowledged) {
+            (_, false) => counts.unacknowledged += 1,
+            (Op::Rename(_), true) => counts.renames += 1,
+            (Op::Connect(..), true) => counts.connects += 1,
+            (Op::Disconnect(_), true) => counts.disconnects += 1,
+            (Op::Delete, true) => counts.deletes += 1,
+        }
+        let entry = self.profiles.get_mut(key).expect("claimed keys are known");
+        entry.busy = !acknowledged || op == Op::Delete;
+        entry.history.push(Recorded { op, acknowledged });
+    }
+
+    /// A profile made by an acknowledged request.
+    fn add(&mut self, key: String, profile: model::Profile) {
+        let entry = Entry {
+            start: State::Present(profile),
+            history: Vec::new(),
+            busy: false,
+        };
+        self.profiles.insert(key.clone(), entry);
+        self.live.push(key);
+    }
+}
 
 fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -79,42 +163,62 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
     let db = work.join("crash.db");
     admin(profile, &db, &["accounts", "create", "crash"])?;
     let api_key = admin(profile, &db, &["keys", "create", "--account", "crash"])?;
-    let accounts = Arc::new(bluesky::accounts());
-    let stand_in = standin::start(profile, &accounts, &work.join("standin.log"))?;
-    let acked: Acknowledged = Arc::default();
-    let connects = Arc::new(AtomicUsize::new(0));
-    let started = std::time::Instant::now();
+    let accounts = Arc::new(writer::accounts());
+    let bluesky = standin::start(profile, &accounts, &work.join("bluesky-standin.log"))?;
+    let linkedin = standin::start_linkedin(profile, &work.join("linkedin-standin.log"))?;
+    let upstreams = process::Upstreams {
+        bluesky: Some(bluesky.url().to_owned()),
+        linkedin_env: linkedin.env.clone(),
+    };
+    let world: Shared = Arc::default();
+    let started = Instant::now();
     for round in 0..rounds {
-        let connects_before = connects.load(Ordering::SeqCst);
+        let before = world.lock().unwrap().counts;
         let log = work.join("server.log");
-        let server = process::start_server(profile, &db, &log, Some(stand_in.url()))?;
+        let server = process::start_server_with(profile, &db, &log, &upstreams)?;
         let base = server.base_url();
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
-        for client in 0..CLIENTS {
-            let (base, key, acked, stop) = (
+        for client in 0..CREATORS {
+            let (base, key, world, stop) = (
                 base.clone(),
                 api_key.clone(),
-                Arc::clone(&acked),
+                Arc::clone(&world),
                 Arc::clone(&stop),
             );
             threads.push(std::thread::spawn(move || {
-                clients::create_loop(&base, &key, round, client, &acked, &stop)
+                clients::create_loop(&base, &key, round, client, &world, &stop)
             }));
         }
-        let (db2, acked2, stop2) = (db.clone(), Arc::clone(&acked), Arc::clone(&stop));
+        let (db2, world2, stop2) = (db.clone(), Arc::clone(&world), Arc::clone(&stop));
         threads.push(std::thread::spawn(move || {
-            clients::connect_loop(profile, &db2, &acked2, &stop2)
+            clients::rename_loop(profile, &db2, round, &world2, &stop2)
         }));
-        let client = bluesky::Client {
-            base,
-            api_key: api_key.clone(),
-            accounts: Arc::clone(&accounts),
-            acked: Arc::clone(&acked),
-            connects: Arc::clone(&connects),
-            stop: Arc::clone(&stop),
-        };
-        threads.push(std::thread::spawn(move || client.run()));
+        for _ in 0..WRITERS {
+            let client = writer::Writer {
+                base: base.clone(),
+                api_key: api_key.clone(),
+                accounts: Arc::clone(&accounts),
+                world: Arc::clone(&world),
+                stop: Arc::clone(&stop),
+            };
+            threads.push(std::thread::spawn(move || client.run()));
+        }
+        let waited = Instant::now();
+        while !world.lock().unwrap().counts.every_kind_since(&before) {
+            if waited.elapsed() > EVERY_KIND_LIMIT {
+                stop.store(true, Ordering::SeqCst);
+                let counts = world.lock().unwrap().counts;
+                bail!(
+                    "round {}: not every kind of write was acknowledged within {EVERY_KIND_LIMIT:?} \
+                     ({} in all); see {}",
+                    round + 1,
+                    counts.line(),
+                    log.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let (lo, hi) = kill_window_ms;
         std::thread::sleep(Duration::from_millis(
             lo + process::random_u64() % (hi - lo).max(1),
@@ -125,61 +229,72 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
             t.join()
                 .map_err(|_| anyhow::anyhow!("a client thread panicked"))?;
         }
-        // The killed server commits nothing more: every renewal bound may rise again.
-        bluesky::unfreeze(&acked);
-        let server = process::start_server(profile, &db, &log, Some(stand_in.url()))?;
-        let lost = verify::verify(&server.base_url(), &api_key, &acked)?;
+        let server = process::start_server_with(profile, &db, &log, &upstreams)?;
+        let outcome = verify::verify(&server.base_url(), &api_key, &world)?;
         let integrity = admin(profile, &db, &["check"]);
         server.kill()?;
-        let (total, connected) = {
-            let acked = acked.lock().unwrap();
-            let connected = acked.values().filter(|a| a.bluesky.is_acknowledged());
-            (acked.len(), connected.count())
-        };
-        let total_connects = connects.load(Ordering::SeqCst);
+        let counts = world.lock().unwrap().counts;
         eprintln!(
-            "round {}/{rounds}: acknowledged {total} profiles ({connected} with a Bluesky connection), \
-             {} Bluesky connects over HTTP this round ({total_connects} in all), lost {}, integrity: {}",
+            "round {}/{rounds}: {} this round; {} stored profiles; unanswered: {} \
+             ({} profiles from unanswered creates stored); lost {}; integrity: {}",
             round + 1,
-            total_connects - connects_before,
-            lost.len(),
+            Counts {
+                creates: counts.creates - before.creates,
+                deletes: counts.deletes - before.deletes,
+                renames: counts.renames - before.renames,
+                connects: counts.connects - before.connects,
+                disconnects: counts.disconnects - before.disconnects,
+                unacknowledged: 0,
+            }
+            .line(),
+            outcome.stored,
+            counts.unacknowledged - before.unacknowledged,
+            outcome.adopted,
+            outcome.lost.len(),
             integrity.as_ref().map_or("FAILED", String::as_str)
         );
-        let summary =
-            format!("acknowledged: {total} profiles, {total_connects} Bluesky connects over HTTP");
         if let Err(e) = integrity {
-            println!("{summary}, lost: {}, rounds: {}", lost.len(), round + 1);
+            println!(
+                "{}; lost: {}; rounds: {}",
+                counts.line(),
+                outcome.lost.len(),
+                round + 1
+            );
             bail!("the database failed its integrity check: {e:#}");
         }
-        if !lost.is_empty() {
-            println!("{summary}, lost: {}, rounds: {}", lost.len(), round + 1);
+        if !outcome.lost.is_empty() {
+            println!(
+                "{}; lost: {}; rounds: {}",
+                counts.line(),
+                outcome.lost.len(),
+                round + 1
+            );
             bail!(
                 "acknowledged writes were lost ({} in all), e.g.:\n  {}",
-                lost.len(),
-                lost[..lost.len().min(5)].join("\n  ")
+                outcome.lost.len(),
+                outcome.lost[..outcome.lost.len().min(5)].join("\n  ")
             );
         }
     }
-    let total = acked.lock().unwrap().len();
-    let total_connects = connects.load(Ordering::SeqCst);
+    let world = world.lock().unwrap();
+    let counts = world.counts;
     println!(
-        "acknowledged: {total} profiles, {total_connects} Bluesky connects over HTTP, lost: 0, rounds: {rounds}"
+        "{}; lost: 0; unacknowledged: {}; rounds: {rounds}",
+        counts.line(),
+        counts.unacknowledged
     );
+    let mut kinds: Vec<_> = world.connect_kinds.iter().collect();
+    kinds.sort();
     eprintln!(
-        "crash: {rounds} rounds in {:.1} s",
-        started.elapsed().as_secs_f64()
+        "crash: {rounds} rounds in {:.1} s; connects: {}",
+        started.elapsed().as_secs_f64(),
+        kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    if total == 0 || total_connects == 0 {
-        bail!("no profile or no Bluesky connect was acknowledged: the test proved too little");
-    }
-    drop(stand_in);
+    drop((bluesky, linkedin));
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
-}
-
-impl Bluesky {
-    /// Whether an acknowledged connection must be there.
-    fn is_acknowledged(&self) -> bool {
-        matches!(self, Bluesky::Admin(_) | Bluesky::Http(_))
-    }
 }
