@@ -31,21 +31,8 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let arg = format!("FILE {}", args.file.display());
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| bad_input(format!("{arg}: cannot read it: {e}")))?;
-    let doc: ProfileList = serde_json::from_str(&text)
-        .map_err(|e| bad_input(format!("{arg}: not a GET /profiles response ({e})")))?;
-    let mut seen = HashSet::new();
-    let mut records = Vec::with_capacity(doc.profiles.len());
-    for (i, p) in doc.profiles.iter().enumerate() {
-        let record =
-            record(p, globals.now).map_err(|e| bad_input(format!("{arg}: profiles[{i}].{e}")))?;
-        if !seen.insert(record.profile.key().clone()) {
-            return Err(bad_input(format!(
-                "{arg}: profiles[{i}].profileKey: {} appears twice",
-                record.profile.key()
-            )));
-        }
-        records.push(record);
-    }
+    let records =
+        parse_document(&text, globals.now).map_err(|e| bad_input(format!("{arg}: {e}")))?;
     let ctx = globals.open(Open::MustExist).await?;
     let account = ctx.account(&args.account).await?;
     let bar = crate::output::progress_bar(
@@ -67,6 +54,35 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         account.name, summary.created, summary.unchanged
     );
     Ok(Code::Success)
+}
+
+/// Reads an import document — a saved `GET /profiles` response, `{"profiles": [...]}` as
+/// in the seed document (api.md §5.1) — into the records `import` writes, checking every
+/// field; `now` (UTC) decides which connections have already expired. Nothing is written.
+///
+/// Public (re-exported as [`crate::parse_import_document`]) only so that the fuzz target
+/// `import_document` (`fuzz/`) runs the very parser the command runs.
+///
+/// # Errors
+/// One line naming the record and field at fault, e.g.
+/// `profiles[0].createdAt: not an RFC 3339 timestamp (…)`, or
+/// `not a GET /profiles response (…)` when the text is not such a JSON document.
+pub fn parse_document(text: &str, now: Timestamp) -> Result<Vec<ProfileRecord>, String> {
+    let doc: ProfileList =
+        serde_json::from_str(text).map_err(|e| format!("not a GET /profiles response ({e})"))?;
+    let mut seen = HashSet::new();
+    let mut records = Vec::with_capacity(doc.profiles.len());
+    for (i, p) in doc.profiles.iter().enumerate() {
+        let record = record(p, now).map_err(|e| format!("profiles[{i}].{e}"))?;
+        if !seen.insert(record.profile.key().clone()) {
+            return Err(format!(
+                "profiles[{i}].profileKey: {} appears twice",
+                record.profile.key()
+            ));
+        }
+        records.push(record);
+    }
+    Ok(records)
 }
 
 /// A timestamp field; the error names the field.
