@@ -13,6 +13,9 @@
 //! - `cargo xtask crash [--rounds N]` — durability under `kill -9` of every kind of write:
 //!   creates, deletes, Bluesky and LinkedIn connects and renewals (over HTTP, against the
 //!   stand-ins), disconnects, and renames (through `postcore-admin`).
+//! - `cargo xtask fuzz --seconds N [TARGET]` — the cargo-fuzz targets of `fuzz/`, each for
+//!   N seconds, on the nightly toolchain (`fuzz.rs`); says so in one line and succeeds when
+//!   nightly or cargo-fuzz is missing. Not part of the gate.
 //! - `cargo xtask man [--out DIR]` — the man pages of both binaries, one per command and
 //!   subcommand, written by the binaries themselves (default `target/man`).
 //!
@@ -23,6 +26,7 @@
 mod bench;
 mod ci;
 mod crash;
+mod fuzz;
 mod limit;
 mod man;
 mod process;
@@ -52,6 +56,11 @@ tasks:
                       postcore-admin; fails if any acknowledged write is lost or
                       an unanswered one left a state that is neither outcome
   crash --smoke       2 short rounds on the debug binaries
+  fuzz --seconds N [TARGET]
+                      run the cargo-fuzz targets of fuzz/ (all, or TARGET: profile_key,
+                      api_key, timestamp, create_body, connect_body, import_document),
+                      N seconds each, with `cargo +nightly fuzz run`; one line when
+                      nightly or cargo-fuzz is missing; fails only on a crash
   man [--out DIR]     man pages of postcore and postcore-admin, one per command
                       and subcommand (roff, section 1), written by the debug
                       binaries; default DIR: target/man
@@ -79,6 +88,7 @@ fn main() -> ExitCode {
         Some("crash") => {
             rounds(&args).and_then(|n| crash::run(n, process::Profile::Release, (300, 2000)))
         }
+        Some("fuzz") => fuzz::plan(&args[1..]).and_then(|plan| fuzz::run(&plan)),
         Some("limit-server") => limit::run(&args),
         Some("man") => man::out_dir(&args).and_then(|out| man::run(&out)),
         Some("-h" | "--help" | "help") => {

@@ -12,6 +12,8 @@ mod input;
 mod output;
 
 pub use cli::{Cli, Command};
+/// The `import` command's document parser, public for the fuzz target (`fuzz/`).
+pub use commands::import::parse_document as parse_import_document;
 pub use exit::Code;
 
 use clap::Parser as _;

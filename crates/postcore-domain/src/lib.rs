@@ -64,8 +64,17 @@ pub fn whole_seconds(at: Timestamp) -> Timestamp {
 /// Formats an instant as the API's timestamp: RFC 3339 in UTC, whole seconds, `Z` suffix
 /// (`2025-01-01T12:00:00Z`; api.md §1). Sub-second parts are truncated, never rounded.
 /// Only an instant within [`is_in_timestamp_range`] gives RFC 3339 text: writes refuse
-/// others ([`Connection::validate`]).
+/// others ([`Connection::validate`]). A leap second (`23:59:60`, which [`parse_timestamp`]
+/// accepts as RFC 3339 §5.7 allows) is shown as the whole second kept for it,
+/// [`whole_seconds`]' `23:59:59`, so that the text reads back as that instant.
 pub fn format_timestamp(at: Timestamp) -> String {
+    // chrono keeps a leap second as a sub-second part of 1 s or more and would print `:60`
+    // (found by the `timestamp` fuzz target).
+    let at = if at.timestamp_subsec_nanos() >= 1_000_000_000 {
+        whole_seconds(at)
+    } else {
+        at
+    };
     // The fixed RFC 3339 writer: several times faster than a `format` pattern, which is
     // parsed on every call (it was a tenth of the CPU of a profile listing).
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -103,6 +112,25 @@ mod tests {
             .checked_add_signed(chrono::Duration::milliseconds(999))
             .unwrap();
         assert_eq!(format_timestamp(at), "2025-01-01T12:00:00Z");
+    }
+
+    /// Regression (the `timestamp` fuzz target, `fuzz/`): chrono printed a leap second as
+    /// `:60`, which read back as the leap second, not as the whole second kept for it.
+    #[test]
+    fn a_leap_second_is_shown_as_the_whole_second_kept_for_it() {
+        let leap = parse_timestamp("2016-12-31T23:59:60Z").unwrap();
+        assert_eq!(format_timestamp(leap), "2016-12-31T23:59:59Z");
+        assert_eq!(
+            parse_timestamp(&format_timestamp(leap)),
+            Ok(whole_seconds(leap))
+        );
+        // The fuzzer's input: an instant with 1.5 s of "nanoseconds" before the epoch.
+        let instant = Timestamp::from_timestamp(-1, 1_500_000_000).unwrap();
+        assert_eq!(format_timestamp(instant), "1969-12-31T23:59:59Z");
+        assert_eq!(
+            parse_timestamp(&format_timestamp(instant)),
+            Ok(whole_seconds(instant))
+        );
     }
 
     #[test]

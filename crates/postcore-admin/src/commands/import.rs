@@ -5,10 +5,10 @@ use crate::context::{Globals, Open};
 use crate::exit::{Code, bad_input};
 use postcore_api::{ConnectedPlatform, ProfileList, ProfileObject};
 use postcore_domain::AccountName;
-use postcore_domain::parse_timestamp;
 use postcore_domain::{
     Connection, ConnectionError, Platform, Profile, ProfileKey, ProfileName, Timestamp,
 };
+use postcore_domain::{is_in_timestamp_range, parse_timestamp};
 use postcore_store::{ProfileRecord, Progress};
 use serde_json::value::RawValue;
 use std::collections::HashSet;
@@ -32,20 +32,8 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     let arg = format!("FILE {}", args.file.display());
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| bad_input(format!("{arg}: cannot read it: {e}")))?;
-    let profiles = parse(&text).map_err(|e| bad_input(format!("{arg}: {e}")))?;
-    let mut seen = HashSet::new();
-    let mut records = Vec::with_capacity(profiles.len());
-    for (i, p) in profiles.iter().enumerate() {
-        let record =
-            record(p, globals.now).map_err(|e| bad_input(format!("{arg}: profiles[{i}].{e}")))?;
-        if !seen.insert(record.profile.key().clone()) {
-            return Err(bad_input(format!(
-                "{arg}: profiles[{i}].profileKey: {} appears twice",
-                record.profile.key()
-            )));
-        }
-        records.push(record);
-    }
+    let records =
+        parse_document(&text, globals.now).map_err(|e| bad_input(format!("{arg}: {e}")))?;
     let ctx = globals.open(Open::MustExist).await?;
     let account = ctx.account(&args.account).await?;
     let bar = crate::output::progress_bar(
@@ -67,6 +55,34 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         account.name, summary.created, summary.unchanged
     );
     Ok(Code::Success)
+}
+
+/// Reads an import document — a saved `GET /profiles` response, `{"profiles": [...]}` as
+/// in the seed document (api.md §5.1) — into the records `import` writes, checking every
+/// field; `now` (UTC) decides which connections have already expired. Nothing is written.
+///
+/// Public (re-exported as [`crate::parse_import_document`]) only so that the fuzz target
+/// `import_document` (`fuzz/`) runs the very parser the command runs.
+///
+/// # Errors
+/// One line naming the record and field at fault, e.g.
+/// `profiles[0].createdAt: not an RFC 3339 timestamp (…)`, or
+/// `not a GET /profiles response (…)` when the text is not such a JSON document.
+pub fn parse_document(text: &str, now: Timestamp) -> Result<Vec<ProfileRecord>, String> {
+    let profiles = parse(text)?;
+    let mut seen = HashSet::new();
+    let mut records = Vec::with_capacity(profiles.len());
+    for (i, p) in profiles.iter().enumerate() {
+        let record = record(p, now).map_err(|e| format!("profiles[{i}].{e}"))?;
+        if !seen.insert(record.profile.key().clone()) {
+            return Err(format!(
+                "profiles[{i}].profileKey: {} appears twice",
+                record.profile.key()
+            ));
+        }
+        records.push(record);
+    }
+    Ok(records)
 }
 
 /// The profiles of a saved `GET /profiles` response. A UTF-8 byte-order mark before it is
@@ -117,6 +133,11 @@ fn record(p: &ProfileObject, now: Timestamp) -> Result<ProfileRecord, String> {
         .transpose()
         .map_err(|e| format!("profileName: {e}"))?;
     let created_at = when("createdAt", &p.created_at)?;
+    // An offset can carry 9999-12-31T23:59:59-01:00 past the last instant the API can show
+    // as RFC 3339 (found by the `import_document` fuzz target).
+    if !is_in_timestamp_range(created_at) {
+        return Err(ConnectionError::OutOfRange("createdAt").to_string());
+    }
     let mut connections = Vec::new();
     for (j, c) in p.connected_platforms.iter().enumerate() {
         let conn = connection(c, now).map_err(|e| format!("connectedPlatforms[{j}].{e}"))?;
@@ -160,4 +181,43 @@ fn connection(c: &ConnectedPlatform, now: Timestamp) -> Result<Connection, Strin
     // No credentials come along: the app must reconnect, unless the token expired anyway.
     let expired = conn.expires_at().is_some_and(|e| now >= e);
     Ok(conn.with_revoked(!expired))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document of one profile `prof_a` created at `created_at`.
+    fn created(created_at: &str) -> String {
+        format!(
+            r#"{{"profiles":[{{"profileKey":"prof_a","profileName":null,"createdAt":"{created_at}","connectedPlatforms":[]}}]}}"#
+        )
+    }
+
+    fn now() -> Timestamp {
+        parse_timestamp("2025-01-06T12:30:00Z").unwrap()
+    }
+
+    /// Regression (the `import_document` fuzz target, `fuzz/`): an offset carried
+    /// `createdAt` past 9999-12-31T23:59:59Z (or before year 0), and the profile was
+    /// imported with an instant the API prints as `+10000-…`, not RFC 3339.
+    #[test]
+    fn a_created_at_outside_the_writable_range_is_refused_naming_the_field() {
+        for text in ["9999-12-31T23:59:59-01:00", "0000-01-01T00:00:00+01:00"] {
+            assert_eq!(
+                parse_document(&created(text), now()).map(|r| r.len()),
+                Err(
+                    "profiles[0].createdAt: must be from 0000-01-01T00:00:00Z to \
+                     9999-12-31T23:59:59Z"
+                        .to_owned()
+                ),
+                "{text}"
+            );
+        }
+        let last = parse_document(&created("9999-12-31T23:59:59Z"), now()).unwrap();
+        assert_eq!(
+            postcore_domain::format_timestamp(last[0].profile.created_at()),
+            "9999-12-31T23:59:59Z"
+        );
+    }
 }
