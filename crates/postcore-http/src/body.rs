@@ -15,8 +15,9 @@ use serde::de::DeserializeOwned;
 /// # Errors
 /// [`ApiError::PayloadTooLarge`] over the limit; [`ApiError::RequestTimeout`] when the
 /// whole body is not in within `timeout` (a stalled or dripping client);
-/// [`ApiError::Validation`] when the body cannot be read (for example a broken chunked
-/// encoding).
+/// [`ApiError::MalformedRequest`] when the body cannot be read (a broken chunked encoding,
+/// or the client closing before the whole body): the answer actix-http's dispatcher gives
+/// the same fault when it sees it first, so that a client gets the same bytes either way.
 pub async fn read_limited(
     req: &HttpRequest,
     payload: actix_web::dev::Payload,
@@ -49,9 +50,7 @@ async fn read_all(
         let chunk = chunk.map_err(|e| {
             // The cause names actix internals: the log has it, the client a plain message.
             tracing::debug!(error = %e, "reading the request body failed");
-            ApiError::Validation(
-                "The request body could not be read: it ended early or was badly framed".into(),
-            )
+            ApiError::MalformedRequest
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });

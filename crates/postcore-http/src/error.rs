@@ -61,6 +61,19 @@ pub enum ApiError {
         /// The body timeout, in whole seconds.
         seconds: u64,
     },
+    /// 408 `REQUEST_TIMEOUT`: the request's head (request line and headers) did not arrive
+    /// within the header timeout. Written by actix-http's dispatcher, never by a handler
+    /// ([`protocol_error_body`]); the connection is closed after the answer.
+    HeadTimeout,
+    /// 400 `MALFORMED_REQUEST`: the request is not HTTP/1.1 that can be read (a bad request
+    /// line or header, conflicting `Content-Length` and `Transfer-Encoding`, a bad chunk).
+    /// Written by actix-http's dispatcher ([`protocol_error_body`]); the connection is
+    /// closed after the answer, as nothing after the fault can be framed.
+    MalformedRequest,
+    /// 431 `REQUEST_HEADERS_TOO_LARGE`: more than 96 headers, or a head over 128 KiB
+    /// (RFC 6585 §5). Written by actix-http's dispatcher ([`protocol_error_body`]); the
+    /// connection is closed after the answer.
+    HeadersTooLarge,
     /// 429 `RATE_LIMIT_EXCEEDED`: the API key's requests, or the client address's failed
     /// authentications, are over their limit (api.md §1, §4; [`crate::ratelimit`]). The
     /// body adds `retry_after`, also sent as `Retry-After`: whole seconds, rounded up, at
@@ -78,9 +91,9 @@ pub enum ApiError {
 
 /// The wire shape of every error (api.md §4), with `retry_after` for a 429 only.
 #[derive(Serialize)]
-struct ErrorBody<'a> {
+struct ErrorBody {
     error: &'static str,
-    message: &'a str,
+    message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
 }
@@ -102,7 +115,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             ApiError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             ApiError::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
-            ApiError::RequestTimeout { .. } => "REQUEST_TIMEOUT",
+            ApiError::RequestTimeout { .. } | ApiError::HeadTimeout => "REQUEST_TIMEOUT",
+            ApiError::MalformedRequest => "MALFORMED_REQUEST",
+            ApiError::HeadersTooLarge => "REQUEST_HEADERS_TOO_LARGE",
             ApiError::RateLimitExceeded { .. } => "RATE_LIMIT_EXCEEDED",
             ApiError::Internal(_) => "INTERNAL_ERROR",
         }
@@ -138,6 +153,15 @@ impl ApiError {
                     "Request body timed out: the whole body must arrive within {seconds} seconds \
                      of the request's head"
                 )
+            }
+            ApiError::HeadTimeout => "Request head timed out: the request line and headers did \
+                 not arrive within the server's header timeout"
+                .into(),
+            ApiError::MalformedRequest => {
+                "Malformed HTTP request: it could not be read as HTTP/1.1".into()
+            }
+            ApiError::HeadersTooLarge => {
+                "Request headers are too large: at most 96 headers and 128 KiB in all".into()
             }
             ApiError::Internal(_) => "Internal server error".into(),
         }
@@ -193,7 +217,9 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::RequestTimeout { .. } | ApiError::HeadTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::MalformedRequest => StatusCode::BAD_REQUEST,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::RateLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -217,21 +243,52 @@ impl ResponseError for ApiError {
             } => {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
-            // The rest of a timed-out body may still come: the connection cannot be reused.
-            ApiError::RequestTimeout { .. } => {
+            // The rest of a timed-out or badly framed body may still come, and nothing
+            // after it can be framed: the connection cannot be reused.
+            ApiError::RequestTimeout { .. }
+            | ApiError::HeadTimeout
+            | ApiError::MalformedRequest
+            | ApiError::HeadersTooLarge => {
                 response.force_close();
             }
             _ => {}
         }
-        response.json(ErrorBody {
+        response.json(self.body())
+    }
+}
+
+impl ApiError {
+    /// The JSON body of api.md §4 for this error.
+    fn body(&self) -> ErrorBody {
+        ErrorBody {
             error: self.code(),
-            message: &self.message(),
+            message: self.message(),
             retry_after: match self {
                 ApiError::RateLimitExceeded { retry_after } => Some(*retry_after),
                 _ => None,
             },
-        })
+        }
     }
+}
+
+/// The body of the answers actix-http's HTTP/1 dispatcher writes on its own, before any
+/// handler runs: `400` [`ApiError::MalformedRequest`], `408` [`ApiError::HeadTimeout`] and
+/// `431` [`ApiError::HeadersTooLarge`], as `application/json` with the envelope of api.md §4;
+/// `None` for any other status (none is expected). Installed once per process with
+/// `actix_http::h1::set_protocol_error_body`, a hook of PostCore's patched actix-http
+/// (`vendor/actix-http/POSTCORE-PATCH.md`).
+pub fn protocol_error_body(status: StatusCode) -> Option<(header::HeaderValue, bytes::Bytes)> {
+    let error = match status {
+        StatusCode::BAD_REQUEST => ApiError::MalformedRequest,
+        StatusCode::REQUEST_TIMEOUT => ApiError::HeadTimeout,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ApiError::HeadersTooLarge,
+        _ => return None,
+    };
+    let body = serde_json::to_vec(&error.body()).ok()?;
+    Some((
+        header::HeaderValue::from_static("application/json"),
+        bytes::Bytes::from(body),
+    ))
 }
 
 mod platform;

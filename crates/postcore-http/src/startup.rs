@@ -78,6 +78,10 @@ impl Application {
             .map(|config| LinkedInClient::new(config, settings.platform_limits))
             .transpose()
             .context("setting up the LinkedIn client")?;
+        // actix-http's own 400/408/431 answers carry the API's JSON body (a hook of the
+        // patched actix-http, vendor/actix-http/POSTCORE-PATCH.md); the first server of
+        // the process sets it, every later one finds it set.
+        actix_http::h1::set_protocol_error_body(crate::error::protocol_error_body);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding the listen address {}", settings.bind))?;
         let address = listener.local_addr().context("reading the bound address")?;

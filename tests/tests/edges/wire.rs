@@ -97,3 +97,22 @@ pub async fn still_serving(address: &str) {
         String::from_utf8_lossy(&response)
     );
 }
+
+/// Asserts that `response` is one closing JSON answer: status `code`, `Content-Type:
+/// application/json`, `Connection: close`, and exactly `body` after the head (so no second
+/// answer follows on the connection). `what` names the case in a failure.
+pub fn assert_closing_json(response: &[u8], code: u16, body: &serde_json::Value, what: &str) {
+    let shown = String::from_utf8_lossy(&response[..response.len().min(400)]);
+    assert_eq!(status(response), Some(code), "{what}: {shown}");
+    assert_eq!(
+        header(response, "content-type").as_deref(),
+        Some("application/json"),
+        "{what}: {shown}"
+    );
+    assert_eq!(
+        header(response, "connection").as_deref(),
+        Some("close"),
+        "{what}: {shown}"
+    );
+    assert_eq!(&json_body(response), body, "{what}: {shown}");
+}

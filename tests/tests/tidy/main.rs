@@ -18,14 +18,15 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Every file of the workspace whose extension is in `extensions`, as (path relative to
-/// the root, `/`-separated; full path); hidden directories and `target` are skipped.
+/// the root, `/`-separated; full path); hidden directories, `target` and `vendor` (patched
+/// copies of other projects' crates, kept as released) are skipped.
 fn workspace_files(extensions: &[&str]) -> Vec<(String, PathBuf)> {
     fn walk(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if path.is_dir() {
-                if name != "target" && !name.starts_with('.') {
+                if name != "target" && name != "vendor" && !name.starts_with('.') {
                     walk(&path, extensions, out);
                 }
             } else if path

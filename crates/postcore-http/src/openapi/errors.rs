@@ -50,9 +50,16 @@ pub enum ErrorCode {
     /// 415: a body sent with a type other than `application/json`.
     #[schema(rename = "UNSUPPORTED_MEDIA_TYPE")]
     UnsupportedMediaType,
-    /// 408: the body did not arrive within the body timeout (30 s by default).
+    /// 408: the body did not arrive within the body timeout (30 s by default), or the head
+    /// within the header timeout (5 s by default).
     #[schema(rename = "REQUEST_TIMEOUT")]
     RequestTimeout,
+    /// 400: (extension) a request that cannot be read as HTTP/1.1; answered before any route.
+    #[schema(rename = "MALFORMED_REQUEST")]
+    MalformedRequest,
+    /// 431: (extension) more than 96 headers or a head over 128 KiB; answered before any route.
+    #[schema(rename = "REQUEST_HEADERS_TOO_LARGE")]
+    RequestHeadersTooLarge,
     /// 429: over the rate limit; `retry_after` and `Retry-After` say when to try again.
     #[schema(rename = "RATE_LIMIT_EXCEEDED")]
     RateLimitExceeded,
@@ -219,8 +226,9 @@ failures!(
 failures!(
     /// 400 `VALIDATION_ERROR` for a body (api.md §4).
     BadBody {
-        "400" => ("The body is not valid JSON or breaks a rule; the message names the field", [
+        "400" => ("The body is not valid JSON or breaks a rule (the message names the field), or its HTTP framing is broken", [
             sent(&ApiError::Validation("profileName must not be empty".into())),
+            sent(&ApiError::MalformedRequest),
         ]),
     }
 );
@@ -323,6 +331,9 @@ mod tests {
             ApiError::PayloadTooLarge { limit: 1 },
             ApiError::UnsupportedMediaType,
             ApiError::RequestTimeout { seconds: 1 },
+            ApiError::HeadTimeout,
+            ApiError::MalformedRequest,
+            ApiError::HeadersTooLarge,
             ApiError::RateLimitExceeded { retry_after: 1 },
             ApiError::NotConfigured(""),
             ApiError::internal(anyhow::anyhow!("x")),
@@ -342,6 +353,9 @@ mod tests {
                 | ApiError::PayloadTooLarge { .. }
                 | ApiError::UnsupportedMediaType
                 | ApiError::RequestTimeout { .. }
+                | ApiError::HeadTimeout
+                | ApiError::MalformedRequest
+                | ApiError::HeadersTooLarge
                 | ApiError::RateLimitExceeded { .. }
                 | ApiError::NotConfigured(_)
                 | ApiError::Internal(_) => {}
@@ -361,6 +375,8 @@ mod tests {
             .collect();
         let mut sent: Vec<&str> = every_error().iter().map(ApiError::code).collect();
         sent.sort_unstable();
+        // Both timeouts, of the head and of the body, are `REQUEST_TIMEOUT`.
+        sent.dedup();
         let mut sorted = documented.clone();
         sorted.sort_unstable();
         assert_eq!(sorted, sent);

@@ -6,11 +6,8 @@
 //! any client could flood the error log. Those events never reach the log lines; they are
 //! counted and told again at WARN under the target `postcore_http::protocol`: the first
 //! at once, then one line a second at most, saying how many were refused meanwhile.
-//!
-//! actix-http 3.20.0 also panics when a header name is over 64 KiB (an `unwrap` of
-//! `HeaderName::from_bytes` in `h1/decoder.rs`); the panic ends that connection only. The
-//! panic hook of [`install`] tells it the same way, without the default hook's message and
-//! backtrace (ARCHITECTURE.md, "Protocol errors").
+//! (The header-name panic of actix-http 3.20.0 is fixed in the patched copy the workspace
+//! builds, vendor/actix-http/POSTCORE-PATCH.md: such a request is refused like any other.)
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -23,10 +20,6 @@ const WINDOW: Duration = Duration::from_secs(1);
 
 /// The target of the WARN lines.
 const TARGET: &str = "postcore_http::protocol";
-
-/// What the panic hook reports for actix-http's header-name panic.
-const LONG_HEADER_NAME: &str =
-    "a header name over 64 KiB (actix-http 3.20.0 panics on it in h1/decoder.rs)";
 
 /// Whether `meta` is one of actix-http's ERROR or WARN events, which it logs for a
 /// connection closed over a malformed request; such events stay out of the log lines.
@@ -61,23 +54,9 @@ impl Visit for Message {
     }
 }
 
-/// Starts the teller thread, installs the panic hook for actix-http's header-name panic,
-/// and returns the layer to add to the subscriber.
+/// Starts the teller thread and returns the layer to add to the subscriber.
 pub(crate) fn install() -> Refusals {
     let (tx, rx) = mpsc::channel::<String>();
-    let hook_tx = tx.clone();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let in_decoder = info.location().is_some_and(|l| {
-            let file = l.file().replace('\\', "/");
-            file.contains("actix-http") && file.ends_with("h1/decoder.rs")
-        });
-        if in_decoder {
-            let _ = hook_tx.send(LONG_HEADER_NAME.to_owned());
-        } else {
-            previous(info);
-        }
-    }));
     // The thread ends with the process; a failure to start it only loses these lines.
     let _ = std::thread::Builder::new()
         .name("protocol-log".into())

@@ -1,7 +1,7 @@
 //! `JsonBody`'s size limit: a declared length over it is refused unread, a chunked body at
-//! the chunk that passes it, and a body that breaks off is a validation error.
+//! the chunk that passes it, and a body that breaks off is a malformed request.
 
-use crate::harness::{Chunks, Fixture, LIMIT, bad, echoed, error, padded};
+use crate::harness::{Chunks, Fixture, LIMIT, echoed, error, padded};
 use actix_web::error::PayloadError;
 use bytes::Bytes;
 use futures::StreamExt as _;
@@ -85,7 +85,7 @@ async fn a_chunked_body_is_refused_at_the_chunk_that_passes_the_limit() {
 }
 
 #[tokio::test]
-async fn a_body_that_breaks_off_is_a_validation_error() {
+async fn a_body_that_breaks_off_is_a_malformed_request() {
     let fixture = Fixture::new().await;
     let broken: Chunks = Box::pin(futures::stream::iter([
         Ok(Bytes::from_static(b"{\"name\"")),
@@ -96,6 +96,12 @@ async fn a_body_that_breaks_off_is_a_validation_error() {
         .insert_header(("content-type", "application/json"));
     assert_eq!(
         fixture.send_streamed(request, Some(broken)).await,
-        bad("The request body could not be read: it ended early or was badly framed")
+        (
+            400,
+            error(
+                "MALFORMED_REQUEST",
+                "Malformed HTTP request: it could not be read as HTTP/1.1"
+            )
+        )
     );
 }
