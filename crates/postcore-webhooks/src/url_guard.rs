@@ -134,7 +134,9 @@ pub enum UrlRefusal {
 /// ([`crate::Deliverer`]'s resolver), against DNS rebinding.
 ///
 /// # Errors
-/// The first [`UrlRefusal`] in the order above.
+/// The first [`UrlRefusal`] found: the text's shape (length, characters, parse, scheme,
+/// user info, fragment, port), then the host's class, then `http` where only `https` may
+/// go (so `http://127.0.0.1/` without `allow_private` is `Address(Loopback)`).
 pub fn check_url(text: &str, allow_private: bool) -> Result<ValidatedUrl, UrlRefusal> {
     if text.len() > MAX_URL_BYTES {
         return Err(UrlRefusal::TooLong);
