@@ -5,6 +5,7 @@
 mod deliver;
 mod event;
 mod event_id;
+mod notice;
 mod resolver;
 mod retry;
 mod secret;
@@ -14,6 +15,7 @@ mod url_guard;
 pub use deliver::{BuildError, Deliverer, DeliveryFailure, DeliveryOutcome, DeliverySettings};
 pub use event::{ConnectionEvent, EventPayload, EventType, EventTypeError, WebhookEvent};
 pub use event_id::{EventId, EventIdError, TimedNotice};
+pub use notice::{DueNotice, NoticeSchedule};
 pub use retry::{DisableReason, DisableRule, Jitter, NextAttempt, RetryPolicy, random_u64};
 pub use secret::{
     GENERATED_SECRET_BYTES, MAX_SECRET_BYTES, MIN_SECRET_BYTES, ROTATION_OVERLAP, RetiredSecret,

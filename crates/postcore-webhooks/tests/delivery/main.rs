@@ -391,3 +391,25 @@ async fn a_secret_never_shows_in_an_outcome_or_a_debug_line() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_does_not_hold_up_another_endpoint() {
+    let hanging = start(Answer::Hang).await;
+    let healthy = start(Answer::Status(200, vec![])).await;
+    let deliverer = deliverer(true, Duration::from_secs(3));
+    let secret = WebhookSecret::generate();
+    let payload = expiring_event().payload();
+    let started = Instant::now();
+    let (hanging_url, secrets) = (hanging.url("/"), [&secret]);
+    let slow = deliverer.deliver(&hanging_url, &secrets, &payload, now());
+    let quick = async {
+        let outcome = deliverer
+            .deliver(&healthy.url("/"), &[&secret], &payload, now())
+            .await;
+        (outcome, started.elapsed())
+    };
+    let (slow, (quick, quick_took)) = tokio::join!(slow, quick);
+    assert_eq!(quick, DeliveryOutcome::Delivered { status: 200 });
+    assert!(quick_took < Duration::from_secs(2), "{quick_took:?}");
+    assert_eq!(slow, DeliveryOutcome::Failed(DeliveryFailure::Timeout));
+}
