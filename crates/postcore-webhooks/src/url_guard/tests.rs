@@ -7,6 +7,17 @@ fn refused(url: &str, allow_private: bool) -> UrlRefusal {
     check_url(url, allow_private).expect_err(url)
 }
 
+/// Asserts that each URL of `cases` is refused as its address class.
+fn assert_refused_as(cases: &[(&str, AddressClass)], allow_private: bool) {
+    for &(url, class) in cases {
+        assert_eq!(
+            refused(url, allow_private),
+            UrlRefusal::Address(class),
+            "{url}"
+        );
+    }
+}
+
 #[test]
 fn public_https_urls_pass_in_normal_form() {
     for (url, normal) in [
@@ -93,9 +104,7 @@ fn every_refused_address_class_is_refused_as_that_class() {
         ("https://255.255.255.255/", Broadcast),
         ("https://240.0.0.1/", Reserved),
     ];
-    for (url, class) in cases {
-        assert_eq!(refused(url, false), UrlRefusal::Address(class), "{url}");
-    }
+    assert_refused_as(&cases, false);
     // The neighbours of the ranges are public.
     for url in [
         "https://172.15.255.255/",
@@ -130,9 +139,7 @@ fn ipv4_written_as_decimal_octal_hex_or_inside_ipv6_is_judged_as_ipv4() {
         ("https://[64:ff9b::192.168.0.1]/", Private),
         ("https://%31%32%37.0.0.1/", Loopback),
     ];
-    for (url, class) in cases {
-        assert_eq!(refused(url, false), UrlRefusal::Address(class), "{url}");
-    }
+    assert_refused_as(&cases, false);
     assert!(check_url("https://[::ffff:93.184.215.14]/", false).is_ok());
 }
 
@@ -154,16 +161,15 @@ fn allowing_private_addresses_allows_loopback_private_and_shared_over_http_too()
         refused("http://127.0.0.1:8080/hook", false),
         UrlRefusal::Address(Loopback)
     );
-    for (url, class) in [
+    let never = [
         ("http://169.254.169.254/", LinkLocal),
         ("https://[fe80::1]/", LinkLocal),
         ("http://0.0.0.0/", Unspecified),
         ("http://224.0.0.1/", Multicast),
         ("http://255.255.255.255/", Broadcast),
         ("http://240.0.0.1/", Reserved),
-    ] {
-        assert_eq!(refused(url, true), UrlRefusal::Address(class), "{url}");
-    }
+    ];
+    assert_refused_as(&never, true);
 }
 
 #[test]

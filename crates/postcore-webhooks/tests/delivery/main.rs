@@ -51,6 +51,14 @@ fn expiring_event() -> WebhookEvent {
 
 const SPEC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
+/// One attempt of the README's event to `url`, signed with a fresh secret.
+async fn attempt(deliverer: &Deliverer, url: &str) -> DeliveryOutcome {
+    let secret = WebhookSecret::generate();
+    deliverer
+        .deliver(url, &[&secret], &expiring_event().payload(), now())
+        .await
+}
+
 fn failed(outcome: DeliveryOutcome) -> DeliveryFailure {
     match outcome {
         DeliveryOutcome::Failed(failure) => failure,
@@ -177,15 +185,9 @@ async fn the_readme_example_is_exactly_what_is_sent() {
 
 #[tokio::test]
 async fn a_500_fails_with_its_status_and_a_503_keeps_its_retry_after() {
-    let payload = expiring_event().payload();
-    let secret = WebhookSecret::generate();
     let deliverer = deliverer(true, Duration::from_secs(5));
     let server_error = start(Answer::Status(500, vec![])).await;
-    let failure = failed(
-        deliverer
-            .deliver(&server_error.url("/"), &[&secret], &payload, now())
-            .await,
-    );
+    let failure = failed(attempt(&deliverer, &server_error.url("/")).await);
     assert_eq!(
         failure,
         DeliveryFailure::Status {
@@ -196,11 +198,7 @@ async fn a_500_fails_with_its_status_and_a_503_keeps_its_retry_after() {
     assert_eq!(failure.reason(deliverer.settings()), "HTTP 500");
 
     let busy = start(Answer::Status(503, vec![("retry-after", "120".to_owned())])).await;
-    let failure = failed(
-        deliverer
-            .deliver(&busy.url("/"), &[&secret], &payload, now())
-            .await,
-    );
+    let failure = failed(attempt(&deliverer, &busy.url("/")).await);
     assert_eq!(
         failure,
         DeliveryFailure::Status {
@@ -216,16 +214,7 @@ async fn a_receiver_that_never_answers_times_out_at_the_per_attempt_bound() {
     let hanging = start(Answer::Hang).await;
     let deliverer = deliverer(true, Duration::from_millis(300));
     let started = Instant::now();
-    let failure = failed(
-        deliverer
-            .deliver(
-                &hanging.url("/"),
-                &[&WebhookSecret::generate()],
-                &expiring_event().payload(),
-                now(),
-            )
-            .await,
-    );
+    let failure = failed(attempt(&deliverer, &hanging.url("/")).await);
     let took = started.elapsed();
     assert_eq!(failure, DeliveryFailure::Timeout);
     assert_eq!(
@@ -243,16 +232,7 @@ async fn a_receiver_that_never_answers_times_out_at_the_per_attempt_bound() {
 async fn a_closed_port_is_connection_refused() {
     let port = receiver::closed_port().await;
     let deliverer = deliverer(true, Duration::from_secs(5));
-    let failure = failed(
-        deliverer
-            .deliver(
-                &format!("http://127.0.0.1:{port}/"),
-                &[&WebhookSecret::generate()],
-                &expiring_event().payload(),
-                now(),
-            )
-            .await,
-    );
+    let failure = failed(attempt(&deliverer, &format!("http://127.0.0.1:{port}/")).await);
     assert_eq!(failure, DeliveryFailure::ConnectionRefused);
     assert_eq!(failure.reason(deliverer.settings()), "connection refused");
 }
@@ -266,16 +246,7 @@ async fn a_redirect_is_a_failure_and_is_not_followed() {
     ))
     .await;
     let deliverer = deliverer(true, Duration::from_secs(5));
-    let failure = failed(
-        deliverer
-            .deliver(
-                &redirecting.url("/"),
-                &[&WebhookSecret::generate()],
-                &expiring_event().payload(),
-                now(),
-            )
-            .await,
-    );
+    let failure = failed(attempt(&deliverer, &redirecting.url("/")).await);
     assert_eq!(failure, DeliveryFailure::Redirect { status: 307 });
     assert_eq!(
         failure.reason(deliverer.settings()),
@@ -290,14 +261,7 @@ async fn an_endless_or_huge_answer_is_not_read_past_the_bound() {
     for answer in [Answer::EndlessBody, Answer::HugeContentLength] {
         let receiver = start(answer).await;
         let started = Instant::now();
-        let outcome = deliverer
-            .deliver(
-                &receiver.url("/"),
-                &[&WebhookSecret::generate()],
-                &expiring_event().payload(),
-                now(),
-            )
-            .await;
+        let outcome = attempt(&deliverer, &receiver.url("/")).await;
         // The status decides; the body is dropped after 64 KiB, well before the time bound
         // (the receiver would write forever).
         assert_eq!(outcome, DeliveryOutcome::Delivered { status: 200 });
@@ -313,8 +277,6 @@ async fn an_endless_or_huge_answer_is_not_read_past_the_bound() {
 async fn loopback_is_refused_without_allow_private_and_nothing_is_sent() {
     let receiver = start(Answer::Status(200, vec![])).await;
     let deliverer = deliverer(false, Duration::from_secs(5));
-    let payload = expiring_event().payload();
-    let secret = WebhookSecret::generate();
     for url in [
         receiver.url("/"),
         format!("https://127.0.0.1:{}/", receiver.port),
@@ -322,7 +284,7 @@ async fn loopback_is_refused_without_allow_private_and_nothing_is_sent() {
         format!("https://[::ffff:127.0.0.1]:{}/", receiver.port),
         format!("https://localhost:{}/", receiver.port),
     ] {
-        let failure = failed(deliverer.deliver(&url, &[&secret], &payload, now()).await);
+        let failure = failed(attempt(&deliverer, &url).await);
         assert_eq!(
             failure,
             DeliveryFailure::UrlRefused(UrlRefusal::Address(AddressClass::Loopback)),
@@ -353,16 +315,7 @@ async fn a_name_that_resolves_to_a_refused_address_is_refused_at_connect_time() 
         })
         .unwrap();
         let url = format!("https://hooks.example.test:{}/", receiver.port);
-        let failure = failed(
-            deliverer
-                .deliver(
-                    &url,
-                    &[&WebhookSecret::generate()],
-                    &expiring_event().payload(),
-                    now(),
-                )
-                .await,
-        );
+        let failure = failed(attempt(&deliverer, &url).await);
         assert_eq!(failure, DeliveryFailure::AddressRefused(class));
         assert_eq!(
             failure.reason(deliverer.settings()),
@@ -403,9 +356,7 @@ async fn a_receiver_that_never_answers_does_not_hold_up_another_endpoint() {
     let (hanging_url, secrets) = (hanging.url("/"), [&secret]);
     let slow = deliverer.deliver(&hanging_url, &secrets, &payload, now());
     let quick = async {
-        let outcome = deliverer
-            .deliver(&healthy.url("/"), &[&secret], &payload, now())
-            .await;
+        let outcome = attempt(&deliverer, &healthy.url("/")).await;
         (outcome, started.elapsed())
     };
     let (slow, (quick, quick_took)) = tokio::join!(slow, quick);
