@@ -3,7 +3,7 @@
 
 use crate::resolver::{GuardedResolver, NameNotResolved, NameRefused};
 use crate::signature::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, signed_headers};
-use crate::{AddressClass, EventPayload, UrlRefusal, WebhookSecret, check_url};
+use crate::{AddressClass, EventPayload, SigningKeys, UrlRefusal, check_url};
 use postcore_domain::Timestamp;
 use std::error::Error as _;
 use std::net::IpAddr;
@@ -171,14 +171,14 @@ impl Deliverer {
 
     /// One attempt: `POST url` with `payload`'s body (`content-type: application/json`),
     /// `webhook-id`, `webhook-timestamp` = `now` in Unix seconds, and `webhook-signature`
-    /// signed with each of `secrets` (current first, see [`crate::signing_secrets`]).
+    /// signed with each of `keys` (current first, see [`crate::signing_secrets`]).
     ///
     /// Never panics and never reads the clock; at most [`DeliverySettings::timeout`] and
     /// [`DeliverySettings::max_response_bytes`] of the answer's body.
     pub async fn deliver(
         &self,
         url: &str,
-        secrets: &[&WebhookSecret],
+        keys: &SigningKeys<'_>,
         payload: &EventPayload,
         now: Timestamp,
     ) -> DeliveryOutcome {
@@ -186,7 +186,7 @@ impl Deliverer {
             Ok(url) => url,
             Err(refusal) => return DeliveryOutcome::Failed(DeliveryFailure::UrlRefused(refusal)),
         };
-        let headers = signed_headers(secrets, payload, now.timestamp());
+        let headers = signed_headers(keys, payload, now.timestamp());
         let sent = self
             .client
             .post(url.url().clone())

@@ -110,6 +110,23 @@ impl RetiredSecret {
     }
 }
 
+/// The secrets that sign one attempt, the current one first; never empty, so no attempt
+/// goes out unsigned. Built by [`signing_secrets`] or [`SigningKeys::one`].
+#[derive(Debug, Clone)]
+pub struct SigningKeys<'a>(pub(crate) Vec<&'a WebhookSecret>);
+
+impl<'a> SigningKeys<'a> {
+    /// `secret` alone (an endpoint with no rotation under way).
+    pub fn one(secret: &'a WebhookSecret) -> Self {
+        Self(vec![secret])
+    }
+
+    /// The secrets, in signing order.
+    pub fn secrets(&self) -> &[&'a WebhookSecret] {
+        &self.0
+    }
+}
+
 /// The secrets that sign an attempt made at `now`: `current`, then `previous` while `now`
 /// is before its `signs_until` (Standard Webhooks, "zero downtime secret rotation": each
 /// secret gives one `v1,` entry of `webhook-signature`, and a receiver that knows either
@@ -118,9 +135,9 @@ pub fn signing_secrets<'a>(
     current: &'a WebhookSecret,
     previous: Option<&'a RetiredSecret>,
     now: Timestamp,
-) -> Vec<&'a WebhookSecret> {
+) -> SigningKeys<'a> {
     let retired = previous.filter(|p| now < p.signs_until).map(|p| &p.secret);
-    std::iter::once(current).chain(retired).collect()
+    SigningKeys(std::iter::once(current).chain(retired).collect())
 }
 
 #[cfg(test)]
@@ -208,6 +225,7 @@ mod tests {
         let previous = RetiredSecret::rotated_at(WebhookSecret::generate(), rotated);
         let keys = |now: &str| -> Vec<Vec<u8>> {
             signing_secrets(&current, Some(&previous), parse_timestamp(now).unwrap())
+                .secrets()
                 .iter()
                 .map(|s| s.key().to_vec())
                 .collect()
@@ -217,6 +235,6 @@ mod tests {
         assert_eq!(keys("2025-01-01T23:59:59Z"), both);
         assert_eq!(keys("2025-01-02T00:00:00Z"), vec![current.key().to_vec()]);
         let alone = signing_secrets(&current, None, rotated);
-        assert_eq!(alone.len(), 1);
+        assert_eq!(alone.secrets().len(), 1);
     }
 }

@@ -1,7 +1,7 @@
 //! Standard Webhooks signatures (<https://www.standardwebhooks.com>, "Signature scheme"):
 //! HMAC-SHA256 (RFC 2104, FIPS 180-4) of `{webhook-id}.{webhook-timestamp}.{body}`.
 
-use crate::{EventPayload, WebhookSecret};
+use crate::{EventPayload, SigningKeys, WebhookSecret};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -39,15 +39,16 @@ pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, body: &[u8]) -> St
 }
 
 /// The headers of an attempt at `timestamp` (Unix seconds) of `payload`, signed with each
-/// of `secrets` (the current one first; see [`crate::signing_secrets`]).
+/// of `keys` (the current one first; see [`crate::signing_secrets`]).
 pub fn signed_headers(
-    secrets: &[&WebhookSecret],
+    keys: &SigningKeys<'_>,
     payload: &EventPayload,
     timestamp: i64,
 ) -> SignedHeaders {
     let id = payload.id().as_str();
     let body = payload.body().as_bytes();
-    let signature = secrets
+    let signature = keys
+        .secrets()
         .iter()
         .map(|secret| sign(secret, id, timestamp, body))
         .collect::<Vec<_>>()
@@ -108,7 +109,7 @@ mod tests {
     fn every_secret_signs_in_order_and_each_verifies() {
         let (a, b) = (WebhookSecret::generate(), WebhookSecret::generate());
         let payload = EventPayload::new(EventId::random(), r#"{"x":1}"#.to_owned());
-        let headers = signed_headers(&[&a, &b], &payload, 1_700_000_000);
+        let headers = signed_headers(&SigningKeys(vec![&a, &b]), &payload, 1_700_000_000);
         let entries: Vec<_> = headers.signature.split(' ').collect();
         assert_eq!(
             entries,

@@ -8,8 +8,8 @@ mod receiver;
 use postcore_domain::{Connection, Platform, ProfileKey, Timestamp, parse_timestamp};
 use postcore_webhooks::{
     AddressClass, ConnectionEvent, Deliverer, DeliveryFailure, DeliveryOutcome, DeliverySettings,
-    EventId, EventPayload, RetiredSecret, TimedNotice, UrlRefusal, WebhookEvent, WebhookSecret,
-    signing_secrets,
+    EventId, EventPayload, RetiredSecret, SigningKeys, TimedNotice, UrlRefusal, WebhookEvent,
+    WebhookSecret, signing_secrets,
 };
 use receiver::{Answer, start};
 use secrecy::ExposeSecret;
@@ -55,7 +55,12 @@ const SPEC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 async fn attempt(deliverer: &Deliverer, url: &str) -> DeliveryOutcome {
     let secret = WebhookSecret::generate();
     deliverer
-        .deliver(url, &[&secret], &expiring_event().payload(), now())
+        .deliver(
+            url,
+            &SigningKeys::one(&secret),
+            &expiring_event().payload(),
+            now(),
+        )
         .await
 }
 
@@ -74,7 +79,7 @@ async fn a_2xx_is_delivered_signed_with_the_three_headers_and_the_exact_body() {
     let outcome = deliverer(true, Duration::from_secs(5))
         .deliver(
             &receiver.url("/hooks/postcore"),
-            &[&secret],
+            &SigningKeys::one(&secret),
             &payload,
             now(),
         )
@@ -168,7 +173,12 @@ async fn the_readme_example_is_exactly_what_is_sent() {
     let secret = WebhookSecret::parse(SPEC_SECRET).unwrap();
     let payload = expiring_event().payload();
     deliverer(true, Duration::from_secs(5))
-        .deliver(&receiver.url("/your/hook"), &[&secret], &payload, now())
+        .deliver(
+            &receiver.url("/your/hook"),
+            &SigningKeys::one(&secret),
+            &payload,
+            now(),
+        )
         .await;
     let request = receiver.received().pop().unwrap();
     let readme = include_str!("../../../../README.md");
@@ -333,7 +343,7 @@ async fn a_secret_never_shows_in_an_outcome_or_a_debug_line() {
     let outcome = deliverer
         .deliver(
             &receiver.url("/"),
-            &[&secret],
+            &SigningKeys::one(&secret),
             &expiring_event().payload(),
             now(),
         )
@@ -353,7 +363,7 @@ async fn a_receiver_that_never_answers_does_not_hold_up_another_endpoint() {
     let secret = WebhookSecret::generate();
     let payload = expiring_event().payload();
     let started = Instant::now();
-    let (hanging_url, secrets) = (hanging.url("/"), [&secret]);
+    let (hanging_url, secrets) = (hanging.url("/"), SigningKeys::one(&secret));
     let slow = deliverer.deliver(&hanging_url, &secrets, &payload, now());
     let quick = async {
         let outcome = attempt(&deliverer, &healthy.url("/")).await;
