@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// platforms → domain; refresh → domain, store, platforms; http → domain, api, store,
 /// platforms, refresh, cli-extras; admin → domain, api, store, platforms, refresh,
 /// cli-extras; cli-extras (completions and man pages from a clap definition) → none;
-/// tests → all; xtask → none (`cargo xtask man` runs the binaries' hidden `man`).
-/// powerloss (test support, an SQLite VFS) → none; only the store's tests use it.
+/// webhooks (events, signatures, the SSRF guard, one delivery) → domain, api, and http
+/// and admin may use it; tests → all; xtask → none (`cargo xtask man` runs the binaries'
+/// hidden `man`). powerloss (test support, an SQLite VFS) → none; only the store's tests
+/// use it.
 fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
     let layer = ["postcore-domain", "postcore-api", "postcore-store"];
     let services = [
@@ -21,6 +23,7 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
             "postcore-platforms",
             "postcore-refresh",
             "postcore-cli-extras",
+            "postcore-webhooks",
         ],
     ]
     .concat();
@@ -38,6 +41,10 @@ fn allowed_edges() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         (
             "postcore-refresh",
             BTreeSet::from(["postcore-domain", "postcore-store", "postcore-platforms"]),
+        ),
+        (
+            "postcore-webhooks",
+            BTreeSet::from(["postcore-domain", "postcore-api"]),
         ),
         ("postcore-http", services.iter().copied().collect()),
         ("postcore-admin", services.iter().copied().collect()),
@@ -150,6 +157,21 @@ const FORBIDDEN_IN_PLATFORMS: &[&[&str]] = &[
 const FORBIDDEN_IN_REFRESH: &[&[&str]] = &[
     &["postcore-http", "postcore-admin", "postcore-api"],
     WEB_SERVERS,
+];
+
+/// Crates the webhook core must never reach (design.md: it builds events from the wire
+/// types and makes one HTTP call as a client; the outbox is the store's, the routes
+/// http's), anywhere in its resolved graph.
+const FORBIDDEN_IN_WEBHOOKS: &[&[&str]] = &[
+    &[
+        "postcore-store",
+        "postcore-http",
+        "postcore-admin",
+        "postcore-refresh",
+        "postcore-platforms",
+    ],
+    WEB_SERVERS,
+    DATABASE_DRIVERS,
 ];
 
 /// Crates that `member` must neither name in its manifest nor reach in the graph.
@@ -309,6 +331,12 @@ fn the_refresher_reaches_no_web_server_and_no_binary() {
     holds(&rule, &["postcore-store", "reqwest"]);
 }
 
+#[test]
+fn the_webhook_core_reaches_no_store_no_web_server_and_no_driver() {
+    let rule = Rule::of_crate("postcore-webhooks", FORBIDDEN_IN_WEBHOOKS);
+    holds(&rule, &["postcore-api", "reqwest", "hmac"]);
+}
+
 /// Members that may name a database driver: design.md, "postcore-store is the only crate
 /// that names rusqlite or a Postgres driver"; and `postcore-powerloss`, the store's
 /// test-support SQLite VFS on `rusqlite::ffi`, which only the store's dev-dependencies name
@@ -378,7 +406,7 @@ type Planted<'a> = (
 #[test]
 fn every_rule_reports_its_planted_violations() {
     let http = || driver_rule("postcore-http");
-    let cases: [Planted; 6] = [
+    let cases: [Planted; 7] = [
         // A driver in http's manifest, whichever table names it.
         (
             http(),
@@ -421,6 +449,19 @@ fn every_rule_reports_its_planted_violations() {
             &[
                 "postcore-admin's manifest names actix-rt (Dev)",
                 "postcore-admin reaches actix-web",
+            ],
+        ),
+        // The webhook core naming the store, or reaching actix through a helper.
+        (
+            Rule::of_crate("postcore-webhooks", FORBIDDEN_IN_WEBHOOKS),
+            &[("postcore-store", Kind::Normal)],
+            &[
+                ("postcore-webhooks", "helper", Kind::Normal),
+                ("helper", "actix-web", Kind::Normal),
+            ],
+            &[
+                "postcore-webhooks's manifest names postcore-store (Normal)",
+                "postcore-webhooks reaches actix-web",
             ],
         ),
         // IO under the domain, deep in the graph or in its build script.

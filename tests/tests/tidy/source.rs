@@ -1,6 +1,6 @@
 //! Source scans for the invariants a manifest cannot show: the domain reads no clock and
-//! does no IO; SQL is written only in the store and its migrations; only the store names
-//! a database driver. Each rule is a pure function of (path, text), tried on planted files.
+//! does no IO; the webhook core reads no clock; SQL is written only in the store and its
+//! migrations; only the store names a database driver. Each rule is a pure function of (path, text), tried on planted files.
 
 use crate::dependencies::{DATABASE_DRIVERS, FORBIDDEN_IN_DOMAIN};
 use crate::rust_text::{self, Path, Tokens};
@@ -12,6 +12,8 @@ use std::sync::OnceLock;
 pub enum Rule {
     /// The domain does no IO and never reads the clock (ARCHITECTURE.md).
     PureDomain,
+    /// The webhook core takes `now` as an argument and never reads the clock.
+    WebhooksTakeNow,
     /// Only the store names SQL.
     SqlInStore,
     /// Only the store names a database driver.
@@ -39,6 +41,10 @@ impl fmt::Display for Finding {
 
 /// The domain's source, held to [`Rule::PureDomain`] (its tests may use what they like).
 const DOMAIN_SOURCE: &str = "crates/postcore-domain/src/";
+
+/// The webhook core's source, held to [`Rule::WebhooksTakeNow`] (its tests may time
+/// themselves).
+const WEBHOOKS_SOURCE: &str = "crates/postcore-webhooks/src/";
 
 /// Clocks whose `now` reads the system's time.
 const CLOCKS: &[&str] = &["Utc", "Local", "SystemTime", "Instant"];
@@ -85,6 +91,9 @@ pub fn check(file: &str, text: &str) -> Vec<Finding> {
     if file.starts_with(DOMAIN_SOURCE) {
         findings.extend(impurities(&tokens).map(|(l, w)| found(l, Rule::PureDomain, w)));
     }
+    if file.starts_with(WEBHOOKS_SOURCE) {
+        findings.extend(clock_reads(&tokens).map(|(l, w)| found(l, Rule::WebhooksTakeNow, w)));
+    }
     if !may_hold_sql(file) {
         findings.extend(sql(&tokens).map(|(l, w)| found(l, Rule::SqlInStore, w)));
     }
@@ -106,14 +115,19 @@ fn crates_named(paths: &[Path]) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Clock reads, IO modules and forbidden crates in the domain's code.
-fn impurities(tokens: &Tokens) -> impl Iterator<Item = (usize, String)> {
-    let clock_reads = tokens.paths.iter().flat_map(|path| {
+/// Reads of a clock (`Utc::now`, `Instant::now`, …).
+fn clock_reads(tokens: &Tokens) -> impl Iterator<Item = (usize, String)> + '_ {
+    tokens.paths.iter().flat_map(|path| {
         path.segments
             .windows(2)
             .filter(|w| CLOCKS.contains(&w[0].as_str()) && w[1] == "now")
             .map(|w| (path.line, format!("reads the clock (`{}::now`)", w[0])))
-    });
+    })
+}
+
+/// Clock reads, IO modules and forbidden crates in the domain's code.
+fn impurities(tokens: &Tokens) -> impl Iterator<Item = (usize, String)> {
+    let clock_reads = clock_reads(tokens);
     let io = tokens
         .paths
         .iter()
@@ -258,6 +272,28 @@ fn holds(rule: Rule) {
 #[test]
 fn the_domain_source_reads_no_clock_and_does_no_io() {
     holds(Rule::PureDomain);
+}
+
+#[test]
+fn the_webhook_core_source_reads_no_clock() {
+    holds(Rule::WebhooksTakeNow);
+}
+
+#[test]
+fn a_clock_read_in_the_webhook_core_is_reported_and_its_tests_may_time_themselves() {
+    let text = "//! Retry.\nfn next() { let _ = std::time::Instant::now(); chrono::Utc::now(); }\n";
+    let expected = [
+        (2, "reads the clock (`Instant::now`)".to_owned()),
+        (2, "reads the clock (`Utc::now`)".to_owned()),
+    ];
+    assert_eq!(
+        planted("crates/postcore-webhooks/src/retry.rs", text),
+        expected
+    );
+    assert_eq!(
+        planted("crates/postcore-webhooks/tests/delivery/main.rs", text),
+        []
+    );
 }
 
 #[test]
