@@ -92,15 +92,24 @@ pub(crate) fn map_write_error(
     }
 }
 
-/// Parses a `postgres://` or `postgresql://` URL. The error never holds the URL (it may
-/// hold a password): it shows the redacted form.
+/// Parses a `postgres://` or `postgresql://` URL; a URL without a password takes
+/// `PGPASSWORD` from the environment when it is set (libpq's rule), so that the password
+/// need not be part of a URL given on a command line. The error never holds the URL (it
+/// may hold a password): it shows the redacted form.
 pub(crate) fn parse_config(url: &str) -> Result<Config, StoreError> {
-    url.parse::<Config>().map_err(|e| {
+    let mut config = url.parse::<Config>().map_err(|e| {
         StoreError::InvalidData(format!(
             "not a valid PostgreSQL URL: {} ({e})",
             crate::redact_database_url(url)
         ))
-    })
+    })?;
+    if config.get_password().is_none()
+        && let Some(password) = std::env::var_os(crate::settings::PG_PASSWORD_ENV)
+        && !password.is_empty()
+    {
+        config.password(password.as_encoded_bytes());
+    }
+    Ok(config)
 }
 
 /// One connection outside any pool (for read-only tools and the open's set-up); its
