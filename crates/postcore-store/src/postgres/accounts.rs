@@ -1,12 +1,12 @@
 //! Accounts and API keys on PostgreSQL (the same rules as `sqlite/accounts.rs`).
 
-use super::{db, map_write_error};
+use super::{Db, db, map_write_error, stmt};
 use crate::sqlite::accounts::{KEY_DRAWS, MIN_REVOKE_PREFIX, digest, label_from_db, name_from_db};
 use crate::sqlite::last_use::GRANULARITY_SECS;
 use crate::sqlite::rows::{from_secs, to_secs};
 use crate::{Account, AccountId, ApiKeyInfo, Conflict, Entity, StoreError};
 use postcore_domain::{AccountName, ApiKey, KeyLabel, Timestamp};
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
 
 fn account_from_row(row: &Row) -> Result<Account, StoreError> {
     Ok(Account {
@@ -16,14 +16,18 @@ fn account_from_row(row: &Row) -> Result<Account, StoreError> {
     })
 }
 
-pub(crate) async fn create_account<C: GenericClient + Sync>(
+pub(crate) async fn create_account<C: Db>(
     c: &C,
     name: &AccountName,
     now: Timestamp,
 ) -> Result<Account, StoreError> {
     let row = c
         .query_one(
-            "INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id",
+            &stmt(
+                c,
+                "INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .await?,
             &[&name.as_str(), &to_secs(now)],
         )
         .await
@@ -35,11 +39,9 @@ pub(crate) async fn create_account<C: GenericClient + Sync>(
     })
 }
 
-pub(crate) async fn list_accounts<C: GenericClient + Sync>(
-    c: &C,
-) -> Result<Vec<Account>, StoreError> {
+pub(crate) async fn list_accounts<C: Db>(c: &C) -> Result<Vec<Account>, StoreError> {
     c.query(
-        "SELECT id, name, created_at FROM accounts ORDER BY name",
+        &stmt(c, "SELECT id, name, created_at FROM accounts ORDER BY name").await?,
         &[],
     )
     .await
@@ -49,12 +51,13 @@ pub(crate) async fn list_accounts<C: GenericClient + Sync>(
     .collect()
 }
 
-pub(crate) async fn find_account<C: GenericClient + Sync>(
-    c: &C,
-    name: &AccountName,
-) -> Result<Account, StoreError> {
+pub(crate) async fn find_account<C: Db>(c: &C, name: &AccountName) -> Result<Account, StoreError> {
     c.query_opt(
-        "SELECT id, name, created_at FROM accounts WHERE name = $1",
+        &stmt(
+            c,
+            "SELECT id, name, created_at FROM accounts WHERE name = $1",
+        )
+        .await?,
         &[&name.as_str()],
     )
     .await
@@ -80,7 +83,7 @@ fn key_from_row(row: &Row) -> Result<ApiKeyInfo, StoreError> {
     })
 }
 
-pub(crate) async fn list_api_keys<C: GenericClient + Sync>(
+pub(crate) async fn list_api_keys<C: Db>(
     c: &C,
     account: Option<AccountId>,
 ) -> Result<Vec<ApiKeyInfo>, StoreError> {
@@ -88,7 +91,7 @@ pub(crate) async fn list_api_keys<C: GenericClient + Sync>(
         "SELECT {KEY_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id \
          WHERE ($1::BIGINT IS NULL OR k.account_id = $1) ORDER BY k.created_at, k.id"
     );
-    c.query(&sql, &[&account.map(|a| a.0)])
+    c.query(&stmt(c, &sql).await?, &[&account.map(|a| a.0)])
         .await
         .map_err(db)?
         .iter()
@@ -97,7 +100,7 @@ pub(crate) async fn list_api_keys<C: GenericClient + Sync>(
 }
 
 /// Makes a key for `account`; a display prefix already taken is drawn again.
-pub(crate) async fn create_api_key<C: GenericClient + Sync>(
+pub(crate) async fn create_api_key<C: Db>(
     c: &C,
     account: AccountId,
     label: Option<&KeyLabel>,
@@ -119,7 +122,7 @@ pub(crate) async fn create_api_key<C: GenericClient + Sync>(
 /// `Conflict(ApiKeyExists)` for a stored digest, `Conflict(KeyPrefixTaken)` for a stored
 /// prefix, `NotFound(Account)`. Checked before the insert, so that a refusal leaves the
 /// caller's transaction usable (a failed statement would abort it).
-pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
+pub(crate) async fn insert_api_key<C: Db>(
     c: &C,
     account: AccountId,
     key: &ApiKey,
@@ -127,14 +130,17 @@ pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
     now: Timestamp,
 ) -> Result<ApiKeyInfo, StoreError> {
     let account_name: String = c
-        .query_opt("SELECT name FROM accounts WHERE id = $1", &[&account.0])
+        .query_opt(
+            &stmt(c, "SELECT name FROM accounts WHERE id = $1").await?,
+            &[&account.0],
+        )
         .await
         .map_err(db)?
         .ok_or(StoreError::NotFound(Entity::Account))?
         .get(0);
     let taken = c
         .query_opt(
-            "SELECT digest = $2 FROM api_keys WHERE prefix = $1",
+            &stmt(c, "SELECT digest = $2 FROM api_keys WHERE prefix = $1").await?,
             &[&key.display_prefix(), &digest(key)],
         )
         .await
@@ -147,8 +153,12 @@ pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
         }));
     }
     c.execute(
-        "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) \
+        &stmt(
+            c,
+            "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
+        )
+        .await?,
         &[
             &account.0,
             &digest(key),
@@ -173,14 +183,18 @@ pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
 pub(crate) use crate::sqlite::accounts::StoredKey;
 
 /// Looks a presented key up by its SHA-256 digest (a read).
-pub(crate) async fn find_key<C: GenericClient + Sync>(
+pub(crate) async fn find_key<C: Db>(
     c: &C,
     key: &ApiKey,
     now: Timestamp,
 ) -> Result<Option<StoredKey>, StoreError> {
     let row = c
         .query_opt(
-            "SELECT id, account_id, last_used_at, revoked_at FROM api_keys WHERE digest = $1",
+            &stmt(
+                c,
+                "SELECT id, account_id, last_used_at, revoked_at FROM api_keys WHERE digest = $1",
+            )
+            .await?,
             &[&digest(key)],
         )
         .await
@@ -198,13 +212,9 @@ pub(crate) async fn find_key<C: GenericClient + Sync>(
 }
 
 /// Records that key `id` authenticated a request at `secs` (never moving the time back).
-pub(crate) async fn touch_key<C: GenericClient + Sync>(
-    c: &C,
-    id: i64,
-    secs: i64,
-) -> Result<(), StoreError> {
+pub(crate) async fn touch_key<C: Db>(c: &C, id: i64, secs: i64) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2",
+        &stmt(c, "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2").await?,
         &[&secs, &id],
     )
     .await
@@ -212,7 +222,7 @@ pub(crate) async fn touch_key<C: GenericClient + Sync>(
     .map_err(db)
 }
 
-pub(crate) async fn revoke_api_key<C: GenericClient + Sync>(
+pub(crate) async fn revoke_api_key<C: Db>(
     c: &C,
     prefix: &str,
     now: Timestamp,
@@ -224,7 +234,11 @@ pub(crate) async fn revoke_api_key<C: GenericClient + Sync>(
     }
     let ids: Vec<i64> = c
         .query(
-            "SELECT id FROM api_keys WHERE left(prefix, length($1::TEXT)) = $1::TEXT",
+            &stmt(
+                c,
+                "SELECT id FROM api_keys WHERE left(prefix, length($1::TEXT)) = $1::TEXT",
+            )
+            .await?,
             &[&prefix],
         )
         .await
@@ -239,9 +253,13 @@ pub(crate) async fn revoke_api_key<C: GenericClient + Sync>(
     };
     let row = c
         .query_opt(
-            "UPDATE api_keys k SET revoked_at = COALESCE(k.revoked_at, $1) FROM accounts a \
+            &stmt(
+                c,
+                "UPDATE api_keys k SET revoked_at = COALESCE(k.revoked_at, $1) FROM accounts a \
              WHERE k.id = $2 AND a.id = k.account_id RETURNING k.account_id, a.name, k.prefix, \
              k.label, k.created_at, k.last_used_at, k.revoked_at",
+            )
+            .await?,
             &[&to_secs(now), &id],
         )
         .await

@@ -67,6 +67,16 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// A pooled connection or a transaction on one: what the statements run on. Its
+/// `prepare_cached` keeps each statement parsed once per pooled connection, so a call is
+/// one round trip (bind and execute), not two (parse, then bind and execute).
+pub(crate) use deadpool_postgres::GenericClient as Db;
+
+/// `sql` prepared on `c`, from the connection's statement cache.
+pub(crate) async fn stmt<C: Db>(c: &C, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
+    c.prepare_cached(sql).await.map_err(db)
+}
+
 /// A driver error as a backend error, with a context that names no secret.
 pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
     StoreError::backend(e)

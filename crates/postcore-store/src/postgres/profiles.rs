@@ -1,7 +1,7 @@
 //! Profiles on PostgreSQL: create, read with connections, keyset pages (filtered in SQL,
 //! with the bounds and order of `sqlite/profiles.rs`), rename, delete.
 
-use super::{db, map_write_error};
+use super::{Db, db, map_write_error, stmt};
 use crate::sqlite::rows::{
     CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, name_from_db, to_secs,
 };
@@ -9,8 +9,8 @@ use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreErro
 use postcore_domain::{
     Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp, expiry,
 };
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, Row};
 
 /// A connection from the columns of [`CONNECTION_COLUMNS`] starting at `base`; `None`
 /// when the platform column is NULL (no connection in a LEFT JOIN).
@@ -39,13 +39,17 @@ pub(crate) fn connection_at(row: &Row, base: usize) -> Result<Option<Connection>
 
 /// The internal row id of a profile of `account`; `NotFound(Profile)` for another
 /// account's key exactly as for an unknown one.
-pub(crate) async fn profile_id<C: GenericClient + Sync>(
+pub(crate) async fn profile_id<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
 ) -> Result<i64, StoreError> {
     c.query_opt(
-        "SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2",
+        &stmt(
+            c,
+            "SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2",
+        )
+        .await?,
         &[&account.0, &key.as_str()],
     )
     .await
@@ -54,7 +58,7 @@ pub(crate) async fn profile_id<C: GenericClient + Sync>(
     .ok_or(StoreError::NotFound(Entity::Profile))
 }
 
-pub(crate) async fn create_profile<C: GenericClient + Sync>(
+pub(crate) async fn create_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: Option<ProfileKey>,
@@ -68,15 +72,19 @@ pub(crate) async fn create_profile<C: GenericClient + Sync>(
 }
 
 /// Inserts one profile row; returns its row id.
-pub(crate) async fn insert_profile<C: GenericClient + Sync>(
+pub(crate) async fn insert_profile<C: Db>(
     c: &C,
     account: AccountId,
     p: &Profile,
 ) -> Result<i64, StoreError> {
     let row = c
         .query_one(
-            "INSERT INTO profiles (account_id, profile_key, name, created_at) \
+            &stmt(
+                c,
+                "INSERT INTO profiles (account_id, profile_key, name, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .await?,
             &[
                 &account.0,
                 &p.key().as_str(),
@@ -100,7 +108,7 @@ fn profile_at(row: &Row) -> Result<Profile, StoreError> {
 
 /// Profiles joined with their connections, one row per (profile, connection); `page_cte`
 /// picks and orders the profiles (columns `id, profile_key, name, created_at`).
-async fn query_records<C: GenericClient + Sync>(
+async fn query_records<C: Db>(
     c: &C,
     page_cte: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -111,7 +119,7 @@ async fn query_records<C: GenericClient + Sync>(
          FROM page LEFT JOIN connections c ON c.profile_id = page.id \
          ORDER BY page.created_at, page.profile_key, c.platform"
     );
-    let rows = c.query(&sql, params).await.map_err(db)?;
+    let rows = c.query(&stmt(c, &sql).await?, params).await.map_err(db)?;
     let mut out: Vec<ProfileRecord> = Vec::new();
     for row in &rows {
         let key: &str = row.get(0);
@@ -128,7 +136,7 @@ async fn query_records<C: GenericClient + Sync>(
     Ok(out)
 }
 
-pub(crate) async fn profile_record<C: GenericClient + Sync>(
+pub(crate) async fn profile_record<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -145,7 +153,7 @@ pub(crate) async fn profile_record<C: GenericClient + Sync>(
 }
 
 /// A keyset page of every profile after `after`, in one statement.
-pub(crate) async fn list_page<C: GenericClient + Sync>(
+pub(crate) async fn list_page<C: Db>(
     c: &C,
     account: AccountId,
     after: Option<&ProfileCursor>,
@@ -160,7 +168,7 @@ pub(crate) async fn list_page<C: GenericClient + Sync>(
 /// `expires_at <= floor(now)`, and `daysUntilExpiry ≤ n` is
 /// `expires_at < ceil(expiring_before(now, n))`. `now` is `None` only for
 /// [`ProfileFilter::is_everything`].
-pub(crate) async fn list_filtered_page<C: GenericClient + Sync>(
+pub(crate) async fn list_filtered_page<C: Db>(
     c: &C,
     account: AccountId,
     filter: &ProfileFilter,
@@ -231,7 +239,7 @@ fn filter_conditions(
     sql
 }
 
-pub(crate) async fn rename_profile<C: GenericClient + Sync>(
+pub(crate) async fn rename_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -239,8 +247,12 @@ pub(crate) async fn rename_profile<C: GenericClient + Sync>(
 ) -> Result<Profile, StoreError> {
     let created_at: i64 = c
         .query_opt(
-            "UPDATE profiles SET name = $1 WHERE account_id = $2 AND profile_key = $3 \
+            &stmt(
+                c,
+                "UPDATE profiles SET name = $1 WHERE account_id = $2 AND profile_key = $3 \
              RETURNING created_at",
+            )
+            .await?,
             &[
                 &name.as_ref().map(ProfileName::as_str),
                 &account.0,
@@ -254,7 +266,7 @@ pub(crate) async fn rename_profile<C: GenericClient + Sync>(
     Ok(Profile::new(key.clone(), name, from_secs(created_at)?))
 }
 
-pub(crate) async fn delete_profile<C: GenericClient + Sync>(
+pub(crate) async fn delete_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -262,7 +274,11 @@ pub(crate) async fn delete_profile<C: GenericClient + Sync>(
     // Connections (and their sealed secrets) go with the row: ON DELETE CASCADE.
     let n = c
         .execute(
-            "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2",
+            &stmt(
+                c,
+                "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2",
+            )
+            .await?,
             &[&account.0, &key.as_str()],
         )
         .await
@@ -274,12 +290,12 @@ pub(crate) async fn delete_profile<C: GenericClient + Sync>(
 }
 
 /// Which account owns `key`, if any profile has it.
-pub(crate) async fn owner_of<C: GenericClient + Sync>(
+pub(crate) async fn owner_of<C: Db>(
     c: &C,
     key: &ProfileKey,
 ) -> Result<Option<AccountId>, StoreError> {
     Ok(c.query_opt(
-        "SELECT account_id FROM profiles WHERE profile_key = $1",
+        &stmt(c, "SELECT account_id FROM profiles WHERE profile_key = $1").await?,
         &[&key.as_str()],
     )
     .await

@@ -1,6 +1,7 @@
 //! `impl Repository for PgStore`: reads on a pooled connection, each write in one
 //! transaction committed before the call returns.
 
+use super::Db;
 use super::{PgStore, accounts, connections as conns, db, profiles};
 use crate::sqlite::crypto::Cipher;
 use crate::{
@@ -9,23 +10,24 @@ use crate::{
     Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
     StoredConnection,
 };
+use deadpool_postgres::{Client, Transaction};
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
 use std::path::Path;
-use tokio_postgres::{Client, GenericClient, IsolationLevel};
+use tokio_postgres::IsolationLevel;
 
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
 
-/// Runs `$body` (an expression using `$tx`, a `&tokio_postgres::Transaction`) in one
+/// Runs `$body` (an expression using `$tx`, a `&deadpool_postgres::Transaction`) in one
 /// transaction on a pooled connection and commits it; an error (or a panic) rolls back.
 macro_rules! write {
     ($self:ident, |$tx:ident| $body:expr) => {{
         let mut client = $self.client().await?;
         let transaction = client.transaction().await.map_err(db)?;
-        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let $tx: &Transaction<'_> = &transaction;
         let value = $body;
         transaction
             .commit()
@@ -35,7 +37,7 @@ macro_rules! write {
     }};
 }
 
-/// Runs `$body` (an expression using `$c`, a `&tokio_postgres::Client`) on a pooled
+/// Runs `$body` (an expression using `$c`, a pooled `&deadpool_postgres::Client`) on a pooled
 /// connection.
 macro_rules! read {
     ($self:ident, |$c:ident| $body:expr) => {{
@@ -57,7 +59,7 @@ macro_rules! snapshot {
             .start()
             .await
             .map_err(db)?;
-        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let $tx: &Transaction<'_> = &transaction;
         let value = $body;
         transaction.commit().await.map_err(db)?;
         Ok(value)
@@ -65,7 +67,7 @@ macro_rules! snapshot {
 }
 
 /// Imports `records` into `account` inside the caller's transaction.
-async fn import<C: GenericClient + Sync>(
+async fn import<C: Db>(
     tx: &C,
     cipher: &Cipher,
     account: AccountId,
@@ -110,7 +112,7 @@ impl PgStore {
         let store = self.clone();
         let task = tokio::spawn(async move {
             let written = match store.client().await {
-                Ok(client) => accounts::touch_key(&**client, id, secs).await,
+                Ok(client) => accounts::touch_key(&client, id, secs).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = written {
