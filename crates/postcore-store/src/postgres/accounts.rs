@@ -1,7 +1,9 @@
 //! Accounts and API keys on PostgreSQL (the same rules as `sqlite/accounts.rs`).
 
 use super::{Db, db, map_write_error, stmt};
-use crate::sqlite::accounts::{KEY_DRAWS, MIN_REVOKE_PREFIX, digest, label_from_db, name_from_db};
+use crate::sqlite::accounts::{
+    KEY_DRAWS, check_revoke_prefix, digest, label_from_db, name_from_db, the_one_key,
+};
 use crate::sqlite::last_use::GRANULARITY_SECS;
 use crate::sqlite::rows::{from_secs, to_secs};
 use crate::{Account, AccountId, ApiKeyInfo, Conflict, Entity, StoreError};
@@ -227,11 +229,7 @@ pub(crate) async fn revoke_api_key<C: Db>(
     prefix: &str,
     now: Timestamp,
 ) -> Result<ApiKeyInfo, StoreError> {
-    if prefix.len() < MIN_REVOKE_PREFIX {
-        return Err(StoreError::InvalidData(format!(
-            "give at least {MIN_REVOKE_PREFIX} characters of the key prefix (as `keys list` shows it)"
-        )));
-    }
+    check_revoke_prefix(prefix)?;
     let ids: Vec<i64> = c
         .query(
             &stmt(
@@ -246,11 +244,7 @@ pub(crate) async fn revoke_api_key<C: Db>(
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let id = match ids.as_slice() {
-        [] => return Err(StoreError::NotFound(Entity::ApiKey)),
-        [id] => *id,
-        _ => return Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
-    };
+    let id = the_one_key(&ids)?;
     let row = c
         .query_opt(
             &stmt(

@@ -3,8 +3,9 @@
 
 use super::profiles::{connection_at, insert_profile, profile_id};
 use super::{Db, db, map_write_error, stmt};
-use crate::sqlite::connections::{Sealed, account_name_from_db, open_sealed, sealed};
+use crate::sqlite::connections::{Sealed, account_name_from_db, open_sealed, sealed, tally};
 use crate::sqlite::crypto::Cipher;
+use crate::sqlite::refresh::release_assignments;
 use crate::sqlite::rows::{
     CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, to_secs,
 };
@@ -15,6 +16,7 @@ use crate::{
 };
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, Timestamp, expiry};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 /// The sealed secret columns, then `refresh_token_expires_at` ([`Sealed`]).
 const SEALED_COLUMNS: &str =
@@ -338,20 +340,8 @@ pub(crate) async fn fleet_counts<C: Db>(
         .map_err(db)?;
     let mut platforms = Platform::ALL.map(PlatformCounts::zero);
     for row in &rows {
-        let platform = Platform::parse(row.get(0))
-            .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
         let state: i32 = row.get(1);
-        let count: i64 = row.get(2);
-        let counts = platforms
-            .iter_mut()
-            .find(|c| c.platform == platform)
-            .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
-        let slot = match state {
-            2 => &mut counts.needs_reconnect,
-            1 => &mut counts.expiring,
-            _ => &mut counts.ok,
-        };
-        *slot = count.unsigned_abs();
+        tally(&mut platforms, row.get(0), i64::from(state), row.get(2))?;
     }
     Ok(FleetCounts {
         profiles: profiles.unsigned_abs(),
@@ -552,6 +542,37 @@ pub(crate) async fn refresh_candidates<C: Db>(
 const TARGET: &str = "platform = $1 AND connected_at = $2 AND profile_id = \
      (SELECT id FROM profiles WHERE account_id = $3 AND profile_key = $4)";
 
+/// The parameters `$1..$4` of [`TARGET`], for one target.
+struct Target<'a> {
+    platform: &'static str,
+    connected_at: i64,
+    account: i64,
+    profile_key: &'a str,
+}
+
+impl<'a> Target<'a> {
+    fn of(t: &'a RefreshTarget) -> Self {
+        Self {
+            platform: t.platform.as_str(),
+            connected_at: to_secs(t.connected_at),
+            account: t.account.0,
+            profile_key: t.profile_key.as_str(),
+        }
+    }
+
+    /// `$1..$4`, then `extra` from `$5` on.
+    fn params<'b>(&'b self, extra: &[&'b (dyn ToSql + Sync)]) -> Vec<&'b (dyn ToSql + Sync)> {
+        let mut params: Vec<&'b (dyn ToSql + Sync)> = vec![
+            &self.platform,
+            &self.connected_at,
+            &self.account,
+            &self.profile_key,
+        ];
+        params.extend_from_slice(extra);
+        params
+    }
+}
+
 /// Takes the lease by compare-and-set. Of two concurrent claims (in any process), the
 /// second waits on the first's row lock, then PostgreSQL re-evaluates its `WHERE` on the
 /// row the first committed (READ COMMITTED's rule for UPDATE): the lease is no longer
@@ -569,14 +590,7 @@ pub(crate) async fn claim<C: Db>(
     let n = c
         .execute(
             &stmt(c, &sql).await?,
-            &[
-                &t.platform.as_str(),
-                &to_secs(t.connected_at),
-                &t.account.0,
-                &t.profile_key.as_str(),
-                &to_secs(until),
-                &to_secs(now),
-            ],
+            &Target::of(t).params(&[&to_secs(until), &to_secs(now)]),
         )
         .await
         .map_err(db)?;
@@ -597,15 +611,7 @@ pub(crate) async fn complete_refresh<C: Db>(
          AND refresh_claimed_until IS NOT NULL FOR UPDATE"
     );
     let profile = c
-        .query_opt(
-            &stmt(c, &sql).await?,
-            &[
-                &t.platform.as_str(),
-                &to_secs(t.connected_at),
-                &t.account.0,
-                &t.profile_key.as_str(),
-            ],
-        )
+        .query_opt(&stmt(c, &sql).await?, &Target::of(t).params(&[]))
         .await
         .map_err(db)?;
     let Some(profile) = profile else {
@@ -629,25 +635,10 @@ pub(crate) async fn release_refresh<C: Db>(
     t: &RefreshTarget,
     release: RefreshRelease,
 ) -> Result<bool, StoreError> {
-    let (set, not_before) = match release {
-        RefreshRelease::RetryAfter(at) => (
-            "refresh_not_before = $5, refresh_failures = refresh_failures + 1",
-            Some(to_secs(at)),
-        ),
-        RefreshRelease::Rejected => ("revoked = TRUE, refresh_not_before = $5", None),
-    };
+    let (set, not_before) = release_assignments(release, "$5", "TRUE");
     let sql = format!("UPDATE connections SET refresh_claimed_until = NULL, {set} WHERE {TARGET}");
     let n = c
-        .execute(
-            &stmt(c, &sql).await?,
-            &[
-                &t.platform.as_str(),
-                &to_secs(t.connected_at),
-                &t.account.0,
-                &t.profile_key.as_str(),
-                &not_before,
-            ],
-        )
+        .execute(&stmt(c, &sql).await?, &Target::of(t).params(&[&not_before]))
         .await
         .map_err(db)?;
     Ok(n == 1)

@@ -2,12 +2,11 @@
 //! with the bounds and order of `sqlite/profiles.rs`), rename, delete.
 
 use super::{Db, db, map_write_error, stmt};
-use crate::sqlite::rows::{
-    CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, name_from_db, to_secs,
-};
+use crate::sqlite::profiles::{FilterParam, filter_conditions};
+use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, name_from_db, to_secs};
 use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreError};
 use postcore_domain::{
-    Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp, expiry,
+    Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -186,7 +185,19 @@ pub(crate) async fn list_filtered_page<C: Db>(
         Box::new(i64::from(limit)),
     ];
     let conditions = match now {
-        Some(now) => filter_conditions(filter, now, &mut values),
+        Some(now) => filter_conditions(filter, now, "c.revoked", &mut |param| {
+            let cast = match param {
+                FilterParam::Text(text) => {
+                    values.push(Box::new(text));
+                    "TEXT"
+                }
+                FilterParam::Integer(n) => {
+                    values.push(Box::new(n));
+                    "BIGINT"
+                }
+            };
+            format!("${}::{cast}", values.len())
+        }),
         None => String::new(),
     };
     let page = format!(
@@ -197,46 +208,6 @@ pub(crate) async fn list_filtered_page<C: Db>(
     let params: Vec<&(dyn ToSql + Sync)> =
         values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect();
     query_records(c, &page, &params).await
-}
-
-/// The `AND …` conditions on a profile row `p` for `filter` at `now`, pushing their
-/// parameters onto `values` (numbered after those already there).
-fn filter_conditions(
-    filter: &ProfileFilter,
-    now: Timestamp,
-    values: &mut Vec<Box<dyn ToSql + Sync + Send>>,
-) -> String {
-    let mut push = |value: Box<dyn ToSql + Sync + Send>, cast: &str| {
-        values.push(value);
-        format!("${}::{cast}", values.len())
-    };
-    let mut judged = String::from(
-        "FROM connections c WHERE c.account_id = p.account_id \
-         AND c.profile_created_at = p.created_at AND c.profile_key = p.profile_key",
-    );
-    if let Some(platform) = filter.platform {
-        let at = push(Box::new(platform.as_str().to_owned()), "TEXT");
-        judged.push_str(&format!(" AND c.platform = {at}"));
-    }
-    let mut sql = String::new();
-    if filter.platform.is_some() {
-        sql.push_str(&format!(" AND EXISTS (SELECT 1 {judged})"));
-    }
-    if let Some(wanted) = filter.needs_reconnect {
-        let now = push(Box::new(to_secs(now)), "BIGINT");
-        let not = if wanted { "" } else { "NOT " };
-        sql.push_str(&format!(
-            " AND {not}EXISTS (SELECT 1 {judged} AND (c.revoked OR c.expires_at <= {now}))"
-        ));
-    }
-    if let Some(days) = filter.expiring_within_days {
-        let before = expiry::expiring_before(now, days);
-        let before = push(Box::new(exclusive_bound_secs(before)), "BIGINT");
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 {judged} AND (c.revoked OR c.expires_at < {before}))"
-        ));
-    }
-    sql
 }
 
 pub(crate) async fn rename_profile<C: Db>(
