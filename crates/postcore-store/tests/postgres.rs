@@ -167,6 +167,9 @@ async fn servers_starting_together_migrate_once_and_share_the_key_check() {
         (status.current, status.latest),
         (1, postcore_store::postgres::LATEST_VERSION)
     );
+    // A database that does not exist has no schema status, as a missing SQLite file.
+    let missing = format!("{}_missing", db.url());
+    assert_eq!(postcore_store::schema_status(&missing).await.unwrap(), None);
     assert_eq!(
         postcore_store::integrity_check(db.url()).await.unwrap(),
         Vec::<String>::new()
@@ -240,6 +243,67 @@ async fn concurrent_creates_through_two_stores_lose_nothing() {
         })
         .count();
     assert_eq!((x.is_ok() as usize + y.is_ok() as usize, conflicts), (1, 1));
+}
+
+/// What two servers may do at the same moment, and must both get right: provision the
+/// same account (two first starts), import the same profiles, connect the same platform
+/// account to one profile. Each outcome is the one a sequential run would give.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_provisions_imports_and_connects_through_two_stores_agree() {
+    let Some(db) = PgTestDatabase::create().await else {
+        return;
+    };
+    let (one, two) = (db.open_store().await, db.open_store().await);
+    for round in 0..5 {
+        let name = postcore_store::testing::account_name(&format!("default{round}"));
+        let (x, y) = tokio::join!(
+            one.provision_account(&name, Vec::new(), None, t(0)),
+            two.provision_account(&name, Vec::new(), None, t(0)),
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert_eq!(x.account, y.account);
+        assert_eq!(
+            [x.created_account, y.created_account]
+                .iter()
+                .filter(|c| **c)
+                .count(),
+            1
+        );
+    }
+    let a = account(&one, "importer").await;
+    let records: Vec<_> = (0..20)
+        .map(|i| postcore_store::ProfileRecord {
+            profile: postcore_domain::Profile::new(
+                key(&format!("prof_imported{i:04}")),
+                None,
+                t(i),
+            ),
+            connections: Vec::new(),
+        })
+        .collect();
+    let (x, y) = tokio::join!(
+        one.import_profiles(a, records.clone(), None),
+        two.import_profiles(a, records.clone(), None),
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!((x.created + y.created, x.unchanged + y.unchanged), (20, 20));
+    assert_eq!(all_profiles(&two, a, 100).await.unwrap(), records);
+
+    let k = key("prof_imported0000");
+    let linkedin = |at| Connection::new(Platform::LinkedIn, "M", "m", t(at));
+    let (x, y) = tokio::join!(
+        one.connect(a, &k, linkedin(100), Credentials::default()),
+        two.connect(a, &k, linkedin(100), Credentials::default()),
+    );
+    let mut outcomes = [x.unwrap(), y.unwrap()];
+    outcomes.sort_by_key(|o| *o == postcore_store::ConnectOutcome::Renewed);
+    assert_eq!(
+        outcomes,
+        [
+            postcore_store::ConnectOutcome::Created,
+            postcore_store::ConnectOutcome::Renewed
+        ]
+    );
 }
 
 /// Refresh leases claimed through two stores at once, many times over: each connection is

@@ -41,6 +41,39 @@ pub(crate) async fn create_account<C: Db>(
     })
 }
 
+/// The account `name`, created at `now` when it does not exist; whether it was created.
+/// Two concurrent callers (two servers' first start) both succeed: the second waits on
+/// the first's insert (`ON CONFLICT DO NOTHING`), then finds its account.
+pub(crate) async fn find_or_create_account<C: Db>(
+    c: &C,
+    name: &AccountName,
+    now: Timestamp,
+) -> Result<(Account, bool), StoreError> {
+    let inserted = c
+        .query_opt(
+            &stmt(
+                c,
+                "INSERT INTO accounts (name, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING RETURNING id",
+            )
+            .await?,
+            &[&name.as_str(), &to_secs(now)],
+        )
+        .await
+        .map_err(db)?;
+    match inserted {
+        Some(row) => Ok((
+            Account {
+                id: AccountId(row.get(0)),
+                name: name.clone(),
+                created_at: from_secs(to_secs(now))?,
+            },
+            true,
+        )),
+        None => Ok((find_account(c, name).await?, false)),
+    }
+}
+
 pub(crate) async fn list_accounts<C: Db>(c: &C) -> Result<Vec<Account>, StoreError> {
     c.query(
         &stmt(c, "SELECT id, name, created_at FROM accounts ORDER BY name").await?,
@@ -194,23 +227,29 @@ pub(crate) async fn find_key<C: Db>(
         .query_opt(
             &stmt(
                 c,
-                "SELECT id, account_id, last_used_at, revoked_at FROM api_keys WHERE digest = $1",
+                &format!("SELECT {STORED_KEY_COLUMNS} FROM api_keys k WHERE k.digest = $1"),
             )
             .await?,
             &[&digest(key)],
         )
         .await
         .map_err(db)?;
-    Ok(row.map(|r| {
-        let last_used: Option<i64> = r.get(2);
-        let revoked: Option<i64> = r.get(3);
-        StoredKey {
-            id: r.get(0),
-            account: AccountId(r.get(1)),
-            revoked: revoked.is_some(),
-            stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= GRANULARITY_SECS),
-        }
-    }))
+    Ok(row.map(|r| stored_key_at(&r, now)))
+}
+
+/// The columns of [`stored_key_at`], in order, of a key row `k`.
+pub(crate) const STORED_KEY_COLUMNS: &str = "k.id, k.account_id, k.last_used_at, k.revoked_at";
+
+/// A key as authentication needs it, from the columns of [`STORED_KEY_COLUMNS`] at 0..4.
+pub(crate) fn stored_key_at(r: &Row, now: Timestamp) -> StoredKey {
+    let last_used: Option<i64> = r.get(2);
+    let revoked: Option<i64> = r.get(3);
+    StoredKey {
+        id: r.get(0),
+        account: AccountId(r.get(1)),
+        revoked: revoked.is_some(),
+        stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= GRANULARITY_SECS),
+    }
 }
 
 /// Records that key `id` authenticated a request at `secs` (never moving the time back).

@@ -51,57 +51,61 @@ pub(crate) async fn insert_or_renew<C: Db>(
         "SELECT {CONNECTION_COLUMNS} FROM connections c \
          WHERE c.profile_id = $1 AND c.platform = $2 FOR UPDATE"
     );
-    let existing = c
-        .query_opt(
-            &stmt(c, &sql).await?,
-            &[&profile, &conn.platform().as_str()],
-        )
-        .await
-        .map_err(db)?;
-    let existing = match existing {
-        Some(row) => connection_at(&row, 0)?,
-        None => None,
-    };
-    match existing {
-        None => {
-            let n = c
-                .execute(
-                    &stmt(
-                        c,
-                        "INSERT INTO connections (profile_id, account_id, profile_created_at, \
+    // Twice at most: an insert that lost a race to a concurrent connect of the same
+    // platform (ON CONFLICT DO NOTHING) reads the winner's row and renews it or conflicts,
+    // exactly as if it had come second.
+    for _ in 0..2 {
+        let existing = c
+            .query_opt(
+                &stmt(c, &sql).await?,
+                &[&profile, &conn.platform().as_str()],
+            )
+            .await
+            .map_err(db)?;
+        let existing = match existing {
+            Some(row) => connection_at(&row, 0)?,
+            None => None,
+        };
+        match existing {
+            None => {
+                let n = c
+                    .execute(
+                        &stmt(
+                            c,
+                            "INSERT INTO connections (profile_id, account_id, profile_created_at, \
                      profile_key, platform, display_name, username, did, connected_at, \
                      expires_at, revoked, access_token, refresh_token, app_password, \
                      refresh_token_expires_at) \
                      SELECT p.id, p.account_id, p.created_at, p.profile_key, $2, $3, $4, $5, \
-                     $6, $7, $8, $9, $10, $11, $12 FROM profiles p WHERE p.id = $1",
+                     $6, $7, $8, $9, $10, $11, $12 FROM profiles p WHERE p.id = $1 \
+                     ON CONFLICT (profile_id, platform) DO NOTHING",
+                        )
+                        .await?,
+                        &[
+                            &profile,
+                            &conn.platform().as_str(),
+                            &conn.display_name(),
+                            &conn.username(),
+                            &conn.did(),
+                            &to_secs(conn.connected_at()),
+                            &expires,
+                            &conn.is_revoked(),
+                            &access,
+                            &refresh,
+                            &app,
+                            &refresh_expires,
+                        ],
                     )
-                    .await?,
-                    &[
-                        &profile,
-                        &conn.platform().as_str(),
-                        &conn.display_name(),
-                        &conn.username(),
-                        &conn.did(),
-                        &to_secs(conn.connected_at()),
-                        &expires,
-                        &conn.is_revoked(),
-                        &access,
-                        &refresh,
-                        &app,
-                        &refresh_expires,
-                    ],
-                )
-                .await
-                .map_err(|e| {
-                    map_write_error(e, Conflict::PlatformAlreadyConnected, Entity::Profile)
-                })?;
-            match n {
-                1 => Ok(ConnectOutcome::Created),
-                _ => Err(StoreError::NotFound(Entity::Profile)),
+                    .await
+                    .map_err(|e| {
+                        map_write_error(e, Conflict::PlatformAlreadyConnected, Entity::Profile)
+                    })?;
+                if n == 1 {
+                    return Ok(ConnectOutcome::Created);
+                }
             }
-        }
-        Some(old) if old.is_same_platform_account(conn) => {
-            c.execute(
+            Some(old) if old.is_same_platform_account(conn) => {
+                c.execute(
                 &stmt(c, "UPDATE connections SET display_name = $1, username = $2, did = COALESCE($3, did), \
                  connected_at = $4, expires_at = $5, revoked = FALSE, \
                  access_token = COALESCE($6, access_token), \
@@ -127,10 +131,13 @@ pub(crate) async fn insert_or_renew<C: Db>(
             )
             .await
             .map_err(db)?;
-            Ok(ConnectOutcome::Renewed)
+                return Ok(ConnectOutcome::Renewed);
+            }
+            Some(_) => return Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)),
         }
-        Some(_) => Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)),
     }
+    // Nothing inserted and no row to renew: the profile is gone.
+    Err(StoreError::NotFound(Entity::Profile))
 }
 
 pub(crate) async fn connect<C: Db>(

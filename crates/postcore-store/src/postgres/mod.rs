@@ -36,6 +36,9 @@ pub const LATEST_VERSION: usize = 1;
 /// them; several servers on one database each hold their own.
 pub const POOL_SIZE: usize = 16;
 
+/// How long a call waits for a pooled connection (or for a new one to be made).
+const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Key of the session-level advisory lock held while migrating (and while writing the key
 /// check), so that servers starting together on one database migrate it once:
 /// `'postcore'` as bytes.
@@ -137,6 +140,18 @@ pub(crate) async fn connect(config: &Config) -> Result<Client, StoreError> {
     Ok(client)
 }
 
+/// Whether `e` is the server's "database … does not exist" (SQLSTATE 3D000).
+fn is_missing_database(e: &StoreError) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(pg) = c.downcast_ref::<tokio_postgres::Error>() {
+            return pg.code() == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME);
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// Whether refinery's history table exists (no migration ever ran: it does not).
 async fn has_history(client: &Client) -> Result<bool, StoreError> {
     let row = client
@@ -156,9 +171,14 @@ pub(crate) async fn current_version(client: &Client) -> Result<usize, StoreError
     usize::try_from(v).map_err(|_| StoreError::InvalidData(format!("negative schema version {v}")))
 }
 
-/// The schema status of the database at `url`, without migrating or changing anything.
+/// The schema status of the database at `url`, without migrating or changing anything;
+/// `None` when the server says the database does not exist.
 pub(crate) async fn read_schema_status(url: &str) -> Result<Option<MigrationStatus>, StoreError> {
-    let client = connect(&parse_config(url)?).await?;
+    let client = match connect(&parse_config(url)?).await {
+        Ok(client) => client,
+        Err(e) if is_missing_database(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     Ok(Some(MigrationStatus {
         current: current_version(&client).await?,
         latest: LATEST_VERSION,
@@ -269,6 +289,10 @@ impl PgStore {
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
+            // As SQLite's pool: a request waits at most this long for a free connection,
+            // and a new connection must be made within it, else a `Backend` error.
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
             .build()
             .map_err(|e| StoreError::backend_with("building the PostgreSQL pool", e))?;
         tracing::debug!(database = %crate::redact_database_url(url), "opened PostgreSQL store");

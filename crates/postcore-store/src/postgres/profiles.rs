@@ -1,12 +1,14 @@
 //! Profiles on PostgreSQL: create, read with connections, keyset pages (filtered in SQL,
 //! with the bounds and order of `sqlite/profiles.rs`), rename, delete.
 
+use super::accounts::{STORED_KEY_COLUMNS, StoredKey, stored_key_at};
 use super::{Db, db, map_write_error, stmt};
+use crate::sqlite::accounts::digest;
 use crate::sqlite::profiles::{FilterParam, filter_conditions};
 use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, name_from_db, to_secs};
 use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreError};
 use postcore_domain::{
-    Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp,
+    ApiKey, Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp,
 };
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -96,6 +98,34 @@ pub(crate) async fn insert_profile<C: Db>(
     Ok(row.get(0))
 }
 
+/// Inserts one profile row unless its key exists (in any account); its row id, or `None`
+/// when the key was taken, by this import's account or another (the caller tells which).
+/// A concurrent import of the same key waits for the other's commit, then finds it taken.
+pub(crate) async fn insert_profile_if_new<C: Db>(
+    c: &C,
+    account: AccountId,
+    p: &Profile,
+) -> Result<Option<i64>, StoreError> {
+    let row = c
+        .query_opt(
+            &stmt(
+                c,
+                "INSERT INTO profiles (account_id, profile_key, name, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (profile_key) DO NOTHING RETURNING id",
+            )
+            .await?,
+            &[
+                &account.0,
+                &p.key().as_str(),
+                &p.name().map(ProfileName::as_str),
+                &to_secs(p.created_at()),
+            ],
+        )
+        .await
+        .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, Entity::Account))?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 /// The profile of rows `(profile_key, name, created_at)` at columns 0..3.
 fn profile_at(row: &Row) -> Result<Profile, StoreError> {
     Ok(Profile::new(
@@ -133,6 +163,59 @@ async fn query_records<C: Db>(
         }
     }
     Ok(out)
+}
+
+/// [`profile_record`] of the account of `api_key`, with the key as authentication needs
+/// it, in one statement (one round trip: the server's hot path). `(None, _)` for an
+/// unknown key; `(Some(key), None)` for a revoked one; else the record or
+/// `NotFound(Profile)`.
+pub(crate) async fn profile_record_as<C: Db>(
+    c: &C,
+    api_key: &ApiKey,
+    now: Timestamp,
+    key: &ProfileKey,
+) -> Result<(Option<StoredKey>, Option<Result<ProfileRecord, StoreError>>), StoreError> {
+    let sql = format!(
+        "SELECT {STORED_KEY_COLUMNS}, p.profile_key, p.name, p.created_at, {CONNECTION_COLUMNS} \
+         FROM api_keys k \
+         LEFT JOIN profiles p ON k.revoked_at IS NULL AND p.account_id = k.account_id \
+             AND p.profile_key = $2 \
+         LEFT JOIN connections c ON c.profile_id = p.id \
+         WHERE k.digest = $1 ORDER BY c.platform"
+    );
+    let rows = c
+        .query(&stmt(c, &sql).await?, &[&digest(api_key), &key.as_str()])
+        .await
+        .map_err(db)?;
+    let Some(first) = rows.first() else {
+        return Ok((None, None));
+    };
+    let found = stored_key_at(first, now);
+    if found.revoked {
+        return Ok((Some(found), None));
+    }
+    let Some(profile_key) = first.get::<_, Option<&str>>(4) else {
+        return Ok((
+            Some(found),
+            Some(Err(StoreError::NotFound(Entity::Profile))),
+        ));
+    };
+    let record = (|| {
+        let profile = Profile::new(
+            key_from_db(profile_key)?,
+            name_from_db(first.get(5))?,
+            from_secs(first.get(6))?,
+        );
+        let mut connections = Vec::new();
+        for row in &rows {
+            connections.extend(connection_at(row, 7)?);
+        }
+        Ok(ProfileRecord {
+            profile,
+            connections,
+        })
+    })();
+    Ok((Some(found), Some(record)))
 }
 
 pub(crate) async fn profile_record<C: Db>(

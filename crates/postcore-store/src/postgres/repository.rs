@@ -77,21 +77,22 @@ async fn import<C: Db>(
     let mut summary = ImportSummary::default();
     for (done, record) in records.iter().enumerate() {
         let key = record.profile.key();
-        match profiles::owner_of(tx, key).await? {
-            Some(owner) if owner == account => summary.unchanged += 1,
-            Some(_) => {
-                return Err(StoreError::Conflict(Conflict::ImportedProfileKeyExists {
-                    record: done,
-                    key: key.clone(),
-                }));
-            }
-            None => {
-                let id = profiles::insert_profile(tx, account, &record.profile).await?;
+        match profiles::insert_profile_if_new(tx, account, &record.profile).await? {
+            Some(id) => {
                 for conn in &record.connections {
                     conns::insert_or_renew(tx, cipher, id, key, conn, &Credentials::default())
                         .await?;
                 }
                 summary.created += 1;
+            }
+            None if profiles::owner_of(tx, key).await? == Some(account) => {
+                summary.unchanged += 1;
+            }
+            None => {
+                return Err(StoreError::Conflict(Conflict::ImportedProfileKeyExists {
+                    record: done,
+                    key: key.clone(),
+                }));
             }
         }
         let done = done as u64 + 1;
@@ -220,15 +221,9 @@ impl Repository for PgStore {
         now: Timestamp,
         key: &ProfileKey,
     ) -> Result<ProfileRecord, StoreError> {
-        // One pooled connection for both reads.
-        let (found, record) = read!(self, |c| {
-            let found = accounts::find_key(c, api_key, now).await?;
-            let record = match &found {
-                Some(k) if !k.revoked => Some(profiles::profile_record(c, k.account, key).await),
-                _ => None,
-            };
-            Ok::<_, StoreError>((found, record))
-        })?;
+        // One statement: the key and the profile of its account, in one round trip.
+        let (found, record) = read!(self, |c| profiles::profile_record_as(c, api_key, now, key)
+            .await)?;
         match (self.accept(found, now), record) {
             (Some(_), Some(record)) => record,
             _ => Err(StoreError::Unauthenticated),
@@ -521,16 +516,11 @@ impl Repository for PgStore {
     ) -> Result<Provisioned, StoreError> {
         let cipher = &self.inner.cipher;
         write!(self, |tx| {
-            // Two provisioners of one new account: the second waits on the first's
-            // uniqueness check of the name, then fails with AccountExists and writes
-            // nothing; run again, it finds the account.
-            let (account, created_account) = match accounts::find_account(tx, name).await {
-                Ok(account) => (account, false),
-                Err(StoreError::NotFound(_)) => {
-                    (accounts::create_account(tx, name, now).await?, true)
-                }
-                Err(e) => return Err(e),
-            };
+            // Two provisioners of one new account (two servers' first start): the second
+            // waits on the first's insert, then finds the account (`created_account`
+            // false), as it would have coming second.
+            let (account, created_account) =
+                accounts::find_or_create_account(tx, name, now).await?;
             let summary = import(tx, cipher, account.id, &records, None).await?;
             let (api_key, key_info) =
                 accounts::create_api_key(tx, account.id, key_label, now).await?;
