@@ -72,30 +72,16 @@ pub(crate) async fn create_profile<C: Db>(
     Ok(profile)
 }
 
-/// Inserts one profile row; returns its row id.
+/// Inserts one profile row; returns its row id. `Conflict(ProfileKeyExists)` when the key
+/// exists (in any account), `NotFound(Account)` for an unknown account.
 pub(crate) async fn insert_profile<C: Db>(
     c: &C,
     account: AccountId,
     p: &Profile,
 ) -> Result<i64, StoreError> {
-    let row = c
-        .query_one(
-            &stmt(
-                c,
-                "INSERT INTO profiles (account_id, profile_key, name, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .await?,
-            &[
-                &account.0,
-                &p.key().as_str(),
-                &p.name().map(ProfileName::as_str),
-                &to_secs(p.created_at()),
-            ],
-        )
-        .await
-        .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, Entity::Account))?;
-    Ok(row.get(0))
+    insert_profile_if_new(c, account, p)
+        .await?
+        .ok_or(StoreError::Conflict(Conflict::ProfileKeyExists))
 }
 
 /// Inserts one profile row unless its key exists (in any account); its row id, or `None`
