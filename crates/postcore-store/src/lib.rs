@@ -1,8 +1,11 @@
-//! PostCore storage: the repository trait, its errors, and the SQLite implementation.
+//! PostCore storage: the repository trait, its errors, and its SQLite and PostgreSQL
+//! implementations.
 #![doc = include_str!("../README.md")]
 
 mod error;
 mod model;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod repository;
 pub mod settings;
 pub mod sqlite;
@@ -26,17 +29,28 @@ pub use stream::{STREAM_PAGE_SIZE, stream_matching_pages, stream_profile_pages};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// How to open the store.
-#[derive(Debug, Clone)]
+/// How to open the store. `Debug` shows the URL with its password redacted.
+#[derive(Clone)]
 pub struct StoreConfig {
-    /// `sqlite://path`, `sqlite:path` or a plain file path (SQLite).
+    /// `sqlite://path`, `sqlite:path` or a plain file path (SQLite); `postgres://…` or
+    /// `postgresql://…` (PostgreSQL, feature `postgres`).
     pub database_url: String,
     /// The secret key for platform credentials.
     pub secret_key: SecretKeySource,
 }
 
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("database_url", &redact_database_url(&self.database_url))
+            .field("secret_key", &self.secret_key)
+            .finish()
+    }
+}
+
 impl StoreConfig {
-    /// A config for `database_url` with the secret key beside the database.
+    /// A config for `database_url` with the secret key beside the database (SQLite only:
+    /// a PostgreSQL database needs [`SecretKeySource::Base64`] or [`SecretKeySource::File`]).
     pub fn new(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
@@ -45,25 +59,126 @@ impl StoreConfig {
     }
 }
 
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// `sqlite://path`, `sqlite:path` or a plain file path.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+}
+
+impl BackendKind {
+    /// The backend of `url`, by its scheme (ASCII case-insensitive for PostgreSQL's).
+    ///
+    /// # Errors
+    /// `InvalidData` for another `scheme://` (the message shows the URL redacted).
+    pub fn of(url: &str) -> Result<Self, StoreError> {
+        if is_postgres_url(url) {
+            Ok(Self::Postgres)
+        } else {
+            database_file(url).map(|_| Self::Sqlite)
+        }
+    }
+}
+
+fn is_postgres_url(url: &str) -> bool {
+    let lower = |n: usize| url.get(..n).map(str::to_ascii_lowercase);
+    lower(11).as_deref() == Some("postgres://") || lower(13).as_deref() == Some("postgresql://")
+}
+
+/// `url` fit to print: the password of a `scheme://user:password@host/…` URL is replaced by
+/// `***`, and so is a `password=` query parameter. Everything else is kept, so the message
+/// still says which server and database. Every message, log line and `Debug` output of the
+/// store that names a database URL goes through this.
+pub fn redact_database_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_at = scheme_end + 3;
+        // The authority ends at the first '/', '?' or '#'; its userinfo at the last '@'.
+        let authority_end = out[rest_at..]
+            .find(['/', '?', '#'])
+            .map_or(out.len(), |i| rest_at + i);
+        if let Some(at) = out[rest_at..authority_end].rfind('@') {
+            let userinfo = &out[rest_at..rest_at + at];
+            if let Some(colon) = userinfo.find(':') {
+                let from = rest_at + colon + 1;
+                out.replace_range(from..rest_at + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let redacted: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out = format!("{head}{}", redacted.join("&"));
+    }
+    out
+}
+
 /// Opens the store named by `config.database_url`, creating and migrating it as needed.
 ///
-/// The backend is chosen by the URL's scheme: `sqlite://path`, `sqlite:path` or a plain path.
+/// The backend is chosen by the URL's scheme: `postgres://…` or `postgresql://…` is
+/// PostgreSQL (feature `postgres`, on by default; the database must exist, its tables are
+/// created by the migrations, and the secret key must come from `POSTCORE_SECRET_KEY` or
+/// `--secret-key-file`); `sqlite://path`, `sqlite:path` or a plain path is SQLite.
 ///
 /// # Errors
-/// `InvalidData` for an unknown scheme; otherwise what the backend's open returns
-/// (`DatabaseTooNew`, `WrongSecretKey`, `SecretKey`, `Backend`).
+/// `InvalidData` for an unknown scheme (or a PostgreSQL URL in a build without the
+/// `postgres` feature); otherwise what the backend's open returns (`DatabaseTooNew`,
+/// `WrongSecretKey`, `SecretKey`, `Backend`). No message holds the URL's password.
 pub async fn open(config: StoreConfig) -> Result<Arc<dyn Repository>, StoreError> {
-    let path = database_file(&config.database_url)?;
-    let store = sqlite::SqliteStore::open(path, config.secret_key).await?;
+    match BackendKind::of(&config.database_url)? {
+        BackendKind::Postgres => open_postgres(&config).await,
+        BackendKind::Sqlite => {
+            let path = database_file(&config.database_url)?;
+            let store = sqlite::SqliteStore::open(path, config.secret_key).await?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(config: &StoreConfig) -> Result<Arc<dyn Repository>, StoreError> {
+    let store = postgres::PgStore::open(&config.database_url, &config.secret_key).await?;
     Ok(Arc::new(store))
 }
 
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(config: &StoreConfig) -> Result<Arc<dyn Repository>, StoreError> {
+    Err(no_postgres(&config.database_url))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn no_postgres(url: &str) -> StoreError {
+    StoreError::InvalidData(format!(
+        "{} is a PostgreSQL URL, but this build has no PostgreSQL backend \
+         (build postcore-store with its `postgres` feature)",
+        redact_database_url(url)
+    ))
+}
+
 /// The schema version of the database at `database_url` against this build's latest,
-/// read without migrating or changing anything; `Ok(None)` when no database exists there.
+/// read without migrating or changing anything; `Ok(None)` when no SQLite file exists
+/// there, or the server says the PostgreSQL database does not exist. For PostgreSQL, the
+/// version is read from refinery's history table (`refinery_schema_history`; 0 when it
+/// does not exist yet).
 ///
 /// # Errors
-/// `InvalidData` for an unknown scheme; `Backend` when the file is not a readable database.
+/// `InvalidData` for an unknown scheme; `Backend` when the file is not a readable database
+/// or the PostgreSQL server cannot be reached.
 pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>, StoreError> {
+    if BackendKind::of(database_url)? == BackendKind::Postgres {
+        #[cfg(feature = "postgres")]
+        return postgres::read_schema_status(database_url).await;
+        #[cfg(not(feature = "postgres"))]
+        return Err(no_postgres(database_url));
+    }
     let path = database_file(database_url)?;
     tokio::task::spawn_blocking(move || sqlite::read_schema_status(&path))
         .await
@@ -74,10 +189,22 @@ pub async fn schema_status(database_url: &str) -> Result<Option<MigrationStatus>
 /// no secret key is needed, no migration runs and nothing is written, so it suits backups
 /// and databases of other versions. An empty list means the database is sound.
 ///
+/// For PostgreSQL (which guards its own pages: data checksums, `amcheck` for indexes) it
+/// checks that the schema is this build's and runs the store's consistency queries (each
+/// invariant the store keeps across rows: copied listing columns, digest lengths, secrets
+/// only with a key check), again without the secret key and writing nothing.
+///
 /// # Errors
-/// `NotFound(Entity::Database)` when no file exists there; `InvalidData` for an unknown scheme;
-/// `Backend` when the file cannot be read as a database.
+/// `NotFound(Entity::Database)` when no SQLite file exists there; `InvalidData` for an
+/// unknown scheme; `Backend` when the file cannot be read as a database or the server
+/// cannot be reached.
 pub async fn integrity_check(database_url: &str) -> Result<Vec<String>, StoreError> {
+    if BackendKind::of(database_url)? == BackendKind::Postgres {
+        #[cfg(feature = "postgres")]
+        return postgres::integrity_check_url(database_url).await;
+        #[cfg(not(feature = "postgres"))]
+        return Err(no_postgres(database_url));
+    }
     let path = database_file(database_url)?;
     tokio::task::spawn_blocking(move || sqlite::integrity_check_file(&path))
         .await
@@ -89,15 +216,23 @@ pub async fn integrity_check(database_url: &str) -> Result<Vec<String>, StoreErr
 /// missing, or to name it in a message).
 ///
 /// # Errors
-/// `InvalidData` for another scheme or an empty path.
+/// `InvalidData` for another scheme (a PostgreSQL URL included: it names no file) or an
+/// empty path. The message shows the URL redacted.
 pub fn database_file(url: &str) -> Result<PathBuf, StoreError> {
     let path = if let Some(rest) = url.strip_prefix("sqlite://") {
         rest
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
         rest
+    } else if is_postgres_url(url) {
+        return Err(StoreError::InvalidData(format!(
+            "{} is a PostgreSQL database, not an SQLite file",
+            redact_database_url(url)
+        )));
     } else if url.contains("://") {
         return Err(StoreError::InvalidData(format!(
-            "unsupported database URL scheme in {url:?}: use sqlite://PATH or a file path"
+            "unsupported database URL scheme in {:?}: use sqlite://PATH, a file path, \
+             or postgres://USER@HOST/DATABASE",
+            redact_database_url(url)
         )));
     } else {
         url

@@ -16,8 +16,13 @@ use std::path::PathBuf;
 
 /// The database when none is given: `postcore.db` in the working directory.
 pub const DEFAULT_DATABASE: &str = "./postcore.db";
-/// Env var naming the database file (or `sqlite://PATH`); the flag is `--database`.
+/// Env var naming the database: a file (or `sqlite://PATH`) or a `postgres://` URL; the
+/// flag is `--database`. A URL with a password belongs here (or its password in
+/// [`PG_PASSWORD_ENV`]), never in the flag: a command line is visible to every user.
 pub const DATABASE_ENV: &str = "POSTCORE_DATABASE";
+/// Env var holding the password of a PostgreSQL database whose URL has none (libpq's
+/// own name, so `pg_dump` and `psql` read it too).
+pub const PG_PASSWORD_ENV: &str = "PGPASSWORD";
 /// Env var holding the secret key itself, base64 of 32 bytes. Env only, never a flag: a
 /// command line is visible to every user of the machine (`ps`).
 pub const SECRET_KEY_ENV: &str = "POSTCORE_SECRET_KEY";
@@ -33,7 +38,8 @@ pub const SECRET_KEY_HELP: &str = "\
 The secret key (32 random bytes, base64) encrypts stored platform credentials. It comes
 from POSTCORE_SECRET_KEY if set (env only, never a flag, so the key never appears in a
 process list; set but blank is an error), else from --secret-key-file, else from
-<database>.key beside the database (created on the first open).";
+<database>.key beside an SQLite database (created on the first open). A PostgreSQL
+database has no file beside it: give it POSTCORE_SECRET_KEY or --secret-key-file.";
 
 /// A setting that cannot be used as given. The message names the env var or flag and
 /// never contains the value (it may be a secret).

@@ -18,12 +18,12 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, StoreError> {
     })
 }
 
-fn name_from_db(text: String) -> Result<AccountName, StoreError> {
+pub(crate) fn name_from_db(text: String) -> Result<AccountName, StoreError> {
     AccountName::parse(&text)
         .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))
 }
 
-fn label_from_db(text: Option<String>) -> Result<Option<KeyLabel>, StoreError> {
+pub(crate) fn label_from_db(text: Option<String>) -> Result<Option<KeyLabel>, StoreError> {
     text.map(|t| KeyLabel::parse(&t))
         .transpose()
         .map_err(|e| StoreError::InvalidData(format!("stored key label: {e}")))
@@ -69,7 +69,7 @@ pub(crate) fn find_account(conn: &Connection, name: &AccountName) -> Result<Acco
     }
 }
 
-fn digest(key: &ApiKey) -> Vec<u8> {
+pub(crate) fn digest(key: &ApiKey) -> Vec<u8> {
     Sha256::digest(key.expose_secret().as_bytes()).to_vec()
 }
 
@@ -134,7 +134,7 @@ pub(crate) fn create_api_key(
 }
 
 /// How many times a generated key whose display prefix is taken is drawn again.
-const KEY_DRAWS: u32 = 8;
+pub(crate) const KEY_DRAWS: u32 = 8;
 
 /// Stores the digest and display prefix of `key` for `account` and returns what is kept
 /// of it (no read-back). A digest already stored (the same key, revoked or not) is
@@ -245,25 +245,37 @@ pub(crate) fn list_api_keys(
     }
 }
 
-pub(crate) fn revoke_api_key(
-    conn: &Connection,
-    prefix: &str,
-    now: Timestamp,
-) -> Result<ApiKeyInfo, StoreError> {
+/// Refuses a revocation prefix shorter than [`MIN_REVOKE_PREFIX`] (`InvalidData`).
+pub(crate) fn check_revoke_prefix(prefix: &str) -> Result<(), StoreError> {
     if prefix.len() < MIN_REVOKE_PREFIX {
         return Err(StoreError::InvalidData(format!(
             "give at least {MIN_REVOKE_PREFIX} characters of the key prefix (as `keys list` shows it)"
         )));
     }
+    Ok(())
+}
+
+/// The one key id a revocation prefix matched: `NotFound(ApiKey)` for none,
+/// `Conflict(AmbiguousKeyPrefix)` for several.
+pub(crate) fn the_one_key(ids: &[i64]) -> Result<i64, StoreError> {
+    match ids {
+        [] => Err(StoreError::NotFound(Entity::ApiKey)),
+        [id] => Ok(*id),
+        _ => Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
+    }
+}
+
+pub(crate) fn revoke_api_key(
+    conn: &Connection,
+    prefix: &str,
+    now: Timestamp,
+) -> Result<ApiKeyInfo, StoreError> {
+    check_revoke_prefix(prefix)?;
     let ids: Vec<i64> = conn
         .prepare_cached("SELECT id FROM api_keys WHERE substr(prefix, 1, length(?1)) = ?1")
         .and_then(|mut s| s.query_map([prefix], |r| r.get(0))?.collect())
         .map_err(StoreError::backend)?;
-    let id = match ids.as_slice() {
-        [] => return Err(StoreError::NotFound(Entity::ApiKey)),
-        [id] => *id,
-        _ => return Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
-    };
+    let id = the_one_key(&ids)?;
     // The updated row is the answer: RETURNING, not a second query.
     let mut stmt = conn
         .prepare_cached(

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 
 const FIELDS: [&str; 3] = ["access_token", "refresh_token", "app_password"];
 
-fn sealed(
+pub(crate) fn sealed(
     cipher: &Cipher,
     key: &ProfileKey,
     platform: Platform,
@@ -361,7 +361,7 @@ pub(crate) fn stored_connection_at(
     })
 }
 
-fn account_name_from_db(text: String) -> Result<AccountName, StoreError> {
+pub(crate) fn account_name_from_db(text: String) -> Result<AccountName, StoreError> {
     AccountName::parse(&text)
         .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))
 }
@@ -425,24 +425,36 @@ pub(crate) fn fleet_counts(
         let mut platforms = Platform::ALL.map(PlatformCounts::zero);
         while let Some(row) = rows.next().map_err(StoreError::backend)? {
             let platform: String = row.get(0).map_err(StoreError::backend)?;
-            let platform = Platform::parse(&platform)
-                .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
             let state: i64 = row.get(1).map_err(StoreError::backend)?;
             let count: i64 = row.get(2).map_err(StoreError::backend)?;
-            let counts = platforms
-                .iter_mut()
-                .find(|c| c.platform == platform)
-                .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
-            let slot = match state {
-                2 => &mut counts.needs_reconnect,
-                1 => &mut counts.expiring,
-                _ => &mut counts.ok,
-            };
-            *slot = count.unsigned_abs();
+            tally(&mut platforms, &platform, state, count)?;
         }
         Ok(FleetCounts {
             profiles: profiles.unsigned_abs(),
             platforms: platforms.to_vec(),
         })
     })
+}
+
+/// Sets one `GROUP BY platform, state` row of the fleet counts: `state` 2 is
+/// `needs_reconnect`, 1 `expiring`, anything else `ok` (both backends' `CASE`).
+pub(crate) fn tally(
+    platforms: &mut [PlatformCounts],
+    platform: &str,
+    state: i64,
+    count: i64,
+) -> Result<(), StoreError> {
+    let platform = Platform::parse(platform)
+        .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
+    let counts = platforms
+        .iter_mut()
+        .find(|c| c.platform == platform)
+        .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
+    let slot = match state {
+        2 => &mut counts.needs_reconnect,
+        1 => &mut counts.expiring,
+        _ => &mut counts.ok,
+    };
+    *slot = count.unsigned_abs();
+    Ok(())
 }
