@@ -63,15 +63,15 @@ pub enum ApiError {
     },
     /// 408 `REQUEST_TIMEOUT`: the request's head (request line and headers) did not arrive
     /// within the header timeout. Written by actix-http's dispatcher, never by a handler
-    /// ([`protocol_error_body`]); the connection is closed after the answer.
+    /// (`protocol_error_body`); the connection is closed after the answer.
     HeadTimeout,
     /// 400 `MALFORMED_REQUEST`: the request is not HTTP/1.1 that can be read (a bad request
     /// line or header, conflicting `Content-Length` and `Transfer-Encoding`, a bad chunk).
-    /// Written by actix-http's dispatcher ([`protocol_error_body`]); the connection is
+    /// Written by actix-http's dispatcher (`protocol_error_body`); the connection is
     /// closed after the answer, as nothing after the fault can be framed.
     MalformedRequest,
     /// 431 `REQUEST_HEADERS_TOO_LARGE`: more than 96 headers, or a head over 128 KiB
-    /// (RFC 6585 §5). Written by actix-http's dispatcher ([`protocol_error_body`]); the
+    /// (RFC 6585 §5). Written by actix-http's dispatcher (`protocol_error_body`); the
     /// connection is closed after the answer.
     HeadersTooLarge,
     /// 429 `RATE_LIMIT_EXCEEDED`: the API key's requests, or the client address's failed
