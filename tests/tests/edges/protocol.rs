@@ -2,7 +2,7 @@
 //! 5xx, never held open, the server keeps answering others, and the log gets neither
 //! ERROR lines nor backtraces, only a few rate-limited WARN lines.
 
-use crate::wire::{assert_closing_json, exchange, still_serving};
+use crate::wire::{assert_closing_json, exchange, second_response, status, still_serving};
 use postcore_tests::server::Server;
 
 /// A request with `Connection: close` and the given extra head lines and body.
@@ -163,4 +163,18 @@ async fn malformed_requests_get_the_json_error_and_the_log_stays_quiet() {
         (1..sent / 4).contains(&told),
         "{told} WARN lines for {sent} refusals: {lines:#?}"
     );
+}
+
+#[tokio::test]
+async fn a_refusal_after_a_pipelined_request_answers_both_and_says_it_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&dir.path().join("postcore.db"), &[]);
+    let response = exchange(
+        &server.address,
+        b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGARBAGE\r\n\r\n",
+    )
+    .await;
+    assert_eq!(status(&response), Some(200));
+    let (code, body) = malformed();
+    assert_closing_json(second_response(&response), code, &body, "pipelined garbage");
 }

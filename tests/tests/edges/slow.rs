@@ -6,8 +6,8 @@
 //! on a broken server.
 
 use crate::wire::{
-    BOUND, assert_closing_json, connect, create_head, exchange, json_body, read_until_closed,
-    status, still_serving,
+    BOUND, assert_closing_json, connect, create_head, exchange, json_body, read_until,
+    read_until_closed, second_response, status, still_serving,
 };
 use postcore_tests::server::Server;
 use std::time::Duration;
@@ -44,14 +44,7 @@ async fn a_head_sent_too_slowly_is_answered_408_and_closed() {
     )
     .await;
     // actix-http's own answer, with the API's body (the patched dispatcher).
-    assert_closing_json(
-        &response,
-        408,
-        &serde_json::json!({"error": "REQUEST_TIMEOUT",
-            "message": "Request head timed out: the request line and headers did not arrive \
-                within the server's header timeout"}),
-        "a slow head",
-    );
+    assert_closing_json(&response, 408, &head_timed_out(), "a slow head");
     still_serving(&server.address).await;
 }
 
@@ -66,6 +59,74 @@ async fn a_stalled_body_is_answered_408_request_timeout_and_closed() {
     let response = read_until_closed(&mut stream).await;
     assert_eq!(status(&response), Some(408));
     assert_eq!(json_body(&response), body_timed_out());
+    still_serving(&server.address).await;
+}
+
+/// The answer to a head that did not arrive within the one-second header timeout.
+fn head_timed_out() -> serde_json::Value {
+    serde_json::json!({"error": "REQUEST_TIMEOUT",
+        "message": "Request head timed out: the request line and headers did not arrive \
+            within the server's header timeout"})
+}
+
+const HEALTH: &[u8] = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+#[tokio::test]
+async fn a_later_head_sent_too_slowly_on_a_kept_alive_connection_is_answered_408_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, &[]);
+    let mut stream = connect(&server.address).await;
+    stream.write_all(HEALTH).await.unwrap();
+    let first = read_until(&mut stream, br#"{"status":"ok"}"#).await;
+    assert_eq!(status(&first), Some(200));
+    // The second head starts and never ends (actix-http 3.20.0 timed the first head only).
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let rest = read_until_closed(&mut stream).await;
+    assert_closing_json(&rest, 408, &head_timed_out(), "a slow second head");
+    still_serving(&server.address).await;
+}
+
+#[tokio::test]
+async fn a_stalled_chunked_body_is_answered_408_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, &[]);
+    let mut stream = connect(&server.address).await;
+    let head = format!(
+        "POST /profiles/create HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1c\r\n{{\"profileNa",
+        server.key
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Answered, then closed (actix-http 3.20.0 kept waiting for the rest of the body).
+    let response = read_until_closed(&mut stream).await;
+    assert_closing_json(&response, 408, &body_timed_out(), "a stalled chunked body");
+    still_serving(&server.address).await;
+}
+
+#[tokio::test]
+async fn a_chunked_body_that_no_route_reads_cannot_hold_the_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, &[]);
+    let mut stream = connect(&server.address).await;
+    stream
+        .write_all(
+            b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+        )
+        .await
+        .unwrap();
+    // /health answers without reading the body; the rest of it never comes. The body and
+    // the next head must come within the header timeout, else 408 and the close.
+    let response = read_until_closed(&mut stream).await;
+    assert_eq!(status(&response), Some(200));
+    assert_closing_json(
+        second_response(&response),
+        408,
+        &head_timed_out(),
+        "an unread chunked body",
+    );
     still_serving(&server.address).await;
 }
 

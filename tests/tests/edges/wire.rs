@@ -116,3 +116,31 @@ pub fn assert_closing_json(response: &[u8], code: u16, body: &serde_json::Value,
     );
     assert_eq!(&json_body(response), body, "{what}: {shown}");
 }
+
+/// The bytes from the second response on (the first ends where the next status line
+/// starts), for a connection that got two answers; panics when there is no second one.
+pub fn second_response(response: &[u8]) -> &[u8] {
+    let start = response
+        .windows(9)
+        .skip(1)
+        .position(|w| w == b"HTTP/1.1 ")
+        .unwrap_or_else(|| panic!("one answer only: {:?}", String::from_utf8_lossy(response)));
+    &response[start + 1..]
+}
+
+/// Reads from `stream` until `marker` has arrived (the end of an expected answer).
+pub async fn read_until(stream: &mut TcpStream, marker: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(BOUND, async {
+        let mut buffer = [0; 8192];
+        while !bytes.windows(marker.len()).any(|w| w == marker) {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => bytes.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no {marker:?} within {BOUND:?}");
+    bytes
+}

@@ -1388,6 +1388,16 @@ where
                         let inner = inner.as_mut().project();
                         inner.flags.remove(Flags::KEEP_ALIVE);
                         inner.ka_timer.clear(line!());
+
+                        // PostCore patch: the release timed only a connection's first head,
+                        // so a later head sent slowly (or never finished) held the connection
+                        // without limit. Each head now has the client request timeout from
+                        // its first byte; decoding the head clears the timer, as for the first.
+                        if let Some(deadline) = inner.config.client_request_deadline() {
+                            inner
+                                .head_timer
+                                .set_and_init(cx, sleep_until(deadline.into()), line!());
+                        }
                     }
 
                     if !inner.flags.contains(Flags::STARTED) {
@@ -1424,6 +1434,11 @@ where
                                 // KEEP_ALIVE is set in send_response_inner if client allows it
                                 // FINISHED is set after writing last chunk of response
                                 if inner.flags.contains(Flags::KEEP_ALIVE | Flags::FINISHED) {
+                                    // PostCore patch: an idle connection is timed by keep-alive
+                                    // alone (the head timer may still run from draining a body).
+                                    if matches!(inner.head_timer, TimerState::Active { .. }) {
+                                        inner.as_mut().project().head_timer.clear(line!());
+                                    }
                                     if let Some(timer) = inner.config.keep_alive_deadline() {
                                         inner.as_mut().project().ka_timer.set_and_init(
                                             cx,
@@ -1502,6 +1517,34 @@ where
                             inner_p.flags.remove(Flags::FINISHED);
                             inner_p.flags.insert(Flags::SHUTDOWN);
                             return self.poll(cx);
+                        }
+
+                        // PostCore patch: a response is finished but its request's body is
+                        // still coming, and the release waited for it without limit.
+                        if inner_p.flags.contains(Flags::FINISHED)
+                            && !inner_p.flags.contains(Flags::KEEP_ALIVE)
+                            && inner_p.payload.is_some()
+                        {
+                            if !inner_p.codec.keep_alive() {
+                                // The response closes the connection: the rest of the body is
+                                // never used. Linger (read and drop, for at most the client
+                                // disconnect timeout, so the answer is not lost to a reset),
+                                // then close.
+                                inner_p.payload.take();
+                                inner_p.flags.insert(Flags::LINGER);
+                                return self.poll(cx);
+                            } else if !matches!(inner_p.head_timer, TimerState::Active { .. }) {
+                                // Kept alive while the body drains: the rest of the body and
+                                // the next head must come within the client request timeout,
+                                // else a 408 and the connection is closed.
+                                if let Some(deadline) = inner_p.config.client_request_deadline() {
+                                    inner_p.head_timer.set_and_init(
+                                        cx,
+                                        sleep_until(deadline.into()),
+                                        line!(),
+                                    );
+                                }
+                            }
                         }
 
                         // disconnect if shutdown

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::{
     body::BoxBody,
     header::{HeaderValue, CONTENT_TYPE},
-    Response, StatusCode,
+    ConnectionType, Response, StatusCode,
 };
 
 /// Builds the body of a response the dispatcher writes on its own, from its status code
@@ -28,7 +28,11 @@ pub fn set_protocol_error_body(builder: ProtocolErrorBody) -> bool {
 }
 
 /// `res` with the body the builder gives for its status, if one is set.
+///
+/// Each such answer closes the connection (nothing after the fault can be read), and says so
+/// with `Connection: close`.
 pub(super) fn with_protocol_error_body(mut res: Response<()>) -> (Response<()>, BoxBody) {
+    res.head_mut().set_connection_type(ConnectionType::Close);
     match BUILDER.get().and_then(|builder| builder(res.status())) {
         Some((content_type, bytes)) => {
             res.headers_mut().insert(CONTENT_TYPE, content_type);
