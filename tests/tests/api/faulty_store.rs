@@ -4,6 +4,11 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
+use postcore_store::SecretString;
+use postcore_store::webhooks::{
+    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+};
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
     FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
@@ -351,6 +356,108 @@ impl Repository for FaultyStore {
     ) -> Result<Provisioned, StoreError> {
         self.inner
             .provision_account(name, profiles, key_label, now)
+            .await
+    }
+    async fn create_webhook_endpoint(
+        &self,
+        account: AccountId,
+        endpoint: NewWebhookEndpoint,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.inner
+            .create_webhook_endpoint(account, endpoint, now)
+            .await
+    }
+    async fn list_webhook_endpoints(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        self.inner.list_webhook_endpoints(account).await
+    }
+    async fn delete_webhook_endpoint(
+        &self,
+        account: AccountId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_webhook_endpoint(account, id).await
+    }
+    async fn rotate_webhook_secret(
+        &self,
+        account: AccountId,
+        id: &str,
+        secret: SecretString,
+        previous_until: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.inner
+            .rotate_webhook_secret(account, id, secret, previous_until)
+            .await
+    }
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account: AccountId,
+        id: &str,
+        reason: Option<String>,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.inner
+            .set_webhook_endpoint_disabled(account, id, reason, now)
+            .await
+    }
+    async fn webhook_signing_secrets(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SigningSecretSet, StoreError> {
+        self.inner.webhook_signing_secrets(id, now).await
+    }
+    async fn enqueue_ping(
+        &self,
+        account: AccountId,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<OutboxEvent, StoreError> {
+        self.inner.enqueue_ping(account, id, now).await
+    }
+    async fn enqueue_due_notices(
+        &self,
+        now: Timestamp,
+        thresholds_secs: &[u64],
+        limit: u32,
+        ids: NoticeIds,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        self.inner
+            .enqueue_due_notices(now, thresholds_secs, limit, ids)
+            .await
+    }
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        self.inner
+            .claim_webhook_deliveries(now, lease_until, limit)
+            .await
+    }
+    async fn record_webhook_attempt(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+        outcome: AttemptOutcome,
+        disable: DisableDecision,
+    ) -> Result<AttemptRecorded, StoreError> {
+        self.inner
+            .record_webhook_attempt(claimed, now, outcome, disable)
+            .await
+    }
+    async fn list_webhook_deliveries(
+        &self,
+        account: Option<AccountId>,
+        endpoint: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryReport>, StoreError> {
+        self.inner
+            .list_webhook_deliveries(account, endpoint, limit)
             .await
     }
     async fn health(&self) -> Result<(), StoreError> {

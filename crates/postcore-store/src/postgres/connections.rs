@@ -149,7 +149,17 @@ pub(crate) async fn connect<C: Db>(
     creds: &Credentials,
 ) -> Result<ConnectOutcome, StoreError> {
     let profile = profile_id(c, account, key).await?;
-    insert_or_renew(c, cipher, profile, key, conn, creds).await
+    let outcome = insert_or_renew(c, cipher, profile, key, conn, creds).await?;
+    super::webhooks::connected_event(
+        c,
+        account,
+        profile,
+        key,
+        conn.platform(),
+        conn.connected_at(),
+    )
+    .await?;
+    Ok(outcome)
 }
 
 /// Creates a profile with a generated key and connects `conn` to it, in the caller's
@@ -167,6 +177,15 @@ pub(crate) async fn connect_new_profile<C: Db>(
     let profile = Profile::new(ProfileKey::generate(), None, from_secs(to_secs(now))?);
     let id = insert_profile(c, account, &profile).await?;
     insert_or_renew(c, cipher, id, profile.key(), conn, creds).await?;
+    super::webhooks::connected_event(
+        c,
+        account,
+        id,
+        profile.key(),
+        conn.platform(),
+        conn.connected_at(),
+    )
+    .await?;
     Ok(profile)
 }
 

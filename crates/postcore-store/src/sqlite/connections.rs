@@ -67,7 +67,30 @@ pub(crate) fn connect(
     creds: &Credentials,
 ) -> Result<ConnectOutcome, StoreError> {
     let profile = profile_id(conn, account, key)?;
-    insert_or_renew(conn, cipher, profile, key, c, creds)
+    let outcome = insert_or_renew(conn, cipher, profile, key, c, creds)?;
+    connected_event(conn, account, profile, key, c)?;
+    Ok(outcome)
+}
+
+/// Writes `connection.connected` (new or renewed) for the connection just stored, with
+/// its stored public fields, when an endpoint of the account subscribes to it.
+fn connected_event(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    profile: i64,
+    key: &ProfileKey,
+    c: &Connection,
+) -> Result<(), StoreError> {
+    super::webhooks::enqueue(
+        conn,
+        account,
+        crate::webhooks::WebhookEventKind::ConnectionConnected,
+        c.connected_at(),
+        None,
+        None,
+        || super::webhooks::connection_snapshot(conn, profile, key, c.platform()),
+    )
+    .map(drop)
 }
 
 pub(crate) fn insert_or_renew(
@@ -277,6 +300,7 @@ pub(crate) fn connect_new_profile(
     let profile = Profile::new(ProfileKey::generate(), None, from_secs(to_secs(now))?);
     let id = insert_profile(conn, account, &profile)?;
     insert_or_renew(conn, cipher, id, profile.key(), c, creds)?;
+    connected_event(conn, account, id, profile.key(), c)?;
     Ok(profile)
 }
 
