@@ -146,9 +146,15 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         name: Option<ProfileName>,
     ) -> Result<Profile, StoreError>;
 
-    /// Deletes a profile with its connections and their secrets, in one transaction.
-    /// Errors: `NotFound(Entity::Profile)`.
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError>;
+    /// Deletes a profile with its connections and their secrets, in one transaction, and
+    /// writes `profile.deleted` (the profile as it was, created at `now`, UTC) when
+    /// subscribed; no per-connection event. Errors: `NotFound(Entity::Profile)`.
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 
     // ----- connections ----------------------------------------------------------------
 
@@ -180,35 +186,42 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         now: Timestamp,
     ) -> Result<Profile, StoreError>;
 
-    /// Removes a platform connection and its secrets.
+    /// Removes a platform connection and its secrets, and writes `connection.disconnected`
+    /// (its last state, created at `now`, UTC) when subscribed, in one transaction.
     /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn disconnect(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Marks a connection revoked, so that it needs a reconnect until renewed.
-    /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
+    /// Marks a connection revoked, so that it needs a reconnect until renewed; when the mark
+    /// is new, writes `connection.needs_reconnect` (the marked connection, created at
+    /// `now`, UTC) when subscribed, in one transaction (marking a marked connection writes
+    /// nothing). Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn mark_revoked(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// Marks a connection revoked only if it is still the one that was seen connected at
     /// `connected_at` (UTC): a check that read the credentials, asked the platform and got a
     /// rejection must not mark a connection the user renewed meanwhile. `Ok(true)` when the
     /// mark was set; `Ok(false)` when the profile, the connection or its `connected_at`
-    /// changed since.
+    /// changed since. A new mark writes `connection.needs_reconnect` at `now` as
+    /// [`Self::mark_revoked`] does.
     async fn mark_revoked_if_unchanged(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError>;
 
     /// Every connection of `platform` (of one account, or of all) with its decrypted
@@ -325,10 +338,14 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
 
     /// Ends the lease of `target` without new tokens: back off until an instant, or mark
     /// the connection as needing a reconnect. `false` when the connection changed meanwhile.
+    /// A mark (`Rejected`) writes `connection.needs_reconnect` at `now` (UTC) when
+    /// subscribed, in the same transaction. (`complete_refresh` writes no event: the
+    /// renewal is silent, and the new `expiresAt` restarts the timed notices.)
     async fn release_refresh(
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError>;
 
     // ----- webhooks (issue 13) --------------------------------------------------------

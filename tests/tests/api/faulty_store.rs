@@ -171,8 +171,13 @@ impl Repository for FaultyStore {
     ) -> Result<Profile, StoreError> {
         self.inner.rename_profile(account, key, name).await
     }
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
-        self.inner.delete_profile(account, key).await
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_profile(account, key, now).await
     }
     async fn connect(
         &self,
@@ -203,9 +208,10 @@ impl Repository for FaultyStore {
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         self.inner
-            .mark_revoked_if_unchanged(account, key, platform, connected_at)
+            .mark_revoked_if_unchanged(account, key, platform, connected_at, now)
             .await
     }
 
@@ -290,8 +296,9 @@ impl Repository for FaultyStore {
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.inner.release_refresh(target, release).await
+        self.inner.release_refresh(target, release, now).await
     }
 
     async fn disconnect(
@@ -299,16 +306,18 @@ impl Repository for FaultyStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner.disconnect(account, key, platform).await
+        self.inner.disconnect(account, key, platform, now).await
     }
     async fn mark_revoked(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner.mark_revoked(account, key, platform).await
+        self.inner.mark_revoked(account, key, platform, now).await
     }
     async fn credentials(
         &self,

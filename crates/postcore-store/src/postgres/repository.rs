@@ -263,8 +263,13 @@ impl Repository for PgStore {
             .await?)
     }
 
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
-        write!(self, |tx| profiles::delete_profile(tx, account, key)
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        write!(self, |tx| profiles::delete_profile(tx, account, key, now)
             .await?)
     }
 
@@ -311,13 +316,10 @@ impl Repository for PgStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        write!(self, |tx| conns::on_connection(
-            tx,
-            account,
-            key,
-            platform,
-            "DELETE FROM connections"
+        write!(self, |tx| conns::disconnect(
+            tx, account, key, platform, now
         )
         .await?)
     }
@@ -327,13 +329,10 @@ impl Repository for PgStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        write!(self, |tx| conns::on_connection(
-            tx,
-            account,
-            key,
-            platform,
-            "UPDATE connections SET revoked = TRUE"
+        write!(self, |tx| conns::mark_revoked(
+            tx, account, key, platform, now
         )
         .await?)
     }
@@ -344,13 +343,15 @@ impl Repository for PgStore {
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         write!(self, |tx| conns::mark_revoked_if_unchanged(
             tx,
             account,
             key,
             platform,
-            connected_at
+            connected_at,
+            now
         )
         .await?)
     }
@@ -490,8 +491,9 @@ impl Repository for PgStore {
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
-        write!(self, |tx| conns::release_refresh(tx, target, release)
+        write!(self, |tx| conns::release_refresh(tx, target, release, now)
             .await?)
     }
 

@@ -253,9 +253,14 @@ impl Repository for SqliteStore {
             .await
     }
 
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, _| profiles::delete_profile(tx, account, &key))
+        self.run_write(move |tx, _| profiles::delete_profile(tx, account, &key, now))
             .await
     }
 
@@ -292,10 +297,11 @@ impl Repository for SqliteStore {
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         let key = key.clone();
         self.run_write(move |tx, _| {
-            connections::mark_revoked_if_unchanged(tx, account, &key, platform, connected_at)
+            connections::mark_revoked_if_unchanged(tx, account, &key, platform, connected_at, now)
         })
         .await
     }
@@ -316,9 +322,10 @@ impl Repository for SqliteStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, _| connections::disconnect(tx, account, &key, platform))
+        self.run_write(move |tx, _| connections::disconnect(tx, account, &key, platform, now))
             .await
     }
 
@@ -327,9 +334,10 @@ impl Repository for SqliteStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, _| connections::mark_revoked(tx, account, &key, platform))
+        self.run_write(move |tx, _| connections::mark_revoked(tx, account, &key, platform, now))
             .await
     }
 
@@ -451,9 +459,10 @@ impl Repository for SqliteStore {
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         let target = target.clone();
-        self.run_write(move |tx, _| refresh::release(tx, &target, release))
+        self.run_write(move |tx, _| refresh::release(tx, &target, release, now))
             .await
     }
 

@@ -167,6 +167,7 @@ macro_rules! conformance_suite {
             a_refused_connect_writes_no_event,
             timed_notices_are_written_once_at_each_threshold,
             deliveries_are_leased_once_and_failures_are_booked,
+            every_write_path_writes_its_event,
             connecting_another_account_is_a_conflict_that_changes_nothing,
             connections_are_disconnected_and_marked_revoked,
             connecting_to_a_new_profile_creates_both_in_one_transaction,

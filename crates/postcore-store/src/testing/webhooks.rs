@@ -548,9 +548,12 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     assert_eq!(
         repo.record_webhook_attempt(&d, t(102), retry, never.clone())
             .await
-            .unwrap()
-            .applied,
-        false,
+            .unwrap(),
+        AttemptRecorded {
+            applied: false,
+            consecutive_failures: 0,
+            disabled: None
+        },
         "the lease ended with the first record"
     );
     let report =
@@ -731,5 +734,171 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
             .len(),
         2,
         "bounded"
+    );
+}
+
+/// Every other write path writes its event in its own transaction, with the snapshot of
+/// that moment and its `now`: disconnect (the last state), mark (the marked connection;
+/// a second mark writes nothing), a mark only if unchanged (nothing when it lost to a
+/// renewal), a refused refresh, and a profile deletion (the profile). Another account's
+/// write is not found and writes nothing.
+pub async fn every_write_path_writes_its_event(repo: Arc<dyn Repository>) {
+    use crate::{RefreshRelease, RefreshTarget};
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let k = key("prof_paths");
+    let named = postcore_domain::ProfileName::parse("Jane").unwrap();
+    let profile = repo
+        .create_profile(a, Some(k.clone()), Some(named), t(1))
+        .await
+        .unwrap();
+    let li = Connection::new(Platform::LinkedIn, "Jane Doe", "janedoe", t(DAY));
+    let bs = Connection::new(
+        Platform::Bluesky,
+        "jane.bsky.social",
+        "jane.bsky.social",
+        t(DAY),
+    )
+    .with_did(Some("did:plc:jane".to_owned()));
+    let creds = Credentials {
+        refresh_token: Some("refresh".to_owned().into()),
+        ..Credentials::default()
+    };
+    repo.connect(a, &k, li.clone(), creds).await.unwrap();
+    repo.connect(a, &k, bs.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let e = endpoint(&repo, a, &[]).await;
+
+    // Another account's writes: not found, no event.
+    assert!(matches!(
+        repo.disconnect(b, &k, Platform::Bluesky, t(2 * DAY)).await,
+        Err(StoreError::NotFound(Entity::Profile))
+    ));
+    assert!(matches!(
+        repo.delete_profile(b, &k, t(2 * DAY)).await,
+        Err(StoreError::NotFound(Entity::Profile))
+    ));
+    assert_eq!(drain(&repo, 10 * DAY).await, vec![]);
+
+    repo.mark_revoked(a, &k, Platform::Bluesky, t(2 * DAY))
+        .await
+        .unwrap();
+    repo.mark_revoked(a, &k, Platform::Bluesky, t(2 * DAY + 1))
+        .await
+        .unwrap();
+    let marked = bs.clone().with_revoked(true);
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(got.len(), 1, "a second mark writes no second event");
+    assert_eq!(
+        (
+            &got[0].0,
+            got[0].1.kind,
+            got[0].1.created_at,
+            &got[0].1.snapshot
+        ),
+        (
+            &e.id,
+            WebhookEventKind::ConnectionNeedsReconnect,
+            t(2 * DAY),
+            &connected(&k, &marked)
+        )
+    );
+
+    repo.disconnect(a, &k, Platform::Bluesky, t(3 * DAY))
+        .await
+        .unwrap();
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        got.iter()
+            .map(|(_, ev)| (ev.kind, ev.created_at, ev.snapshot.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            WebhookEventKind::ConnectionDisconnected,
+            t(3 * DAY),
+            connected(&k, &marked)
+        )]
+    );
+
+    // A mark that lost to a renewal writes nothing; one that holds writes its event.
+    assert!(
+        !repo
+            .mark_revoked_if_unchanged(a, &k, Platform::LinkedIn, t(DAY - 1), t(4 * DAY))
+            .await
+            .unwrap()
+    );
+    assert!(
+        repo.mark_revoked_if_unchanged(a, &k, Platform::LinkedIn, t(DAY), t(4 * DAY))
+            .await
+            .unwrap()
+    );
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        got.iter()
+            .map(|(_, ev)| (ev.kind, ev.created_at, ev.snapshot.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            WebhookEventKind::ConnectionNeedsReconnect,
+            t(4 * DAY),
+            connected(&k, &li.clone().with_revoked(true))
+        )]
+    );
+
+    // A refused refresh marks and tells; a renewal first clears the mark.
+    let renewed = Connection::new(Platform::LinkedIn, "Jane Doe", "janedoe", t(5 * DAY));
+    repo.connect(a, &k, renewed.clone(), Credentials::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        drain(&repo, 10 * DAY).await[0].1.kind,
+        WebhookEventKind::ConnectionConnected
+    );
+    let target = RefreshTarget {
+        account: a,
+        profile_key: k.clone(),
+        platform: Platform::LinkedIn,
+        connected_at: t(5 * DAY),
+    };
+    assert!(
+        repo.claim_refresh(&target, t(6 * DAY), t(6 * DAY + 60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        repo.release_refresh(&target, RefreshRelease::Rejected, t(6 * DAY + 1))
+            .await
+            .unwrap()
+    );
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        got.iter()
+            .map(|(_, ev)| (ev.kind, ev.created_at, ev.snapshot.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            WebhookEventKind::ConnectionNeedsReconnect,
+            t(6 * DAY + 1),
+            connected(&k, &renewed.clone().with_revoked(true))
+        )]
+    );
+
+    repo.delete_profile(a, &k, t(7 * DAY)).await.unwrap();
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        got.iter()
+            .map(|(_, ev)| (ev.kind, ev.account, ev.created_at, ev.snapshot.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            WebhookEventKind::ProfileDeleted,
+            a,
+            t(7 * DAY),
+            EventSnapshot::Profile(profile)
+        )]
+    );
+    assert_eq!(
+        repo.list_webhook_deliveries(Some(a), Some(&e.id), 100)
+            .await
+            .unwrap()
+            .len(),
+        6
     );
 }
