@@ -354,3 +354,127 @@ pub(crate) fn secret_aad(endpoint: &str, slot: &str) -> String {
 pub(crate) fn keeps_failing_reason(n: u32) -> String {
     format!("{n} consecutive deliveries failed")
 }
+
+/// An outbox row as both backends read it, before it becomes an [`OutboxEvent`].
+pub(crate) struct EventRow {
+    pub(crate) id: String,
+    pub(crate) account: i64,
+    pub(crate) kind: String,
+    pub(crate) created_at: i64,
+    pub(crate) profile_key: Option<String>,
+    pub(crate) profile_name: Option<String>,
+    pub(crate) profile_created_at: Option<i64>,
+    pub(crate) connection: Option<Connection>,
+}
+
+impl EventRow {
+    /// The event, its snapshot rebuilt from the columns its kind uses.
+    pub(crate) fn into_event(self) -> Result<OutboxEvent, crate::StoreError> {
+        use crate::sqlite::rows::{from_secs, key_from_db, name_from_db};
+        let invalid = |what: &str| crate::StoreError::InvalidData(what.to_owned());
+        let kind = kind_from_db(&self.kind)?;
+        let snapshot = match (kind, self.profile_key) {
+            (WebhookEventKind::Ping, _) => EventSnapshot::Ping,
+            (WebhookEventKind::ProfileDeleted, Some(key)) => EventSnapshot::Profile(Profile::new(
+                key_from_db(&key)?,
+                name_from_db(self.profile_name)?,
+                from_secs(
+                    self.profile_created_at
+                        .ok_or_else(|| invalid("a profile event without its creation"))?,
+                )?,
+            )),
+            (_, Some(key)) => EventSnapshot::Connection {
+                profile: key_from_db(&key)?,
+                connection: self
+                    .connection
+                    .ok_or_else(|| invalid("a connection event without its connection"))?,
+            },
+            (_, None) => return Err(invalid("an event without its profile")),
+        };
+        Ok(OutboxEvent {
+            id: self.id,
+            kind,
+            account: AccountId(self.account),
+            created_at: from_secs(self.created_at)?,
+            snapshot,
+        })
+    }
+}
+
+/// The snapshot columns of an event: profile key, profile name, profile creation
+/// (seconds), and the connection whose public fields fill the connection columns.
+pub(crate) fn snapshot_columns(
+    snapshot: &EventSnapshot,
+) -> (Option<&str>, Option<&str>, Option<i64>, Option<&Connection>) {
+    match snapshot {
+        EventSnapshot::Connection {
+            profile,
+            connection,
+        } => (Some(profile.as_str()), None, None, Some(connection)),
+        EventSnapshot::Profile(p) => (
+            Some(p.key().as_str()),
+            p.name().map(|n| n.as_str()),
+            Some(p.created_at().timestamp()),
+            None,
+        ),
+        EventSnapshot::Ping => (None, None, None, None),
+    }
+}
+
+/// The delivery columns an attempt's outcome sets: status, next attempt (seconds, kept
+/// when `None`), last status code, last error; and the endpoint's new failure count as an
+/// SQL expression.
+pub(crate) fn outcome_columns(
+    outcome: &AttemptOutcome,
+) -> (
+    &'static str,
+    Option<i64>,
+    Option<u16>,
+    Option<&str>,
+    &'static str,
+) {
+    match outcome {
+        AttemptOutcome::Delivered { status } => ("delivered", None, Some(*status), None, "0"),
+        AttemptOutcome::Retry {
+            next_attempt_at,
+            status,
+            error,
+        } => (
+            "pending",
+            Some(next_attempt_at.timestamp()),
+            *status,
+            Some(error),
+            "consecutive_failures",
+        ),
+        AttemptOutcome::GiveUp { status, error } => (
+            "failed",
+            None,
+            *status,
+            Some(error),
+            "consecutive_failures + 1",
+        ),
+    }
+}
+
+/// The kind and id of the timed notice of `profile`'s `platform` token expiring at
+/// `expires` (seconds) at `threshold` seconds before it (0: `connection.expired`).
+pub(crate) fn notice_kind_and_id(
+    ids: &NoticeIds,
+    profile: &ProfileKey,
+    platform: Platform,
+    expires: i64,
+    threshold: u64,
+) -> Result<(WebhookEventKind, String), crate::StoreError> {
+    let kind = if threshold == 0 {
+        WebhookEventKind::ConnectionExpired
+    } else {
+        WebhookEventKind::ConnectionExpiring
+    };
+    let id = ids(NoticeKey {
+        profile,
+        platform,
+        expires_at: crate::sqlite::rows::from_secs(expires)?,
+        threshold_secs: (threshold != 0).then_some(threshold),
+    });
+    Ok((kind, id))
+}

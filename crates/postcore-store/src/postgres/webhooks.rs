@@ -5,18 +5,19 @@
 use super::profiles::connection_at;
 use super::{Db, db, stmt};
 use crate::sqlite::crypto::Cipher;
-use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, name_from_db, to_secs};
+use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, to_secs};
 use crate::sqlite::webhooks::{
     ENDPOINT_COLUMNS, EVENT_COLUMNS, REPORT_COLUMNS, decide_disable, due_notice,
 };
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DeliveryStatus,
-    DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey,
-    OutboxEvent, SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
+    DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, OutboxEvent,
+    SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
     kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
+use crate::webhooks::{EventRow, notice_kind_and_id, outcome_columns, snapshot_columns};
 use crate::{AccountId, Entity, StoreError};
-use postcore_domain::{Platform, Profile, ProfileKey, Timestamp};
+use postcore_domain::{Platform, ProfileKey, Timestamp};
 use secrecy::SecretString;
 use tokio_postgres::Row;
 
@@ -47,34 +48,17 @@ fn endpoint_at(row: &Row) -> Res<WebhookEndpoint> {
 }
 
 fn event_at(row: &Row, base: usize) -> Res<OutboxEvent> {
-    let kind = kind_from_db(row.get(base + 2))?;
-    let profile_key: Option<String> = row.get(base + 4);
-    let snapshot = match (kind, profile_key) {
-        (WebhookEventKind::Ping, _) => EventSnapshot::Ping,
-        (WebhookEventKind::ProfileDeleted, Some(key)) => EventSnapshot::Profile(Profile::new(
-            key_from_db(&key)?,
-            name_from_db(row.get(base + 5))?,
-            from_secs(row.get(base + 6))?,
-        )),
-        (_, Some(key)) => EventSnapshot::Connection {
-            profile: key_from_db(&key)?,
-            connection: connection_at(row, base + 7)?.ok_or_else(|| {
-                StoreError::InvalidData("a connection event without its connection".into())
-            })?,
-        },
-        (_, None) => {
-            return Err(StoreError::InvalidData(
-                "an event without its profile".into(),
-            ));
-        }
-    };
-    Ok(OutboxEvent {
+    EventRow {
         id: row.get(base),
-        account: AccountId(row.get(base + 1)),
-        kind,
-        created_at: from_secs(row.get(base + 3))?,
-        snapshot,
-    })
+        account: row.get(base + 1),
+        kind: row.get(base + 2),
+        created_at: row.get(base + 3),
+        profile_key: row.get(base + 4),
+        profile_name: row.get(base + 5),
+        profile_created_at: row.get(base + 6),
+        connection: connection_at(row, base + 7)?,
+    }
+    .into_event()
 }
 
 pub(crate) async fn create_endpoint<C: Db>(
@@ -331,19 +315,7 @@ pub(crate) async fn enqueue<C: Db>(
 }
 
 async fn insert_event<C: Db>(c: &C, e: &OutboxEvent) -> Res<()> {
-    let (key, name, created, conn) = match &e.snapshot {
-        EventSnapshot::Connection {
-            profile,
-            connection,
-        } => (Some(profile.as_str()), None, None, Some(connection)),
-        EventSnapshot::Profile(p) => (
-            Some(p.key().as_str()),
-            p.name().map(|n| n.as_str()),
-            Some(to_secs(p.created_at())),
-            None,
-        ),
-        EventSnapshot::Ping => (None, None, None, None),
-    };
+    let (key, name, created, conn) = snapshot_columns(&e.snapshot);
     c.execute(
         &stmt(
             c,
@@ -519,17 +491,7 @@ pub(crate) async fn enqueue_due_notices<C: Db>(
         if recorded == 0 {
             continue;
         }
-        let kind = if threshold == 0 {
-            WebhookEventKind::ConnectionExpired
-        } else {
-            WebhookEventKind::ConnectionExpiring
-        };
-        let id = ids(NoticeKey {
-            profile: &key,
-            platform: connection.platform(),
-            expires_at: from_secs(expires)?,
-            threshold_secs: (threshold != 0).then_some(threshold),
-        });
+        let (kind, id) = notice_kind_and_id(ids, &key, connection.platform(), expires, threshold)?;
         let snapshot = EventSnapshot::Connection {
             profile: key.clone(),
             connection,
@@ -590,21 +552,7 @@ pub(crate) async fn record_attempt<C: Db>(
     disable: &DisableDecision,
     now: Timestamp,
 ) -> Res<AttemptRecorded> {
-    let (status, next, last_status, error): (&str, Option<i64>, Option<u16>, Option<&str>) =
-        match outcome {
-            AttemptOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
-            AttemptOutcome::Retry {
-                next_attempt_at,
-                status,
-                error,
-            } => (
-                "pending",
-                Some(to_secs(*next_attempt_at)),
-                *status,
-                Some(error),
-            ),
-            AttemptOutcome::GiveUp { status, error } => ("failed", None, *status, Some(error)),
-        };
+    let (status, next, last_status, error, change) = outcome_columns(outcome);
     let n = c
         .execute(
             &stmt(
@@ -645,11 +593,6 @@ pub(crate) async fn record_attempt<C: Db>(
             disabled: None,
         });
     }
-    let change = match outcome {
-        AttemptOutcome::Delivered { .. } => "0",
-        AttemptOutcome::GiveUp { .. } => "consecutive_failures + 1",
-        AttemptOutcome::Retry { .. } => "consecutive_failures",
-    };
     let sql = format!(
         "UPDATE webhook_endpoints SET consecutive_failures = {change} WHERE id = $1 \
          RETURNING consecutive_failures"

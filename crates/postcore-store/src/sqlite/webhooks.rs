@@ -3,15 +3,16 @@
 //! with the change that causes it or not at all.
 
 use super::crypto::Cipher;
-use super::rows::{connection_at, from_secs, key_from_db, name_from_db, to_secs};
+use super::rows::{connection_at, from_secs, key_from_db, to_secs};
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DeliveryStatus,
-    DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey,
-    OutboxEvent, SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
+    DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, OutboxEvent,
+    SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
     keeps_failing_reason, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
+use crate::webhooks::{EventRow, notice_kind_and_id, outcome_columns, snapshot_columns};
 use crate::{AccountId, Entity, StoreError};
-use postcore_domain::{Platform, Profile, ProfileKey, Timestamp};
+use postcore_domain::{Platform, ProfileKey, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use secrecy::SecretString;
 
@@ -55,34 +56,17 @@ pub(crate) const EVENT_COLUMNS: &str = "e.id, e.account_id, e.event_type, e.crea
      e.username, e.did, e.connected_at, e.expires_at, e.revoked";
 
 fn event_at(row: &Row<'_>, base: usize) -> Res<OutboxEvent> {
-    let kind = kind_from_db(&row.get::<_, String>(base + 2).map_err(be)?)?;
-    let profile_key: Option<String> = row.get(base + 4).map_err(be)?;
-    let snapshot = match (kind, profile_key) {
-        (WebhookEventKind::Ping, _) => EventSnapshot::Ping,
-        (WebhookEventKind::ProfileDeleted, Some(key)) => EventSnapshot::Profile(Profile::new(
-            key_from_db(&key)?,
-            name_from_db(row.get(base + 5).map_err(be)?)?,
-            from_secs(row.get(base + 6).map_err(be)?)?,
-        )),
-        (_, Some(key)) => EventSnapshot::Connection {
-            profile: key_from_db(&key)?,
-            connection: connection_at(row, base + 7)?.ok_or_else(|| {
-                StoreError::InvalidData("a connection event without its connection".into())
-            })?,
-        },
-        (_, None) => {
-            return Err(StoreError::InvalidData(
-                "an event without its profile".into(),
-            ));
-        }
-    };
-    Ok(OutboxEvent {
+    EventRow {
         id: row.get(base).map_err(be)?,
-        account: AccountId(row.get(base + 1).map_err(be)?),
-        kind,
-        created_at: from_secs(row.get(base + 3).map_err(be)?)?,
-        snapshot,
-    })
+        account: row.get(base + 1).map_err(be)?,
+        kind: row.get(base + 2).map_err(be)?,
+        created_at: row.get(base + 3).map_err(be)?,
+        profile_key: row.get(base + 4).map_err(be)?,
+        profile_name: row.get(base + 5).map_err(be)?,
+        profile_created_at: row.get(base + 6).map_err(be)?,
+        connection: connection_at(row, base + 7)?,
+    }
+    .into_event()
 }
 
 pub(crate) fn create_endpoint(
@@ -294,19 +278,7 @@ pub(crate) fn enqueue(
 }
 
 fn insert_event(tx: &Connection, e: &OutboxEvent) -> Res<()> {
-    let (key, name, created, conn) = match &e.snapshot {
-        EventSnapshot::Connection {
-            profile,
-            connection,
-        } => (Some(profile.as_str()), None, None, Some(connection)),
-        EventSnapshot::Profile(p) => (
-            Some(p.key().as_str()),
-            p.name().map(|n| n.as_str()),
-            Some(to_secs(p.created_at())),
-            None,
-        ),
-        EventSnapshot::Ping => (None, None, None, None),
-    };
+    let (key, name, created, conn) = snapshot_columns(&e.snapshot);
     tx.prepare_cached(
         "INSERT INTO webhook_events (id, account_id, event_type, created_at, profile_key, \
          profile_name, profile_created_at, platform, display_name, username, did, \
@@ -458,17 +430,7 @@ pub(crate) fn enqueue_due_notices(
         if recorded == 0 {
             continue;
         }
-        let kind = if threshold == 0 {
-            WebhookEventKind::ConnectionExpired
-        } else {
-            WebhookEventKind::ConnectionExpiring
-        };
-        let id = ids(NoticeKey {
-            profile: &key,
-            platform: connection.platform(),
-            expires_at: from_secs(expires)?,
-            threshold_secs: (threshold != 0).then_some(threshold),
-        });
+        let (kind, id) = notice_kind_and_id(ids, &key, connection.platform(), expires, threshold)?;
         let event = enqueue(tx, account, kind, from_secs(due)?, None, Some(id), || {
             Ok(EventSnapshot::Connection {
                 profile: key.clone(),
@@ -534,21 +496,7 @@ pub(crate) fn record_attempt(
     disable: &DisableDecision,
     now: Timestamp,
 ) -> Res<AttemptRecorded> {
-    let (status, next, last_status, error): (&str, Option<i64>, Option<u16>, Option<&str>) =
-        match outcome {
-            AttemptOutcome::Delivered { status } => ("delivered", None, Some(*status), None),
-            AttemptOutcome::Retry {
-                next_attempt_at,
-                status,
-                error,
-            } => (
-                "pending",
-                Some(to_secs(*next_attempt_at)),
-                *status,
-                Some(error),
-            ),
-            AttemptOutcome::GiveUp { status, error } => ("failed", None, *status, Some(error)),
-        };
+    let (status, next, last_status, error, change) = outcome_columns(outcome);
     let n = tx
         .execute(
             "UPDATE webhook_deliveries SET status = ?1, \
@@ -582,11 +530,6 @@ pub(crate) fn record_attempt(
             disabled: None,
         });
     }
-    let change = match outcome {
-        AttemptOutcome::Delivered { .. } => "0",
-        AttemptOutcome::GiveUp { .. } => "consecutive_failures + 1",
-        AttemptOutcome::Retry { .. } => "consecutive_failures",
-    };
     tx.execute(
         &format!("UPDATE webhook_endpoints SET consecutive_failures = {change} WHERE id = ?1"),
         params![claimed.endpoint_id],

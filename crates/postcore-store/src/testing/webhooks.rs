@@ -9,7 +9,7 @@ use crate::webhooks::{
     WebhookEndpoint, WebhookEventKind,
 };
 use crate::{AccountId, Conflict, Credentials, Entity, Repository, StoreError};
-use postcore_domain::{Connection, Platform, ProfileKey};
+use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
@@ -65,6 +65,13 @@ async fn drain(repo: &Arc<dyn Repository>, now: i64) -> Vec<(String, OutboxEvent
         .unwrap()
         .into_iter()
         .map(|d| (d.endpoint_id, d.event))
+        .collect()
+}
+
+/// Kind, instant and snapshot of each drained event.
+fn told(got: &[(String, OutboxEvent)]) -> Vec<(WebhookEventKind, Timestamp, EventSnapshot)> {
+    got.iter()
+        .map(|(_, e)| (e.kind, e.created_at, e.snapshot.clone()))
         .collect()
 }
 
@@ -810,9 +817,7 @@ pub async fn every_write_path_writes_its_event(repo: Arc<dyn Repository>) {
         .unwrap();
     let got = drain(&repo, 10 * DAY).await;
     assert_eq!(
-        got.iter()
-            .map(|(_, ev)| (ev.kind, ev.created_at, ev.snapshot.clone()))
-            .collect::<Vec<_>>(),
+        told(&got),
         vec![(
             WebhookEventKind::ConnectionDisconnected,
             t(3 * DAY),
@@ -834,9 +839,7 @@ pub async fn every_write_path_writes_its_event(repo: Arc<dyn Repository>) {
     );
     let got = drain(&repo, 10 * DAY).await;
     assert_eq!(
-        got.iter()
-            .map(|(_, ev)| (ev.kind, ev.created_at, ev.snapshot.clone()))
-            .collect::<Vec<_>>(),
+        told(&got),
         vec![(
             WebhookEventKind::ConnectionNeedsReconnect,
             t(4 * DAY),
@@ -871,9 +874,7 @@ pub async fn every_write_path_writes_its_event(repo: Arc<dyn Repository>) {
     );
     let got = drain(&repo, 10 * DAY).await;
     assert_eq!(
-        got.iter()
-            .map(|(_, ev)| (ev.kind, ev.created_at, ev.snapshot.clone()))
-            .collect::<Vec<_>>(),
+        told(&got),
         vec![(
             WebhookEventKind::ConnectionNeedsReconnect,
             t(6 * DAY + 1),
