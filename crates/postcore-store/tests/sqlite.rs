@@ -591,23 +591,8 @@ async fn two_stores_on_one_file_never_claim_a_delivery_twice() {
     }
     let now = t(100);
     let until = t(160);
-    let mut seen = Vec::new();
-    loop {
-        let (x, y) = tokio::join!(
-            store.claim_webhook_deliveries(now, until, 4),
-            second.claim_webhook_deliveries(now, until, 4)
-        );
-        let batch: Vec<i64> = x
-            .unwrap()
-            .into_iter()
-            .chain(y.unwrap())
-            .map(|d| d.id)
-            .collect();
-        if batch.is_empty() {
-            break;
-        }
-        seen.extend(batch);
-    }
+    let seen =
+        postcore_store::testing::claim_through_both(&store.repo, &second, now, until, 4).await;
     let mut unique = seen.clone();
     unique.sort_unstable();
     unique.dedup();
