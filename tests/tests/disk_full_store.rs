@@ -139,7 +139,7 @@ async fn group_commits_on_a_full_disk_fail_whole_with_the_cause_and_recover_once
     assert_eq!((created.len(), refused), (AT_ONCE, Vec::<String>::new()));
     acknowledged.extend(created);
     let first = acknowledged.keys().next().unwrap().clone();
-    repo.delete_profile(account, &first).await.unwrap();
+    repo.delete_profile(account, &first, t(0)).await.unwrap();
     acknowledged.remove(&first);
     assert_eq!(profiles(&repo, account).await, acknowledged);
 

@@ -98,7 +98,7 @@ async fn refresh_one(
                 "the refresh token has expired: the connection needs a reconnect"
             );
             let released = store
-                .release_refresh(&target, RefreshRelease::Rejected)
+                .release_refresh(&target, RefreshRelease::Rejected, now)
                 .await?;
             return Ok((
                 lost_unless(released, RefreshResult::RefreshTokenExpired),
@@ -142,7 +142,7 @@ async fn refresh_one(
             )
         }
     };
-    let released = store.release_refresh(&target, release).await?;
+    let released = store.release_refresh(&target, release, now).await?;
     Ok((lost_unless(released, result), None))
 }
 

@@ -17,6 +17,8 @@ pub enum Entity {
     Database,
     /// A URL on an account's return-URL allow-list.
     ReturnUrl,
+    /// A webhook endpoint of the caller's account.
+    WebhookEndpoint,
 }
 
 impl fmt::Display for Entity {
@@ -27,6 +29,7 @@ impl fmt::Display for Entity {
             Entity::Profile => "profile",
             Entity::Connection => "connection",
             Entity::Database => "database",
+            Entity::WebhookEndpoint => "webhook endpoint",
             Entity::ReturnUrl => "return URL",
         })
     }

@@ -12,6 +12,7 @@ pub mod sqlite;
 mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhooks;
 
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{

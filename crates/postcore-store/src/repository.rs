@@ -1,5 +1,9 @@
 //! The `Repository` trait: every use case of PostCore's storage, backend-neutral.
 
+use crate::webhooks::{
+    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+};
 use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, FleetCounts,
     ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord, Provisioned,
@@ -9,6 +13,7 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
+use secrecy::SecretString;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -141,9 +146,15 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         name: Option<ProfileName>,
     ) -> Result<Profile, StoreError>;
 
-    /// Deletes a profile with its connections and their secrets, in one transaction.
-    /// Errors: `NotFound(Entity::Profile)`.
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError>;
+    /// Deletes a profile with its connections and their secrets, in one transaction, and
+    /// writes `profile.deleted` (the profile as it was, created at `now`, UTC) when
+    /// subscribed; no per-connection event. Errors: `NotFound(Entity::Profile)`.
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 
     // ----- connections ----------------------------------------------------------------
 
@@ -175,35 +186,42 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         now: Timestamp,
     ) -> Result<Profile, StoreError>;
 
-    /// Removes a platform connection and its secrets.
+    /// Removes a platform connection and its secrets, and writes `connection.disconnected`
+    /// (its last state, created at `now`, UTC) when subscribed, in one transaction.
     /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn disconnect(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Marks a connection revoked, so that it needs a reconnect until renewed.
-    /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
+    /// Marks a connection revoked, so that it needs a reconnect until renewed; when the mark
+    /// is new, writes `connection.needs_reconnect` (the marked connection, created at
+    /// `now`, UTC) when subscribed, in one transaction (marking a marked connection writes
+    /// nothing). Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn mark_revoked(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// Marks a connection revoked only if it is still the one that was seen connected at
     /// `connected_at` (UTC): a check that read the credentials, asked the platform and got a
     /// rejection must not mark a connection the user renewed meanwhile. `Ok(true)` when the
     /// mark was set; `Ok(false)` when the profile, the connection or its `connected_at`
-    /// changed since.
+    /// changed since. A new mark writes `connection.needs_reconnect` at `now` as
+    /// [`Self::mark_revoked`] does.
     async fn mark_revoked_if_unchanged(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError>;
 
     /// Every connection of `platform` (of one account, or of all) with its decrypted
@@ -320,11 +338,138 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
 
     /// Ends the lease of `target` without new tokens: back off until an instant, or mark
     /// the connection as needing a reconnect. `false` when the connection changed meanwhile.
+    /// A mark (`Rejected`) writes `connection.needs_reconnect` at `now` (UTC) when
+    /// subscribed, in the same transaction. (`complete_refresh` writes no event: the
+    /// renewal is silent, and the new `expiresAt` restarts the timed notices.)
     async fn release_refresh(
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError>;
+
+    // ----- webhooks (issue 13) --------------------------------------------------------
+    //
+    // Outbox: `connect` and `connect_new_profile` write `connection.connected` (new or
+    // renewed) in their own transaction, `enqueue_due_notices` writes the timed notices
+    // and `enqueue_ping` a `ping`. An event is written only when the account has an
+    // enabled endpoint subscribed to its kind, with one pending delivery per such endpoint
+    // (due at the event's `created_at`), in the same transaction.
+
+    /// Creates an endpoint of `account` at `now` with a new id (`we_…`), its secret
+    /// sealed with the store's key. Returns it as listed (no secret).
+    /// Errors: `NotFound(Entity::Account)`.
+    async fn create_webhook_endpoint(
+        &self,
+        account: AccountId,
+        endpoint: NewWebhookEndpoint,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError>;
+
+    /// The endpoints of one account (or of all), oldest first, then by id; never secrets.
+    async fn list_webhook_endpoints(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError>;
+
+    /// Deletes an endpoint of `account` with its pending and past deliveries.
+    /// Errors: `NotFound(Entity::WebhookEndpoint)`, for another account's id alike.
+    async fn delete_webhook_endpoint(&self, account: AccountId, id: &str)
+    -> Result<(), StoreError>;
+
+    /// Replaces the endpoint's secret with `secret`; the one it replaces keeps signing
+    /// until `previous_until` (the caller passes `now + 24 h`). A second rotation drops
+    /// the oldest. Errors: `NotFound(Entity::WebhookEndpoint)`.
+    async fn rotate_webhook_secret(
+        &self,
+        account: AccountId,
+        id: &str,
+        secret: SecretString,
+        previous_until: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError>;
+
+    /// Disables the endpoint with `reason` at `now` (`Some`), or enables it and resets its
+    /// consecutive failures (`None`). Disabling a disabled endpoint keeps its first
+    /// instant and reason. Errors: `NotFound(Entity::WebhookEndpoint)`.
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account: AccountId,
+        id: &str,
+        reason: Option<String>,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError>;
+
+    /// The decrypted secrets an attempt to endpoint `id` is signed with at `now` (the
+    /// previous one only while its instant is after `now`), for the deliverer alone.
+    /// Errors: `NotFound(Entity::WebhookEndpoint)`, `WrongSecretKey`.
+    async fn webhook_signing_secrets(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SigningSecretSet, StoreError>;
+
+    /// Writes a `ping` event created at `now` and one delivery of it to endpoint `id` of
+    /// `account` (enabled or not: a test of a disabled endpoint is still sent), in one
+    /// transaction; `POST /webhooks/{id}/test`.
+    /// Errors: `NotFound(Entity::WebhookEndpoint)`.
+    async fn enqueue_ping(
+        &self,
+        account: AccountId,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<OutboxEvent, StoreError>;
+
+    /// The scheduler's pass, in one transaction. For connections with an expiry, of
+    /// accounts with an enabled endpoint, soonest expiry first: the latest notice due at
+    /// `now` (`postcore-webhooks`' `NoticeSchedule::due`: `connection.expired` once
+    /// `now ≥ expiresAt`, else `connection.expiring` at the shortest threshold of
+    /// `thresholds_secs` (whole seconds) with `expiresAt − threshold ≤ now`), when not yet
+    /// recorded for `(profile, platform, expiresAt, threshold)`, is recorded (a unique key:
+    /// a second pass or process writes nothing) and its event written with its deliveries:
+    /// id from `ids`, `createdAt` the instant it became due, the connection as it is now
+    /// (no event when no enabled endpoint subscribes to its kind; the notice still counts
+    /// as told). At most `limit` notices per call. A renewed token has a new `expiresAt`
+    /// and starts afresh. Returns the events written.
+    async fn enqueue_due_notices(
+        &self,
+        now: Timestamp,
+        thresholds_secs: &[u64],
+        limit: u32,
+        ids: NoticeIds,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
+
+    /// Hands out up to `limit` pending deliveries due at `now` (`next_attempt_at ≤ now`)
+    /// and not leased (or whose lease ended by `now`), oldest due first, each leased until
+    /// `lease_until`: while the lease holds no other call, in any process, gets the same
+    /// delivery (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer). Deliveries to
+    /// disabled endpoints are not handed out.
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError>;
+
+    /// Records the outcome of one attempt of `claimed` at `now`, in one transaction: the
+    /// delivery's attempts, status, next attempt and last status/error; the endpoint's
+    /// consecutive failures (reset by a delivery, one more on a give-up) and, per
+    /// `disable`, its disabling. Nothing is written when the lease was lost.
+    async fn record_webhook_attempt(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+        outcome: AttemptOutcome,
+        disable: DisableDecision,
+    ) -> Result<AttemptRecorded, StoreError>;
+
+    /// Deliveries of one account (or all), optionally of one endpoint, newest event first,
+    /// at most `limit`: for `postcore-admin webhooks deliveries`.
+    async fn list_webhook_deliveries(
+        &self,
+        account: Option<AccountId>,
+        endpoint: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryReport>, StoreError>;
 
     // ----- bulk and operations --------------------------------------------------------
 

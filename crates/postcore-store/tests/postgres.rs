@@ -165,7 +165,7 @@ async fn servers_starting_together_migrate_once_and_share_the_key_check() {
         .unwrap();
     assert_eq!(
         (status.current, status.latest),
-        (1, postcore_store::postgres::LATEST_VERSION)
+        (2, postcore_store::postgres::LATEST_VERSION)
     );
     // A database that does not exist has no schema status, as a missing SQLite file.
     let missing = format!("{}_missing", db.url());
@@ -411,4 +411,88 @@ async fn a_database_from_a_newer_build_is_refused_unchanged() {
         .unwrap()
         .unwrap();
     assert_eq!((status.current, status.latest), (newer, newer - 1));
+}
+
+/// Two servers on one database run the notice scheduler and the deliverer at the same
+/// moments: each notice is written once (7 d, 1 d, expiry, to the second), and no delivery
+/// is handed to both claimers while leased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_write_each_notice_once_and_never_claim_a_delivery_twice() {
+    use postcore_store::testing::{THRESHOLDS, test_notice_ids};
+    use postcore_store::webhooks::{NewWebhookEndpoint, WebhookEventKind};
+    let Some(db) = PgTestDatabase::create().await else {
+        return;
+    };
+    let (one, two) = (db.open_store().await, db.open_store().await);
+    let a = account(&one, "a").await;
+    const DAY: i64 = 86_400;
+    const PROFILES: usize = 20;
+    for i in 0..PROFILES {
+        let k = key(&format!("prof_notice{i:03}"));
+        one.create_profile(a, Some(k.clone()), None, t(0))
+            .await
+            .unwrap();
+        let c = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(i as i64));
+        one.connect(a, &k, c, Credentials::default()).await.unwrap();
+    }
+    one.create_webhook_endpoint(
+        a,
+        NewWebhookEndpoint {
+            url: "https://hooks.example.com/a".to_owned(),
+            events: vec![
+                WebhookEventKind::ConnectionExpiring,
+                WebhookEventKind::ConnectionExpired,
+            ],
+            description: None,
+            secret: "whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi"
+                .to_owned()
+                .into(),
+        },
+        t(0),
+    )
+    .await
+    .unwrap();
+    // Expiries are t(60 d + i): at each instant, both stores pass at once.
+    let mut written = Vec::new();
+    for at in [53 * DAY - 1, 53 * DAY + 19, 59 * DAY + 19, 60 * DAY + 19] {
+        let (x, y) = tokio::join!(
+            one.enqueue_due_notices(t(at), &THRESHOLDS, 1000, test_notice_ids()),
+            two.enqueue_due_notices(t(at), &THRESHOLDS, 1000, test_notice_ids())
+        );
+        let mut both: Vec<_> = x.unwrap().into_iter().chain(y.unwrap()).collect();
+        both.sort_by(|p, q| (p.created_at, &p.id).cmp(&(q.created_at, &q.id)));
+        written.push(
+            both.iter()
+                .map(|e| (e.kind, e.created_at))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let expect = |kind, due: i64| {
+        (0..PROFILES)
+            .map(|i| (kind, t(due + i as i64)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        written,
+        vec![
+            vec![],
+            expect(WebhookEventKind::ConnectionExpiring, 53 * DAY),
+            expect(WebhookEventKind::ConnectionExpiring, 59 * DAY),
+            expect(WebhookEventKind::ConnectionExpired, 60 * DAY),
+        ]
+    );
+    // 60 deliveries, claimed by both stores at once in small batches: each exactly once.
+    let now = t(61 * DAY);
+    let seen = postcore_store::testing::claim_through_both(
+        &one,
+        &two,
+        now,
+        now + chrono::Duration::seconds(60),
+        7,
+    )
+    .await;
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (3 * PROFILES, 3 * PROFILES));
 }

@@ -191,7 +191,12 @@ async fn a_reconnect_clears_an_operators_mark() {
     );
     let profile = postcore_domain::ProfileKey::parse(&key).unwrap();
     app.store
-        .mark_revoked(app.account, &profile, Platform::Bluesky)
+        .mark_revoked(
+            app.account,
+            &profile,
+            Platform::Bluesky,
+            postcore_domain::Clock::now(&*app.clock),
+        )
         .await
         .unwrap();
     let mut listed = connected(&key, HANDLE);

@@ -4,6 +4,11 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
+use postcore_store::SecretString;
+use postcore_store::webhooks::{
+    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+};
 use postcore_store::{
     Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
     FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
@@ -166,8 +171,13 @@ impl Repository for FaultyStore {
     ) -> Result<Profile, StoreError> {
         self.inner.rename_profile(account, key, name).await
     }
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
-        self.inner.delete_profile(account, key).await
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_profile(account, key, now).await
     }
     async fn connect(
         &self,
@@ -198,9 +208,10 @@ impl Repository for FaultyStore {
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         self.inner
-            .mark_revoked_if_unchanged(account, key, platform, connected_at)
+            .mark_revoked_if_unchanged(account, key, platform, connected_at, now)
             .await
     }
 
@@ -285,8 +296,9 @@ impl Repository for FaultyStore {
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
-        self.inner.release_refresh(target, release).await
+        self.inner.release_refresh(target, release, now).await
     }
 
     async fn disconnect(
@@ -294,16 +306,18 @@ impl Repository for FaultyStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner.disconnect(account, key, platform).await
+        self.inner.disconnect(account, key, platform, now).await
     }
     async fn mark_revoked(
         &self,
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.inner.mark_revoked(account, key, platform).await
+        self.inner.mark_revoked(account, key, platform, now).await
     }
     async fn credentials(
         &self,
@@ -351,6 +365,108 @@ impl Repository for FaultyStore {
     ) -> Result<Provisioned, StoreError> {
         self.inner
             .provision_account(name, profiles, key_label, now)
+            .await
+    }
+    async fn create_webhook_endpoint(
+        &self,
+        account: AccountId,
+        endpoint: NewWebhookEndpoint,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.inner
+            .create_webhook_endpoint(account, endpoint, now)
+            .await
+    }
+    async fn list_webhook_endpoints(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        self.inner.list_webhook_endpoints(account).await
+    }
+    async fn delete_webhook_endpoint(
+        &self,
+        account: AccountId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.delete_webhook_endpoint(account, id).await
+    }
+    async fn rotate_webhook_secret(
+        &self,
+        account: AccountId,
+        id: &str,
+        secret: SecretString,
+        previous_until: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.inner
+            .rotate_webhook_secret(account, id, secret, previous_until)
+            .await
+    }
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account: AccountId,
+        id: &str,
+        reason: Option<String>,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.inner
+            .set_webhook_endpoint_disabled(account, id, reason, now)
+            .await
+    }
+    async fn webhook_signing_secrets(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SigningSecretSet, StoreError> {
+        self.inner.webhook_signing_secrets(id, now).await
+    }
+    async fn enqueue_ping(
+        &self,
+        account: AccountId,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<OutboxEvent, StoreError> {
+        self.inner.enqueue_ping(account, id, now).await
+    }
+    async fn enqueue_due_notices(
+        &self,
+        now: Timestamp,
+        thresholds_secs: &[u64],
+        limit: u32,
+        ids: NoticeIds,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        self.inner
+            .enqueue_due_notices(now, thresholds_secs, limit, ids)
+            .await
+    }
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        self.inner
+            .claim_webhook_deliveries(now, lease_until, limit)
+            .await
+    }
+    async fn record_webhook_attempt(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+        outcome: AttemptOutcome,
+        disable: DisableDecision,
+    ) -> Result<AttemptRecorded, StoreError> {
+        self.inner
+            .record_webhook_attempt(claimed, now, outcome, disable)
+            .await
+    }
+    async fn list_webhook_deliveries(
+        &self,
+        account: Option<AccountId>,
+        endpoint: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryReport>, StoreError> {
+        self.inner
+            .list_webhook_deliveries(account, endpoint, limit)
             .await
     }
     async fn health(&self) -> Result<(), StoreError> {

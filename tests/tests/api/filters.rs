@@ -59,7 +59,12 @@ async fn fixture(app: &TestApp) {
         .unwrap();
     let d = ProfileKey::parse("prof_d").unwrap();
     app.store
-        .mark_revoked(app.account, &d, Platform::Bluesky)
+        .mark_revoked(
+            app.account,
+            &d,
+            Platform::Bluesky,
+            postcore_domain::Clock::now(&*app.clock),
+        )
         .await
         .unwrap();
 }

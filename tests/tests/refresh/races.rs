@@ -81,7 +81,7 @@ async fn a_lease_held_elsewhere_keeps_a_refresher_off_until_it_runs_out() {
     let release = postcore_store::RefreshRelease::Rejected;
     assert!(
         !other
-            .release_refresh(&seen[0].target(), release)
+            .release_refresh(&seen[0].target(), release, later)
             .await
             .unwrap()
     );

@@ -5,7 +5,7 @@ use postcore_store::{BackendError, Conflict};
 
 /// Every `Entity`; the match fails to compile when a variant is added, so that the new
 /// one gets a row in the tests below.
-fn every_entity() -> [Entity; 6] {
+fn every_entity() -> [Entity; 7] {
     let all = [
         Entity::Account,
         Entity::ApiKey,
@@ -13,6 +13,7 @@ fn every_entity() -> [Entity; 6] {
         Entity::Connection,
         Entity::Database,
         Entity::ReturnUrl,
+        Entity::WebhookEndpoint,
     ];
     for entity in all {
         match entity {
@@ -21,7 +22,8 @@ fn every_entity() -> [Entity; 6] {
             | Entity::Profile
             | Entity::Connection
             | Entity::Database
-            | Entity::ReturnUrl => {}
+            | Entity::ReturnUrl
+            | Entity::WebhookEndpoint => {}
         }
     }
     all

@@ -51,7 +51,7 @@ pub async fn disconnect(
     };
     state
         .store
-        .disconnect(caller.account, &key, platform)
+        .disconnect(caller.account, &key, platform, state.clock.now())
         .await?;
     tracing::info!(profile.key = %key, platform = %platform, "platform disconnected");
     if let Some((linkedin, tokens)) = revocable {

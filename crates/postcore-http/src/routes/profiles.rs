@@ -257,7 +257,10 @@ pub async fn delete(
     InOrder(caller, ProfileKeyPath(key)): InOrder<Authenticated, ProfileKeyPath>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    state.store.delete_profile(caller.account, &key).await?;
+    state
+        .store
+        .delete_profile(caller.account, &key, state.clock.now())
+        .await?;
     tracing::info!(profile.key = %key, "profile deleted");
     Ok(HttpResponse::Ok().json(Message::PROFILE_DELETED))
 }

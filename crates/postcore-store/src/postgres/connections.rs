@@ -9,6 +9,7 @@ use crate::sqlite::refresh::release_assignments;
 use crate::sqlite::rows::{
     CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, to_secs,
 };
+use crate::webhooks::{EventSnapshot, WebhookEventKind};
 use crate::{
     AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, FleetCounts,
     OAuthState, PlatformCounts, RefreshCandidate, RefreshRelease, RefreshTarget, StoreError,
@@ -149,7 +150,17 @@ pub(crate) async fn connect<C: Db>(
     creds: &Credentials,
 ) -> Result<ConnectOutcome, StoreError> {
     let profile = profile_id(c, account, key).await?;
-    insert_or_renew(c, cipher, profile, key, conn, creds).await
+    let outcome = insert_or_renew(c, cipher, profile, key, conn, creds).await?;
+    super::webhooks::connected_event(
+        c,
+        account,
+        profile,
+        key,
+        conn.platform(),
+        conn.connected_at(),
+    )
+    .await?;
+    Ok(outcome)
 }
 
 /// Creates a profile with a generated key and connects `conn` to it, in the caller's
@@ -167,28 +178,132 @@ pub(crate) async fn connect_new_profile<C: Db>(
     let profile = Profile::new(ProfileKey::generate(), None, from_secs(to_secs(now))?);
     let id = insert_profile(c, account, &profile).await?;
     insert_or_renew(c, cipher, id, profile.key(), conn, creds).await?;
+    super::webhooks::connected_event(
+        c,
+        account,
+        id,
+        profile.key(),
+        conn.platform(),
+        conn.connected_at(),
+    )
+    .await?;
     Ok(profile)
 }
 
-/// Runs `statement` (a DELETE or UPDATE of `connections`) on the one connection of the
-/// account's profile `key` for `platform`; `NotFound(Connection)` when it changes no row.
-pub(crate) async fn on_connection<C: Db>(
+/// Removes a connection and writes `connection.disconnected` with its last state.
+pub(crate) async fn disconnect<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
     platform: Platform,
-    statement: &str,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     let profile = profile_id(c, account, key).await?;
-    let sql = format!("{statement} WHERE profile_id = $1 AND platform = $2");
-    let n = c
-        .execute(&stmt(c, &sql).await?, &[&profile, &platform.as_str()])
-        .await
-        .map_err(db)?;
-    if n == 0 {
-        return Err(StoreError::NotFound(Entity::Connection));
+    let last = returning_connection(
+        c,
+        "DELETE FROM connections WHERE profile_id = $1 AND platform = $2",
+        profile,
+        platform,
+    )
+    .await?
+    .ok_or(StoreError::NotFound(Entity::Connection))?;
+    connection_event(
+        c,
+        account,
+        WebhookEventKind::ConnectionDisconnected,
+        key,
+        last,
+        now,
+    )
+    .await
+}
+
+/// Sets the revoked mark; a new mark writes `connection.needs_reconnect`.
+pub(crate) async fn mark_revoked<C: Db>(
+    c: &C,
+    account: AccountId,
+    key: &ProfileKey,
+    platform: Platform,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let profile = profile_id(c, account, key).await?;
+    let marked = returning_connection(
+        c,
+        "UPDATE connections SET revoked = TRUE WHERE profile_id = $1 AND platform = $2 \
+         AND NOT revoked",
+        profile,
+        platform,
+    )
+    .await?;
+    match marked {
+        Some(marked) => {
+            connection_event(
+                c,
+                account,
+                WebhookEventKind::ConnectionNeedsReconnect,
+                key,
+                marked,
+                now,
+            )
+            .await
+        }
+        None => {
+            let exists = c
+                .query_opt(
+                    &stmt(
+                        c,
+                        "SELECT 1 FROM connections WHERE profile_id = $1 AND platform = $2",
+                    )
+                    .await?,
+                    &[&profile, &platform.as_str()],
+                )
+                .await
+                .map_err(db)?;
+            exists
+                .map(drop)
+                .ok_or(StoreError::NotFound(Entity::Connection))
+        }
     }
-    Ok(())
+}
+
+/// Runs `statement` (`$1` the profile row, `$2` the platform) and returns the connection it
+/// touched (after an UPDATE, before a DELETE); `None` when it touched no row.
+async fn returning_connection<C: Db>(
+    c: &C,
+    statement: &str,
+    profile: i64,
+    platform: Platform,
+) -> Result<Option<Connection>, StoreError> {
+    let sql = format!(
+        "{statement} RETURNING {}",
+        CONNECTION_COLUMNS.replace("c.", "")
+    );
+    match c
+        .query_opt(&stmt(c, &sql).await?, &[&profile, &platform.as_str()])
+        .await
+        .map_err(db)?
+    {
+        Some(row) => connection_at(&row, 0),
+        None => Ok(None),
+    }
+}
+
+/// Writes a connection event of `key`'s `connection` at `now`, when subscribed.
+async fn connection_event<C: Db>(
+    c: &C,
+    account: AccountId,
+    kind: WebhookEventKind,
+    key: &ProfileKey,
+    connection: Connection,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let snapshot = EventSnapshot::Connection {
+        profile: key.clone(),
+        connection,
+    };
+    super::webhooks::enqueue(c, account, kind, now, None, None, snapshot)
+        .await
+        .map(drop)
 }
 
 pub(crate) async fn mark_revoked_if_unchanged<C: Db>(
@@ -197,13 +312,15 @@ pub(crate) async fn mark_revoked_if_unchanged<C: Db>(
     key: &ProfileKey,
     platform: Platform,
     connected_at: Timestamp,
+    now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let n = c
-        .execute(
+    let seen = c
+        .query_opt(
             &stmt(
                 c,
-                "UPDATE connections SET revoked = TRUE WHERE platform = $3 AND connected_at = $4 \
-             AND profile_id = (SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2)",
+                "SELECT 1 FROM connections WHERE platform = $3 AND connected_at = $4 \
+                 AND profile_id = (SELECT id FROM profiles WHERE account_id = $1 \
+                 AND profile_key = $2) FOR UPDATE",
             )
             .await?,
             &[
@@ -215,7 +332,11 @@ pub(crate) async fn mark_revoked_if_unchanged<C: Db>(
         )
         .await
         .map_err(db)?;
-    Ok(n == 1)
+    if seen.is_none() {
+        return Ok(false);
+    }
+    mark_revoked(c, account, key, platform, now).await?;
+    Ok(true)
 }
 
 pub(crate) async fn credentials<C: Db>(
@@ -641,6 +762,7 @@ pub(crate) async fn release_refresh<C: Db>(
     c: &C,
     t: &RefreshTarget,
     release: RefreshRelease,
+    now: Timestamp,
 ) -> Result<bool, StoreError> {
     let (set, not_before) = release_assignments(release, "$5", "TRUE");
     let sql = format!("UPDATE connections SET refresh_claimed_until = NULL, {set} WHERE {TARGET}");
@@ -648,5 +770,22 @@ pub(crate) async fn release_refresh<C: Db>(
         .execute(&stmt(c, &sql).await?, &Target::of(t).params(&[&not_before]))
         .await
         .map_err(db)?;
+    if n == 1 && release == RefreshRelease::Rejected {
+        // A refused refresh marks the connection (the refresher claims only unmarked ones).
+        let profile = profile_id(c, t.account, &t.profile_key).await?;
+        let snapshot =
+            super::webhooks::connection_snapshot(c, profile, &t.profile_key, t.platform).await?;
+        if let EventSnapshot::Connection { connection, .. } = snapshot {
+            connection_event(
+                c,
+                t.account,
+                WebhookEventKind::ConnectionNeedsReconnect,
+                &t.profile_key,
+                connection,
+                now,
+            )
+            .await?;
+        }
+    }
     Ok(n == 1)
 }

@@ -16,6 +16,7 @@ mod backup;
 mod connections;
 mod profiles;
 mod repository;
+mod webhooks;
 
 use crate::sqlite::crypto::Cipher;
 use crate::sqlite::last_use::LastUse;
@@ -30,7 +31,7 @@ mod embedded {
 }
 
 /// The schema version this build writes: the number of `migrations/postgres/V<n>__*.sql`.
-pub const LATEST_VERSION: usize = 1;
+pub const LATEST_VERSION: usize = 2;
 
 /// Connections in the pool of one store (one server process). A server's requests share
 /// them; several servers on one database each hold their own.

@@ -310,23 +310,38 @@ pub(crate) async fn delete_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     // Connections (and their sealed secrets) go with the row: ON DELETE CASCADE.
-    let n = c
-        .execute(
+    let row = c
+        .query_opt(
             &stmt(
                 c,
-                "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2",
+                "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2 \
+                 RETURNING name, created_at",
             )
             .await?,
             &[&account.0, &key.as_str()],
         )
         .await
-        .map_err(db)?;
-    if n == 0 {
-        return Err(StoreError::NotFound(Entity::Profile));
-    }
-    Ok(())
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::Profile))?;
+    let profile = Profile::new(
+        key.clone(),
+        name_from_db(row.get(0))?,
+        from_secs(row.get(1))?,
+    );
+    super::webhooks::enqueue(
+        c,
+        account,
+        crate::webhooks::WebhookEventKind::ProfileDeleted,
+        now,
+        None,
+        None,
+        crate::webhooks::EventSnapshot::Profile(profile),
+    )
+    .await
+    .map(drop)
 }
 
 /// Which account owns `key`, if any profile has it.

@@ -2,8 +2,12 @@
 //! transaction committed before the call returns.
 
 use super::Db;
-use super::{PgStore, accounts, connections as conns, db, profiles};
+use super::{PgStore, accounts, connections as conns, db, profiles, webhooks};
 use crate::sqlite::crypto::Cipher;
+use crate::webhooks::{
+    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
     FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
@@ -15,6 +19,7 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
+use secrecy::SecretString;
 use std::path::Path;
 use tokio_postgres::IsolationLevel;
 
@@ -258,8 +263,13 @@ impl Repository for PgStore {
             .await?)
     }
 
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
-        write!(self, |tx| profiles::delete_profile(tx, account, key)
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        write!(self, |tx| profiles::delete_profile(tx, account, key, now)
             .await?)
     }
 
@@ -306,13 +316,10 @@ impl Repository for PgStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        write!(self, |tx| conns::on_connection(
-            tx,
-            account,
-            key,
-            platform,
-            "DELETE FROM connections"
+        write!(self, |tx| conns::disconnect(
+            tx, account, key, platform, now
         )
         .await?)
     }
@@ -322,13 +329,10 @@ impl Repository for PgStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
-        write!(self, |tx| conns::on_connection(
-            tx,
-            account,
-            key,
-            platform,
-            "UPDATE connections SET revoked = TRUE"
+        write!(self, |tx| conns::mark_revoked(
+            tx, account, key, platform, now
         )
         .await?)
     }
@@ -339,13 +343,15 @@ impl Repository for PgStore {
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         write!(self, |tx| conns::mark_revoked_if_unchanged(
             tx,
             account,
             key,
             platform,
-            connected_at
+            connected_at,
+            now
         )
         .await?)
     }
@@ -485,9 +491,147 @@ impl Repository for PgStore {
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
-        write!(self, |tx| conns::release_refresh(tx, target, release)
+        write!(self, |tx| conns::release_refresh(tx, target, release, now)
             .await?)
+    }
+
+    async fn create_webhook_endpoint(
+        &self,
+        account: AccountId,
+        endpoint: NewWebhookEndpoint,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| webhooks::create_endpoint(
+            tx, cipher, account, &endpoint, now
+        )
+        .await?)
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        read!(self, |c| webhooks::list_endpoints(c, account).await)
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        account: AccountId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        write!(self, |tx| webhooks::delete_endpoint(tx, account, id)
+            .await?)
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        account: AccountId,
+        id: &str,
+        secret: SecretString,
+        previous_until: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| webhooks::rotate_secret(
+            tx,
+            cipher,
+            account,
+            id,
+            &secret,
+            previous_until
+        )
+        .await?)
+    }
+
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account: AccountId,
+        id: &str,
+        reason: Option<String>,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        write!(self, |tx| webhooks::set_disabled(
+            tx,
+            account,
+            id,
+            reason.as_deref(),
+            now
+        )
+        .await?)
+    }
+
+    async fn webhook_signing_secrets(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SigningSecretSet, StoreError> {
+        let cipher = &self.inner.cipher;
+        read!(self, |c| webhooks::signing_secrets(c, cipher, id, now)
+            .await)
+    }
+
+    async fn enqueue_ping(
+        &self,
+        account: AccountId,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<OutboxEvent, StoreError> {
+        write!(self, |tx| webhooks::enqueue_ping(tx, account, id, now)
+            .await?)
+    }
+
+    async fn enqueue_due_notices(
+        &self,
+        now: Timestamp,
+        thresholds_secs: &[u64],
+        limit: u32,
+        ids: NoticeIds,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        write!(self, |tx| webhooks::enqueue_due_notices(
+            tx,
+            now,
+            thresholds_secs,
+            limit,
+            &ids
+        )
+        .await?)
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        write!(self, |tx| webhooks::claim(tx, now, lease_until, limit)
+            .await?)
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+        outcome: AttemptOutcome,
+        disable: DisableDecision,
+    ) -> Result<AttemptRecorded, StoreError> {
+        write!(self, |tx| webhooks::record_attempt(
+            tx, claimed, &outcome, &disable, now
+        )
+        .await?)
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        account: Option<AccountId>,
+        endpoint: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryReport>, StoreError> {
+        read!(self, |c| webhooks::list_deliveries(
+            c, account, endpoint, limit
+        )
+        .await)
     }
 
     async fn import_profiles(

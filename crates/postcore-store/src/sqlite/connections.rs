@@ -6,6 +6,7 @@ use super::profiles::{insert_profile, profile_id};
 use super::rows::{
     CONNECTION_COLUMNS, connection_at, exclusive_bound_secs, from_secs, key_from_db, to_secs,
 };
+use crate::webhooks::{EventSnapshot, WebhookEventKind};
 use crate::{
     AccountId, Conflict, ConnectOutcome, ConnectionReport, Credentials, Entity, FleetCounts,
     PlatformCounts, StoreError, StoredConnection,
@@ -67,7 +68,30 @@ pub(crate) fn connect(
     creds: &Credentials,
 ) -> Result<ConnectOutcome, StoreError> {
     let profile = profile_id(conn, account, key)?;
-    insert_or_renew(conn, cipher, profile, key, c, creds)
+    let outcome = insert_or_renew(conn, cipher, profile, key, c, creds)?;
+    connected_event(conn, account, profile, key, c)?;
+    Ok(outcome)
+}
+
+/// Writes `connection.connected` (new or renewed) for the connection just stored, with
+/// its stored public fields, when an endpoint of the account subscribes to it.
+fn connected_event(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    profile: i64,
+    key: &ProfileKey,
+    c: &Connection,
+) -> Result<(), StoreError> {
+    super::webhooks::enqueue(
+        conn,
+        account,
+        crate::webhooks::WebhookEventKind::ConnectionConnected,
+        c.connected_at(),
+        None,
+        None,
+        || super::webhooks::connection_snapshot(conn, profile, key, c.platform()),
+    )
+    .map(drop)
 }
 
 pub(crate) fn insert_or_renew(
@@ -147,50 +171,103 @@ pub(crate) fn insert_or_renew(
     }
 }
 
-/// Removes a connection with its secrets (they are columns of its row).
+/// Removes a connection with its secrets (they are columns of its row), and writes
+/// `connection.disconnected` with its last state, in the caller's transaction.
 pub(crate) fn disconnect(
     conn: &rusqlite::Connection,
     account: AccountId,
     key: &ProfileKey,
     platform: Platform,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
-    on_connection(conn, account, key, platform, "DELETE FROM connections")
+    let profile = profile_id(conn, account, key)?;
+    let last = returning_connection(
+        conn,
+        "DELETE FROM connections WHERE profile_id = ?1 AND platform = ?2",
+        profile,
+        platform,
+    )?
+    .ok_or(StoreError::NotFound(Entity::Connection))?;
+    connection_event(
+        conn,
+        account,
+        WebhookEventKind::ConnectionDisconnected,
+        key,
+        last,
+        now,
+    )
 }
 
-/// Sets the revoked mark, so that the connection needs a reconnect until renewed.
+/// Sets the revoked mark, so that the connection needs a reconnect until renewed; when the
+/// mark is new, writes `connection.needs_reconnect` (a second mark writes no second event).
 pub(crate) fn mark_revoked(
     conn: &rusqlite::Connection,
     account: AccountId,
     key: &ProfileKey,
     platform: Platform,
-) -> Result<(), StoreError> {
-    on_connection(
-        conn,
-        account,
-        key,
-        platform,
-        "UPDATE connections SET revoked = 1",
-    )
-}
-
-/// Runs `statement` (a DELETE or UPDATE of `connections`) on the one connection of the
-/// account's profile `key` for `platform`; "connection not found" when it changes no row.
-fn on_connection(
-    conn: &rusqlite::Connection,
-    account: AccountId,
-    key: &ProfileKey,
-    platform: Platform,
-    statement: &str,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     let profile = profile_id(conn, account, key)?;
-    let sql = format!("{statement} WHERE profile_id = ?1 AND platform = ?2");
-    let n = conn
-        .execute(&sql, params![profile, platform.as_str()])
-        .map_err(StoreError::backend)?;
-    if n == 0 {
-        return Err(StoreError::NotFound(Entity::Connection));
+    match returning_connection(
+        conn,
+        "UPDATE connections SET revoked = 1 WHERE profile_id = ?1 AND platform = ?2 \
+         AND revoked = 0",
+        profile,
+        platform,
+    )? {
+        Some(marked) => connection_event(
+            conn,
+            account,
+            WebhookEventKind::ConnectionNeedsReconnect,
+            key,
+            marked,
+            now,
+        ),
+        None => existing(conn, profile, platform)?
+            .map(drop)
+            .ok_or(StoreError::NotFound(Entity::Connection)),
     }
-    Ok(())
+}
+
+/// Runs `statement` (a DELETE or UPDATE of `connections` with `?1` the profile row and
+/// `?2` the platform) and returns the connection it touched, as it is after an UPDATE or
+/// was before a DELETE; `None` when it touched no row.
+fn returning_connection(
+    conn: &rusqlite::Connection,
+    statement: &str,
+    profile: i64,
+    platform: Platform,
+) -> Result<Option<Connection>, StoreError> {
+    let sql = format!(
+        "{statement} RETURNING {}",
+        CONNECTION_COLUMNS.replace("c.", "")
+    );
+    let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::backend)?;
+    let mut rows = stmt
+        .query(params![profile, platform.as_str()])
+        .map_err(StoreError::backend)?;
+    match rows.next().map_err(StoreError::backend)? {
+        Some(row) => connection_at(row, 0),
+        None => Ok(None),
+    }
+}
+
+/// Writes a connection event of `key`'s `connection` at `now`, when subscribed.
+pub(crate) fn connection_event(
+    conn: &rusqlite::Connection,
+    account: AccountId,
+    kind: WebhookEventKind,
+    key: &ProfileKey,
+    connection: Connection,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    super::webhooks::enqueue(conn, account, kind, now, None, None, || {
+        Ok(EventSnapshot::Connection {
+            profile: key.clone(),
+            connection,
+        })
+    })
+    .map(drop)
 }
 
 pub(crate) fn credentials(
@@ -277,6 +354,7 @@ pub(crate) fn connect_new_profile(
     let profile = Profile::new(ProfileKey::generate(), None, from_secs(to_secs(now))?);
     let id = insert_profile(conn, account, &profile)?;
     insert_or_renew(conn, cipher, id, profile.key(), c, creds)?;
+    connected_event(conn, account, id, profile.key(), c)?;
     Ok(profile)
 }
 
@@ -287,22 +365,25 @@ pub(crate) fn mark_revoked_if_unchanged(
     key: &ProfileKey,
     platform: Platform,
     connected_at: Timestamp,
+    now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE connections SET revoked = 1 WHERE platform = ?3 AND connected_at = ?4 \
-             AND profile_id = (SELECT id FROM profiles WHERE account_id = ?1 AND profile_key = ?2)",
-        )
-        .and_then(|mut s| {
-            s.execute(params![
-                account.0,
-                key.as_str(),
-                platform.as_str(),
-                to_secs(connected_at)
-            ])
-        })
-        .map_err(StoreError::backend)?;
-    Ok(n == 1)
+    let Some(profile) = profile_id(conn, account, key)
+        .map(Some)
+        .or_else(|e| match e {
+            StoreError::NotFound(Entity::Profile) => Ok(None),
+            e => Err(e),
+        })?
+    else {
+        return Ok(false);
+    };
+    let Some(seen) = existing(conn, profile, platform)? else {
+        return Ok(false);
+    };
+    if to_secs(seen.connected_at()) != to_secs(connected_at) {
+        return Ok(false);
+    }
+    mark_revoked(conn, account, key, platform, now)?;
+    Ok(true)
 }
 
 /// Every connection of `platform` (of `account`, or all) with its decrypted secrets.

@@ -311,18 +311,30 @@ pub(crate) fn delete_profile(
     conn: &Connection,
     account: AccountId,
     key: &ProfileKey,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
     // Connections (and their sealed secrets) go with the row: ON DELETE CASCADE.
-    let changed = conn
-        .execute(
-            "DELETE FROM profiles WHERE account_id = ?1 AND profile_key = ?2",
+    let deleted = conn
+        .query_row(
+            "DELETE FROM profiles WHERE account_id = ?1 AND profile_key = ?2 \
+             RETURNING name, created_at",
             params![account.0, key.as_str()],
+            |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?)),
         )
-        .map_err(StoreError::backend)?;
-    if changed == 0 {
-        return Err(StoreError::NotFound(Entity::Profile));
-    }
-    Ok(())
+        .optional()
+        .map_err(StoreError::backend)?
+        .ok_or(StoreError::NotFound(Entity::Profile))?;
+    let profile = Profile::new(key.clone(), name_from_db(deleted.0)?, from_secs(deleted.1)?);
+    super::webhooks::enqueue(
+        conn,
+        account,
+        crate::webhooks::WebhookEventKind::ProfileDeleted,
+        now,
+        None,
+        None,
+        || Ok(crate::webhooks::EventSnapshot::Profile(profile)),
+    )
+    .map(drop)
 }
 
 /// Which account owns `key`, if any profile has it.

@@ -123,6 +123,7 @@ pub(crate) fn release(
     conn: &rusqlite::Connection,
     t: &RefreshTarget,
     release: RefreshRelease,
+    now: Timestamp,
 ) -> Result<bool, StoreError> {
     let (set, not_before) = release_assignments(release, "?5", "1");
     let sql = format!("UPDATE connections SET refresh_claimed_until = NULL, {set} WHERE {TARGET}");
@@ -138,6 +139,22 @@ pub(crate) fn release(
             ],
         )
         .map_err(StoreError::backend)?;
+    if n == 1 && release == RefreshRelease::Rejected {
+        // A refused refresh marks the connection (the refresher claims only unmarked ones).
+        let profile = super::profiles::profile_id(conn, t.account, &t.profile_key)?;
+        let snapshot =
+            super::webhooks::connection_snapshot(conn, profile, &t.profile_key, t.platform)?;
+        if let crate::webhooks::EventSnapshot::Connection { connection, .. } = snapshot {
+            super::connections::connection_event(
+                conn,
+                t.account,
+                crate::webhooks::WebhookEventKind::ConnectionNeedsReconnect,
+                &t.profile_key,
+                connection,
+                now,
+            )?;
+        }
+    }
     Ok(n == 1)
 }
 

@@ -3,7 +3,11 @@
 //! (`run_write`, `writer.rs`).
 
 use super::crypto::Cipher;
-use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema};
+use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema, webhooks};
+use crate::webhooks::{
+    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+};
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
     FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
@@ -14,6 +18,7 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
+use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
@@ -248,9 +253,14 @@ impl Repository for SqliteStore {
             .await
     }
 
-    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
+    async fn delete_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, _| profiles::delete_profile(tx, account, &key))
+        self.run_write(move |tx, _| profiles::delete_profile(tx, account, &key, now))
             .await
     }
 
@@ -287,10 +297,11 @@ impl Repository for SqliteStore {
         key: &ProfileKey,
         platform: Platform,
         connected_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         let key = key.clone();
         self.run_write(move |tx, _| {
-            connections::mark_revoked_if_unchanged(tx, account, &key, platform, connected_at)
+            connections::mark_revoked_if_unchanged(tx, account, &key, platform, connected_at, now)
         })
         .await
     }
@@ -311,9 +322,10 @@ impl Repository for SqliteStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, _| connections::disconnect(tx, account, &key, platform))
+        self.run_write(move |tx, _| connections::disconnect(tx, account, &key, platform, now))
             .await
     }
 
@@ -322,9 +334,10 @@ impl Repository for SqliteStore {
         account: AccountId,
         key: &ProfileKey,
         platform: Platform,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let key = key.clone();
-        self.run_write(move |tx, _| connections::mark_revoked(tx, account, &key, platform))
+        self.run_write(move |tx, _| connections::mark_revoked(tx, account, &key, platform, now))
             .await
     }
 
@@ -446,10 +459,139 @@ impl Repository for SqliteStore {
         &self,
         target: &RefreshTarget,
         release: RefreshRelease,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         let target = target.clone();
-        self.run_write(move |tx, _| refresh::release(tx, &target, release))
+        self.run_write(move |tx, _| refresh::release(tx, &target, release, now))
             .await
+    }
+
+    async fn create_webhook_endpoint(
+        &self,
+        account: AccountId,
+        endpoint: NewWebhookEndpoint,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.run_write(move |tx, cipher| {
+            webhooks::create_endpoint(tx, cipher, account, &endpoint, now)
+        })
+        .await
+    }
+
+    async fn list_webhook_endpoints(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        self.run(move |conn, _| webhooks::list_endpoints(conn, account))
+            .await
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        account: AccountId,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.run_write(move |tx, _| webhooks::delete_endpoint(tx, account, &id))
+            .await
+    }
+
+    async fn rotate_webhook_secret(
+        &self,
+        account: AccountId,
+        id: &str,
+        secret: SecretString,
+        previous_until: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        let id = id.to_owned();
+        self.run_write(move |tx, cipher| {
+            webhooks::rotate_secret(tx, cipher, account, &id, &secret, previous_until)
+        })
+        .await
+    }
+
+    async fn set_webhook_endpoint_disabled(
+        &self,
+        account: AccountId,
+        id: &str,
+        reason: Option<String>,
+        now: Timestamp,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        let id = id.to_owned();
+        self.run_write(move |tx, _| {
+            webhooks::set_disabled(tx, account, &id, reason.as_deref(), now)
+        })
+        .await
+    }
+
+    async fn webhook_signing_secrets(
+        &self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<SigningSecretSet, StoreError> {
+        let id = id.to_owned();
+        self.run(move |conn, inner| webhooks::signing_secrets(conn, &inner.cipher, &id, now))
+            .await
+    }
+
+    async fn enqueue_ping(
+        &self,
+        account: AccountId,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<OutboxEvent, StoreError> {
+        let id = id.to_owned();
+        self.run_write(move |tx, _| webhooks::enqueue_ping(tx, account, &id, now))
+            .await
+    }
+
+    async fn enqueue_due_notices(
+        &self,
+        now: Timestamp,
+        thresholds_secs: &[u64],
+        limit: u32,
+        ids: NoticeIds,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let thresholds = thresholds_secs.to_vec();
+        self.run_write(move |tx, _| {
+            webhooks::enqueue_due_notices(tx, now, &thresholds, limit, &ids)
+        })
+        .await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        self.run_write(move |tx, _| webhooks::claim(tx, now, lease_until, limit))
+            .await
+    }
+
+    async fn record_webhook_attempt(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+        outcome: AttemptOutcome,
+        disable: DisableDecision,
+    ) -> Result<AttemptRecorded, StoreError> {
+        let claimed = claimed.clone();
+        self.run_write(move |tx, _| webhooks::record_attempt(tx, &claimed, &outcome, &disable, now))
+            .await
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        account: Option<AccountId>,
+        endpoint: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryReport>, StoreError> {
+        let endpoint = endpoint.map(str::to_owned);
+        self.run(move |conn, _| {
+            webhooks::list_deliveries(conn, account, endpoint.as_deref(), limit)
+        })
+        .await
     }
 
     async fn import_profiles(

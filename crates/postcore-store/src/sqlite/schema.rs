@@ -13,6 +13,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../../../migrations/sqlite/0002_listing_order.sql"
     )),
     M::up(include_str!("../../../../migrations/sqlite/0003_oauth.sql")),
+    M::up(include_str!(
+        "../../../../migrations/sqlite/0004_webhooks.sql"
+    )),
 ];
 
 /// The schema version this build writes.
@@ -96,6 +99,7 @@ mod tests {
         include_str!("../../tests/fixtures/v0001.sql"),
         include_str!("../../tests/fixtures/v0002.sql"),
         include_str!("../../tests/fixtures/v0003.sql"),
+        include_str!("../../tests/fixtures/v0004.sql"),
     ];
 
     #[test]

@@ -78,7 +78,7 @@ pub async fn revoke_marks_lose_to_renewals_made_since(repo: Arc<dyn Repository>)
         .unwrap();
     for (account, seen) in [(a, 10), (b, 20)] {
         let marked = repo
-            .mark_revoked_if_unchanged(account, &k, Platform::Bluesky, t(seen))
+            .mark_revoked_if_unchanged(account, &k, Platform::Bluesky, t(seen), t(0))
             .await;
         assert!(!marked.unwrap(), "account {account:?}, seen at {seen}");
     }
@@ -87,7 +87,7 @@ pub async fn revoke_marks_lose_to_renewals_made_since(repo: Arc<dyn Repository>)
         vec![renewed.clone()]
     );
     let marked = repo
-        .mark_revoked_if_unchanged(a, &k, Platform::Bluesky, t(20))
+        .mark_revoked_if_unchanged(a, &k, Platform::Bluesky, t(20), t(0))
         .await;
     assert!(marked.unwrap());
     assert_eq!(
@@ -95,7 +95,7 @@ pub async fn revoke_marks_lose_to_renewals_made_since(repo: Arc<dyn Repository>)
         vec![renewed.with_revoked(true)]
     );
     let absent = repo
-        .mark_revoked_if_unchanged(a, &k, Platform::LinkedIn, t(20))
+        .mark_revoked_if_unchanged(a, &k, Platform::LinkedIn, t(20), t(0))
         .await;
     assert!(!absent.unwrap());
 }
@@ -165,7 +165,7 @@ pub async fn platform_connections_carry_owners_and_secrets(repo: Arc<dyn Reposit
         summary(only_b),
         vec![row("b", "prof_bbb", "bob.bsky.social")]
     );
-    repo.disconnect(b, &key("prof_bbb"), Platform::Bluesky)
+    repo.disconnect(b, &key("prof_bbb"), Platform::Bluesky, t(0))
         .await
         .unwrap();
     let none = repo

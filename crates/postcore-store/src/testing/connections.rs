@@ -37,7 +37,9 @@ pub async fn connecting_twice_with_the_same_account_renews_in_place(repo: Arc<dy
         repo.connect(a, &k, first, creds).await.unwrap(),
         ConnectOutcome::Created
     );
-    repo.mark_revoked(a, &k, Platform::LinkedIn).await.unwrap();
+    repo.mark_revoked(a, &k, Platform::LinkedIn, t(0))
+        .await
+        .unwrap();
 
     let again = Connection::new(Platform::LinkedIn, "John Q. Doe", "johndoe", t(10 * DAY));
     let creds = Credentials {
@@ -119,14 +121,18 @@ pub async fn connections_are_disconnected_and_marked_revoked(repo: Arc<dyn Repos
     repo.connect(a, &k, bs, Credentials::default())
         .await
         .unwrap();
-    repo.mark_revoked(a, &k, Platform::LinkedIn).await.unwrap();
-    repo.disconnect(a, &k, Platform::Bluesky).await.unwrap();
+    repo.mark_revoked(a, &k, Platform::LinkedIn, t(0))
+        .await
+        .unwrap();
+    repo.disconnect(a, &k, Platform::Bluesky, t(0))
+        .await
+        .unwrap();
     let got = repo.get_profile(a, &k).await.unwrap().connections;
     assert_eq!(got, vec![li.with_revoked(true)]);
     assert!(got[0].needs_reconnect(t(1)));
     for r in [
-        repo.disconnect(a, &k, Platform::Bluesky).await,
-        repo.mark_revoked(a, &k, Platform::Bluesky).await,
+        repo.disconnect(a, &k, Platform::Bluesky, t(0)).await,
+        repo.mark_revoked(a, &k, Platform::Bluesky, t(0)).await,
         repo.credentials(a, &k, Platform::Bluesky).await.map(drop),
     ] {
         assert!(
@@ -199,7 +205,7 @@ pub async fn expiry_report_lists_expiring_and_revoked_soonest_first(repo: Arc<dy
             .await
             .unwrap();
         if revoked {
-            repo.mark_revoked(acc, &k, Platform::LinkedIn)
+            repo.mark_revoked(acc, &k, Platform::LinkedIn, t(0))
                 .await
                 .unwrap();
         }

@@ -36,10 +36,10 @@ async fn fixture(repo: &Arc<dyn Repository>) -> AccountId {
         })
         .collect();
     repo.import_profiles(a, records, None).await.unwrap();
-    repo.mark_revoked(a, &key("prof_b"), Platform::LinkedIn)
+    repo.mark_revoked(a, &key("prof_b"), Platform::LinkedIn, t(0))
         .await
         .unwrap();
-    repo.mark_revoked(a, &key("prof_d"), Platform::Bluesky)
+    repo.mark_revoked(a, &key("prof_d"), Platform::Bluesky, t(0))
         .await
         .unwrap();
     // Another account's profile that every filter below would select: never listed.

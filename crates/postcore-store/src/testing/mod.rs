@@ -25,6 +25,7 @@ mod pages;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod profiles;
+mod webhooks;
 
 pub use accounts::*;
 pub use connect_flows::*;
@@ -36,6 +37,7 @@ pub use pages::*;
 #[cfg(feature = "postgres")]
 pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_postgres};
 pub use profiles::*;
+pub use webhooks::*;
 
 use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};
 use chrono::TimeZone;
@@ -160,6 +162,12 @@ macro_rules! conformance_suite {
             other_accounts_profiles_are_not_found_everywhere,
             deleting_a_profile_removes_its_connections_and_secrets,
             connecting_twice_with_the_same_account_renews_in_place,
+            webhook_endpoints_are_created_rotated_disabled_and_deleted,
+            connects_write_connected_events_for_subscribed_endpoints,
+            a_refused_connect_writes_no_event,
+            timed_notices_are_written_once_at_each_threshold,
+            deliveries_are_leased_once_and_failures_are_booked,
+            every_write_path_writes_its_event,
             connecting_another_account_is_a_conflict_that_changes_nothing,
             connections_are_disconnected_and_marked_revoked,
             connecting_to_a_new_profile_creates_both_in_one_transaction,

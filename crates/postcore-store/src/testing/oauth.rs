@@ -154,7 +154,7 @@ pub async fn refreshes_are_leased_once_and_end_in_one_of_three_ways(repo: Arc<dy
     // A transient failure: back off, nothing marked, the failure counted.
     let retry_at = t(55 * DAY + 3_600);
     assert!(
-        repo.release_refresh(&target, RefreshRelease::RetryAfter(retry_at))
+        repo.release_refresh(&target, RefreshRelease::RetryAfter(retry_at), t(0))
             .await
             .unwrap()
     );
@@ -225,7 +225,7 @@ pub async fn refreshes_are_leased_once_and_end_in_one_of_three_ways(repo: Arc<dy
     );
     assert!(
         !repo
-            .release_refresh(&target, RefreshRelease::Rejected)
+            .release_refresh(&target, RefreshRelease::Rejected, t(0))
             .await
             .unwrap()
     );
@@ -253,7 +253,7 @@ pub async fn refreshes_are_leased_once_and_end_in_one_of_three_ways(repo: Arc<dy
             .unwrap()
     );
     assert!(
-        repo.release_refresh(&target, RefreshRelease::Rejected)
+        repo.release_refresh(&target, RefreshRelease::Rejected, t(0))
             .await
             .unwrap()
     );

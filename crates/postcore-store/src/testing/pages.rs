@@ -84,7 +84,7 @@ pub async fn keyset_pages_return_every_profile_once_under_concurrent_changes(
             .rev()
             .find(|k| !seen.contains(k) && !deleted.contains(*k))
         {
-            repo.delete_profile(a, victim).await.unwrap();
+            repo.delete_profile(a, victim, t(0)).await.unwrap();
             deleted.insert(victim.clone());
         }
         round += 1;

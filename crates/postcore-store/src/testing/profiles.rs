@@ -81,13 +81,13 @@ pub async fn profiles_are_renamed_and_deleted(repo: Arc<dyn Repository>) {
     assert_eq!(renamed, Profile::new(p.key().clone(), name("new"), t(1)));
     let cleared = repo.rename_profile(a, p.key(), None).await.unwrap();
     assert_eq!(cleared.name(), None);
-    repo.delete_profile(a, p.key()).await.unwrap();
+    repo.delete_profile(a, p.key(), t(0)).await.unwrap();
     assert!(matches!(
         repo.get_profile(a, p.key()).await,
         Err(StoreError::NotFound(Entity::Profile))
     ));
     assert!(matches!(
-        repo.delete_profile(a, p.key()).await,
+        repo.delete_profile(a, p.key(), t(0)).await,
         Err(StoreError::NotFound(Entity::Profile))
     ));
 }
@@ -106,7 +106,7 @@ async fn assert_every_keyed_call_is_not_found(
     };
     nf(repo.get_profile(acc, &k).await.map(drop), "get");
     nf(repo.rename_profile(acc, &k, None).await.map(drop), "rename");
-    nf(repo.delete_profile(acc, &k).await, "delete");
+    nf(repo.delete_profile(acc, &k, t(0)).await, "delete");
     nf(
         repo.connect(acc, &k, linkedin(1), Credentials::default())
             .await
@@ -114,11 +114,11 @@ async fn assert_every_keyed_call_is_not_found(
         "connect",
     );
     nf(
-        repo.disconnect(acc, &k, Platform::LinkedIn).await,
+        repo.disconnect(acc, &k, Platform::LinkedIn, t(0)).await,
         "disconnect",
     );
     nf(
-        repo.mark_revoked(acc, &k, Platform::LinkedIn).await,
+        repo.mark_revoked(acc, &k, Platform::LinkedIn, t(0)).await,
         "mark_revoked",
     );
     nf(
@@ -176,7 +176,7 @@ pub async fn deleting_a_profile_removes_its_connections_and_secrets(repo: Arc<dy
         ..Default::default()
     };
     repo.connect(a, &k, linkedin(2), creds).await.unwrap();
-    repo.delete_profile(a, &k).await.unwrap();
+    repo.delete_profile(a, &k, t(0)).await.unwrap();
     assert!(
         repo.connections_needing_attention(None, t(1_000_000_000))
             .await

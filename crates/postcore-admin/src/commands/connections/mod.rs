@@ -67,7 +67,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             let ctx = globals.open(Open::MustExist).await?;
             let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             ctx.store
-                .disconnect(account.id, &target.key, target.platform)
+                .disconnect(account.id, &target.key, target.platform, ctx.now)
                 .await
                 .with_context(|| format!("--platform {}", target.platform))?;
             println!("removed {} from profile {}", target.platform, target.key);
@@ -76,7 +76,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             let ctx = globals.open(Open::MustExist).await?;
             let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             ctx.store
-                .mark_revoked(account.id, &target.key, target.platform)
+                .mark_revoked(account.id, &target.key, target.platform, ctx.now)
                 .await
                 .with_context(|| format!("--platform {}", target.platform))?;
             println!(

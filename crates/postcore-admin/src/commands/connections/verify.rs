@@ -266,6 +266,7 @@ async fn settle(ctx: &Context, c: Checked, mark: bool) -> anyhow::Result<Row> {
                     &s.profile_key,
                     Platform::Bluesky,
                     conn.connected_at(),
+                    ctx.now,
                 )
                 .await?;
             let outcome = if marked {

@@ -105,7 +105,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             confirm(yes, &format!("deleting the profile {}", target.key))?;
             let (account, _) = locate_profile(&ctx, &target.key, target.account.as_ref()).await?;
             ctx.store
-                .delete_profile(account.id, &target.key)
+                .delete_profile(account.id, &target.key, ctx.now)
                 .await
                 .with_context(|| format!("KEY {}", target.key))?;
             println!("deleted profile {}", target.key);

@@ -1,0 +1,677 @@
+//! Webhook endpoints, the outbox, timed notices and deliveries on PostgreSQL: the rules of
+//! `sqlite/webhooks.rs`, with `FOR UPDATE SKIP LOCKED` for claims, so that several servers
+//! on one database never hand the same delivery to two deliverers.
+
+use super::profiles::connection_at;
+use super::{Db, db, stmt};
+use crate::sqlite::crypto::Cipher;
+use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, to_secs};
+use crate::sqlite::webhooks::{
+    ENDPOINT_COLUMNS, EVENT_COLUMNS, REPORT_COLUMNS, decide_disable, due_notice,
+};
+use crate::webhooks::{
+    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DeliveryStatus,
+    DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, OutboxEvent,
+    SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
+    kind_from_db, new_endpoint_id, new_event_id, secret_aad,
+};
+use crate::webhooks::{EventRow, notice_kind_and_id, outcome_columns, snapshot_columns};
+use crate::{AccountId, Entity, StoreError};
+use postcore_domain::{Platform, ProfileKey, Timestamp};
+use secrecy::SecretString;
+use tokio_postgres::Row;
+
+type Res<T> = Result<T, StoreError>;
+
+fn count(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+fn endpoint_at(row: &Row) -> Res<WebhookEndpoint> {
+    let disabled = match row.get::<_, Option<i64>>(6) {
+        Some(at) => Some(EndpointDisabled {
+            at: from_secs(at)?,
+            reason: row.get::<_, Option<String>>(7).unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(WebhookEndpoint {
+        id: row.get(0),
+        account: AccountId(row.get(1)),
+        url: row.get(2),
+        events: events_from_db(row.get(3))?,
+        description: row.get(4),
+        created_at: from_secs(row.get(5))?,
+        disabled,
+        consecutive_failures: count(row.get(8)),
+    })
+}
+
+fn event_at(row: &Row, base: usize) -> Res<OutboxEvent> {
+    EventRow {
+        id: row.get(base),
+        account: row.get(base + 1),
+        kind: row.get(base + 2),
+        created_at: row.get(base + 3),
+        profile_key: row.get(base + 4),
+        profile_name: row.get(base + 5),
+        profile_created_at: row.get(base + 6),
+        connection: connection_at(row, base + 7)?,
+    }
+    .into_event()
+}
+
+pub(crate) async fn create_endpoint<C: Db>(
+    c: &C,
+    cipher: &Cipher,
+    account: AccountId,
+    new: &NewWebhookEndpoint,
+    now: Timestamp,
+) -> Res<WebhookEndpoint> {
+    let id = new_endpoint_id();
+    let sealed = cipher.seal_secret(&new.secret, &secret_aad(&id, "current"))?;
+    c.execute(
+        &stmt(
+            c,
+            "INSERT INTO webhook_endpoints (id, account_id, url, events, description, secret, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .await?,
+        &[
+            &id,
+            &account.0,
+            &new.url,
+            &events_to_db(&new.events),
+            &new.description,
+            &sealed,
+            &to_secs(now),
+        ],
+    )
+    .await
+    // A foreign-key violation: no such account. (The id is 82 random bits: no collision.)
+    .map_err(|e| {
+        match super::map_write_error(e, crate::Conflict::AccountExists, Entity::Account) {
+            StoreError::Conflict(_) => {
+                StoreError::InvalidData("webhook endpoint id collision".into())
+            }
+            other => other,
+        }
+    })?;
+    endpoint(c, Some(account), &id).await
+}
+
+pub(crate) async fn endpoint<C: Db>(
+    c: &C,
+    account: Option<AccountId>,
+    id: &str,
+) -> Res<WebhookEndpoint> {
+    let sql = format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints w \
+         WHERE w.id = $1 AND ($2::BIGINT IS NULL OR w.account_id = $2)"
+    );
+    let row = c
+        .query_opt(&stmt(c, &sql).await?, &[&id, &account.map(|a| a.0)])
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?;
+    endpoint_at(&row)
+}
+
+pub(crate) async fn list_endpoints<C: Db>(
+    c: &C,
+    account: Option<AccountId>,
+) -> Res<Vec<WebhookEndpoint>> {
+    let sql = format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints w \
+         WHERE $1::BIGINT IS NULL OR w.account_id = $1 ORDER BY w.created_at, w.id"
+    );
+    c.query(&stmt(c, &sql).await?, &[&account.map(|a| a.0)])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(endpoint_at)
+        .collect()
+}
+
+pub(crate) async fn delete_endpoint<C: Db>(c: &C, account: AccountId, id: &str) -> Res<()> {
+    let n = c
+        .execute(
+            &stmt(
+                c,
+                "DELETE FROM webhook_endpoints WHERE id = $1 AND account_id = $2",
+            )
+            .await?,
+            &[&id, &account.0],
+        )
+        .await
+        .map_err(db)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(Entity::WebhookEndpoint));
+    }
+    Ok(())
+}
+
+pub(crate) async fn rotate_secret<C: Db>(
+    c: &C,
+    cipher: &Cipher,
+    account: AccountId,
+    id: &str,
+    secret: &SecretString,
+    previous_until: Timestamp,
+) -> Res<WebhookEndpoint> {
+    let old: Vec<u8> = c
+        .query_opt(
+            &stmt(
+                c,
+                "SELECT secret FROM webhook_endpoints WHERE id = $1 AND account_id = $2 \
+                 FOR UPDATE",
+            )
+            .await?,
+            &[&id, &account.0],
+        )
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?
+        .get(0);
+    let old = cipher.open_secret(&old, &secret_aad(id, "current"))?;
+    let previous = cipher.seal_secret(&old, &secret_aad(id, "previous"))?;
+    let current = cipher.seal_secret(secret, &secret_aad(id, "current"))?;
+    c.execute(
+        &stmt(
+            c,
+            "UPDATE webhook_endpoints SET secret = $1, previous_secret = $2, \
+             previous_secret_until = $3 WHERE id = $4",
+        )
+        .await?,
+        &[&current, &previous, &to_secs(previous_until), &id],
+    )
+    .await
+    .map_err(db)?;
+    endpoint(c, Some(account), id).await
+}
+
+pub(crate) async fn set_disabled<C: Db>(
+    c: &C,
+    account: AccountId,
+    id: &str,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Res<WebhookEndpoint> {
+    let n = match reason {
+        Some(reason) => {
+            c.execute(
+                &stmt(
+                    c,
+                    "UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, $1), \
+                     disabled_reason = COALESCE(disabled_reason, $2) \
+                     WHERE id = $3 AND account_id = $4",
+                )
+                .await?,
+                &[&to_secs(now), &reason, &id, &account.0],
+            )
+            .await
+        }
+        None => {
+            c.execute(
+                &stmt(
+                    c,
+                    "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, \
+                     consecutive_failures = 0 WHERE id = $1 AND account_id = $2",
+                )
+                .await?,
+                &[&id, &account.0],
+            )
+            .await
+        }
+    }
+    .map_err(db)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(Entity::WebhookEndpoint));
+    }
+    endpoint(c, Some(account), id).await
+}
+
+pub(crate) async fn signing_secrets<C: Db>(
+    c: &C,
+    cipher: &Cipher,
+    id: &str,
+    now: Timestamp,
+) -> Res<SigningSecretSet> {
+    let row = c
+        .query_opt(
+            &stmt(
+                c,
+                "SELECT secret, previous_secret, previous_secret_until FROM webhook_endpoints \
+                 WHERE id = $1",
+            )
+            .await?,
+            &[&id],
+        )
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?;
+    let current: Vec<u8> = row.get(0);
+    let previous = match (
+        row.get::<_, Option<Vec<u8>>>(1),
+        row.get::<_, Option<i64>>(2),
+    ) {
+        (Some(sealed), Some(until)) if until > to_secs(now) => Some((
+            cipher.open_secret(&sealed, &secret_aad(id, "previous"))?,
+            from_secs(until)?,
+        )),
+        _ => None,
+    };
+    Ok(SigningSecretSet {
+        current: cipher.open_secret(&current, &secret_aad(id, "current"))?,
+        previous,
+    })
+}
+
+/// As `sqlite::webhooks::enqueue`: the event and its deliveries, or nothing when no
+/// endpoint subscribes.
+pub(crate) async fn enqueue<C: Db>(
+    c: &C,
+    account: AccountId,
+    kind: WebhookEventKind,
+    now: Timestamp,
+    only: Option<&str>,
+    id: Option<String>,
+    snapshot: EventSnapshot,
+) -> Res<Option<OutboxEvent>> {
+    let endpoints: Vec<String> = match only {
+        Some(one) => vec![one.to_owned()],
+        None => c
+            .query(
+                &stmt(
+                    c,
+                    "SELECT id FROM webhook_endpoints WHERE account_id = $1 \
+                     AND disabled_at IS NULL AND (events = '' OR strpos(events, $2) > 0) \
+                     ORDER BY id",
+                )
+                .await?,
+                &[&account.0, &format!(",{kind},")],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+    };
+    if endpoints.is_empty() {
+        return Ok(None);
+    }
+    let event = OutboxEvent {
+        id: id.unwrap_or_else(new_event_id),
+        kind,
+        account,
+        created_at: from_secs(to_secs(now))?,
+        snapshot,
+    };
+    insert_event(c, &event).await?;
+    let insert = stmt(
+        c,
+        "INSERT INTO webhook_deliveries (event_id, endpoint_id, next_attempt_at) \
+         VALUES ($1, $2, $3)",
+    )
+    .await?;
+    for endpoint in endpoints {
+        c.execute(&insert, &[&event.id, &endpoint, &to_secs(now)])
+            .await
+            .map_err(db)?;
+    }
+    Ok(Some(event))
+}
+
+async fn insert_event<C: Db>(c: &C, e: &OutboxEvent) -> Res<()> {
+    let (key, name, created, conn) = snapshot_columns(&e.snapshot);
+    c.execute(
+        &stmt(
+            c,
+            "INSERT INTO webhook_events (id, account_id, event_type, created_at, profile_key, \
+             profile_name, profile_created_at, platform, display_name, username, did, \
+             connected_at, expires_at, revoked) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .await?,
+        &[
+            &e.id,
+            &e.account.0,
+            &e.kind.as_str(),
+            &to_secs(e.created_at),
+            &key,
+            &name,
+            &created,
+            &conn.map(|c| c.platform().as_str()),
+            &conn.map(|c| c.display_name()),
+            &conn.map(|c| c.username()),
+            &conn.and_then(|c| c.did()),
+            &conn.map(|c| to_secs(c.connected_at())),
+            &conn.and_then(|c| c.expires_at()).map(to_secs),
+            &conn.map(|c| c.is_revoked()),
+        ],
+    )
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// The connection `platform` of the profile row `profile` as stored now, as a snapshot.
+pub(crate) async fn connection_snapshot<C: Db>(
+    c: &C,
+    profile: i64,
+    key: &ProfileKey,
+    platform: Platform,
+) -> Res<EventSnapshot> {
+    let sql = format!(
+        "SELECT {CONNECTION_COLUMNS} FROM connections c WHERE c.profile_id = $1 AND c.platform = $2"
+    );
+    let row = c
+        .query_opt(&stmt(c, &sql).await?, &[&profile, &platform.as_str()])
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::Connection))?;
+    Ok(EventSnapshot::Connection {
+        profile: key.clone(),
+        connection: connection_at(&row, 0)?.ok_or(StoreError::NotFound(Entity::Connection))?,
+    })
+}
+
+/// Writes `connection.connected` for the connection just stored, when subscribed.
+pub(crate) async fn connected_event<C: Db>(
+    c: &C,
+    account: AccountId,
+    profile: i64,
+    key: &ProfileKey,
+    platform: Platform,
+    now: Timestamp,
+) -> Res<()> {
+    if !subscribed(c, account, WebhookEventKind::ConnectionConnected).await? {
+        return Ok(());
+    }
+    let snapshot = connection_snapshot(c, profile, key, platform).await?;
+    enqueue(
+        c,
+        account,
+        WebhookEventKind::ConnectionConnected,
+        now,
+        None,
+        None,
+        snapshot,
+    )
+    .await
+    .map(drop)
+}
+
+/// Whether an enabled endpoint of `account` subscribes to `kind`.
+async fn subscribed<C: Db>(c: &C, account: AccountId, kind: WebhookEventKind) -> Res<bool> {
+    Ok(c.query_one(
+        &stmt(
+            c,
+            "SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE account_id = $1 \
+                 AND disabled_at IS NULL AND (events = '' OR strpos(events, $2) > 0))",
+        )
+        .await?,
+        &[&account.0, &format!(",{kind},")],
+    )
+    .await
+    .map_err(db)?
+    .get(0))
+}
+
+pub(crate) async fn enqueue_ping<C: Db>(
+    c: &C,
+    account: AccountId,
+    id: &str,
+    now: Timestamp,
+) -> Res<OutboxEvent> {
+    endpoint(c, Some(account), id).await?;
+    enqueue(
+        c,
+        account,
+        WebhookEventKind::Ping,
+        now,
+        Some(id),
+        None,
+        EventSnapshot::Ping,
+    )
+    .await?
+    .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))
+}
+
+pub(crate) async fn enqueue_due_notices<C: Db>(
+    c: &C,
+    now: Timestamp,
+    thresholds: &[u64],
+    limit: u32,
+    ids: &NoticeIds,
+) -> Res<Vec<OutboxEvent>> {
+    let longest = thresholds.iter().copied().max().unwrap_or(0);
+    let horizon = to_secs(now).saturating_add(i64::try_from(longest).unwrap_or(i64::MAX));
+    let sql = format!(
+        "SELECT c.account_id, c.profile_key, {CONNECTION_COLUMNS} FROM connections c \
+         WHERE c.expires_at IS NOT NULL AND c.expires_at <= $1 \
+         AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.account_id = c.account_id \
+                     AND w.disabled_at IS NULL) \
+         AND NOT EXISTS (SELECT 1 FROM webhook_notices n WHERE n.profile_key = c.profile_key \
+                     AND n.platform = c.platform AND n.expires_at = c.expires_at \
+                     AND n.threshold = 0) \
+         ORDER BY c.expires_at, c.profile_key, c.platform"
+    );
+    let rows = c
+        .query(&stmt(c, &sql).await?, &[&horizon])
+        .await
+        .map_err(db)?;
+    let record = stmt(
+        c,
+        "INSERT INTO webhook_notices (profile_key, platform, expires_at, threshold, \
+         recorded_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+    )
+    .await?;
+    let mut written = Vec::new();
+    for row in rows {
+        if written.len() >= limit as usize {
+            break;
+        }
+        let account = AccountId(row.get(0));
+        let key = key_from_db(row.get(1))?;
+        let Some(connection) = connection_at(&row, 2)? else {
+            continue;
+        };
+        let Some(expires) = connection.expires_at().map(to_secs) else {
+            continue;
+        };
+        let Some((threshold, due)) = due_notice(expires, to_secs(now), thresholds) else {
+            continue;
+        };
+        let recorded = c
+            .execute(
+                &record,
+                &[
+                    &key.as_str(),
+                    &connection.platform().as_str(),
+                    &expires,
+                    &i64::try_from(threshold).unwrap_or(i64::MAX),
+                    &to_secs(now),
+                ],
+            )
+            .await
+            .map_err(db)?;
+        if recorded == 0 {
+            continue;
+        }
+        let (kind, id) = notice_kind_and_id(ids, &key, connection.platform(), expires, threshold)?;
+        let snapshot = EventSnapshot::Connection {
+            profile: key.clone(),
+            connection,
+        };
+        let event = enqueue(c, account, kind, from_secs(due)?, None, Some(id), snapshot).await?;
+        written.extend(event);
+    }
+    Ok(written)
+}
+
+pub(crate) async fn claim<C: Db>(
+    c: &C,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> Res<Vec<ClaimedDelivery>> {
+    let sql = format!(
+        "SELECT d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS} \
+         FROM webhook_deliveries d \
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+         JOIN webhook_events e ON e.id = d.event_id \
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+         AND (d.lease_until IS NULL OR d.lease_until <= $1) AND w.disabled_at IS NULL \
+         ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED"
+    );
+    let rows = c
+        .query(&stmt(c, &sql).await?, &[&to_secs(now), &i64::from(limit)])
+        .await
+        .map_err(db)?;
+    let lease = from_secs(to_secs(lease_until))?;
+    let update = stmt(
+        c,
+        "UPDATE webhook_deliveries SET lease_until = $1 WHERE id = $2",
+    )
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let claimed = ClaimedDelivery {
+            id: row.get(0),
+            endpoint_id: row.get(1),
+            url: row.get(2),
+            attempts: count(row.get(3)),
+            lease_until: lease,
+            event: event_at(&row, 4)?,
+        };
+        c.execute(&update, &[&to_secs(lease), &claimed.id])
+            .await
+            .map_err(db)?;
+        out.push(claimed);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn record_attempt<C: Db>(
+    c: &C,
+    claimed: &ClaimedDelivery,
+    outcome: &AttemptOutcome,
+    disable: &DisableDecision,
+    now: Timestamp,
+) -> Res<AttemptRecorded> {
+    let (status, next, last_status, error, change) = outcome_columns(outcome);
+    let n = c
+        .execute(
+            &stmt(
+                c,
+                "UPDATE webhook_deliveries SET status = $1, \
+                 next_attempt_at = COALESCE($2, next_attempt_at), lease_until = NULL, \
+                 attempts = attempts + 1, last_status = $3, last_error = $4 \
+                 WHERE id = $5 AND status = 'pending' AND lease_until = $6",
+            )
+            .await?,
+            &[
+                &status,
+                &next,
+                &last_status.map(i64::from),
+                &error,
+                &claimed.id,
+                &to_secs(claimed.lease_until),
+            ],
+        )
+        .await
+        .map_err(db)?;
+    if n == 0 {
+        let failures = c
+            .query_opt(
+                &stmt(
+                    c,
+                    "SELECT consecutive_failures FROM webhook_endpoints WHERE id = $1",
+                )
+                .await?,
+                &[&claimed.endpoint_id],
+            )
+            .await
+            .map_err(db)?
+            .map_or(0, |r| count(r.get(0)));
+        return Ok(AttemptRecorded {
+            applied: false,
+            consecutive_failures: failures,
+            disabled: None,
+        });
+    }
+    let sql = format!(
+        "UPDATE webhook_endpoints SET consecutive_failures = {change} WHERE id = $1 \
+         RETURNING consecutive_failures"
+    );
+    let failures = c
+        .query_opt(&stmt(c, &sql).await?, &[&claimed.endpoint_id])
+        .await
+        .map_err(db)?
+        .map_or(0, |r| count(r.get(0)));
+    let reason = decide_disable(outcome, disable, failures);
+    if let Some(reason) = &reason {
+        c.execute(
+            &stmt(
+                c,
+                "UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, $1), \
+                 disabled_reason = COALESCE(disabled_reason, $2) WHERE id = $3",
+            )
+            .await?,
+            &[&to_secs(now), reason, &claimed.endpoint_id],
+        )
+        .await
+        .map_err(db)?;
+    }
+    Ok(AttemptRecorded {
+        applied: true,
+        consecutive_failures: failures,
+        disabled: reason,
+    })
+}
+
+fn report_at(row: &Row) -> Res<DeliveryReport> {
+    let status = DeliveryStatus::parse(row.get(5))?;
+    Ok(DeliveryReport {
+        event_id: row.get(0),
+        kind: kind_from_db(row.get(1))?,
+        endpoint_id: row.get(2),
+        created_at: from_secs(row.get(3))?,
+        attempts: count(row.get(4)),
+        status,
+        next_attempt_at: match status {
+            DeliveryStatus::Pending => Some(from_secs(row.get(6))?),
+            _ => None,
+        },
+        last_status: row
+            .get::<_, Option<i64>>(7)
+            .map(|s| u16::try_from(s).unwrap_or(u16::MAX)),
+        last_error: row.get(8),
+    })
+}
+
+pub(crate) async fn list_deliveries<C: Db>(
+    c: &C,
+    account: Option<AccountId>,
+    endpoint: Option<&str>,
+    limit: u32,
+) -> Res<Vec<DeliveryReport>> {
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM webhook_deliveries d \
+         JOIN webhook_events e ON e.id = d.event_id \
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+         WHERE ($1::BIGINT IS NULL OR w.account_id = $1) \
+         AND ($2::TEXT IS NULL OR d.endpoint_id = $2) \
+         ORDER BY e.created_at DESC, d.id DESC LIMIT $3"
+    );
+    c.query(
+        &stmt(c, &sql).await?,
+        &[&account.map(|a| a.0), &endpoint, &i64::from(limit)],
+    )
+    .await
+    .map_err(db)?
+    .iter()
+    .map(report_at)
+    .collect()
+}

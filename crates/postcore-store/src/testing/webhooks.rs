@@ -1,0 +1,937 @@
+//! Conformance cases for webhooks (issue 13): endpoints and their secrets, the outbox
+//! written with the change that causes it, timed notices exactly once, delivery leases and
+//! failure bookkeeping.
+
+use super::{account, key, t};
+use crate::webhooks::{
+    AttemptOutcome, AttemptRecorded, DeliveryReport, DeliveryStatus, DisableDecision,
+    EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey, OutboxEvent,
+    WebhookEndpoint, WebhookEventKind,
+};
+use crate::{AccountId, Conflict, Credentials, Entity, Repository, StoreError};
+use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+const DAY: i64 = 86_400;
+/// The default thresholds: 7 days and 1 day, in seconds.
+pub const THRESHOLDS: [u64; 2] = [7 * 86_400, 86_400];
+
+/// A test id scheme for timed notices: `evt_` + 32 hex digits from the profile key's
+/// FNV-1a hash, the expiry and the threshold (deterministic, as the real one is).
+pub fn test_notice_ids() -> NoticeIds {
+    Arc::new(|k: NoticeKey<'_>| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in k
+            .profile
+            .as_str()
+            .bytes()
+            .chain(k.platform.as_str().bytes())
+        {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let tail = (k.expires_at.timestamp() as u64)
+            .wrapping_mul(31)
+            .wrapping_add(k.threshold_secs.unwrap_or(0));
+        format!("evt_{h:016x}{tail:016x}")
+    })
+}
+
+fn new_endpoint(url: &str, events: &[WebhookEventKind]) -> NewWebhookEndpoint {
+    NewWebhookEndpoint {
+        url: url.to_owned(),
+        events: events.to_vec(),
+        description: Some("hooks".to_owned()),
+        secret: "whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi"
+            .to_owned()
+            .into(),
+    }
+}
+
+async fn endpoint(
+    repo: &Arc<dyn Repository>,
+    a: AccountId,
+    events: &[WebhookEventKind],
+) -> WebhookEndpoint {
+    repo.create_webhook_endpoint(a, new_endpoint("https://hooks.example.com/a", events), t(0))
+        .await
+        .unwrap()
+}
+
+/// Every event pending for delivery at `now`, claimed (and so leased) in one call.
+async fn drain(repo: &Arc<dyn Repository>, now: i64) -> Vec<(String, OutboxEvent)> {
+    repo.claim_webhook_deliveries(t(now), t(now + 60), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.endpoint_id, d.event))
+        .collect()
+}
+
+/// Kind, instant and snapshot of each drained event.
+fn told(got: &[(String, OutboxEvent)]) -> Vec<(WebhookEventKind, Timestamp, EventSnapshot)> {
+    got.iter()
+        .map(|(_, e)| (e.kind, e.created_at, e.snapshot.clone()))
+        .collect()
+}
+
+fn connected(profile: &ProfileKey, c: &Connection) -> EventSnapshot {
+    EventSnapshot::Connection {
+        profile: profile.clone(),
+        connection: c.clone(),
+    }
+}
+
+/// Endpoints: created with exact fields, listed without secrets, rotated (the previous
+/// secret signs until its instant), disabled and enabled, deleted; another account's id is
+/// not found everywhere.
+pub async fn webhook_endpoints_are_created_rotated_disabled_and_deleted(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let e = repo
+        .create_webhook_endpoint(
+            a,
+            new_endpoint(
+                "https://hooks.example.com/a",
+                &[
+                    WebhookEventKind::ProfileDeleted,
+                    WebhookEventKind::ConnectionExpiring,
+                ],
+            ),
+            t(5),
+        )
+        .await
+        .unwrap();
+    assert!(e.id.starts_with("we_") && e.id.len() == 19, "{}", e.id);
+    let expected = WebhookEndpoint {
+        id: e.id.clone(),
+        account: a,
+        url: "https://hooks.example.com/a".to_owned(),
+        events: vec![
+            WebhookEventKind::ConnectionExpiring,
+            WebhookEventKind::ProfileDeleted,
+        ],
+        description: Some("hooks".to_owned()),
+        created_at: t(5),
+        disabled: None,
+        consecutive_failures: 0,
+    };
+    assert_eq!(e, expected);
+    assert_eq!(
+        repo.list_webhook_endpoints(Some(a)).await.unwrap(),
+        vec![expected.clone()]
+    );
+    assert_eq!(repo.list_webhook_endpoints(Some(b)).await.unwrap(), vec![]);
+    assert_eq!(
+        repo.list_webhook_endpoints(None).await.unwrap(),
+        vec![expected.clone()]
+    );
+
+    let secrets = repo.webhook_signing_secrets(&e.id, t(5)).await.unwrap();
+    assert_eq!(
+        secrets.current.expose_secret(),
+        "whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi"
+    );
+    assert!(secrets.previous.is_none());
+
+    let not_found = "NotFound(WebhookEndpoint)";
+    let new_secret = || {
+        "whsec_bmV3LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
+            .to_owned()
+            .into()
+    };
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.rotate_webhook_secret(b, &e.id, new_secret(), t(DAY))
+                .await
+                .unwrap_err()
+        ),
+        not_found
+    );
+    assert_eq!(
+        repo.rotate_webhook_secret(a, &e.id, new_secret(), t(10 + DAY))
+            .await
+            .unwrap(),
+        expected
+    );
+    let secrets = repo
+        .webhook_signing_secrets(&e.id, t(10 + DAY - 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        secrets.current.expose_secret(),
+        "whsec_bmV3LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
+    );
+    let (previous, until) = secrets.previous.unwrap();
+    assert_eq!(
+        (previous.expose_secret(), until),
+        ("whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi", t(10 + DAY))
+    );
+    let later = repo
+        .webhook_signing_secrets(&e.id, t(10 + DAY))
+        .await
+        .unwrap();
+    assert!(later.previous.is_none());
+
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.set_webhook_endpoint_disabled(b, &e.id, Some("no".into()), t(20))
+                .await
+                .unwrap_err()
+        ),
+        not_found
+    );
+    let disabled = repo
+        .set_webhook_endpoint_disabled(a, &e.id, Some("operator".into()), t(20))
+        .await
+        .unwrap();
+    let reason = Some(EndpointDisabled {
+        at: t(20),
+        reason: "operator".to_owned(),
+    });
+    assert_eq!(disabled.disabled, reason);
+    let again = repo
+        .set_webhook_endpoint_disabled(a, &e.id, Some("other".into()), t(30))
+        .await
+        .unwrap();
+    assert_eq!(again.disabled, reason, "the first disabling is kept");
+    let enabled = repo
+        .set_webhook_endpoint_disabled(a, &e.id, None, t(40))
+        .await
+        .unwrap();
+    assert_eq!(enabled, expected);
+
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.enqueue_ping(b, &e.id, t(50)).await.unwrap_err()
+        ),
+        not_found
+    );
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.delete_webhook_endpoint(b, &e.id).await.unwrap_err()
+        ),
+        not_found
+    );
+    repo.delete_webhook_endpoint(a, &e.id).await.unwrap();
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.delete_webhook_endpoint(a, &e.id).await.unwrap_err()
+        ),
+        not_found
+    );
+    assert_eq!(repo.list_webhook_endpoints(None).await.unwrap(), vec![]);
+    assert_eq!(
+        repo.webhook_signing_secrets(&e.id, t(50))
+            .await
+            .err()
+            .map(|e| format!("{e:?}")),
+        Some(not_found.to_owned())
+    );
+    assert_eq!(
+        repo.create_webhook_endpoint(
+            AccountId(999_999),
+            new_endpoint("https://x.example", &[]),
+            t(0)
+        )
+        .await
+        .unwrap_err()
+        .to_string(),
+        StoreError::NotFound(Entity::Account).to_string()
+    );
+}
+
+/// `connection.connected` is written by a first connect, a renewal and a connect that
+/// makes its profile, with the stored connection as its snapshot and the connect's
+/// instant as `createdAt`; one delivery per subscribed, enabled endpoint; nothing for an
+/// account without endpoints, an endpoint of other kinds, or a disabled one.
+pub async fn connects_write_connected_events_for_subscribed_endpoints(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let k = key("prof_hooked");
+    repo.create_profile(a, Some(k.clone()), None, t(0))
+        .await
+        .unwrap();
+    let first = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(DAY));
+    repo.connect(a, &k, first.clone(), Credentials::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        drain(&repo, 10 * DAY).await,
+        vec![],
+        "no endpoint: no event"
+    );
+
+    let other = endpoint(&repo, a, &[WebhookEventKind::ProfileDeleted]).await;
+    let off = endpoint(&repo, a, &[]).await;
+    repo.set_webhook_endpoint_disabled(a, &off.id, Some("off".into()), t(0))
+        .await
+        .unwrap();
+    repo.connect(a, &k, first.clone(), Credentials::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        drain(&repo, 10 * DAY).await,
+        vec![],
+        "not subscribed or disabled"
+    );
+    let _ = other;
+
+    let all = endpoint(&repo, a, &[]).await;
+    let only = endpoint(&repo, a, &[WebhookEventKind::ConnectionConnected]).await;
+    let renewed = Connection::new(Platform::LinkedIn, "John Q. Doe", "johndoe", t(2 * DAY));
+    repo.connect(a, &k, renewed.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let fresh = Connection::new(
+        Platform::Bluesky,
+        "jane.bsky.social",
+        "jane.bsky.social",
+        t(3 * DAY),
+    )
+    .with_did(Some("did:plc:jane".to_owned()));
+    let p = repo
+        .connect_new_profile(a, fresh.clone(), Credentials::default(), t(3 * DAY))
+        .await
+        .unwrap();
+
+    let got = drain(&repo, 10 * DAY).await;
+    let mut ends: Vec<&str> = got.iter().map(|(e, _)| e.as_str()).collect();
+    ends.sort_unstable();
+    let mut want = vec![
+        all.id.as_str(),
+        all.id.as_str(),
+        only.id.as_str(),
+        only.id.as_str(),
+    ];
+    want.sort_unstable();
+    assert_eq!(ends, want, "one delivery per subscribed endpoint");
+    let mut events: Vec<OutboxEvent> = got.into_iter().map(|(_, e)| e).collect();
+    events.sort_by_key(|e| e.created_at);
+    events.dedup();
+    assert_eq!(
+        events.len(),
+        2,
+        "one event per change, shared by its deliveries"
+    );
+    for e in &events {
+        assert!(e.id.starts_with("evt_") && e.id.len() == 36, "{}", e.id);
+    }
+    assert_eq!(
+        (
+            events[0].kind,
+            events[0].account,
+            events[0].created_at,
+            &events[0].snapshot
+        ),
+        (
+            WebhookEventKind::ConnectionConnected,
+            a,
+            t(2 * DAY),
+            &connected(&k, &renewed)
+        )
+    );
+    assert_eq!(
+        (
+            events[1].kind,
+            events[1].account,
+            events[1].created_at,
+            &events[1].snapshot
+        ),
+        (
+            WebhookEventKind::ConnectionConnected,
+            a,
+            t(3 * DAY),
+            &connected(p.key(), &fresh)
+        )
+    );
+}
+
+/// A write that fails writes no event: a connect refused with `PlatformAlreadyConnected`
+/// leaves neither the change nor an outbox row.
+pub async fn a_refused_connect_writes_no_event(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let k = key("prof_refused");
+    repo.create_profile(a, Some(k.clone()), None, t(0))
+        .await
+        .unwrap();
+    let first = Connection::new(Platform::Bluesky, "a.bsky.social", "a.bsky.social", t(1))
+        .with_did(Some("did:plc:a".to_owned()));
+    repo.connect(a, &k, first, Credentials::default())
+        .await
+        .unwrap();
+    endpoint(&repo, a, &[]).await;
+    let other = Connection::new(Platform::Bluesky, "b.bsky.social", "b.bsky.social", t(2))
+        .with_did(Some("did:plc:b".to_owned()));
+    assert_eq!(
+        repo.connect(a, &k, other, Credentials::default())
+            .await
+            .unwrap_err()
+            .to_string(),
+        StoreError::Conflict(Conflict::PlatformAlreadyConnected).to_string()
+    );
+    assert_eq!(drain(&repo, DAY).await, vec![]);
+    assert_eq!(
+        repo.list_webhook_deliveries(Some(a), None, 100)
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
+/// Timed notices: `connection.expiring` exactly at `expiresAt − 7 d` and `− 1 d` and
+/// `connection.expired` at `expiresAt`, to the second, each once across passes, with the
+/// due instant as `createdAt` and the caller's deterministic id; only the latest due
+/// notice after a gap; a renewed token starts afresh.
+pub async fn timed_notices_are_written_once_at_each_threshold(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let k = key("prof_notice");
+    repo.create_profile(a, Some(k.clone()), None, t(0))
+        .await
+        .unwrap();
+    let c = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(0));
+    let expires = 60 * DAY;
+    assert_eq!(c.expires_at(), Some(t(expires)));
+    repo.connect(a, &k, c.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let ids = test_notice_ids();
+    let pass = |now: i64| {
+        let repo = Arc::clone(&repo);
+        let ids = Arc::clone(&ids);
+        async move {
+            repo.enqueue_due_notices(t(now), &THRESHOLDS, 100, ids)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.kind, e.created_at, e.id))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(pass(expires - 7 * DAY - 1).await, vec![], "no endpoint yet");
+    endpoint(
+        &repo,
+        a,
+        &[
+            WebhookEventKind::ConnectionExpiring,
+            WebhookEventKind::ConnectionExpired,
+        ],
+    )
+    .await;
+    let id = |threshold: Option<u64>| {
+        ids(NoticeKey {
+            profile: &k,
+            platform: Platform::LinkedIn,
+            expires_at: t(expires),
+            threshold_secs: threshold,
+        })
+    };
+    assert_eq!(pass(expires - 7 * DAY - 1).await, vec![]);
+    let week = vec![(
+        WebhookEventKind::ConnectionExpiring,
+        t(expires - 7 * DAY),
+        id(Some(7 * 86_400)),
+    )];
+    assert_eq!(pass(expires - 7 * DAY).await, week);
+    assert_eq!(
+        pass(expires - 7 * DAY).await,
+        vec![],
+        "a second pass writes nothing"
+    );
+    assert_eq!(pass(expires - DAY - 1).await, vec![]);
+    let day = vec![(
+        WebhookEventKind::ConnectionExpiring,
+        t(expires - DAY),
+        id(Some(86_400)),
+    )];
+    assert_eq!(pass(expires - DAY).await, day);
+    assert_eq!(pass(expires - 1).await, vec![]);
+    let expired = vec![(WebhookEventKind::ConnectionExpired, t(expires), id(None))];
+    assert_eq!(pass(expires).await, expired);
+    assert_eq!(pass(expires + DAY).await, vec![]);
+
+    let events = drain(&repo, expires + DAY).await;
+    assert_eq!(events.len(), 3);
+    for (_, e) in &events {
+        assert_eq!(e.snapshot, connected(&k, &c));
+    }
+
+    // Renewed: a new expiresAt starts afresh; after a gap only the latest notice is sent.
+    let renewed = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(expires + DAY));
+    repo.connect(a, &k, renewed.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let new_expiry = expires + DAY + 60 * DAY;
+    let got = pass(new_expiry - DAY + 5).await;
+    assert_eq!(
+        got,
+        vec![(
+            WebhookEventKind::ConnectionExpiring,
+            t(new_expiry - DAY),
+            ids(NoticeKey {
+                profile: &k,
+                platform: Platform::LinkedIn,
+                expires_at: t(new_expiry),
+                threshold_secs: Some(86_400),
+            })
+        )]
+    );
+    assert_eq!(pass(new_expiry - DAY + 6).await, vec![]);
+}
+
+/// Claims lease: a leased delivery is handed to no second claimer until its lease ends;
+/// attempts are booked (retry, give up, delivered), the endpoint's consecutive failures
+/// counted and the endpoint disabled at the given threshold; a lost lease writes nothing;
+/// `list_webhook_deliveries` shows each delivery's state.
+pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let e = endpoint(&repo, a, &[]).await;
+    let ping = repo.enqueue_ping(a, &e.id, t(100)).await.unwrap();
+    assert_eq!(
+        (ping.kind, ping.created_at, &ping.snapshot),
+        (WebhookEventKind::Ping, t(100), &EventSnapshot::Ping)
+    );
+
+    assert_eq!(
+        repo.claim_webhook_deliveries(t(99), t(200), 10)
+            .await
+            .unwrap(),
+        vec![],
+        "not due"
+    );
+    let claimed = repo
+        .claim_webhook_deliveries(t(100), t(130), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let d = claimed[0].clone();
+    assert_eq!(
+        (
+            d.endpoint_id.as_str(),
+            d.url.as_str(),
+            d.attempts,
+            d.lease_until,
+            &d.event
+        ),
+        (
+            e.id.as_str(),
+            "https://hooks.example.com/a",
+            0,
+            t(130),
+            &ping
+        )
+    );
+    assert_eq!(
+        repo.claim_webhook_deliveries(t(129), t(200), 10)
+            .await
+            .unwrap(),
+        vec![],
+        "leased"
+    );
+    let never = DisableDecision {
+        after_consecutive_failures: 2,
+        now: None,
+    };
+    let retry = AttemptOutcome::Retry {
+        next_attempt_at: t(160),
+        status: Some(500),
+        error: "500 Internal Server Error".to_owned(),
+    };
+    assert_eq!(
+        repo.record_webhook_attempt(&d, t(101), retry.clone(), never.clone())
+            .await
+            .unwrap(),
+        AttemptRecorded {
+            applied: true,
+            consecutive_failures: 0,
+            disabled: None
+        }
+    );
+    assert_eq!(
+        repo.record_webhook_attempt(&d, t(102), retry, never.clone())
+            .await
+            .unwrap(),
+        AttemptRecorded {
+            applied: false,
+            consecutive_failures: 0,
+            disabled: None
+        },
+        "the lease ended with the first record"
+    );
+    let report =
+        |attempts, status, next, last_status: Option<u16>, error: Option<&str>| DeliveryReport {
+            event_id: ping.id.clone(),
+            kind: WebhookEventKind::Ping,
+            endpoint_id: e.id.clone(),
+            created_at: t(100),
+            attempts,
+            status,
+            next_attempt_at: next,
+            last_status,
+            last_error: error.map(str::to_owned),
+        };
+    assert_eq!(
+        repo.list_webhook_deliveries(Some(a), None, 10)
+            .await
+            .unwrap(),
+        vec![report(
+            1,
+            DeliveryStatus::Pending,
+            Some(t(160)),
+            Some(500),
+            Some("500 Internal Server Error")
+        )]
+    );
+    assert_eq!(
+        repo.list_webhook_deliveries(Some(b), None, 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        repo.claim_webhook_deliveries(t(159), t(200), 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+
+    // A lease that ran out is claimable again; the first holder's record is then refused.
+    let second = repo
+        .claim_webhook_deliveries(t(160), t(170), 10)
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].attempts, 1);
+    let third = repo
+        .claim_webhook_deliveries(t(170), t(190), 10)
+        .await
+        .unwrap();
+    assert_eq!(third.len(), 1, "the lease ended at 170");
+    let give_up = AttemptOutcome::GiveUp {
+        status: None,
+        error: "connection refused".to_owned(),
+    };
+    assert!(
+        !repo
+            .record_webhook_attempt(&second[0], t(171), give_up.clone(), never.clone())
+            .await
+            .unwrap()
+            .applied
+    );
+    assert_eq!(
+        repo.record_webhook_attempt(&third[0], t(172), give_up.clone(), never.clone())
+            .await
+            .unwrap(),
+        AttemptRecorded {
+            applied: true,
+            consecutive_failures: 1,
+            disabled: None
+        }
+    );
+    assert_eq!(
+        repo.list_webhook_deliveries(None, Some(&e.id), 10)
+            .await
+            .unwrap(),
+        vec![report(
+            2,
+            DeliveryStatus::Failed,
+            None,
+            None,
+            Some("connection refused")
+        )]
+    );
+
+    // The second give-up in a row disables the endpoint; a delivery in between resets.
+    let ping2 = repo.enqueue_ping(a, &e.id, t(200)).await.unwrap();
+    let d2 = repo
+        .claim_webhook_deliveries(t(200), t(230), 10)
+        .await
+        .unwrap();
+    assert_eq!(d2.len(), 1);
+    assert_eq!(d2[0].event, ping2);
+    assert_eq!(
+        repo.record_webhook_attempt(
+            &d2[0],
+            t(201),
+            AttemptOutcome::Delivered { status: 204 },
+            never.clone()
+        )
+        .await
+        .unwrap(),
+        AttemptRecorded {
+            applied: true,
+            consecutive_failures: 0,
+            disabled: None
+        }
+    );
+    for n in 0..2u32 {
+        repo.enqueue_ping(a, &e.id, t(300)).await.unwrap();
+        let d = repo
+            .claim_webhook_deliveries(t(300), t(330), 10)
+            .await
+            .unwrap();
+        assert_eq!(d.len(), 1);
+        let recorded = repo
+            .record_webhook_attempt(&d[0], t(301), give_up.clone(), never.clone())
+            .await
+            .unwrap();
+        let disabled = (n == 1).then(|| "2 consecutive deliveries failed".to_owned());
+        assert_eq!(
+            recorded,
+            AttemptRecorded {
+                applied: true,
+                consecutive_failures: n + 1,
+                disabled: disabled.clone()
+            }
+        );
+    }
+    let listed = repo.list_webhook_endpoints(Some(a)).await.unwrap();
+    assert_eq!(
+        listed[0].disabled,
+        Some(EndpointDisabled {
+            at: t(301),
+            reason: "2 consecutive deliveries failed".to_owned()
+        })
+    );
+    assert_eq!(listed[0].consecutive_failures, 2);
+    // A disabled endpoint's deliveries wait; a 410 disables at once, whatever the count.
+    repo.enqueue_ping(a, &e.id, t(400)).await.unwrap();
+    assert_eq!(
+        repo.claim_webhook_deliveries(t(400), t(430), 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    repo.set_webhook_endpoint_disabled(a, &e.id, None, t(401))
+        .await
+        .unwrap();
+    let d = repo
+        .claim_webhook_deliveries(t(401), t(430), 10)
+        .await
+        .unwrap();
+    assert_eq!(d.len(), 1);
+    let gone = DisableDecision {
+        after_consecutive_failures: 100,
+        now: Some("the receiver answered 410 Gone".to_owned()),
+    };
+    let retry = AttemptOutcome::Retry {
+        next_attempt_at: t(500),
+        status: Some(410),
+        error: "410 Gone".to_owned(),
+    };
+    assert_eq!(
+        repo.record_webhook_attempt(&d[0], t(402), retry, gone)
+            .await
+            .unwrap(),
+        AttemptRecorded {
+            applied: true,
+            consecutive_failures: 0,
+            disabled: Some("the receiver answered 410 Gone".to_owned())
+        }
+    );
+    assert_eq!(
+        repo.list_webhook_deliveries(Some(a), None, 2)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "bounded"
+    );
+}
+
+/// Every other write path writes its event in its own transaction, with the snapshot of
+/// that moment and its `now`: disconnect (the last state), mark (the marked connection;
+/// a second mark writes nothing), a mark only if unchanged (nothing when it lost to a
+/// renewal), a refused refresh, and a profile deletion (the profile). Another account's
+/// write is not found and writes nothing.
+pub async fn every_write_path_writes_its_event(repo: Arc<dyn Repository>) {
+    use crate::{RefreshRelease, RefreshTarget};
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let k = key("prof_paths");
+    let named = postcore_domain::ProfileName::parse("Jane").unwrap();
+    let profile = repo
+        .create_profile(a, Some(k.clone()), Some(named), t(1))
+        .await
+        .unwrap();
+    let li = Connection::new(Platform::LinkedIn, "Jane Doe", "janedoe", t(DAY));
+    let bs = Connection::new(
+        Platform::Bluesky,
+        "jane.bsky.social",
+        "jane.bsky.social",
+        t(DAY),
+    )
+    .with_did(Some("did:plc:jane".to_owned()));
+    let creds = Credentials {
+        refresh_token: Some("refresh".to_owned().into()),
+        ..Credentials::default()
+    };
+    repo.connect(a, &k, li.clone(), creds).await.unwrap();
+    repo.connect(a, &k, bs.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let e = endpoint(&repo, a, &[]).await;
+
+    // Another account's writes: not found, no event.
+    assert!(matches!(
+        repo.disconnect(b, &k, Platform::Bluesky, t(2 * DAY)).await,
+        Err(StoreError::NotFound(Entity::Profile))
+    ));
+    assert!(matches!(
+        repo.delete_profile(b, &k, t(2 * DAY)).await,
+        Err(StoreError::NotFound(Entity::Profile))
+    ));
+    assert_eq!(drain(&repo, 10 * DAY).await, vec![]);
+
+    repo.mark_revoked(a, &k, Platform::Bluesky, t(2 * DAY))
+        .await
+        .unwrap();
+    repo.mark_revoked(a, &k, Platform::Bluesky, t(2 * DAY + 1))
+        .await
+        .unwrap();
+    let marked = bs.clone().with_revoked(true);
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(got.len(), 1, "a second mark writes no second event");
+    assert_eq!(
+        (
+            &got[0].0,
+            got[0].1.kind,
+            got[0].1.created_at,
+            &got[0].1.snapshot
+        ),
+        (
+            &e.id,
+            WebhookEventKind::ConnectionNeedsReconnect,
+            t(2 * DAY),
+            &connected(&k, &marked)
+        )
+    );
+
+    repo.disconnect(a, &k, Platform::Bluesky, t(3 * DAY))
+        .await
+        .unwrap();
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        told(&got),
+        vec![(
+            WebhookEventKind::ConnectionDisconnected,
+            t(3 * DAY),
+            connected(&k, &marked)
+        )]
+    );
+
+    // A mark that lost to a renewal writes nothing; one that holds writes its event.
+    assert!(
+        !repo
+            .mark_revoked_if_unchanged(a, &k, Platform::LinkedIn, t(DAY - 1), t(4 * DAY))
+            .await
+            .unwrap()
+    );
+    assert!(
+        repo.mark_revoked_if_unchanged(a, &k, Platform::LinkedIn, t(DAY), t(4 * DAY))
+            .await
+            .unwrap()
+    );
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        told(&got),
+        vec![(
+            WebhookEventKind::ConnectionNeedsReconnect,
+            t(4 * DAY),
+            connected(&k, &li.clone().with_revoked(true))
+        )]
+    );
+
+    // A refused refresh marks and tells; a renewal first clears the mark.
+    let renewed = Connection::new(Platform::LinkedIn, "Jane Doe", "janedoe", t(5 * DAY));
+    repo.connect(a, &k, renewed.clone(), Credentials::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        drain(&repo, 10 * DAY).await[0].1.kind,
+        WebhookEventKind::ConnectionConnected
+    );
+    let target = RefreshTarget {
+        account: a,
+        profile_key: k.clone(),
+        platform: Platform::LinkedIn,
+        connected_at: t(5 * DAY),
+    };
+    assert!(
+        repo.claim_refresh(&target, t(6 * DAY), t(6 * DAY + 60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        repo.release_refresh(&target, RefreshRelease::Rejected, t(6 * DAY + 1))
+            .await
+            .unwrap()
+    );
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        told(&got),
+        vec![(
+            WebhookEventKind::ConnectionNeedsReconnect,
+            t(6 * DAY + 1),
+            connected(&k, &renewed.clone().with_revoked(true))
+        )]
+    );
+
+    repo.delete_profile(a, &k, t(7 * DAY)).await.unwrap();
+    let got = drain(&repo, 10 * DAY).await;
+    assert_eq!(
+        got.iter()
+            .map(|(_, ev)| (ev.kind, ev.account, ev.created_at, ev.snapshot.clone()))
+            .collect::<Vec<_>>(),
+        vec![(
+            WebhookEventKind::ProfileDeleted,
+            a,
+            t(7 * DAY),
+            EventSnapshot::Profile(profile)
+        )]
+    );
+    assert_eq!(
+        repo.list_webhook_deliveries(Some(a), Some(&e.id), 100)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+/// Claims through `one` and `two` at once, `batch` each, at `now` with leases until
+/// `until`, until neither gets anything: every delivery id handed out, in order.
+///
+/// # Panics
+/// When a claim fails (a test failure).
+pub async fn claim_through_both(
+    one: &Arc<dyn Repository>,
+    two: &Arc<dyn Repository>,
+    now: Timestamp,
+    until: Timestamp,
+    batch: u32,
+) -> Vec<i64> {
+    let mut seen = Vec::new();
+    loop {
+        let (x, y) = futures::future::join(
+            one.claim_webhook_deliveries(now, until, batch),
+            two.claim_webhook_deliveries(now, until, batch),
+        )
+        .await;
+        let got: Vec<i64> = x
+            .unwrap()
+            .into_iter()
+            .chain(y.unwrap())
+            .map(|d| d.id)
+            .collect();
+        if got.is_empty() {
+            return seen;
+        }
+        seen.extend(got);
+    }
+}
