@@ -9,6 +9,7 @@ pub mod sqlite;
 mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transfer;
 
 pub use error::{BackendError, Conflict, Entity, StoreError};
 pub use model::{
@@ -22,6 +23,10 @@ pub use secrecy::{ExposeSecret, SecretString};
 pub use settings::DatabaseArgs;
 pub use settings::{SecretKeySource, SettingsError};
 pub use stream::{STREAM_PAGE_SIZE, stream_matching_pages, stream_profile_pages};
+pub use transfer::{
+    AccountExport, DatabaseCounts, ExportedApiKey, ExportedConnection, ExportedProfile,
+    ExportedReturnUrl, Transfer,
+};
 
 use std::path::PathBuf;
 use std::sync::Arc;

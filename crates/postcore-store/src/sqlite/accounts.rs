@@ -18,12 +18,12 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, StoreError> {
     })
 }
 
-fn name_from_db(text: String) -> Result<AccountName, StoreError> {
+pub(crate) fn name_from_db(text: String) -> Result<AccountName, StoreError> {
     AccountName::parse(&text)
         .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))
 }
 
-fn label_from_db(text: Option<String>) -> Result<Option<KeyLabel>, StoreError> {
+pub(crate) fn label_from_db(text: Option<String>) -> Result<Option<KeyLabel>, StoreError> {
     text.map(|t| KeyLabel::parse(&t))
         .transpose()
         .map_err(|e| StoreError::InvalidData(format!("stored key label: {e}")))

@@ -10,6 +10,7 @@ mod refresh;
 mod repository;
 mod rows;
 mod schema;
+mod transfer;
 mod writer;
 
 pub use crypto::default_key_file;

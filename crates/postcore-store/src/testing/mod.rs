@@ -1,6 +1,7 @@
 //! The backend conformance suite: every [`Repository`] implementation must pass it.
 //!
-//! Each case is an `async fn(Arc<dyn Repository>)` that starts from an empty store.
+//! Each case is an `async fn(Arc<dyn Repository>)` that starts from an empty store; the
+//! transfer cases take two empty stores of the same backend (source, destination).
 //! [`conformance_suite!`](crate::conformance_suite) expands to one `#[tokio::test]` per case
 //! for a backend, given an async expression that makes a fresh store:
 //!
@@ -16,6 +17,7 @@ mod fleet;
 mod oauth;
 mod pages;
 mod profiles;
+mod transfer;
 
 pub use accounts::*;
 pub use connect_flows::*;
@@ -25,6 +27,7 @@ pub use fleet::*;
 pub use oauth::*;
 pub use pages::*;
 pub use profiles::*;
+pub use transfer::*;
 
 use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};
 use chrono::TimeZone;
@@ -158,6 +161,10 @@ macro_rules! conformance_suite {
             imports_that_collide_with_another_account_write_nothing,
             provisioning_is_one_transaction,
             health_migrations_integrity_and_backup_work,
+            account_imports_that_collide_write_nothing,
+        );
+        $crate::conformance_suite!(@pairs $make;
+            whole_accounts_move_between_stores_with_keys_secrets_and_urls,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -166,6 +173,20 @@ macro_rules! conformance_suite {
             async fn $case() {
                 let store = $make;
                 $crate::testing::$case(::std::sync::Arc::clone(&*store)).await;
+            }
+        )*
+    };
+    (@pairs $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let source = $make;
+                let dest = $make;
+                $crate::testing::$case(
+                    ::std::sync::Arc::clone(&*source),
+                    ::std::sync::Arc::clone(&*dest),
+                )
+                .await;
             }
         )*
     };
