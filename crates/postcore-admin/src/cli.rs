@@ -1,7 +1,8 @@
 //! The clap definition of the command line: global options and the subcommands.
 
 use crate::commands::{
-    accounts, backup, check, connections, demo, expiring, import, keys, migrate, profiles,
+    accounts, backup, check, connections, demo, expiring, import, keys, migrate, migrate_to,
+    profiles,
 };
 use crate::exit::EXIT_CODES_HELP;
 use clap::{Parser, Subcommand};
@@ -42,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// Apply pending schema migrations (`--status`: only show the schema version).
     Migrate(migrate::Args),
+    /// Copy the whole database into another, empty one (e.g. SQLite to PostgreSQL) and
+    /// verify the counts.
+    MigrateTo(migrate_to::Args),
     /// Create and list accounts (tenants: API keys and profiles belong to one).
     #[command(subcommand)]
     Accounts(accounts::Command),

@@ -61,6 +61,15 @@ pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
+/// Conflict (exit 5): the change collides with what is stored.
+pub fn conflict(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: Code::Conflict,
+        message: message.into(),
+    }
+    .into()
+}
+
 /// Not found (exit 4).
 pub fn not_found(message: impl Into<String>) -> anyhow::Error {
     Failure {

@@ -101,8 +101,10 @@ pub fn database_file(url: &str) -> Result<PathBuf, StoreError> {
     } else if let Some(rest) = url.strip_prefix("sqlite:") {
         rest
     } else if url.contains("://") {
+        // Shown redacted: an unknown URL may still hold a password.
         return Err(StoreError::InvalidData(format!(
-            "unsupported database URL scheme in {url:?}: use sqlite://PATH or a file path"
+            "unsupported database URL scheme in {:?}: use sqlite://PATH or a file path",
+            settings::redact_database_url(url)
         )));
     } else {
         url

@@ -5,6 +5,11 @@ use crate::exit::Code;
 use anyhow::Context as _;
 use std::path::PathBuf;
 
+/// What to use instead of `backup` on PostgreSQL.
+pub(crate) const PG_DUMP: &str = "back it up with PostgreSQL's own tools, e.g. \
+    `pg_dump --format=custom --file=postcore.dump DBNAME`, and keep the secret key with the \
+    dump";
+
 /// Arguments of `backup`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,8 +18,10 @@ pub struct Args {
 }
 
 /// Copies one consistent snapshot of the database to `PATH` while others read and write.
-/// The copy opens with the same secret key as the original.
+/// The copy opens with the same secret key as the original. SQLite only: for a PostgreSQL
+/// database it says to use `pg_dump` and exits 2.
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
+    globals.sqlite_only("backup", PG_DUMP)?;
     let ctx = globals.open(Open::MustExist).await?;
     ctx.store
         .backup(&args.path)

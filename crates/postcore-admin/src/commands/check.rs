@@ -11,8 +11,14 @@ pub struct Args {}
 /// Runs `PRAGMA integrity_check` on the database opened read-only: no secret key is needed
 /// and nothing is migrated or written, so it checks backups too and is safe while the
 /// server runs. Prints `ok` and exits 0 when the database is sound, else prints each
-/// problem and exits 1.
+/// problem and exits 1. SQLite only: for a PostgreSQL database it names `pg_amcheck` and
+/// exits 2.
 pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
+    globals.sqlite_only(
+        "check",
+        "check it with PostgreSQL's own tools, e.g. `pg_amcheck --heapallindexed DBNAME` \
+         (PostgreSQL 14 and later), or restore a `pg_dump` of it",
+    )?;
     let file = globals.database_file();
     let problems = match postcore_store::integrity_check(globals.database()).await {
         Err(StoreError::NotFound(_)) => {

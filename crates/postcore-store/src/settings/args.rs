@@ -12,18 +12,22 @@ use std::path::PathBuf;
 /// The secret key itself has no flag: it is read from [`super::SECRET_KEY_ENV`] only.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct DatabaseArgs {
-    /// The SQLite database file (or `sqlite://PATH`)
+    /// The SQLite database file (or `sqlite://PATH`), or a PostgreSQL URL
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (the password is never shown; pass such a
+    /// URL in the env var, not on a command line)
     #[arg(
         long,
         global = true,
         env = DATABASE_ENV,
+        hide_env_values = true,
         default_value = DEFAULT_DATABASE,
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub database: String,
 
-    /// File holding the base64 secret key (else `<database>.key` beside the database);
-    /// `POSTCORE_SECRET_KEY`, env only and never a flag, wins over it
+    /// File holding the base64 secret key (else `<database>.key` beside an SQLite database;
+    /// PostgreSQL needs this or the env key); `POSTCORE_SECRET_KEY`, env only and never a
+    /// flag, wins over it
     #[arg(long, global = true, env = SECRET_KEY_FILE_ENV, value_name = "PATH")]
     pub secret_key_file: Option<PathBuf>,
 }
@@ -48,16 +52,32 @@ impl DatabaseArgs {
         crate::database_file(&self.database)
     }
 
+    /// Whether `--database` names a PostgreSQL database (see [`super::is_postgres_url`]).
+    pub fn is_postgres(&self) -> bool {
+        super::is_postgres_url(&self.database)
+    }
+
+    /// `--database` as it may be shown in logs and messages: a URL's password replaced
+    /// (see [`super::redact_database_url`]).
+    pub fn shown(&self) -> String {
+        super::redact_database_url(&self.database)
+    }
+
     /// How to open the store: this database, with the secret key chosen by
     /// [`SecretKeySource::from_env`] (`POSTCORE_SECRET_KEY`, then `--secret-key-file`,
-    /// then `<database>.key`).
+    /// then `<database>.key` beside an SQLite database).
     ///
     /// # Errors
-    /// [`SettingsError`] when `POSTCORE_SECRET_KEY` is set but blank or not UTF-8.
+    /// [`SettingsError`] when `POSTCORE_SECRET_KEY` is set but blank or not UTF-8, or when a
+    /// PostgreSQL database is given neither it nor a key file.
     pub fn store_config(&self) -> Result<StoreConfig, SettingsError> {
+        let secret_key = SecretKeySource::from_env(self.secret_key_file.clone())?;
+        if self.is_postgres() && matches!(secret_key, SecretKeySource::BesideDatabase) {
+            return Err(SettingsError::NoSecretKeyForPostgres);
+        }
         Ok(StoreConfig {
             database_url: self.database.clone(),
-            secret_key: SecretKeySource::from_env(self.secret_key_file.clone())?,
+            secret_key,
         })
     }
 }

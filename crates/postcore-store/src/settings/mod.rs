@@ -6,9 +6,12 @@
 
 #[cfg(feature = "clap")]
 mod args;
+mod url;
 
 #[cfg(feature = "clap")]
 pub use args::DatabaseArgs;
+
+pub use url::{REDACTED, is_postgres_url, redact_database_url};
 
 use secrecy::SecretString;
 use std::ffi::OsString;
@@ -16,7 +19,8 @@ use std::path::PathBuf;
 
 /// The database when none is given: `postcore.db` in the working directory.
 pub const DEFAULT_DATABASE: &str = "./postcore.db";
-/// Env var naming the database file (or `sqlite://PATH`); the flag is `--database`.
+/// Env var naming the database file (or `sqlite://PATH`), or a PostgreSQL URL; the flag is
+/// `--database`. A URL that holds a password belongs here rather than on a command line.
 pub const DATABASE_ENV: &str = "POSTCORE_DATABASE";
 /// Env var holding the secret key itself, base64 of 32 bytes. Env only, never a flag: a
 /// command line is visible to every user of the machine (`ps`).
@@ -33,7 +37,8 @@ pub const SECRET_KEY_HELP: &str = "\
 The secret key (32 random bytes, base64) encrypts stored platform credentials. It comes
 from POSTCORE_SECRET_KEY if set (env only, never a flag, so the key never appears in a
 process list; set but blank is an error), else from --secret-key-file, else from
-<database>.key beside the database (created on the first open).";
+<database>.key beside an SQLite database (created on the first open). A PostgreSQL
+database has no file beside it: give it POSTCORE_SECRET_KEY or --secret-key-file.";
 
 /// A setting that cannot be used as given. The message names the env var or flag and
 /// never contains the value (it may be a secret).
@@ -53,6 +58,16 @@ pub enum SettingsError {
         SECRET_KEY_ENV
     )]
     SecretKeyNotUnicode,
+    /// A PostgreSQL database was given with neither [`SECRET_KEY_ENV`] nor a key file:
+    /// there is no file beside a server database to keep the key in, and a key kept in
+    /// the database itself would not protect what it encrypts.
+    #[error(
+        "a PostgreSQL database needs its secret key from {} or --secret-key-file \
+         ({}): there is no <database>.key beside it",
+        SECRET_KEY_ENV,
+        SECRET_KEY_FILE_ENV
+    )]
+    NoSecretKeyForPostgres,
 }
 
 /// Where the 32-byte secret key that encrypts platform credentials comes from.
