@@ -64,9 +64,11 @@ pub enum Command {
     Demo(demo::Args),
     /// Import a saved hosted-API `GET /profiles` response, keeping profile keys.
     Import(import::Args),
-    /// Write a consistent copy of the database to a new file, online.
+    /// Write a consistent copy of the database to a new file, online (PostgreSQL: a
+    /// `pg_dump` archive).
     Backup(backup::Args),
-    /// Check the database's integrity (SQLite `PRAGMA integrity_check`); exit 1 on problems.
+    /// Check the database's integrity (SQLite `PRAGMA integrity_check`; PostgreSQL: the
+    /// store's consistency checks); exit 1 on problems.
     Check(check::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = postcore_cli_extras::install_help("postcore-admin"))]

@@ -1,6 +1,6 @@
 //! What every command needs: the opened store and the current instant.
 
-use crate::exit::{bad_input, not_found};
+use crate::exit::not_found;
 use anyhow::Context as _;
 use postcore_domain::AccountName;
 use postcore_domain::{Clock, SystemClock, Timestamp};
@@ -56,22 +56,6 @@ impl Globals {
     /// Whether `--database` names a PostgreSQL database.
     pub fn is_postgres(&self) -> bool {
         self.store.is_postgres()
-    }
-
-    /// Refuses a command that works on an SQLite file only (`backup`, `check`) when
-    /// `--database` names a PostgreSQL database, saying what to use instead.
-    ///
-    /// # Errors
-    /// Bad input (exit 2) naming `command` and `instead`, for a PostgreSQL database.
-    pub fn sqlite_only(&self, command: &str, instead: &str) -> anyhow::Result<()> {
-        if self.is_postgres() {
-            return Err(bad_input(format!(
-                "`{command}` works on an SQLite database file only, and --database names a \
-                 PostgreSQL database ({}): {instead}",
-                self.shown()
-            )));
-        }
-        Ok(())
     }
 
     /// The database file named by `--database` (without a `sqlite:` scheme), parsed as the

@@ -1,14 +1,10 @@
-//! `backup PATH`: a consistent online copy of the database, taken while the server runs.
+//! `backup PATH`: a consistent online copy of the database, taken while the server runs
+//! (SQLite's `VACUUM INTO`; on PostgreSQL, `pg_dump`).
 
 use crate::context::{Globals, Open};
 use crate::exit::Code;
 use anyhow::Context as _;
 use std::path::PathBuf;
-
-/// What to use instead of `backup` on PostgreSQL.
-pub(crate) const PG_DUMP: &str = "back it up with PostgreSQL's own tools, e.g. \
-    `pg_dump --format=custom --file=postcore.dump DBNAME`, and keep the secret key with the \
-    dump";
 
 /// Arguments of `backup`.
 #[derive(Debug, clap::Args)]
@@ -18,20 +14,28 @@ pub struct Args {
 }
 
 /// Copies one consistent snapshot of the database to `PATH` while others read and write.
-/// The copy opens with the same secret key as the original. SQLite only: for a PostgreSQL
-/// database it says to use `pg_dump` and exits 2.
+/// The copy opens with the same secret key as the original. On PostgreSQL the copy is a
+/// `pg_dump --format=custom` archive (the store runs `pg_dump`, which must be on `PATH`),
+/// restored with `pg_restore`.
 pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
-    globals.sqlite_only("backup", PG_DUMP)?;
     let ctx = globals.open(Open::MustExist).await?;
     ctx.store
         .backup(&args.path)
         .await
         .with_context(|| format!("PATH {}", args.path.display()))?;
-    println!(
-        "backed up {} to {}",
-        globals.database_file().display(),
-        args.path.display()
-    );
+    if globals.is_postgres() {
+        println!(
+            "backed up {} to {} (a pg_dump archive: restore it with pg_restore)",
+            globals.shown(),
+            args.path.display()
+        );
+    } else {
+        println!(
+            "backed up {} to {}",
+            globals.database_file().display(),
+            args.path.display()
+        );
+    }
     eprintln!(
         "Platform credentials in the copy stay encrypted with this database's secret key: \
          keep the key with the backup."

@@ -24,7 +24,7 @@ fn create_key(admin: &Admin, label: &str) -> ApiKey {
 
 /// `acme` with two keys (one revoked), a return URL and a profile with a LinkedIn
 /// connection holding tokens; returns the live key and the revoked one.
-async fn populated() -> (Admin, ApiKey, ApiKey) {
+pub(crate) async fn populated() -> (Admin, ApiKey, ApiKey) {
     let admin = with_account();
     let live = create_key(&admin, "backend");
     let revoked = create_key(&admin, "old");
@@ -75,7 +75,7 @@ async fn populated() -> (Admin, ApiKey, ApiKey) {
     (admin, live, revoked)
 }
 
-const REMINDER: &str = "Platform credentials are encrypted with the destination's secret key: \
+pub(crate) const REMINDER: &str = "Platform credentials are encrypted with the destination's secret key: \
      start the servers on {to} with it. Pending LinkedIn sign-ins were not copied (users start \
      them again).\n";
 

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 /// Shortest prefix accepted by `revoke_api_key`: `pc_live_` + 2.
-const MIN_REVOKE_PREFIX: usize = 10;
+pub(crate) const MIN_REVOKE_PREFIX: usize = 10;
 
 fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, StoreError> {
     Ok(Account {
@@ -69,7 +69,7 @@ pub(crate) fn find_account(conn: &Connection, name: &AccountName) -> Result<Acco
     }
 }
 
-fn digest(key: &ApiKey) -> Vec<u8> {
+pub(crate) fn digest(key: &ApiKey) -> Vec<u8> {
     Sha256::digest(key.expose_secret().as_bytes()).to_vec()
 }
 
@@ -134,7 +134,7 @@ pub(crate) fn create_api_key(
 }
 
 /// How many times a generated key whose display prefix is taken is drawn again.
-const KEY_DRAWS: u32 = 8;
+pub(crate) const KEY_DRAWS: u32 = 8;
 
 /// Stores the digest and display prefix of `key` for `account` and returns what is kept
 /// of it (no read-back). A digest already stored (the same key, revoked or not) is

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 
 const FIELDS: [&str; 3] = ["access_token", "refresh_token", "app_password"];
 
-fn sealed(
+pub(crate) fn sealed(
     cipher: &Cipher,
     key: &ProfileKey,
     platform: Platform,
@@ -361,7 +361,7 @@ pub(crate) fn stored_connection_at(
     })
 }
 
-fn account_name_from_db(text: String) -> Result<AccountName, StoreError> {
+pub(crate) fn account_name_from_db(text: String) -> Result<AccountName, StoreError> {
     AccountName::parse(&text)
         .map_err(|e| StoreError::InvalidData(format!("stored account name: {e}")))
 }

@@ -1,14 +1,14 @@
 //! The SQLite implementation of [`Repository`](crate::Repository): pool, pragmas, open.
 
-mod accounts;
-mod connections;
+pub(crate) mod accounts;
+pub(crate) mod connections;
 pub(crate) mod crypto;
-mod last_use;
+pub(crate) mod last_use;
 mod oauth;
 mod profiles;
 mod refresh;
 mod repository;
-mod rows;
+pub(crate) mod rows;
 mod schema;
 mod transfer;
 mod writer;

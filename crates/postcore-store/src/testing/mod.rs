@@ -8,6 +8,13 @@
 //! ```text
 //! postcore_store::conformance_suite!(postcore_store::testing::fresh_sqlite().await);
 //! ```
+//!
+//! A backend that may be absent (PostgreSQL, without `POSTCORE_TEST_POSTGRES_URL`) gives
+//! an `Option` and the `optional:` form: each test then passes without running.
+//!
+//! ```text
+//! postcore_store::conformance_suite!(optional: postcore_store::testing::fresh_postgres().await);
+//! ```
 
 mod accounts;
 mod connect_flows;
@@ -16,6 +23,8 @@ mod filters;
 mod fleet;
 mod oauth;
 mod pages;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod profiles;
 mod transfer;
 
@@ -26,6 +35,8 @@ pub use filters::*;
 pub use fleet::*;
 pub use oauth::*;
 pub use pages::*;
+#[cfg(feature = "postgres")]
+pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_postgres};
 pub use profiles::*;
 pub use transfer::*;
 
@@ -118,9 +129,24 @@ pub fn key(text: &str) -> ProfileKey {
 /// Expands to one `#[tokio::test]` per conformance case. `$make` is an async expression
 /// (evaluated once per test) that yields a value dereferencing to `Arc<dyn Repository>`
 /// and keeping the store alive, such as [`fresh_sqlite`]`().await`.
+///
+/// `optional: $make` takes an expression yielding an `Option` of such a value; with
+/// `None` (the backend is not available here) each test returns at once and passes.
 #[macro_export]
 macro_rules! conformance_suite {
+    (optional: $make:expr) => {
+        $crate::conformance_suite!(@cases
+            (match $make {
+                ::std::option::Option::Some(store) => store,
+                ::std::option::Option::None => return,
+            });
+            @all
+        );
+    };
     ($make:expr) => {
+        $crate::conformance_suite!(@cases $make; @all);
+    };
+    (@cases $make:expr; @all) => {
         $crate::conformance_suite!(@cases $make;
             accounts_are_created_listed_and_found,
             account_names_are_unique_and_validated,

@@ -158,10 +158,7 @@ pub async fn whole_accounts_move_between_stores_with_keys_secrets_and_urls(
     let a = dest.find_account(&account_name("a")).await.unwrap();
     let b = dest.find_account(&account_name("b")).await.unwrap();
     assert_eq!(a.created_at, t(0));
-    assert_eq!(dest.authenticate(&used, t(200)).await.unwrap(), Some(a.id));
-    assert_eq!(dest.authenticate(&of_b, t(200)).await.unwrap(), Some(b.id));
-    assert_eq!(dest.authenticate(&revoked, t(200)).await.unwrap(), None);
-    // Read the listings before the uses above are recorded: last_used_at as moved.
+    // The listings are the same: last_used_at as moved.
     let moved = keys_without_ids(dest.list_api_keys(None).await.unwrap());
     let original = keys_without_ids(source.list_api_keys(None).await.unwrap());
     assert_eq!(moved, original);
@@ -171,6 +168,10 @@ pub async fn whole_accounts_move_between_stores_with_keys_secrets_and_urls(
     );
     assert_eq!(moved[1].2.as_deref(), Some("old backend"));
 
+    // The keys authenticate as before (after the listings: this records a last use).
+    assert_eq!(dest.authenticate(&used, t(200)).await.unwrap(), Some(a.id));
+    assert_eq!(dest.authenticate(&of_b, t(200)).await.unwrap(), Some(b.id));
+    assert_eq!(dest.authenticate(&revoked, t(200)).await.unwrap(), None);
     let src_a = source.find_account(&account_name("a")).await.unwrap();
     assert_eq!(
         all_profiles(&dest, a.id, 10).await.unwrap(),

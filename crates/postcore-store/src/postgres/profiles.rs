@@ -1,0 +1,288 @@
+//! Profiles on PostgreSQL: create, read with connections, keyset pages (filtered in SQL,
+//! with the bounds and order of `sqlite/profiles.rs`), rename, delete.
+
+use super::{db, map_write_error};
+use crate::sqlite::rows::{
+    CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, name_from_db, to_secs,
+};
+use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreError};
+use postcore_domain::{
+    Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp, expiry,
+};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, Row};
+
+/// A connection from the columns of [`CONNECTION_COLUMNS`] starting at `base`; `None`
+/// when the platform column is NULL (no connection in a LEFT JOIN).
+pub(crate) fn connection_at(row: &Row, base: usize) -> Result<Option<Connection>, StoreError> {
+    let Some(platform) = row.get::<_, Option<String>>(base) else {
+        return Ok(None);
+    };
+    let platform = Platform::parse(&platform)
+        .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
+    let expires_at = row
+        .get::<_, Option<i64>>(base + 5)
+        .map(from_secs)
+        .transpose()?;
+    Ok(Some(
+        Connection::new(
+            platform,
+            row.get::<_, String>(base + 1),
+            row.get::<_, String>(base + 2),
+            from_secs(row.get(base + 4))?,
+        )
+        .with_expires_at(expires_at)
+        .with_did(row.get(base + 3))
+        .with_revoked(row.get(base + 6)),
+    ))
+}
+
+/// The internal row id of a profile of `account`; `NotFound(Profile)` for another
+/// account's key exactly as for an unknown one.
+pub(crate) async fn profile_id<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    key: &ProfileKey,
+) -> Result<i64, StoreError> {
+    c.query_opt(
+        "SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2",
+        &[&account.0, &key.as_str()],
+    )
+    .await
+    .map_err(db)?
+    .map(|r| r.get(0))
+    .ok_or(StoreError::NotFound(Entity::Profile))
+}
+
+pub(crate) async fn create_profile<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    key: Option<ProfileKey>,
+    name: Option<ProfileName>,
+    now: Timestamp,
+) -> Result<Profile, StoreError> {
+    let key = key.unwrap_or_else(ProfileKey::generate);
+    let profile = Profile::new(key, name, from_secs(to_secs(now))?);
+    insert_profile(c, account, &profile).await?;
+    Ok(profile)
+}
+
+/// Inserts one profile row; returns its row id.
+pub(crate) async fn insert_profile<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    p: &Profile,
+) -> Result<i64, StoreError> {
+    let row = c
+        .query_one(
+            "INSERT INTO profiles (account_id, profile_key, name, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[
+                &account.0,
+                &p.key().as_str(),
+                &p.name().map(ProfileName::as_str),
+                &to_secs(p.created_at()),
+            ],
+        )
+        .await
+        .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, Entity::Account))?;
+    Ok(row.get(0))
+}
+
+/// The profile of rows `(profile_key, name, created_at)` at columns 0..3.
+fn profile_at(row: &Row) -> Result<Profile, StoreError> {
+    Ok(Profile::new(
+        key_from_db(row.get(0))?,
+        name_from_db(row.get(1))?,
+        from_secs(row.get(2))?,
+    ))
+}
+
+/// Profiles joined with their connections, one row per (profile, connection); `page_cte`
+/// picks and orders the profiles (columns `id, profile_key, name, created_at`).
+async fn query_records<C: GenericClient + Sync>(
+    c: &C,
+    page_cte: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    let sql = format!(
+        "WITH page AS ({page_cte}) \
+         SELECT page.profile_key, page.name, page.created_at, {CONNECTION_COLUMNS} \
+         FROM page LEFT JOIN connections c ON c.profile_id = page.id \
+         ORDER BY page.created_at, page.profile_key, c.platform"
+    );
+    let rows = c.query(&sql, params).await.map_err(db)?;
+    let mut out: Vec<ProfileRecord> = Vec::new();
+    for row in &rows {
+        let key: &str = row.get(0);
+        if out.last().is_none_or(|r| r.profile.key().as_str() != key) {
+            out.push(ProfileRecord {
+                profile: profile_at(row)?,
+                connections: Vec::new(),
+            });
+        }
+        if let Some(conn) = connection_at(row, 3)? {
+            out.last_mut().expect("pushed above").connections.push(conn);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn profile_record<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    key: &ProfileKey,
+) -> Result<ProfileRecord, StoreError> {
+    query_records(
+        c,
+        "SELECT id, profile_key, name, created_at FROM profiles \
+         WHERE account_id = $1 AND profile_key = $2",
+        &[&account.0, &key.as_str()],
+    )
+    .await?
+    .pop()
+    .ok_or(StoreError::NotFound(Entity::Profile))
+}
+
+/// A keyset page of every profile after `after`, in one statement.
+pub(crate) async fn list_page<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    after: Option<&ProfileCursor>,
+    limit: u32,
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    list_filtered_page(c, account, &ProfileFilter::default(), None, after, limit).await
+}
+
+/// A keyset page of the profiles that `filter` selects at `now` (the rule of
+/// [`ProfileFilter::matches`]), in one statement. The instants are bound as on SQLite, so
+/// whole-second columns give the rule's answer to the nanosecond: `now ≥ expiresAt` is
+/// `expires_at <= floor(now)`, and `daysUntilExpiry ≤ n` is
+/// `expires_at < ceil(expiring_before(now, n))`. `now` is `None` only for
+/// [`ProfileFilter::is_everything`].
+pub(crate) async fn list_filtered_page<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    filter: &ProfileFilter,
+    now: Option<Timestamp>,
+    after: Option<&ProfileCursor>,
+    limit: u32,
+) -> Result<Vec<ProfileRecord>, StoreError> {
+    let (from_at, from_key) = after.map_or((i64::MIN, String::new()), |c| {
+        (to_secs(c.created_at), c.key.as_str().to_owned())
+    });
+    let mut values: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+        Box::new(account.0),
+        Box::new(from_at),
+        Box::new(from_key),
+        Box::new(i64::from(limit)),
+    ];
+    let conditions = match now {
+        Some(now) => filter_conditions(filter, now, &mut values),
+        None => String::new(),
+    };
+    let page = format!(
+        "SELECT p.id, p.profile_key, p.name, p.created_at FROM profiles p \
+         WHERE p.account_id = $1 AND (p.created_at, p.profile_key) > ($2, $3::TEXT){conditions} \
+         ORDER BY p.created_at, p.profile_key LIMIT $4"
+    );
+    let params: Vec<&(dyn ToSql + Sync)> =
+        values.iter().map(|v| &**v as &(dyn ToSql + Sync)).collect();
+    query_records(c, &page, &params).await
+}
+
+/// The `AND …` conditions on a profile row `p` for `filter` at `now`, pushing their
+/// parameters onto `values` (numbered after those already there).
+fn filter_conditions(
+    filter: &ProfileFilter,
+    now: Timestamp,
+    values: &mut Vec<Box<dyn ToSql + Sync + Send>>,
+) -> String {
+    let mut push = |value: Box<dyn ToSql + Sync + Send>, cast: &str| {
+        values.push(value);
+        format!("${}::{cast}", values.len())
+    };
+    let mut judged = String::from(
+        "FROM connections c WHERE c.account_id = p.account_id \
+         AND c.profile_created_at = p.created_at AND c.profile_key = p.profile_key",
+    );
+    if let Some(platform) = filter.platform {
+        let at = push(Box::new(platform.as_str().to_owned()), "TEXT");
+        judged.push_str(&format!(" AND c.platform = {at}"));
+    }
+    let mut sql = String::new();
+    if filter.platform.is_some() {
+        sql.push_str(&format!(" AND EXISTS (SELECT 1 {judged})"));
+    }
+    if let Some(wanted) = filter.needs_reconnect {
+        let now = push(Box::new(to_secs(now)), "BIGINT");
+        let not = if wanted { "" } else { "NOT " };
+        sql.push_str(&format!(
+            " AND {not}EXISTS (SELECT 1 {judged} AND (c.revoked OR c.expires_at <= {now}))"
+        ));
+    }
+    if let Some(days) = filter.expiring_within_days {
+        let before = expiry::expiring_before(now, days);
+        let before = push(Box::new(exclusive_bound_secs(before)), "BIGINT");
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 {judged} AND (c.revoked OR c.expires_at < {before}))"
+        ));
+    }
+    sql
+}
+
+pub(crate) async fn rename_profile<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    key: &ProfileKey,
+    name: Option<ProfileName>,
+) -> Result<Profile, StoreError> {
+    let created_at: i64 = c
+        .query_opt(
+            "UPDATE profiles SET name = $1 WHERE account_id = $2 AND profile_key = $3 \
+             RETURNING created_at",
+            &[
+                &name.as_ref().map(ProfileName::as_str),
+                &account.0,
+                &key.as_str(),
+            ],
+        )
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::Profile))?
+        .get(0);
+    Ok(Profile::new(key.clone(), name, from_secs(created_at)?))
+}
+
+pub(crate) async fn delete_profile<C: GenericClient + Sync>(
+    c: &C,
+    account: AccountId,
+    key: &ProfileKey,
+) -> Result<(), StoreError> {
+    // Connections (and their sealed secrets) go with the row: ON DELETE CASCADE.
+    let n = c
+        .execute(
+            "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2",
+            &[&account.0, &key.as_str()],
+        )
+        .await
+        .map_err(db)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(Entity::Profile));
+    }
+    Ok(())
+}
+
+/// Which account owns `key`, if any profile has it.
+pub(crate) async fn owner_of<C: GenericClient + Sync>(
+    c: &C,
+    key: &ProfileKey,
+) -> Result<Option<AccountId>, StoreError> {
+    Ok(c.query_opt(
+        "SELECT account_id FROM profiles WHERE profile_key = $1",
+        &[&key.as_str()],
+    )
+    .await
+    .map_err(db)?
+    .map(|r| AccountId(r.get(0))))
+}

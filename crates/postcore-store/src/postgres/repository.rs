@@ -1,0 +1,582 @@
+//! `impl Repository for PgStore`: reads on a pooled connection, each write in one
+//! transaction committed before the call returns.
+
+use super::{PgStore, accounts, connections as conns, db, profiles};
+use crate::sqlite::crypto::Cipher;
+use crate::{
+    Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
+    FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
+    Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
+    StoredConnection,
+};
+use postcore_domain::{
+    AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
+    ProfileName, Timestamp,
+};
+use std::path::Path;
+use tokio_postgres::{Client, GenericClient, IsolationLevel};
+
+/// Profiles between two progress reports of an import.
+const PROGRESS_EVERY: u64 = 100;
+
+/// Runs `$body` (an expression using `$tx`, a `&tokio_postgres::Transaction`) in one
+/// transaction on a pooled connection and commits it; an error (or a panic) rolls back.
+macro_rules! write {
+    ($self:ident, |$tx:ident| $body:expr) => {{
+        let mut client = $self.client().await?;
+        let transaction = client.transaction().await.map_err(db)?;
+        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let value = $body;
+        transaction
+            .commit()
+            .await
+            .map_err(|e| StoreError::backend_with("committing the write", e))?;
+        Ok(value)
+    }};
+}
+
+/// Runs `$body` (an expression using `$c`, a `&tokio_postgres::Client`) on a pooled
+/// connection.
+macro_rules! read {
+    ($self:ident, |$c:ident| $body:expr) => {{
+        let client = $self.client().await?;
+        let $c: &Client = &client;
+        $body
+    }};
+}
+
+/// Runs `$body` in one read-only REPEATABLE READ transaction: several statements, one
+/// snapshot.
+macro_rules! snapshot {
+    ($self:ident, |$tx:ident| $body:expr) => {{
+        let mut client = $self.client().await?;
+        let transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(db)?;
+        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let value = $body;
+        transaction.commit().await.map_err(db)?;
+        Ok(value)
+    }};
+}
+
+/// Imports `records` into `account` inside the caller's transaction.
+async fn import<C: GenericClient + Sync>(
+    tx: &C,
+    cipher: &Cipher,
+    account: AccountId,
+    records: &[ProfileRecord],
+    progress: Option<&Progress>,
+) -> Result<ImportSummary, StoreError> {
+    let mut summary = ImportSummary::default();
+    for (done, record) in records.iter().enumerate() {
+        let key = record.profile.key();
+        match profiles::owner_of(tx, key).await? {
+            Some(owner) if owner == account => summary.unchanged += 1,
+            Some(_) => {
+                return Err(StoreError::Conflict(Conflict::ImportedProfileKeyExists {
+                    record: done,
+                    key: key.clone(),
+                }));
+            }
+            None => {
+                let id = profiles::insert_profile(tx, account, &record.profile).await?;
+                for conn in &record.connections {
+                    conns::insert_or_renew(tx, cipher, id, key, conn, &Credentials::default())
+                        .await?;
+                }
+                summary.created += 1;
+            }
+        }
+        let done = done as u64 + 1;
+        if let Some(p) = progress
+            && (done.is_multiple_of(PROGRESS_EVERY) || done == records.len() as u64)
+        {
+            p(done);
+        }
+    }
+    Ok(summary)
+}
+
+impl PgStore {
+    /// Writes key `id`'s use at `now` on a task of its own, without waiting; a failure is
+    /// logged (last use is bookkeeping, never an acknowledged write).
+    fn record_last_use(&self, id: i64, now: Timestamp) {
+        let secs = crate::sqlite::rows::to_secs(now);
+        let store = self.clone();
+        let task = tokio::spawn(async move {
+            let written = match store.client().await {
+                Ok(client) => accounts::touch_key(&**client, id, secs).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
+                tracing::warn!(error = %crate::error::chain(&e), "recording an API key's last use failed");
+            }
+        });
+        let mut pending = self.inner.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.retain(|t| !t.is_finished());
+        pending.push(task);
+    }
+
+    /// The account of a key found by digest, unless it is revoked; records its last use.
+    fn accept(&self, found: Option<accounts::StoredKey>, now: Timestamp) -> Option<AccountId> {
+        match found {
+            Some(k) if !k.revoked => {
+                if k.stale_last_use && self.inner.last_use.due(k.id, now) {
+                    self.record_last_use(k.id, now);
+                }
+                Some(k.account)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Repository for PgStore {
+    async fn create_account(
+        &self,
+        name: &AccountName,
+        now: Timestamp,
+    ) -> Result<Account, StoreError> {
+        write!(self, |tx| accounts::create_account(tx, name, now).await?)
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        read!(self, |c| accounts::list_accounts(c).await)
+    }
+
+    async fn find_account(&self, name: &AccountName) -> Result<Account, StoreError> {
+        read!(self, |c| accounts::find_account(c, name).await)
+    }
+
+    async fn create_api_key(
+        &self,
+        account: AccountId,
+        label: Option<&KeyLabel>,
+        now: Timestamp,
+    ) -> Result<(ApiKey, ApiKeyInfo), StoreError> {
+        write!(self, |tx| accounts::create_api_key(tx, account, label, now)
+            .await?)
+    }
+
+    async fn import_api_key(
+        &self,
+        account: AccountId,
+        key: &ApiKey,
+        label: Option<&KeyLabel>,
+        now: Timestamp,
+    ) -> Result<ApiKeyInfo, StoreError> {
+        write!(self, |tx| accounts::insert_api_key(
+            tx, account, key, label, now
+        )
+        .await?)
+    }
+
+    async fn authenticate(
+        &self,
+        key: &ApiKey,
+        now: Timestamp,
+    ) -> Result<Option<AccountId>, StoreError> {
+        let found = read!(self, |c| accounts::find_key(c, key, now).await)?;
+        Ok(self.accept(found, now))
+    }
+
+    async fn list_api_keys(
+        &self,
+        account: Option<AccountId>,
+    ) -> Result<Vec<ApiKeyInfo>, StoreError> {
+        read!(self, |c| accounts::list_api_keys(c, account).await)
+    }
+
+    async fn revoke_api_key(&self, prefix: &str, now: Timestamp) -> Result<ApiKeyInfo, StoreError> {
+        write!(self, |tx| accounts::revoke_api_key(tx, prefix, now).await?)
+    }
+
+    async fn create_profile(
+        &self,
+        account: AccountId,
+        key: Option<ProfileKey>,
+        name: Option<ProfileName>,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError> {
+        write!(self, |tx| profiles::create_profile(
+            tx, account, key, name, now
+        )
+        .await?)
+    }
+
+    async fn get_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError> {
+        read!(self, |c| profiles::profile_record(c, account, key).await)
+    }
+
+    async fn get_profile_as(
+        &self,
+        api_key: &ApiKey,
+        now: Timestamp,
+        key: &ProfileKey,
+    ) -> Result<ProfileRecord, StoreError> {
+        // One pooled connection for both reads.
+        let (found, record) = read!(self, |c| {
+            let found = accounts::find_key(c, api_key, now).await?;
+            let record = match &found {
+                Some(k) if !k.revoked => Some(profiles::profile_record(c, k.account, key).await),
+                _ => None,
+            };
+            Ok::<_, StoreError>((found, record))
+        })?;
+        match (self.accept(found, now), record) {
+            (Some(_), Some(record)) => record,
+            _ => Err(StoreError::Unauthenticated),
+        }
+    }
+
+    async fn list_profiles_page(
+        &self,
+        account: AccountId,
+        filter: &ProfileFilter,
+        now: Timestamp,
+        after: Option<ProfileCursor>,
+        limit: u32,
+    ) -> Result<Vec<ProfileRecord>, StoreError> {
+        read!(self, |c| {
+            if filter.is_everything() {
+                profiles::list_page(c, account, after.as_ref(), limit).await
+            } else {
+                profiles::list_filtered_page(c, account, filter, Some(now), after.as_ref(), limit)
+                    .await
+            }
+        })
+    }
+
+    async fn rename_profile(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        name: Option<ProfileName>,
+    ) -> Result<Profile, StoreError> {
+        write!(self, |tx| profiles::rename_profile(tx, account, key, name)
+            .await?)
+    }
+
+    async fn delete_profile(&self, account: AccountId, key: &ProfileKey) -> Result<(), StoreError> {
+        write!(self, |tx| profiles::delete_profile(tx, account, key)
+            .await?)
+    }
+
+    async fn connect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<ConnectOutcome, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| conns::connect(
+            tx,
+            cipher,
+            account,
+            key,
+            &connection,
+            &credentials
+        )
+        .await?)
+    }
+
+    async fn connect_new_profile(
+        &self,
+        account: AccountId,
+        connection: Connection,
+        credentials: Credentials,
+        now: Timestamp,
+    ) -> Result<Profile, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| conns::connect_new_profile(
+            tx,
+            cipher,
+            account,
+            &connection,
+            &credentials,
+            now
+        )
+        .await?)
+    }
+
+    async fn disconnect(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError> {
+        write!(self, |tx| conns::on_connection(
+            tx,
+            account,
+            key,
+            platform,
+            "DELETE FROM connections"
+        )
+        .await?)
+    }
+
+    async fn mark_revoked(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<(), StoreError> {
+        write!(self, |tx| conns::on_connection(
+            tx,
+            account,
+            key,
+            platform,
+            "UPDATE connections SET revoked = TRUE"
+        )
+        .await?)
+    }
+
+    async fn mark_revoked_if_unchanged(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+        connected_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        write!(self, |tx| conns::mark_revoked_if_unchanged(
+            tx,
+            account,
+            key,
+            platform,
+            connected_at
+        )
+        .await?)
+    }
+
+    async fn platform_connections(
+        &self,
+        account: Option<AccountId>,
+        platform: Platform,
+    ) -> Result<Vec<StoredConnection>, StoreError> {
+        let cipher = &self.inner.cipher;
+        read!(self, |c| conns::platform_connections(
+            c, cipher, account, platform
+        )
+        .await)
+    }
+
+    async fn credentials(
+        &self,
+        account: AccountId,
+        key: &ProfileKey,
+        platform: Platform,
+    ) -> Result<Credentials, StoreError> {
+        let cipher = &self.inner.cipher;
+        read!(self, |c| conns::credentials(
+            c, cipher, account, key, platform
+        )
+        .await)
+    }
+
+    async fn connections_needing_attention(
+        &self,
+        account: Option<AccountId>,
+        before: Timestamp,
+    ) -> Result<Vec<ConnectionReport>, StoreError> {
+        read!(self, |c| conns::needing_attention(c, account, before).await)
+    }
+
+    async fn fleet_counts(
+        &self,
+        now: Timestamp,
+        expiring_within_days: u32,
+    ) -> Result<FleetCounts, StoreError> {
+        snapshot!(self, |tx| conns::fleet_counts(
+            tx,
+            now,
+            expiring_within_days
+        )
+        .await?)
+    }
+
+    async fn save_oauth_state(&self, state: OAuthState) -> Result<(), StoreError> {
+        write!(self, |tx| conns::save_state(tx, &state).await?)
+    }
+
+    async fn take_oauth_state(
+        &self,
+        digest: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<OAuthState>, StoreError> {
+        write!(self, |tx| conns::take_state(tx, &digest, now).await?)
+    }
+
+    async fn allow_return_url(
+        &self,
+        account: AccountId,
+        url: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        write!(self, |tx| conns::allow_return_url(tx, account, url, now)
+            .await?)
+    }
+
+    async fn remove_return_url(&self, account: AccountId, url: &str) -> Result<(), StoreError> {
+        write!(self, |tx| conns::remove_return_url(tx, account, url)
+            .await?)
+    }
+
+    async fn return_urls(&self, account: AccountId) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| conns::return_urls(c, account).await)
+    }
+
+    async fn is_return_url_allowed(
+        &self,
+        account: AccountId,
+        url: &str,
+    ) -> Result<bool, StoreError> {
+        read!(self, |c| conns::is_return_url_allowed(c, account, url)
+            .await)
+    }
+
+    async fn refresh_candidates(
+        &self,
+        platform: Platform,
+        expiring_before: Timestamp,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<RefreshCandidate>, StoreError> {
+        let cipher = &self.inner.cipher;
+        read!(self, |c| conns::refresh_candidates(
+            c,
+            cipher,
+            platform,
+            expiring_before,
+            now,
+            limit
+        )
+        .await)
+    }
+
+    async fn claim_refresh(
+        &self,
+        target: &RefreshTarget,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        write!(self, |tx| conns::claim(tx, target, now, until).await?)
+    }
+
+    async fn complete_refresh(
+        &self,
+        target: &RefreshTarget,
+        connection: Connection,
+        credentials: Credentials,
+    ) -> Result<bool, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| conns::complete_refresh(
+            tx,
+            cipher,
+            target,
+            &connection,
+            &credentials
+        )
+        .await?)
+    }
+
+    async fn release_refresh(
+        &self,
+        target: &RefreshTarget,
+        release: RefreshRelease,
+    ) -> Result<bool, StoreError> {
+        write!(self, |tx| conns::release_refresh(tx, target, release)
+            .await?)
+    }
+
+    async fn import_profiles(
+        &self,
+        account: AccountId,
+        records: Vec<ProfileRecord>,
+        progress: Option<Progress>,
+    ) -> Result<ImportSummary, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| import(
+            tx,
+            cipher,
+            account,
+            &records,
+            progress.as_ref()
+        )
+        .await?)
+    }
+
+    async fn provision_account(
+        &self,
+        name: &AccountName,
+        records: Vec<ProfileRecord>,
+        key_label: Option<&KeyLabel>,
+        now: Timestamp,
+    ) -> Result<Provisioned, StoreError> {
+        let cipher = &self.inner.cipher;
+        write!(self, |tx| {
+            // Two provisioners of one new account: the second waits on the first's
+            // uniqueness check of the name, then fails with AccountExists and writes
+            // nothing; run again, it finds the account.
+            let (account, created_account) = match accounts::find_account(tx, name).await {
+                Ok(account) => (account, false),
+                Err(StoreError::NotFound(_)) => {
+                    (accounts::create_account(tx, name, now).await?, true)
+                }
+                Err(e) => return Err(e),
+            };
+            let summary = import(tx, cipher, account.id, &records, None).await?;
+            let (api_key, key_info) =
+                accounts::create_api_key(tx, account.id, key_label, now).await?;
+            Provisioned {
+                account,
+                created_account,
+                summary,
+                api_key,
+                key_info,
+            }
+        })
+    }
+
+    async fn flush_last_use(&self) -> Result<(), StoreError> {
+        let pending: Vec<_> =
+            std::mem::take(&mut *self.inner.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        for task in pending {
+            task.await.map_err(StoreError::backend)?;
+        }
+        Ok(())
+    }
+
+    async fn health(&self) -> Result<(), StoreError> {
+        read!(self, |c| c
+            .query_one("SELECT 1", &[])
+            .await
+            .map(drop)
+            .map_err(db))
+    }
+
+    async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        read!(self, |c| super::consistency_check(c).await)
+    }
+
+    async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        read!(self, |c| Ok(MigrationStatus {
+            current: super::current_version(c).await?,
+            latest: super::LATEST_VERSION,
+        }))
+    }
+
+    async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        super::backup::pg_dump(&self.inner.config, dest).await
+    }
+}
