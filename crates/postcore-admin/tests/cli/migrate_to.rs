@@ -2,7 +2,7 @@
 //! SQLite to PostgreSQL in `tests/tests/migrate_to_postgres.rs`), counts verified, keys
 //! still working; a destination that holds an account is refused.
 
-use crate::harness::Admin;
+use crate::harness::{Admin, Run};
 use crate::{NOW, at, with_account};
 use postcore_domain::{AccountName, ApiKey, Connection, Platform, ProfileKey};
 use postcore_store::{Credentials, SecretString};
@@ -79,18 +79,15 @@ pub(crate) const REMINDER: &str = "Platform credentials are encrypted with the d
      start the servers on {to} with it. Pending LinkedIn sign-ins were not copied (users start \
      them again).\n";
 
-#[tokio::test]
-async fn a_whole_database_is_copied_with_its_keys_secrets_and_urls_and_the_counts_verified() {
-    let (admin, live, revoked) = populated().await;
-    let to = admin.dir().join("copy.db");
-    let to_text = to.display().to_string();
-    let run = admin.run(&["migrate-to", &to_text]);
+/// Asserts one successful `migrate-to` run of [`populated`]'s database to `shown_to` (the
+/// destination as it is shown), stdout and stderr exactly.
+pub(crate) fn assert_migrated(admin: &Admin, run: &Run, shown_to: &str) {
     assert_eq!(
         (run.code, run.stdout.as_str()),
         (
             0,
             format!(
-                "migrated {} to {to_text}: accounts 1, API keys 2, profiles 1, connections 1, \
+                "migrated {} to {shown_to}: accounts 1, API keys 2, profiles 1, connections 1, \
                  return URLs 1\nverified: the destination holds exactly what the source holds\n",
                 admin.database().display()
             )
@@ -102,16 +99,14 @@ async fn a_whole_database_is_copied_with_its_keys_secrets_and_urls_and_the_count
         run.stderr,
         format!(
             "copying account acme: API keys 2, return URLs 1, profiles 1, connections 1\n{}",
-            REMINDER.replace("{to}", &to_text)
+            REMINDER.replace("{to}", shown_to)
         )
     );
+}
 
-    let dest = Admin::open(&to).await;
-    let acme = dest
-        .find_account(&AccountName::parse("acme").unwrap())
-        .await
-        .unwrap();
-    // The operator's views of both databases are the same, byte for byte.
+/// Asserts that the operator's views (keys, profiles, return URLs, accounts, as JSON) of
+/// `admin`'s database and of `dest` are the same, byte for byte.
+pub(crate) fn assert_same_views(admin: &Admin, dest: &str) {
     let on = |db: &str, args: &[&str]| {
         let mut cmd = admin.command();
         cmd.env("POSTCORE_DATABASE", db).args(args);
@@ -126,8 +121,24 @@ async fn a_whole_database_is_copied_with_its_keys_secrets_and_urls_and_the_count
         &["accounts", "return-urls", "acme", "--json"],
         &["accounts", "list", "--json"],
     ] {
-        assert_eq!(on(&to_text, args), on(&source, args), "{args:?}");
+        assert_eq!(on(dest, args), on(&source, args), "{args:?}");
     }
+}
+
+#[tokio::test]
+async fn a_whole_database_is_copied_with_its_keys_secrets_and_urls_and_the_counts_verified() {
+    let (admin, live, revoked) = populated().await;
+    let to = admin.dir().join("copy.db");
+    let to_text = to.display().to_string();
+    let run = admin.run(&["migrate-to", &to_text]);
+    assert_migrated(&admin, &run, &to_text);
+
+    let dest = Admin::open(&to).await;
+    let acme = dest
+        .find_account(&AccountName::parse("acme").unwrap())
+        .await
+        .unwrap();
+    assert_same_views(&admin, &to_text);
     // The keys authenticate as before (after the listings: this records a last use).
     assert_eq!(
         dest.authenticate(&live, at(NOW)).await.unwrap(),

@@ -134,37 +134,8 @@ async fn migrate_to_moves_an_sqlite_database_to_postgresql_and_the_keys_work_the
         .arg("migrate-to");
     let run = Run::from(cmd.output().unwrap());
     assert!(!format!("{run:?}").contains("hunter2pw"), "{run:?}");
-    assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (
-            0,
-            format!(
-                "migrated {} to {shown}: accounts 1, API keys 2, profiles 1, connections 1, \
-                 return URLs 1\nverified: the destination holds exactly what the source holds\n",
-                admin.database().display()
-            )
-            .as_str()
-        ),
-        "{run:?}"
-    );
-    assert_eq!(
-        run.stderr,
-        format!(
-            "copying account acme: API keys 2, return URLs 1, profiles 1, connections 1\n{}",
-            crate::migrate_to::REMINDER.replace("{to}", &shown)
-        )
-    );
-    let source = admin.database().display().to_string();
-    for args in [
-        &["keys", "list", "--json"][..],
-        &["profiles", "list", "--account", "acme", "--json"],
-        &["accounts", "return-urls", "acme", "--json"],
-        &["accounts", "list", "--json"],
-    ] {
-        let there = on(&admin, &url, args);
-        let here = on(&admin, &source, args);
-        assert_eq!((there.code, there.stdout), (0, here.stdout), "{args:?}");
-    }
+    crate::migrate_to::assert_migrated(&admin, &run, &shown);
+    crate::migrate_to::assert_same_views(&admin, &url);
     let dest = Admin::open_url(&url).await;
     let acme = dest
         .find_account(&postcore_domain::AccountName::parse("acme").unwrap())

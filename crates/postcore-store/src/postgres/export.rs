@@ -4,16 +4,12 @@
 
 use super::{PgStore, accounts, connections, db, map_write_error, profiles};
 use crate::sqlite::accounts::label_from_db;
-use crate::sqlite::connections::open_sealed;
 use crate::sqlite::crypto::Cipher;
 use crate::sqlite::rows::{from_secs, to_secs};
-use crate::transfer::{
-    AccountExport, DatabaseCounts, ExportedApiKey, ExportedConnection, ExportedProfile,
-    ExportedReturnUrl, Transfer,
-};
+use crate::sqlite::transfer::{SealedByConnection, with_secrets};
+use crate::transfer::{AccountExport, DatabaseCounts, ExportedApiKey, ExportedReturnUrl, Transfer};
 use crate::{Conflict, Entity, ProfileCursor, Progress, StoreError};
 use postcore_domain::{AccountName, KeyLabel};
-use std::collections::HashMap;
 use tokio_postgres::{GenericClient, IsolationLevel};
 
 /// Profiles read per page of an export, and written between two progress reports.
@@ -65,7 +61,7 @@ async fn export<C: GenericClient + Sync>(
         });
     }
     // Every connection's sealed secrets, by (profile key, platform).
-    let mut sealed = HashMap::new();
+    let mut sealed = SealedByConnection::new();
     for r in c
         .query(
             "SELECT c.profile_key, c.platform, c.access_token, c.refresh_token, \
@@ -86,27 +82,7 @@ async fn export<C: GenericClient + Sync>(
         let page = profiles::list_page(c, account.id, after.as_ref(), BATCH).await?;
         let Some(last) = page.last() else { break };
         after = Some(ProfileCursor::after(&last.profile));
-        for record in page {
-            let mut exported = Vec::with_capacity(record.connections.len());
-            for connection in record.connections {
-                let platform = connection.platform();
-                let row = sealed
-                    .remove(&(
-                        record.profile.key().to_string(),
-                        platform.as_str().to_owned(),
-                    ))
-                    .ok_or(StoreError::NotFound(Entity::Connection))?;
-                let credentials = open_sealed(cipher, record.profile.key(), platform, row)?;
-                exported.push(ExportedConnection {
-                    connection,
-                    credentials,
-                });
-            }
-            profiles.push(ExportedProfile {
-                profile: record.profile,
-                connections: exported,
-            });
-        }
+        profiles.extend(with_secrets(page, &mut sealed, cipher)?);
     }
     Ok(AccountExport {
         name: account.name,

@@ -10,7 +10,7 @@ mod refresh;
 mod repository;
 pub(crate) mod rows;
 mod schema;
-mod transfer;
+pub(crate) mod transfer;
 mod writer;
 
 pub use crypto::default_key_file;

@@ -2,7 +2,7 @@
 //! write transaction (`postcore-admin migrate-to`).
 
 use super::accounts::{self, label_from_db};
-use super::connections::{SEALED_COLUMNS, insert_or_renew, open_sealed, sealed_at};
+use super::connections::{SEALED_COLUMNS, Sealed, insert_or_renew, open_sealed, sealed_at};
 use super::crypto::Cipher;
 use super::profiles::{insert_profile, list_page};
 use super::rows::{from_secs, map_write_error, to_secs};
@@ -11,13 +11,55 @@ use crate::transfer::{
     AccountExport, DatabaseCounts, ExportedApiKey, ExportedConnection, ExportedProfile,
     ExportedReturnUrl, Transfer,
 };
-use crate::{Conflict, Entity, ProfileCursor, Progress, StoreError};
-use postcore_domain::{AccountName, KeyLabel, Platform};
+use crate::{Conflict, Entity, ProfileCursor, ProfileRecord, Progress, StoreError};
+use postcore_domain::{AccountName, KeyLabel};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
 /// Profiles read per page of an export, and written between two progress reports.
 const BATCH: u32 = 1_000;
+
+/// The sealed secrets of an account's connections, by (profile key, platform).
+pub(crate) type SealedByConnection = HashMap<(String, String), Sealed>;
+
+/// A page of profiles with each connection's secrets taken from `sealed` and decrypted:
+/// the step of an export that both backends share.
+///
+/// # Errors
+/// `NotFound(Entity::Connection)` for a connection without its row in `sealed`;
+/// `WrongSecretKey` when a secret does not open.
+pub(crate) fn with_secrets(
+    page: Vec<ProfileRecord>,
+    sealed: &mut SealedByConnection,
+    cipher: &Cipher,
+) -> Result<Vec<ExportedProfile>, StoreError> {
+    page.into_iter()
+        .map(|record| {
+            let connections = record
+                .connections
+                .into_iter()
+                .map(|connection| {
+                    let platform = connection.platform();
+                    let key = (
+                        record.profile.key().to_string(),
+                        platform.as_str().to_owned(),
+                    );
+                    let row = sealed
+                        .remove(&key)
+                        .ok_or(StoreError::NotFound(Entity::Connection))?;
+                    Ok(ExportedConnection {
+                        credentials: open_sealed(cipher, record.profile.key(), platform, row)?,
+                        connection,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(ExportedProfile {
+                profile: record.profile,
+                connections,
+            })
+        })
+        .collect()
+}
 
 /// Reads the account `name` whole; the caller holds a read transaction.
 fn export(
@@ -65,7 +107,7 @@ fn export(
         }
     }
     // Every connection's sealed secrets, by (profile key, platform).
-    let mut sealed = HashMap::new();
+    let mut sealed = SealedByConnection::new();
     {
         let sql = format!(
             "SELECT p.profile_key, c.platform, {SEALED_COLUMNS} FROM connections c \
@@ -85,27 +127,7 @@ fn export(
         let page = list_page(conn, account.id, after.as_ref(), BATCH)?;
         let Some(last) = page.last() else { break };
         after = Some(ProfileCursor::after(&last.profile));
-        for record in page {
-            let mut connections = Vec::with_capacity(record.connections.len());
-            for connection in record.connections {
-                let platform: Platform = connection.platform();
-                let row = sealed
-                    .remove(&(
-                        record.profile.key().to_string(),
-                        platform.as_str().to_owned(),
-                    ))
-                    .ok_or(StoreError::NotFound(Entity::Connection))?;
-                let credentials = open_sealed(cipher, record.profile.key(), platform, row)?;
-                connections.push(ExportedConnection {
-                    connection,
-                    credentials,
-                });
-            }
-            profiles.push(ExportedProfile {
-                profile: record.profile,
-                connections,
-            });
-        }
+        profiles.extend(with_secrets(page, &mut sealed, cipher)?);
     }
     Ok(AccountExport {
         name: account.name,
