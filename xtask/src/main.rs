@@ -26,10 +26,10 @@
 mod bench;
 mod ci;
 mod crash;
+mod database;
 mod fuzz;
 mod limit;
 mod man;
-mod postgres;
 mod process;
 mod schemathesis;
 mod standin;
@@ -82,7 +82,7 @@ fn main() -> ExitCode {
     let flag = |f: &str| args.iter().any(|a| a == f);
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
-        Some("bench") => postgres::server_url(&args).and_then(|pg| {
+        Some("bench") => database::server_url(&args).and_then(|pg| {
             let plan = if flag("--smoke") {
                 bench::Plan::smoke()
             } else if flag("--quick") {
@@ -99,7 +99,7 @@ fn main() -> ExitCode {
                 Err(anyhow::anyhow!("cannot run schemathesis: {why}"))
             }
         },
-        Some("crash") => postgres::server_url(&args).and_then(|pg| {
+        Some("crash") => database::server_url(&args).and_then(|pg| {
             if flag("--smoke") {
                 crash::run(2, process::Profile::Debug, (200, 600), pg.as_deref())
             } else {

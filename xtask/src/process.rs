@@ -1,6 +1,6 @@
 //! Starting and stopping the real binaries for bench and crash: ports, health, memory.
 
-pub use crate::postgres::Database;
+pub use crate::database::Database;
 use anyhow::{Context as _, Result, bail};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

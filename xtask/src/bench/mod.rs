@@ -98,7 +98,7 @@ pub fn run(plan: Plan, postgres: Option<&str>) -> Result<()> {
     let db = match postgres {
         None => Database::Sqlite(work.join("bench.db")),
         Some(url) => {
-            let fresh = crate::postgres::FreshDatabase::create(url, "bench")?;
+            let fresh = crate::database::FreshDatabase::create(url, "bench")?;
             eprintln!("made the PostgreSQL database {} for this run", fresh.name());
             Database::Postgres(fresh)
         }

@@ -171,7 +171,7 @@ pub fn run(
     let db = Arc::new(match postgres {
         None => process::Database::Sqlite(work.join("crash.db")),
         Some(url) => {
-            let fresh = crate::postgres::FreshDatabase::create(url, "crash")?;
+            let fresh = crate::database::FreshDatabase::create(url, "crash")?;
             eprintln!("made the PostgreSQL database {} for this run", fresh.name());
             process::Database::Postgres(fresh)
         }
