@@ -240,3 +240,43 @@ async fn two_servers_on_one_database_share_every_write_and_run_background_work_o
         assert_eq!(line["fields"]["database"], json!(shown));
     }
 }
+
+/// Runs `postcore serve` on `url` with `env` until it exits: its code and stderr.
+fn serve_fails(url: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let out = postcore_tests::server::command("postcore", std::path::Path::new(url))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(PASSWORD));
+    (out.status.code(), stderr)
+}
+
+#[test]
+fn a_server_that_cannot_use_its_postgres_database_says_why_without_the_password() {
+    // Port 1: nothing listens there, so the connection is refused at once.
+    let url = format!("postgres://postcore:{PASSWORD}@127.0.0.1:1/postcore");
+    assert_eq!(
+        serve_fails(&url, &ENV),
+        (
+            Some(1),
+            "postcore: error: opening the database postgres://postcore:***@127.0.0.1:1/postcore: \
+             database error: cannot connect to the PostgreSQL database: error connecting to \
+             server: Connection refused (os error 111)\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        serve_fails(&url, &[]),
+        (
+            Some(1),
+            "postcore: error: a PostgreSQL database needs its secret key from \
+             POSTCORE_SECRET_KEY or --secret-key-file (POSTCORE_SECRET_KEY_FILE): there is no \
+             <database>.key beside it\n"
+                .to_owned()
+        )
+    );
+}
