@@ -107,8 +107,8 @@ fn the_renderer_lists_each_setting_once_with_the_env_only_key() {
         table,
         format!(
             "{HEADER}\
-             | `--database` | `POSTCORE_DATABASE` | `./postcore.db` | The SQLite database file (or `sqlite://PATH`), or a PostgreSQL URL `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (the password is never shown; pass such a URL in the env var, not on a command line) |\n\
-             | `--secret-key-file` | `POSTCORE_SECRET_KEY_FILE` | none | File holding the base64 secret key (else `<database>.key` beside an SQLite database; PostgreSQL needs this or the env key); `POSTCORE_SECRET_KEY`, env only and never a flag, wins over it |\n\
+             | `--database` | `POSTCORE_DATABASE` | `./postcore.db` | The database: an SQLite file (or `sqlite://PATH`), or `postgres://USER@HOST:PORT/DATABASE` (a password goes in `PGPASSWORD`, never on a command line) |\n\
+             | `--secret-key-file` | `POSTCORE_SECRET_KEY_FILE` | none | File holding the base64 secret key (else, for SQLite, `<database>.key` beside the database; PostgreSQL needs this or `POSTCORE_SECRET_KEY`); `POSTCORE_SECRET_KEY`, env only and never a flag, wins over it |\n\
              | (env only) | `POSTCORE_SECRET_KEY` | none | The base64 32-byte secret key itself: env only, never a flag, so it never shows in a process list; set but blank is an error |\n"
         )
     );

@@ -131,9 +131,10 @@ fn no_postgres(url: &str) -> StoreError {
 }
 
 /// The schema version of the database at `database_url` against this build's latest,
-/// read without migrating or changing anything; `Ok(None)` when no SQLite database
-/// exists there. For PostgreSQL, the version is read from refinery's history table
-/// (`refinery_schema_history`; 0 when it does not exist yet).
+/// read without migrating or changing anything; `Ok(None)` when no SQLite file exists
+/// there, or the server says the PostgreSQL database does not exist. For PostgreSQL, the
+/// version is read from refinery's history table (`refinery_schema_history`; 0 when it
+/// does not exist yet).
 ///
 /// # Errors
 /// `InvalidData` for an unknown scheme; `Backend` when the file is not a readable database

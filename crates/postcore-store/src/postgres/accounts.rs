@@ -1,12 +1,14 @@
 //! Accounts and API keys on PostgreSQL (the same rules as `sqlite/accounts.rs`).
 
-use super::{db, map_write_error};
-use crate::sqlite::accounts::{KEY_DRAWS, MIN_REVOKE_PREFIX, digest, label_from_db, name_from_db};
+use super::{Db, db, map_write_error, stmt};
+use crate::sqlite::accounts::{
+    KEY_DRAWS, check_revoke_prefix, digest, label_from_db, name_from_db, the_one_key,
+};
 use crate::sqlite::last_use::GRANULARITY_SECS;
 use crate::sqlite::rows::{from_secs, to_secs};
 use crate::{Account, AccountId, ApiKeyInfo, Conflict, Entity, StoreError};
 use postcore_domain::{AccountName, ApiKey, KeyLabel, Timestamp};
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
 
 fn account_from_row(row: &Row) -> Result<Account, StoreError> {
     Ok(Account {
@@ -16,14 +18,18 @@ fn account_from_row(row: &Row) -> Result<Account, StoreError> {
     })
 }
 
-pub(crate) async fn create_account<C: GenericClient + Sync>(
+pub(crate) async fn create_account<C: Db>(
     c: &C,
     name: &AccountName,
     now: Timestamp,
 ) -> Result<Account, StoreError> {
     let row = c
         .query_one(
-            "INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id",
+            &stmt(
+                c,
+                "INSERT INTO accounts (name, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .await?,
             &[&name.as_str(), &to_secs(now)],
         )
         .await
@@ -35,11 +41,42 @@ pub(crate) async fn create_account<C: GenericClient + Sync>(
     })
 }
 
-pub(crate) async fn list_accounts<C: GenericClient + Sync>(
+/// The account `name`, created at `now` when it does not exist; whether it was created.
+/// Two concurrent callers (two servers' first start) both succeed: the second waits on
+/// the first's insert (`ON CONFLICT DO NOTHING`), then finds its account.
+pub(crate) async fn find_or_create_account<C: Db>(
     c: &C,
-) -> Result<Vec<Account>, StoreError> {
+    name: &AccountName,
+    now: Timestamp,
+) -> Result<(Account, bool), StoreError> {
+    let inserted = c
+        .query_opt(
+            &stmt(
+                c,
+                "INSERT INTO accounts (name, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING RETURNING id",
+            )
+            .await?,
+            &[&name.as_str(), &to_secs(now)],
+        )
+        .await
+        .map_err(db)?;
+    match inserted {
+        Some(row) => Ok((
+            Account {
+                id: AccountId(row.get(0)),
+                name: name.clone(),
+                created_at: from_secs(to_secs(now))?,
+            },
+            true,
+        )),
+        None => Ok((find_account(c, name).await?, false)),
+    }
+}
+
+pub(crate) async fn list_accounts<C: Db>(c: &C) -> Result<Vec<Account>, StoreError> {
     c.query(
-        "SELECT id, name, created_at FROM accounts ORDER BY name",
+        &stmt(c, "SELECT id, name, created_at FROM accounts ORDER BY name").await?,
         &[],
     )
     .await
@@ -49,12 +86,13 @@ pub(crate) async fn list_accounts<C: GenericClient + Sync>(
     .collect()
 }
 
-pub(crate) async fn find_account<C: GenericClient + Sync>(
-    c: &C,
-    name: &AccountName,
-) -> Result<Account, StoreError> {
+pub(crate) async fn find_account<C: Db>(c: &C, name: &AccountName) -> Result<Account, StoreError> {
     c.query_opt(
-        "SELECT id, name, created_at FROM accounts WHERE name = $1",
+        &stmt(
+            c,
+            "SELECT id, name, created_at FROM accounts WHERE name = $1",
+        )
+        .await?,
         &[&name.as_str()],
     )
     .await
@@ -80,7 +118,7 @@ fn key_from_row(row: &Row) -> Result<ApiKeyInfo, StoreError> {
     })
 }
 
-pub(crate) async fn list_api_keys<C: GenericClient + Sync>(
+pub(crate) async fn list_api_keys<C: Db>(
     c: &C,
     account: Option<AccountId>,
 ) -> Result<Vec<ApiKeyInfo>, StoreError> {
@@ -88,7 +126,7 @@ pub(crate) async fn list_api_keys<C: GenericClient + Sync>(
         "SELECT {KEY_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id \
          WHERE ($1::BIGINT IS NULL OR k.account_id = $1) ORDER BY k.created_at, k.id"
     );
-    c.query(&sql, &[&account.map(|a| a.0)])
+    c.query(&stmt(c, &sql).await?, &[&account.map(|a| a.0)])
         .await
         .map_err(db)?
         .iter()
@@ -97,7 +135,7 @@ pub(crate) async fn list_api_keys<C: GenericClient + Sync>(
 }
 
 /// Makes a key for `account`; a display prefix already taken is drawn again.
-pub(crate) async fn create_api_key<C: GenericClient + Sync>(
+pub(crate) async fn create_api_key<C: Db>(
     c: &C,
     account: AccountId,
     label: Option<&KeyLabel>,
@@ -119,7 +157,7 @@ pub(crate) async fn create_api_key<C: GenericClient + Sync>(
 /// `Conflict(ApiKeyExists)` for a stored digest, `Conflict(KeyPrefixTaken)` for a stored
 /// prefix, `NotFound(Account)`. Checked before the insert, so that a refusal leaves the
 /// caller's transaction usable (a failed statement would abort it).
-pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
+pub(crate) async fn insert_api_key<C: Db>(
     c: &C,
     account: AccountId,
     key: &ApiKey,
@@ -127,14 +165,17 @@ pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
     now: Timestamp,
 ) -> Result<ApiKeyInfo, StoreError> {
     let account_name: String = c
-        .query_opt("SELECT name FROM accounts WHERE id = $1", &[&account.0])
+        .query_opt(
+            &stmt(c, "SELECT name FROM accounts WHERE id = $1").await?,
+            &[&account.0],
+        )
         .await
         .map_err(db)?
         .ok_or(StoreError::NotFound(Entity::Account))?
         .get(0);
     let taken = c
         .query_opt(
-            "SELECT digest = $2 FROM api_keys WHERE prefix = $1",
+            &stmt(c, "SELECT digest = $2 FROM api_keys WHERE prefix = $1").await?,
             &[&key.display_prefix(), &digest(key)],
         )
         .await
@@ -147,8 +188,12 @@ pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
         }));
     }
     c.execute(
-        "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) \
+        &stmt(
+            c,
+            "INSERT INTO api_keys (account_id, digest, prefix, label, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
+        )
+        .await?,
         &[
             &account.0,
             &digest(key),
@@ -173,38 +218,44 @@ pub(crate) async fn insert_api_key<C: GenericClient + Sync>(
 pub(crate) use crate::sqlite::accounts::StoredKey;
 
 /// Looks a presented key up by its SHA-256 digest (a read).
-pub(crate) async fn find_key<C: GenericClient + Sync>(
+pub(crate) async fn find_key<C: Db>(
     c: &C,
     key: &ApiKey,
     now: Timestamp,
 ) -> Result<Option<StoredKey>, StoreError> {
     let row = c
         .query_opt(
-            "SELECT id, account_id, last_used_at, revoked_at FROM api_keys WHERE digest = $1",
+            &stmt(
+                c,
+                &format!("SELECT {STORED_KEY_COLUMNS} FROM api_keys k WHERE k.digest = $1"),
+            )
+            .await?,
             &[&digest(key)],
         )
         .await
         .map_err(db)?;
-    Ok(row.map(|r| {
-        let last_used: Option<i64> = r.get(2);
-        let revoked: Option<i64> = r.get(3);
-        StoredKey {
-            id: r.get(0),
-            account: AccountId(r.get(1)),
-            revoked: revoked.is_some(),
-            stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= GRANULARITY_SECS),
-        }
-    }))
+    Ok(row.map(|r| stored_key_at(&r, now)))
+}
+
+/// The columns of [`stored_key_at`], in order, of a key row `k`.
+pub(crate) const STORED_KEY_COLUMNS: &str = "k.id, k.account_id, k.last_used_at, k.revoked_at";
+
+/// A key as authentication needs it, from the columns of [`STORED_KEY_COLUMNS`] at 0..4.
+pub(crate) fn stored_key_at(r: &Row, now: Timestamp) -> StoredKey {
+    let last_used: Option<i64> = r.get(2);
+    let revoked: Option<i64> = r.get(3);
+    StoredKey {
+        id: r.get(0),
+        account: AccountId(r.get(1)),
+        revoked: revoked.is_some(),
+        stale_last_use: last_used.is_none_or(|t| to_secs(now) - t >= GRANULARITY_SECS),
+    }
 }
 
 /// Records that key `id` authenticated a request at `secs` (never moving the time back).
-pub(crate) async fn touch_key<C: GenericClient + Sync>(
-    c: &C,
-    id: i64,
-    secs: i64,
-) -> Result<(), StoreError> {
+pub(crate) async fn touch_key<C: Db>(c: &C, id: i64, secs: i64) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2",
+        &stmt(c, "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2").await?,
         &[&secs, &id],
     )
     .await
@@ -212,19 +263,19 @@ pub(crate) async fn touch_key<C: GenericClient + Sync>(
     .map_err(db)
 }
 
-pub(crate) async fn revoke_api_key<C: GenericClient + Sync>(
+pub(crate) async fn revoke_api_key<C: Db>(
     c: &C,
     prefix: &str,
     now: Timestamp,
 ) -> Result<ApiKeyInfo, StoreError> {
-    if prefix.len() < MIN_REVOKE_PREFIX {
-        return Err(StoreError::InvalidData(format!(
-            "give at least {MIN_REVOKE_PREFIX} characters of the key prefix (as `keys list` shows it)"
-        )));
-    }
+    check_revoke_prefix(prefix)?;
     let ids: Vec<i64> = c
         .query(
-            "SELECT id FROM api_keys WHERE left(prefix, length($1::TEXT)) = $1::TEXT",
+            &stmt(
+                c,
+                "SELECT id FROM api_keys WHERE left(prefix, length($1::TEXT)) = $1::TEXT",
+            )
+            .await?,
             &[&prefix],
         )
         .await
@@ -232,16 +283,16 @@ pub(crate) async fn revoke_api_key<C: GenericClient + Sync>(
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let id = match ids.as_slice() {
-        [] => return Err(StoreError::NotFound(Entity::ApiKey)),
-        [id] => *id,
-        _ => return Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
-    };
+    let id = the_one_key(&ids)?;
     let row = c
         .query_opt(
-            "UPDATE api_keys k SET revoked_at = COALESCE(k.revoked_at, $1) FROM accounts a \
+            &stmt(
+                c,
+                "UPDATE api_keys k SET revoked_at = COALESCE(k.revoked_at, $1) FROM accounts a \
              WHERE k.id = $2 AND a.id = k.account_id RETURNING k.account_id, a.name, k.prefix, \
              k.label, k.created_at, k.last_used_at, k.revoked_at",
+            )
+            .await?,
             &[&to_secs(now), &id],
         )
         .await

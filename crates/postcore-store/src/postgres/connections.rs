@@ -2,9 +2,10 @@
 //! PostgreSQL (the same rules as `sqlite/connections.rs`, `oauth.rs` and `refresh.rs`).
 
 use super::profiles::{connection_at, insert_profile, profile_id};
-use super::{db, map_write_error};
-use crate::sqlite::connections::{Sealed, account_name_from_db, open_sealed, sealed};
+use super::{Db, db, map_write_error, stmt};
+use crate::sqlite::connections::{Sealed, account_name_from_db, open_sealed, sealed, tally};
 use crate::sqlite::crypto::Cipher;
+use crate::sqlite::refresh::release_assignments;
 use crate::sqlite::rows::{
     CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, to_secs,
 };
@@ -14,7 +15,8 @@ use crate::{
     StoredConnection,
 };
 use postcore_domain::{Connection, Platform, Profile, ProfileKey, Timestamp, expiry};
-use tokio_postgres::{GenericClient, Row};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 /// The sealed secret columns, then `refresh_token_expires_at` ([`Sealed`]).
 const SEALED_COLUMNS: &str =
@@ -32,7 +34,7 @@ fn sealed_at(row: &Row, base: usize) -> Sealed {
 /// Inserts or renews one connection of `profile` (row id); the caller holds a transaction.
 /// The existing row is read `FOR UPDATE`, so a concurrent connect of the same platform
 /// waits and then sees this one's outcome.
-pub(crate) async fn insert_or_renew<C: GenericClient + Sync>(
+pub(crate) async fn insert_or_renew<C: Db>(
     c: &C,
     cipher: &Cipher,
     profile: i64,
@@ -49,51 +51,62 @@ pub(crate) async fn insert_or_renew<C: GenericClient + Sync>(
         "SELECT {CONNECTION_COLUMNS} FROM connections c \
          WHERE c.profile_id = $1 AND c.platform = $2 FOR UPDATE"
     );
-    let existing = c
-        .query_opt(&sql, &[&profile, &conn.platform().as_str()])
-        .await
-        .map_err(db)?;
-    let existing = match existing {
-        Some(row) => connection_at(&row, 0)?,
-        None => None,
-    };
-    match existing {
-        None => {
-            let n = c
-                .execute(
-                    "INSERT INTO connections (profile_id, account_id, profile_created_at, \
+    // Twice at most: an insert that lost a race to a concurrent connect of the same
+    // platform (ON CONFLICT DO NOTHING) reads the winner's row and renews it or conflicts,
+    // exactly as if it had come second.
+    for _ in 0..2 {
+        let existing = c
+            .query_opt(
+                &stmt(c, &sql).await?,
+                &[&profile, &conn.platform().as_str()],
+            )
+            .await
+            .map_err(db)?;
+        let existing = match existing {
+            Some(row) => connection_at(&row, 0)?,
+            None => None,
+        };
+        match existing {
+            None => {
+                let n = c
+                    .execute(
+                        &stmt(
+                            c,
+                            "INSERT INTO connections (profile_id, account_id, profile_created_at, \
                      profile_key, platform, display_name, username, did, connected_at, \
                      expires_at, revoked, access_token, refresh_token, app_password, \
                      refresh_token_expires_at) \
                      SELECT p.id, p.account_id, p.created_at, p.profile_key, $2, $3, $4, $5, \
-                     $6, $7, $8, $9, $10, $11, $12 FROM profiles p WHERE p.id = $1",
-                    &[
-                        &profile,
-                        &conn.platform().as_str(),
-                        &conn.display_name(),
-                        &conn.username(),
-                        &conn.did(),
-                        &to_secs(conn.connected_at()),
-                        &expires,
-                        &conn.is_revoked(),
-                        &access,
-                        &refresh,
-                        &app,
-                        &refresh_expires,
-                    ],
-                )
-                .await
-                .map_err(|e| {
-                    map_write_error(e, Conflict::PlatformAlreadyConnected, Entity::Profile)
-                })?;
-            match n {
-                1 => Ok(ConnectOutcome::Created),
-                _ => Err(StoreError::NotFound(Entity::Profile)),
+                     $6, $7, $8, $9, $10, $11, $12 FROM profiles p WHERE p.id = $1 \
+                     ON CONFLICT (profile_id, platform) DO NOTHING",
+                        )
+                        .await?,
+                        &[
+                            &profile,
+                            &conn.platform().as_str(),
+                            &conn.display_name(),
+                            &conn.username(),
+                            &conn.did(),
+                            &to_secs(conn.connected_at()),
+                            &expires,
+                            &conn.is_revoked(),
+                            &access,
+                            &refresh,
+                            &app,
+                            &refresh_expires,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| {
+                        map_write_error(e, Conflict::PlatformAlreadyConnected, Entity::Profile)
+                    })?;
+                if n == 1 {
+                    return Ok(ConnectOutcome::Created);
+                }
             }
-        }
-        Some(old) if old.is_same_platform_account(conn) => {
-            c.execute(
-                "UPDATE connections SET display_name = $1, username = $2, did = COALESCE($3, did), \
+            Some(old) if old.is_same_platform_account(conn) => {
+                c.execute(
+                &stmt(c, "UPDATE connections SET display_name = $1, username = $2, did = COALESCE($3, did), \
                  connected_at = $4, expires_at = $5, revoked = FALSE, \
                  access_token = COALESCE($6, access_token), \
                  refresh_token_expires_at = \
@@ -101,7 +114,7 @@ pub(crate) async fn insert_or_renew<C: GenericClient + Sync>(
                  refresh_token = COALESCE($7, refresh_token), \
                  app_password = COALESCE($8, app_password), \
                  refresh_claimed_until = NULL, refresh_not_before = NULL, refresh_failures = 0 \
-                 WHERE profile_id = $9 AND platform = $10",
+                 WHERE profile_id = $9 AND platform = $10").await?,
                 &[
                     &conn.display_name(),
                     &conn.username(),
@@ -118,13 +131,16 @@ pub(crate) async fn insert_or_renew<C: GenericClient + Sync>(
             )
             .await
             .map_err(db)?;
-            Ok(ConnectOutcome::Renewed)
+                return Ok(ConnectOutcome::Renewed);
+            }
+            Some(_) => return Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)),
         }
-        Some(_) => Err(StoreError::Conflict(Conflict::PlatformAlreadyConnected)),
     }
+    // Nothing inserted and no row to renew: the profile is gone.
+    Err(StoreError::NotFound(Entity::Profile))
 }
 
-pub(crate) async fn connect<C: GenericClient + Sync>(
+pub(crate) async fn connect<C: Db>(
     c: &C,
     cipher: &Cipher,
     account: AccountId,
@@ -138,7 +154,7 @@ pub(crate) async fn connect<C: GenericClient + Sync>(
 
 /// Creates a profile with a generated key and connects `conn` to it, in the caller's
 /// transaction.
-pub(crate) async fn connect_new_profile<C: GenericClient + Sync>(
+pub(crate) async fn connect_new_profile<C: Db>(
     c: &C,
     cipher: &Cipher,
     account: AccountId,
@@ -156,7 +172,7 @@ pub(crate) async fn connect_new_profile<C: GenericClient + Sync>(
 
 /// Runs `statement` (a DELETE or UPDATE of `connections`) on the one connection of the
 /// account's profile `key` for `platform`; `NotFound(Connection)` when it changes no row.
-pub(crate) async fn on_connection<C: GenericClient + Sync>(
+pub(crate) async fn on_connection<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -166,7 +182,7 @@ pub(crate) async fn on_connection<C: GenericClient + Sync>(
     let profile = profile_id(c, account, key).await?;
     let sql = format!("{statement} WHERE profile_id = $1 AND platform = $2");
     let n = c
-        .execute(&sql, &[&profile, &platform.as_str()])
+        .execute(&stmt(c, &sql).await?, &[&profile, &platform.as_str()])
         .await
         .map_err(db)?;
     if n == 0 {
@@ -175,7 +191,7 @@ pub(crate) async fn on_connection<C: GenericClient + Sync>(
     Ok(())
 }
 
-pub(crate) async fn mark_revoked_if_unchanged<C: GenericClient + Sync>(
+pub(crate) async fn mark_revoked_if_unchanged<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -184,8 +200,12 @@ pub(crate) async fn mark_revoked_if_unchanged<C: GenericClient + Sync>(
 ) -> Result<bool, StoreError> {
     let n = c
         .execute(
-            "UPDATE connections SET revoked = TRUE WHERE platform = $3 AND connected_at = $4 \
+            &stmt(
+                c,
+                "UPDATE connections SET revoked = TRUE WHERE platform = $3 AND connected_at = $4 \
              AND profile_id = (SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2)",
+            )
+            .await?,
             &[
                 &account.0,
                 &key.as_str(),
@@ -198,7 +218,7 @@ pub(crate) async fn mark_revoked_if_unchanged<C: GenericClient + Sync>(
     Ok(n == 1)
 }
 
-pub(crate) async fn credentials<C: GenericClient + Sync>(
+pub(crate) async fn credentials<C: Db>(
     c: &C,
     cipher: &Cipher,
     account: AccountId,
@@ -210,7 +230,7 @@ pub(crate) async fn credentials<C: GenericClient + Sync>(
         "SELECT {SEALED_COLUMNS} FROM connections c WHERE c.profile_id = $1 AND c.platform = $2"
     );
     let row = c
-        .query_opt(&sql, &[&profile, &platform.as_str()])
+        .query_opt(&stmt(c, &sql).await?, &[&profile, &platform.as_str()])
         .await
         .map_err(db)?
         .ok_or(StoreError::NotFound(Entity::Connection))?;
@@ -246,7 +266,7 @@ fn stored_connection_at(
     })
 }
 
-pub(crate) async fn platform_connections<C: GenericClient + Sync>(
+pub(crate) async fn platform_connections<C: Db>(
     c: &C,
     cipher: &Cipher,
     account: Option<AccountId>,
@@ -257,15 +277,18 @@ pub(crate) async fn platform_connections<C: GenericClient + Sync>(
          ORDER BY a.name, p.profile_key",
         select_stored("")
     );
-    c.query(&sql, &[&platform.as_str(), &account.map(|a| a.0)])
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|row| stored_connection_at(row, cipher, platform))
-        .collect()
+    c.query(
+        &stmt(c, &sql).await?,
+        &[&platform.as_str(), &account.map(|a| a.0)],
+    )
+    .await
+    .map_err(db)?
+    .iter()
+    .map(|row| stored_connection_at(row, cipher, platform))
+    .collect()
 }
 
-pub(crate) async fn needing_attention<C: GenericClient + Sync>(
+pub(crate) async fn needing_attention<C: Db>(
     c: &C,
     account: Option<AccountId>,
     before: Timestamp,
@@ -277,7 +300,7 @@ pub(crate) async fn needing_attention<C: GenericClient + Sync>(
          ORDER BY c.expires_at IS NULL, c.expires_at, a.name, p.profile_key, c.platform"
     );
     c.query(
-        &sql,
+        &stmt(c, &sql).await?,
         &[&exclusive_bound_secs(before), &account.map(|a| a.0)],
     )
     .await
@@ -296,7 +319,7 @@ pub(crate) async fn needing_attention<C: GenericClient + Sync>(
 
 /// Profiles and connections by platform and state at `now` (the bounds of the SQLite
 /// twin); the caller runs it in one snapshot.
-pub(crate) async fn fleet_counts<C: GenericClient + Sync>(
+pub(crate) async fn fleet_counts<C: Db>(
     c: &C,
     now: Timestamp,
     within_days: u32,
@@ -304,36 +327,28 @@ pub(crate) async fn fleet_counts<C: GenericClient + Sync>(
     let expired_from = to_secs(now);
     let expiring_before = exclusive_bound_secs(expiry::expiring_before(now, within_days));
     let profiles: i64 = c
-        .query_one("SELECT COUNT(*) FROM profiles", &[])
+        .query_one(&stmt(c, "SELECT COUNT(*) FROM profiles").await?, &[])
         .await
         .map_err(db)?
         .get(0);
     let rows = c
         .query(
-            "SELECT platform, \
+            &stmt(
+                c,
+                "SELECT platform, \
                CASE WHEN revoked OR expires_at <= $1 THEN 2 \
                     WHEN expires_at < $2 THEN 1 ELSE 0 END AS state, \
                COUNT(*) FROM connections GROUP BY platform, state",
+            )
+            .await?,
             &[&expired_from, &expiring_before],
         )
         .await
         .map_err(db)?;
     let mut platforms = Platform::ALL.map(PlatformCounts::zero);
     for row in &rows {
-        let platform = Platform::parse(row.get(0))
-            .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
         let state: i32 = row.get(1);
-        let count: i64 = row.get(2);
-        let counts = platforms
-            .iter_mut()
-            .find(|c| c.platform == platform)
-            .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
-        let slot = match state {
-            2 => &mut counts.needs_reconnect,
-            1 => &mut counts.expiring,
-            _ => &mut counts.ok,
-        };
-        *slot = count.unsigned_abs();
+        tally(&mut platforms, row.get(0), i64::from(state), row.get(2))?;
     }
     Ok(FleetCounts {
         profiles: profiles.unsigned_abs(),
@@ -343,13 +358,14 @@ pub(crate) async fn fleet_counts<C: GenericClient + Sync>(
 
 // ----- OAuth ----------------------------------------------------------------------------
 
-pub(crate) async fn save_state<C: GenericClient + Sync>(
-    c: &C,
-    s: &OAuthState,
-) -> Result<(), StoreError> {
+pub(crate) async fn save_state<C: Db>(c: &C, s: &OAuthState) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO oauth_states (digest, account_id, platform, profile_key, return_url, \
+        &stmt(
+            c,
+            "INSERT INTO oauth_states (digest, account_id, platform, profile_key, return_url, \
          created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .await?,
         &[
             &&s.digest[..],
             &s.account.0,
@@ -367,21 +383,25 @@ pub(crate) async fn save_state<C: GenericClient + Sync>(
 
 /// Deletes the state with `digest` and returns it unless it expired at `now`; expired
 /// states are swept on the way. Single use: of two concurrent takes, one gets the row.
-pub(crate) async fn take_state<C: GenericClient + Sync>(
+pub(crate) async fn take_state<C: Db>(
     c: &C,
     digest: &[u8; 32],
     now: Timestamp,
 ) -> Result<Option<OAuthState>, StoreError> {
     let row = c
         .query_opt(
-            "DELETE FROM oauth_states WHERE digest = $1 RETURNING account_id, platform, \
+            &stmt(
+                c,
+                "DELETE FROM oauth_states WHERE digest = $1 RETURNING account_id, platform, \
              profile_key, return_url, created_at, expires_at",
+            )
+            .await?,
             &[&&digest[..]],
         )
         .await
         .map_err(db)?;
     c.execute(
-        "DELETE FROM oauth_states WHERE expires_at <= $1",
+        &stmt(c, "DELETE FROM oauth_states WHERE expires_at <= $1").await?,
         &[&to_secs(now)],
     )
     .await
@@ -405,7 +425,7 @@ pub(crate) async fn take_state<C: GenericClient + Sync>(
     }))
 }
 
-pub(crate) async fn allow_return_url<C: GenericClient + Sync>(
+pub(crate) async fn allow_return_url<C: Db>(
     c: &C,
     account: AccountId,
     url: &str,
@@ -413,8 +433,12 @@ pub(crate) async fn allow_return_url<C: GenericClient + Sync>(
 ) -> Result<bool, StoreError> {
     let n = c
         .execute(
-            "INSERT INTO return_urls (account_id, url, created_at) VALUES ($1, $2, $3) \
+            &stmt(
+                c,
+                "INSERT INTO return_urls (account_id, url, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (account_id, url) DO NOTHING",
+            )
+            .await?,
             &[&account.0, &url, &to_secs(now)],
         )
         .await
@@ -422,14 +446,18 @@ pub(crate) async fn allow_return_url<C: GenericClient + Sync>(
     Ok(n == 1)
 }
 
-pub(crate) async fn remove_return_url<C: GenericClient + Sync>(
+pub(crate) async fn remove_return_url<C: Db>(
     c: &C,
     account: AccountId,
     url: &str,
 ) -> Result<(), StoreError> {
     let n = c
         .execute(
-            "DELETE FROM return_urls WHERE account_id = $1 AND url = $2",
+            &stmt(
+                c,
+                "DELETE FROM return_urls WHERE account_id = $1 AND url = $2",
+            )
+            .await?,
             &[&account.0, &url],
         )
         .await
@@ -440,12 +468,16 @@ pub(crate) async fn remove_return_url<C: GenericClient + Sync>(
     }
 }
 
-pub(crate) async fn return_urls<C: GenericClient + Sync>(
+pub(crate) async fn return_urls<C: Db>(
     c: &C,
     account: AccountId,
 ) -> Result<Vec<String>, StoreError> {
     Ok(c.query(
-        "SELECT url FROM return_urls WHERE account_id = $1 ORDER BY url",
+        &stmt(
+            c,
+            "SELECT url FROM return_urls WHERE account_id = $1 ORDER BY url",
+        )
+        .await?,
         &[&account.0],
     )
     .await
@@ -455,13 +487,17 @@ pub(crate) async fn return_urls<C: GenericClient + Sync>(
     .collect())
 }
 
-pub(crate) async fn is_return_url_allowed<C: GenericClient + Sync>(
+pub(crate) async fn is_return_url_allowed<C: Db>(
     c: &C,
     account: AccountId,
     url: &str,
 ) -> Result<bool, StoreError> {
     Ok(c.query_opt(
-        "SELECT 1 FROM return_urls WHERE account_id = $1 AND url = $2",
+        &stmt(
+            c,
+            "SELECT 1 FROM return_urls WHERE account_id = $1 AND url = $2",
+        )
+        .await?,
         &[&account.0, &url],
     )
     .await
@@ -471,7 +507,7 @@ pub(crate) async fn is_return_url_allowed<C: GenericClient + Sync>(
 
 // ----- token refresh --------------------------------------------------------------------
 
-pub(crate) async fn refresh_candidates<C: GenericClient + Sync>(
+pub(crate) async fn refresh_candidates<C: Db>(
     c: &C,
     cipher: &Cipher,
     platform: Platform,
@@ -488,7 +524,7 @@ pub(crate) async fn refresh_candidates<C: GenericClient + Sync>(
         select_stored(", c.refresh_failures")
     );
     c.query(
-        &sql,
+        &stmt(c, &sql).await?,
         &[
             &platform.as_str(),
             &exclusive_bound_secs(expiring_before),
@@ -513,11 +549,42 @@ pub(crate) async fn refresh_candidates<C: GenericClient + Sync>(
 const TARGET: &str = "platform = $1 AND connected_at = $2 AND profile_id = \
      (SELECT id FROM profiles WHERE account_id = $3 AND profile_key = $4)";
 
+/// The parameters `$1..$4` of [`TARGET`], for one target.
+struct Target<'a> {
+    platform: &'static str,
+    connected_at: i64,
+    account: i64,
+    profile_key: &'a str,
+}
+
+impl<'a> Target<'a> {
+    fn of(t: &'a RefreshTarget) -> Self {
+        Self {
+            platform: t.platform.as_str(),
+            connected_at: to_secs(t.connected_at),
+            account: t.account.0,
+            profile_key: t.profile_key.as_str(),
+        }
+    }
+
+    /// `$1..$4`, then `extra` from `$5` on.
+    fn params<'b>(&'b self, extra: &[&'b (dyn ToSql + Sync)]) -> Vec<&'b (dyn ToSql + Sync)> {
+        let mut params: Vec<&'b (dyn ToSql + Sync)> = vec![
+            &self.platform,
+            &self.connected_at,
+            &self.account,
+            &self.profile_key,
+        ];
+        params.extend_from_slice(extra);
+        params
+    }
+}
+
 /// Takes the lease by compare-and-set. Of two concurrent claims (in any process), the
 /// second waits on the first's row lock, then PostgreSQL re-evaluates its `WHERE` on the
 /// row the first committed (READ COMMITTED's rule for UPDATE): the lease is no longer
 /// free, so it changes nothing and answers `false`.
-pub(crate) async fn claim<C: GenericClient + Sync>(
+pub(crate) async fn claim<C: Db>(
     c: &C,
     t: &RefreshTarget,
     now: Timestamp,
@@ -529,15 +596,8 @@ pub(crate) async fn claim<C: GenericClient + Sync>(
     );
     let n = c
         .execute(
-            &sql,
-            &[
-                &t.platform.as_str(),
-                &to_secs(t.connected_at),
-                &t.account.0,
-                &t.profile_key.as_str(),
-                &to_secs(until),
-                &to_secs(now),
-            ],
+            &stmt(c, &sql).await?,
+            &Target::of(t).params(&[&to_secs(until), &to_secs(now)]),
         )
         .await
         .map_err(db)?;
@@ -546,7 +606,7 @@ pub(crate) async fn claim<C: GenericClient + Sync>(
 
 /// Renews the leased connection with refreshed tokens when it is still as seen and still
 /// leased (the row locked meanwhile); whether it did.
-pub(crate) async fn complete_refresh<C: GenericClient + Sync>(
+pub(crate) async fn complete_refresh<C: Db>(
     c: &C,
     cipher: &Cipher,
     t: &RefreshTarget,
@@ -558,15 +618,7 @@ pub(crate) async fn complete_refresh<C: GenericClient + Sync>(
          AND refresh_claimed_until IS NOT NULL FOR UPDATE"
     );
     let profile = c
-        .query_opt(
-            &sql,
-            &[
-                &t.platform.as_str(),
-                &to_secs(t.connected_at),
-                &t.account.0,
-                &t.profile_key.as_str(),
-            ],
-        )
+        .query_opt(&stmt(c, &sql).await?, &Target::of(t).params(&[]))
         .await
         .map_err(db)?;
     let Some(profile) = profile else {
@@ -585,30 +637,15 @@ pub(crate) async fn complete_refresh<C: GenericClient + Sync>(
 }
 
 /// Ends a lease without new tokens: a retry later, or a definite rejection.
-pub(crate) async fn release_refresh<C: GenericClient + Sync>(
+pub(crate) async fn release_refresh<C: Db>(
     c: &C,
     t: &RefreshTarget,
     release: RefreshRelease,
 ) -> Result<bool, StoreError> {
-    let (set, not_before) = match release {
-        RefreshRelease::RetryAfter(at) => (
-            "refresh_not_before = $5, refresh_failures = refresh_failures + 1",
-            Some(to_secs(at)),
-        ),
-        RefreshRelease::Rejected => ("revoked = TRUE, refresh_not_before = $5", None),
-    };
+    let (set, not_before) = release_assignments(release, "$5", "TRUE");
     let sql = format!("UPDATE connections SET refresh_claimed_until = NULL, {set} WHERE {TARGET}");
     let n = c
-        .execute(
-            &sql,
-            &[
-                &t.platform.as_str(),
-                &to_secs(t.connected_at),
-                &t.account.0,
-                &t.profile_key.as_str(),
-                &not_before,
-            ],
-        )
+        .execute(&stmt(c, &sql).await?, &Target::of(t).params(&[&not_before]))
         .await
         .map_err(db)?;
     Ok(n == 1)

@@ -2,7 +2,7 @@
 //! transaction (one snapshot) and written in one transaction (`postcore-admin migrate-to`);
 //! the same rules as `sqlite/transfer.rs`.
 
-use super::{PgStore, accounts, connections, db, map_write_error, profiles};
+use super::{Db, PgStore, accounts, connections, db, map_write_error, profiles};
 use crate::sqlite::accounts::label_from_db;
 use crate::sqlite::crypto::Cipher;
 use crate::sqlite::rows::{from_secs, to_secs};
@@ -10,13 +10,13 @@ use crate::sqlite::transfer::{SealedByConnection, with_secrets};
 use crate::transfer::{AccountExport, DatabaseCounts, ExportedApiKey, ExportedReturnUrl, Transfer};
 use crate::{Conflict, Entity, ProfileCursor, Progress, StoreError};
 use postcore_domain::{AccountName, KeyLabel};
-use tokio_postgres::{GenericClient, IsolationLevel};
+use tokio_postgres::IsolationLevel;
 
 /// Profiles read per page of an export, and written between two progress reports.
 const BATCH: u32 = 1_000;
 
 /// Reads the account `name` whole; the caller holds a snapshot.
-async fn export<C: GenericClient + Sync>(
+async fn export<C: Db>(
     c: &C,
     cipher: &Cipher,
     name: &AccountName,
@@ -96,7 +96,7 @@ async fn export<C: GenericClient + Sync>(
 /// Writes `export` as a new account; the caller holds the transaction. Collisions are
 /// checked before the statement that would hit them where the error must be told apart
 /// (a key's digest from its display prefix).
-async fn import<C: GenericClient + Sync>(
+async fn import<C: Db>(
     tx: &C,
     cipher: &Cipher,
     export: &AccountExport,
@@ -178,8 +178,7 @@ impl Transfer for PgStore {
             .start()
             .await
             .map_err(db)?;
-        let inner: &tokio_postgres::Transaction<'_> = &tx;
-        let export = export(inner, &self.inner.cipher, name).await?;
+        let export = export(&tx, &self.inner.cipher, name).await?;
         tx.commit().await.map_err(db)?;
         Ok(export)
     }
@@ -191,8 +190,7 @@ impl Transfer for PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
-        let inner: &tokio_postgres::Transaction<'_> = &tx;
-        import(inner, &self.inner.cipher, &export, progress.as_ref()).await?;
+        import(&tx, &self.inner.cipher, &export, progress.as_ref()).await?;
         tx.commit()
             .await
             .map_err(|e| StoreError::backend_with("committing the imported account", e))

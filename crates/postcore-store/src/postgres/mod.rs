@@ -37,6 +37,9 @@ pub const LATEST_VERSION: usize = 1;
 /// them; several servers on one database each hold their own.
 pub const POOL_SIZE: usize = 16;
 
+/// How long a call waits for a pooled connection (or for a new one to be made).
+const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Key of the session-level advisory lock held while migrating (and while writing the key
 /// check), so that servers starting together on one database migrate it once:
 /// `'postcore'` as bytes.
@@ -68,6 +71,16 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// A pooled connection or a transaction on one: what the statements run on. Its
+/// `prepare_cached` keeps each statement parsed once per pooled connection, so a call is
+/// one round trip (bind and execute), not two (parse, then bind and execute).
+pub(crate) use deadpool_postgres::GenericClient as Db;
+
+/// `sql` prepared on `c`, from the connection's statement cache.
+pub(crate) async fn stmt<C: Db>(c: &C, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
+    c.prepare_cached(sql).await.map_err(db)
+}
+
 /// A driver error as a backend error, with a context that names no secret.
 pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
     StoreError::backend(e)
@@ -93,15 +106,24 @@ pub(crate) fn map_write_error(
     }
 }
 
-/// Parses a `postgres://` or `postgresql://` URL. The error never holds the URL (it may
-/// hold a password): it shows the redacted form.
+/// Parses a `postgres://` or `postgresql://` URL; a URL without a password takes
+/// `PGPASSWORD` from the environment when it is set (libpq's rule), so that the password
+/// need not be part of a URL given on a command line. The error never holds the URL (it
+/// may hold a password): it shows the redacted form.
 pub(crate) fn parse_config(url: &str) -> Result<Config, StoreError> {
-    url.parse::<Config>().map_err(|e| {
+    let mut config = url.parse::<Config>().map_err(|e| {
         StoreError::InvalidData(format!(
             "not a valid PostgreSQL URL: {} ({e})",
             crate::redact_database_url(url)
         ))
-    })
+    })?;
+    if config.get_password().is_none()
+        && let Some(password) = std::env::var_os(crate::settings::PG_PASSWORD_ENV)
+        && !password.is_empty()
+    {
+        config.password(password.as_encoded_bytes());
+    }
+    Ok(config)
 }
 
 /// One connection outside any pool (for read-only tools and the open's set-up); its
@@ -117,6 +139,18 @@ pub(crate) async fn connect(config: &Config) -> Result<Client, StoreError> {
         }
     });
     Ok(client)
+}
+
+/// Whether `e` is the server's "database … does not exist" (SQLSTATE 3D000).
+fn is_missing_database(e: &StoreError) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(pg) = c.downcast_ref::<tokio_postgres::Error>() {
+            return pg.code() == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME);
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Whether refinery's history table exists (no migration ever ran: it does not).
@@ -138,9 +172,14 @@ pub(crate) async fn current_version(client: &Client) -> Result<usize, StoreError
     usize::try_from(v).map_err(|_| StoreError::InvalidData(format!("negative schema version {v}")))
 }
 
-/// The schema status of the database at `url`, without migrating or changing anything.
+/// The schema status of the database at `url`, without migrating or changing anything;
+/// `None` when the server says the database does not exist.
 pub(crate) async fn read_schema_status(url: &str) -> Result<Option<MigrationStatus>, StoreError> {
-    let client = connect(&parse_config(url)?).await?;
+    let client = match connect(&parse_config(url)?).await {
+        Ok(client) => client,
+        Err(e) if is_missing_database(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     Ok(Some(MigrationStatus {
         current: current_version(&client).await?,
         latest: LATEST_VERSION,
@@ -251,6 +290,10 @@ impl PgStore {
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .runtime(deadpool_postgres::Runtime::Tokio1)
+            // As SQLite's pool: a request waits at most this long for a free connection,
+            // and a new connection must be made within it, else a `Backend` error.
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
             .build()
             .map_err(|e| StoreError::backend_with("building the PostgreSQL pool", e))?;
         tracing::debug!(database = %crate::redact_database_url(url), "opened PostgreSQL store");

@@ -1,16 +1,17 @@
 //! Profiles on PostgreSQL: create, read with connections, keyset pages (filtered in SQL,
 //! with the bounds and order of `sqlite/profiles.rs`), rename, delete.
 
-use super::{db, map_write_error};
-use crate::sqlite::rows::{
-    CONNECTION_COLUMNS, exclusive_bound_secs, from_secs, key_from_db, name_from_db, to_secs,
-};
+use super::accounts::{STORED_KEY_COLUMNS, StoredKey, stored_key_at};
+use super::{Db, db, map_write_error, stmt};
+use crate::sqlite::accounts::digest;
+use crate::sqlite::profiles::{FilterParam, filter_conditions};
+use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, name_from_db, to_secs};
 use crate::{AccountId, Conflict, Entity, ProfileCursor, ProfileRecord, StoreError};
 use postcore_domain::{
-    Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp, expiry,
+    ApiKey, Connection, Platform, Profile, ProfileFilter, ProfileKey, ProfileName, Timestamp,
 };
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{GenericClient, Row};
 
 /// A connection from the columns of [`CONNECTION_COLUMNS`] starting at `base`; `None`
 /// when the platform column is NULL (no connection in a LEFT JOIN).
@@ -39,13 +40,17 @@ pub(crate) fn connection_at(row: &Row, base: usize) -> Result<Option<Connection>
 
 /// The internal row id of a profile of `account`; `NotFound(Profile)` for another
 /// account's key exactly as for an unknown one.
-pub(crate) async fn profile_id<C: GenericClient + Sync>(
+pub(crate) async fn profile_id<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
 ) -> Result<i64, StoreError> {
     c.query_opt(
-        "SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2",
+        &stmt(
+            c,
+            "SELECT id FROM profiles WHERE account_id = $1 AND profile_key = $2",
+        )
+        .await?,
         &[&account.0, &key.as_str()],
     )
     .await
@@ -54,7 +59,7 @@ pub(crate) async fn profile_id<C: GenericClient + Sync>(
     .ok_or(StoreError::NotFound(Entity::Profile))
 }
 
-pub(crate) async fn create_profile<C: GenericClient + Sync>(
+pub(crate) async fn create_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: Option<ProfileKey>,
@@ -67,16 +72,34 @@ pub(crate) async fn create_profile<C: GenericClient + Sync>(
     Ok(profile)
 }
 
-/// Inserts one profile row; returns its row id.
-pub(crate) async fn insert_profile<C: GenericClient + Sync>(
+/// Inserts one profile row; returns its row id. `Conflict(ProfileKeyExists)` when the key
+/// exists (in any account), `NotFound(Account)` for an unknown account.
+pub(crate) async fn insert_profile<C: Db>(
     c: &C,
     account: AccountId,
     p: &Profile,
 ) -> Result<i64, StoreError> {
+    insert_profile_if_new(c, account, p)
+        .await?
+        .ok_or(StoreError::Conflict(Conflict::ProfileKeyExists))
+}
+
+/// Inserts one profile row unless its key exists (in any account); its row id, or `None`
+/// when the key was taken, by this import's account or another (the caller tells which).
+/// A concurrent import of the same key waits for the other's commit, then finds it taken.
+pub(crate) async fn insert_profile_if_new<C: Db>(
+    c: &C,
+    account: AccountId,
+    p: &Profile,
+) -> Result<Option<i64>, StoreError> {
     let row = c
-        .query_one(
-            "INSERT INTO profiles (account_id, profile_key, name, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+        .query_opt(
+            &stmt(
+                c,
+                "INSERT INTO profiles (account_id, profile_key, name, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (profile_key) DO NOTHING RETURNING id",
+            )
+            .await?,
             &[
                 &account.0,
                 &p.key().as_str(),
@@ -86,7 +109,7 @@ pub(crate) async fn insert_profile<C: GenericClient + Sync>(
         )
         .await
         .map_err(|e| map_write_error(e, Conflict::ProfileKeyExists, Entity::Account))?;
-    Ok(row.get(0))
+    Ok(row.map(|r| r.get(0)))
 }
 
 /// The profile of rows `(profile_key, name, created_at)` at columns 0..3.
@@ -100,7 +123,7 @@ fn profile_at(row: &Row) -> Result<Profile, StoreError> {
 
 /// Profiles joined with their connections, one row per (profile, connection); `page_cte`
 /// picks and orders the profiles (columns `id, profile_key, name, created_at`).
-async fn query_records<C: GenericClient + Sync>(
+async fn query_records<C: Db>(
     c: &C,
     page_cte: &str,
     params: &[&(dyn ToSql + Sync)],
@@ -111,7 +134,7 @@ async fn query_records<C: GenericClient + Sync>(
          FROM page LEFT JOIN connections c ON c.profile_id = page.id \
          ORDER BY page.created_at, page.profile_key, c.platform"
     );
-    let rows = c.query(&sql, params).await.map_err(db)?;
+    let rows = c.query(&stmt(c, &sql).await?, params).await.map_err(db)?;
     let mut out: Vec<ProfileRecord> = Vec::new();
     for row in &rows {
         let key: &str = row.get(0);
@@ -128,7 +151,60 @@ async fn query_records<C: GenericClient + Sync>(
     Ok(out)
 }
 
-pub(crate) async fn profile_record<C: GenericClient + Sync>(
+/// [`profile_record`] of the account of `api_key`, with the key as authentication needs
+/// it, in one statement (one round trip: the server's hot path). `(None, _)` for an
+/// unknown key; `(Some(key), None)` for a revoked one; else the record or
+/// `NotFound(Profile)`.
+pub(crate) async fn profile_record_as<C: Db>(
+    c: &C,
+    api_key: &ApiKey,
+    now: Timestamp,
+    key: &ProfileKey,
+) -> Result<(Option<StoredKey>, Option<Result<ProfileRecord, StoreError>>), StoreError> {
+    let sql = format!(
+        "SELECT {STORED_KEY_COLUMNS}, p.profile_key, p.name, p.created_at, {CONNECTION_COLUMNS} \
+         FROM api_keys k \
+         LEFT JOIN profiles p ON k.revoked_at IS NULL AND p.account_id = k.account_id \
+             AND p.profile_key = $2 \
+         LEFT JOIN connections c ON c.profile_id = p.id \
+         WHERE k.digest = $1 ORDER BY c.platform"
+    );
+    let rows = c
+        .query(&stmt(c, &sql).await?, &[&digest(api_key), &key.as_str()])
+        .await
+        .map_err(db)?;
+    let Some(first) = rows.first() else {
+        return Ok((None, None));
+    };
+    let found = stored_key_at(first, now);
+    if found.revoked {
+        return Ok((Some(found), None));
+    }
+    let Some(profile_key) = first.get::<_, Option<&str>>(4) else {
+        return Ok((
+            Some(found),
+            Some(Err(StoreError::NotFound(Entity::Profile))),
+        ));
+    };
+    let record = (|| {
+        let profile = Profile::new(
+            key_from_db(profile_key)?,
+            name_from_db(first.get(5))?,
+            from_secs(first.get(6))?,
+        );
+        let mut connections = Vec::new();
+        for row in &rows {
+            connections.extend(connection_at(row, 7)?);
+        }
+        Ok(ProfileRecord {
+            profile,
+            connections,
+        })
+    })();
+    Ok((Some(found), Some(record)))
+}
+
+pub(crate) async fn profile_record<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -145,7 +221,7 @@ pub(crate) async fn profile_record<C: GenericClient + Sync>(
 }
 
 /// A keyset page of every profile after `after`, in one statement.
-pub(crate) async fn list_page<C: GenericClient + Sync>(
+pub(crate) async fn list_page<C: Db>(
     c: &C,
     account: AccountId,
     after: Option<&ProfileCursor>,
@@ -160,7 +236,7 @@ pub(crate) async fn list_page<C: GenericClient + Sync>(
 /// `expires_at <= floor(now)`, and `daysUntilExpiry ≤ n` is
 /// `expires_at < ceil(expiring_before(now, n))`. `now` is `None` only for
 /// [`ProfileFilter::is_everything`].
-pub(crate) async fn list_filtered_page<C: GenericClient + Sync>(
+pub(crate) async fn list_filtered_page<C: Db>(
     c: &C,
     account: AccountId,
     filter: &ProfileFilter,
@@ -178,7 +254,19 @@ pub(crate) async fn list_filtered_page<C: GenericClient + Sync>(
         Box::new(i64::from(limit)),
     ];
     let conditions = match now {
-        Some(now) => filter_conditions(filter, now, &mut values),
+        Some(now) => filter_conditions(filter, now, "c.revoked", &mut |param| {
+            let cast = match param {
+                FilterParam::Text(text) => {
+                    values.push(Box::new(text));
+                    "TEXT"
+                }
+                FilterParam::Integer(n) => {
+                    values.push(Box::new(n));
+                    "BIGINT"
+                }
+            };
+            format!("${}::{cast}", values.len())
+        }),
         None => String::new(),
     };
     let page = format!(
@@ -191,47 +279,7 @@ pub(crate) async fn list_filtered_page<C: GenericClient + Sync>(
     query_records(c, &page, &params).await
 }
 
-/// The `AND …` conditions on a profile row `p` for `filter` at `now`, pushing their
-/// parameters onto `values` (numbered after those already there).
-fn filter_conditions(
-    filter: &ProfileFilter,
-    now: Timestamp,
-    values: &mut Vec<Box<dyn ToSql + Sync + Send>>,
-) -> String {
-    let mut push = |value: Box<dyn ToSql + Sync + Send>, cast: &str| {
-        values.push(value);
-        format!("${}::{cast}", values.len())
-    };
-    let mut judged = String::from(
-        "FROM connections c WHERE c.account_id = p.account_id \
-         AND c.profile_created_at = p.created_at AND c.profile_key = p.profile_key",
-    );
-    if let Some(platform) = filter.platform {
-        let at = push(Box::new(platform.as_str().to_owned()), "TEXT");
-        judged.push_str(&format!(" AND c.platform = {at}"));
-    }
-    let mut sql = String::new();
-    if filter.platform.is_some() {
-        sql.push_str(&format!(" AND EXISTS (SELECT 1 {judged})"));
-    }
-    if let Some(wanted) = filter.needs_reconnect {
-        let now = push(Box::new(to_secs(now)), "BIGINT");
-        let not = if wanted { "" } else { "NOT " };
-        sql.push_str(&format!(
-            " AND {not}EXISTS (SELECT 1 {judged} AND (c.revoked OR c.expires_at <= {now}))"
-        ));
-    }
-    if let Some(days) = filter.expiring_within_days {
-        let before = expiry::expiring_before(now, days);
-        let before = push(Box::new(exclusive_bound_secs(before)), "BIGINT");
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 {judged} AND (c.revoked OR c.expires_at < {before}))"
-        ));
-    }
-    sql
-}
-
-pub(crate) async fn rename_profile<C: GenericClient + Sync>(
+pub(crate) async fn rename_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -239,8 +287,12 @@ pub(crate) async fn rename_profile<C: GenericClient + Sync>(
 ) -> Result<Profile, StoreError> {
     let created_at: i64 = c
         .query_opt(
-            "UPDATE profiles SET name = $1 WHERE account_id = $2 AND profile_key = $3 \
+            &stmt(
+                c,
+                "UPDATE profiles SET name = $1 WHERE account_id = $2 AND profile_key = $3 \
              RETURNING created_at",
+            )
+            .await?,
             &[
                 &name.as_ref().map(ProfileName::as_str),
                 &account.0,
@@ -254,7 +306,7 @@ pub(crate) async fn rename_profile<C: GenericClient + Sync>(
     Ok(Profile::new(key.clone(), name, from_secs(created_at)?))
 }
 
-pub(crate) async fn delete_profile<C: GenericClient + Sync>(
+pub(crate) async fn delete_profile<C: Db>(
     c: &C,
     account: AccountId,
     key: &ProfileKey,
@@ -262,7 +314,11 @@ pub(crate) async fn delete_profile<C: GenericClient + Sync>(
     // Connections (and their sealed secrets) go with the row: ON DELETE CASCADE.
     let n = c
         .execute(
-            "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2",
+            &stmt(
+                c,
+                "DELETE FROM profiles WHERE account_id = $1 AND profile_key = $2",
+            )
+            .await?,
             &[&account.0, &key.as_str()],
         )
         .await
@@ -274,12 +330,12 @@ pub(crate) async fn delete_profile<C: GenericClient + Sync>(
 }
 
 /// Which account owns `key`, if any profile has it.
-pub(crate) async fn owner_of<C: GenericClient + Sync>(
+pub(crate) async fn owner_of<C: Db>(
     c: &C,
     key: &ProfileKey,
 ) -> Result<Option<AccountId>, StoreError> {
     Ok(c.query_opt(
-        "SELECT account_id FROM profiles WHERE profile_key = $1",
+        &stmt(c, "SELECT account_id FROM profiles WHERE profile_key = $1").await?,
         &[&key.as_str()],
     )
     .await

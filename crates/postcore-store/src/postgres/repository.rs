@@ -1,6 +1,7 @@
 //! `impl Repository for PgStore`: reads on a pooled connection, each write in one
 //! transaction committed before the call returns.
 
+use super::Db;
 use super::{PgStore, accounts, connections as conns, db, profiles};
 use crate::sqlite::crypto::Cipher;
 use crate::{
@@ -9,23 +10,24 @@ use crate::{
     Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
     StoredConnection,
 };
+use deadpool_postgres::{Client, Transaction};
 use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
 use std::path::Path;
-use tokio_postgres::{Client, GenericClient, IsolationLevel};
+use tokio_postgres::IsolationLevel;
 
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
 
-/// Runs `$body` (an expression using `$tx`, a `&tokio_postgres::Transaction`) in one
+/// Runs `$body` (an expression using `$tx`, a `&deadpool_postgres::Transaction`) in one
 /// transaction on a pooled connection and commits it; an error (or a panic) rolls back.
 macro_rules! write {
     ($self:ident, |$tx:ident| $body:expr) => {{
         let mut client = $self.client().await?;
         let transaction = client.transaction().await.map_err(db)?;
-        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let $tx: &Transaction<'_> = &transaction;
         let value = $body;
         transaction
             .commit()
@@ -35,7 +37,7 @@ macro_rules! write {
     }};
 }
 
-/// Runs `$body` (an expression using `$c`, a `&tokio_postgres::Client`) on a pooled
+/// Runs `$body` (an expression using `$c`, a pooled `&deadpool_postgres::Client`) on a pooled
 /// connection.
 macro_rules! read {
     ($self:ident, |$c:ident| $body:expr) => {{
@@ -57,7 +59,7 @@ macro_rules! snapshot {
             .start()
             .await
             .map_err(db)?;
-        let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+        let $tx: &Transaction<'_> = &transaction;
         let value = $body;
         transaction.commit().await.map_err(db)?;
         Ok(value)
@@ -65,7 +67,7 @@ macro_rules! snapshot {
 }
 
 /// Imports `records` into `account` inside the caller's transaction.
-async fn import<C: GenericClient + Sync>(
+async fn import<C: Db>(
     tx: &C,
     cipher: &Cipher,
     account: AccountId,
@@ -75,21 +77,22 @@ async fn import<C: GenericClient + Sync>(
     let mut summary = ImportSummary::default();
     for (done, record) in records.iter().enumerate() {
         let key = record.profile.key();
-        match profiles::owner_of(tx, key).await? {
-            Some(owner) if owner == account => summary.unchanged += 1,
-            Some(_) => {
-                return Err(StoreError::Conflict(Conflict::ImportedProfileKeyExists {
-                    record: done,
-                    key: key.clone(),
-                }));
-            }
-            None => {
-                let id = profiles::insert_profile(tx, account, &record.profile).await?;
+        match profiles::insert_profile_if_new(tx, account, &record.profile).await? {
+            Some(id) => {
                 for conn in &record.connections {
                     conns::insert_or_renew(tx, cipher, id, key, conn, &Credentials::default())
                         .await?;
                 }
                 summary.created += 1;
+            }
+            None if profiles::owner_of(tx, key).await? == Some(account) => {
+                summary.unchanged += 1;
+            }
+            None => {
+                return Err(StoreError::Conflict(Conflict::ImportedProfileKeyExists {
+                    record: done,
+                    key: key.clone(),
+                }));
             }
         }
         let done = done as u64 + 1;
@@ -110,7 +113,7 @@ impl PgStore {
         let store = self.clone();
         let task = tokio::spawn(async move {
             let written = match store.client().await {
-                Ok(client) => accounts::touch_key(&**client, id, secs).await,
+                Ok(client) => accounts::touch_key(&client, id, secs).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = written {
@@ -124,15 +127,9 @@ impl PgStore {
 
     /// The account of a key found by digest, unless it is revoked; records its last use.
     fn accept(&self, found: Option<accounts::StoredKey>, now: Timestamp) -> Option<AccountId> {
-        match found {
-            Some(k) if !k.revoked => {
-                if k.stale_last_use && self.inner.last_use.due(k.id, now) {
-                    self.record_last_use(k.id, now);
-                }
-                Some(k.account)
-            }
-            _ => None,
-        }
+        self.inner
+            .last_use
+            .accept(found, now, |id| self.record_last_use(id, now))
     }
 }
 
@@ -224,15 +221,9 @@ impl Repository for PgStore {
         now: Timestamp,
         key: &ProfileKey,
     ) -> Result<ProfileRecord, StoreError> {
-        // One pooled connection for both reads.
-        let (found, record) = read!(self, |c| {
-            let found = accounts::find_key(c, api_key, now).await?;
-            let record = match &found {
-                Some(k) if !k.revoked => Some(profiles::profile_record(c, k.account, key).await),
-                _ => None,
-            };
-            Ok::<_, StoreError>((found, record))
-        })?;
+        // One statement: the key and the profile of its account, in one round trip.
+        let (found, record) = read!(self, |c| profiles::profile_record_as(c, api_key, now, key)
+            .await)?;
         match (self.accept(found, now), record) {
             (Some(_), Some(record)) => record,
             _ => Err(StoreError::Unauthenticated),
@@ -525,16 +516,11 @@ impl Repository for PgStore {
     ) -> Result<Provisioned, StoreError> {
         let cipher = &self.inner.cipher;
         write!(self, |tx| {
-            // Two provisioners of one new account: the second waits on the first's
-            // uniqueness check of the name, then fails with AccountExists and writes
-            // nothing; run again, it finds the account.
-            let (account, created_account) = match accounts::find_account(tx, name).await {
-                Ok(account) => (account, false),
-                Err(StoreError::NotFound(_)) => {
-                    (accounts::create_account(tx, name, now).await?, true)
-                }
-                Err(e) => return Err(e),
-            };
+            // Two provisioners of one new account (two servers' first start): the second
+            // waits on the first's insert, then finds the account (`created_account`
+            // false), as it would have coming second.
+            let (account, created_account) =
+                accounts::find_or_create_account(tx, name, now).await?;
             let summary = import(tx, cipher, account.id, &records, None).await?;
             let (api_key, key_info) =
                 accounts::create_api_key(tx, account.id, key_label, now).await?;

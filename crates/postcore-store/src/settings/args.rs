@@ -12,9 +12,9 @@ use std::path::PathBuf;
 /// The secret key itself has no flag: it is read from [`super::SECRET_KEY_ENV`] only.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct DatabaseArgs {
-    /// The SQLite database file (or `sqlite://PATH`), or a PostgreSQL URL
-    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (the password is never shown; pass such a
-    /// URL in the env var, not on a command line)
+    /// The database: an SQLite file (or `sqlite://PATH`), or
+    /// `postgres://USER@HOST:PORT/DATABASE` (a password goes in `PGPASSWORD`, never on a
+    /// command line)
     #[arg(
         long,
         global = true,
@@ -25,9 +25,9 @@ pub struct DatabaseArgs {
     )]
     pub database: String,
 
-    /// File holding the base64 secret key (else `<database>.key` beside an SQLite database;
-    /// PostgreSQL needs this or the env key); `POSTCORE_SECRET_KEY`, env only and never a
-    /// flag, wins over it
+    /// File holding the base64 secret key (else, for SQLite, `<database>.key` beside the
+    /// database; PostgreSQL needs this or `POSTCORE_SECRET_KEY`); `POSTCORE_SECRET_KEY`,
+    /// env only and never a flag, wins over it
     #[arg(long, global = true, env = SECRET_KEY_FILE_ENV, value_name = "PATH")]
     pub secret_key_file: Option<PathBuf>,
 }

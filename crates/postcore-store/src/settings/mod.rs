@@ -19,9 +19,13 @@ use std::path::PathBuf;
 
 /// The database when none is given: `postcore.db` in the working directory.
 pub const DEFAULT_DATABASE: &str = "./postcore.db";
-/// Env var naming the database file (or `sqlite://PATH`), or a PostgreSQL URL; the flag is
-/// `--database`. A URL that holds a password belongs here rather than on a command line.
+/// Env var naming the database: a file (or `sqlite://PATH`) or a `postgres://` URL; the
+/// flag is `--database`. A URL with a password belongs here (or its password in
+/// [`PG_PASSWORD_ENV`]), never in the flag: a command line is visible to every user.
 pub const DATABASE_ENV: &str = "POSTCORE_DATABASE";
+/// Env var holding the password of a PostgreSQL database whose URL has none (libpq's
+/// own name, so `pg_dump` and `psql` read it too).
+pub const PG_PASSWORD_ENV: &str = "PGPASSWORD";
 /// Env var holding the secret key itself, base64 of 32 bytes. Env only, never a flag: a
 /// command line is visible to every user of the machine (`ps`).
 pub const SECRET_KEY_ENV: &str = "POSTCORE_SECRET_KEY";

@@ -17,8 +17,13 @@ pub const REDACTED: &str = "***";
 /// (`scheme://user:PASSWORD@host`) and every `password=` query parameter replaced by
 /// [`REDACTED`]. Errs on the side of hiding: everything between the first `:` after the
 /// user name and the **last** `@` is the password, so a password holding an unescaped `@`,
-/// `/` or `?` is still hidden whole. A path or a URL without a password is returned as is.
+/// `/` or `?` is still hidden whole. A path, an `sqlite:` URL or a URL without a password is
+/// returned as is.
 pub fn redact_database_url(database: &str) -> String {
+    // An SQLite path holds no password, whatever `:` and `@` its file name has.
+    if database.starts_with("sqlite:") {
+        return database.to_owned();
+    }
     let Some(scheme_end) = database.find("://") else {
         return database.to_owned();
     };

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 /// Shortest prefix accepted by `revoke_api_key`: `pc_live_` + 2.
-pub(crate) const MIN_REVOKE_PREFIX: usize = 10;
+const MIN_REVOKE_PREFIX: usize = 10;
 
 fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, StoreError> {
     Ok(Account {
@@ -245,25 +245,37 @@ pub(crate) fn list_api_keys(
     }
 }
 
-pub(crate) fn revoke_api_key(
-    conn: &Connection,
-    prefix: &str,
-    now: Timestamp,
-) -> Result<ApiKeyInfo, StoreError> {
+/// Refuses a revocation prefix shorter than [`MIN_REVOKE_PREFIX`] (`InvalidData`).
+pub(crate) fn check_revoke_prefix(prefix: &str) -> Result<(), StoreError> {
     if prefix.len() < MIN_REVOKE_PREFIX {
         return Err(StoreError::InvalidData(format!(
             "give at least {MIN_REVOKE_PREFIX} characters of the key prefix (as `keys list` shows it)"
         )));
     }
+    Ok(())
+}
+
+/// The one key id a revocation prefix matched: `NotFound(ApiKey)` for none,
+/// `Conflict(AmbiguousKeyPrefix)` for several.
+pub(crate) fn the_one_key(ids: &[i64]) -> Result<i64, StoreError> {
+    match ids {
+        [] => Err(StoreError::NotFound(Entity::ApiKey)),
+        [id] => Ok(*id),
+        _ => Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
+    }
+}
+
+pub(crate) fn revoke_api_key(
+    conn: &Connection,
+    prefix: &str,
+    now: Timestamp,
+) -> Result<ApiKeyInfo, StoreError> {
+    check_revoke_prefix(prefix)?;
     let ids: Vec<i64> = conn
         .prepare_cached("SELECT id FROM api_keys WHERE substr(prefix, 1, length(?1)) = ?1")
         .and_then(|mut s| s.query_map([prefix], |r| r.get(0))?.collect())
         .map_err(StoreError::backend)?;
-    let id = match ids.as_slice() {
-        [] => return Err(StoreError::NotFound(Entity::ApiKey)),
-        [id] => *id,
-        _ => return Err(StoreError::Conflict(Conflict::AmbiguousKeyPrefix)),
-    };
+    let id = the_one_key(&ids)?;
     // The updated row is the answer: RETURNING, not a second query.
     let mut stmt = conn
         .prepare_cached(

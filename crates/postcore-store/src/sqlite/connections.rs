@@ -425,24 +425,36 @@ pub(crate) fn fleet_counts(
         let mut platforms = Platform::ALL.map(PlatformCounts::zero);
         while let Some(row) = rows.next().map_err(StoreError::backend)? {
             let platform: String = row.get(0).map_err(StoreError::backend)?;
-            let platform = Platform::parse(&platform)
-                .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
             let state: i64 = row.get(1).map_err(StoreError::backend)?;
             let count: i64 = row.get(2).map_err(StoreError::backend)?;
-            let counts = platforms
-                .iter_mut()
-                .find(|c| c.platform == platform)
-                .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
-            let slot = match state {
-                2 => &mut counts.needs_reconnect,
-                1 => &mut counts.expiring,
-                _ => &mut counts.ok,
-            };
-            *slot = count.unsigned_abs();
+            tally(&mut platforms, &platform, state, count)?;
         }
         Ok(FleetCounts {
             profiles: profiles.unsigned_abs(),
             platforms: platforms.to_vec(),
         })
     })
+}
+
+/// Sets one `GROUP BY platform, state` row of the fleet counts: `state` 2 is
+/// `needs_reconnect`, 1 `expiring`, anything else `ok` (both backends' `CASE`).
+pub(crate) fn tally(
+    platforms: &mut [PlatformCounts],
+    platform: &str,
+    state: i64,
+    count: i64,
+) -> Result<(), StoreError> {
+    let platform = Platform::parse(platform)
+        .map_err(|e| StoreError::InvalidData(format!("stored platform: {e}")))?;
+    let counts = platforms
+        .iter_mut()
+        .find(|c| c.platform == platform)
+        .ok_or_else(|| StoreError::InvalidData(format!("unlisted platform {platform}")))?;
+    let slot = match state {
+        2 => &mut counts.needs_reconnect,
+        1 => &mut counts.expiring,
+        _ => &mut counts.ok,
+    };
+    *slot = count.unsigned_abs();
+    Ok(())
 }

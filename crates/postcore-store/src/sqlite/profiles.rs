@@ -209,7 +209,13 @@ pub(crate) fn list_filtered_page(
         Value::Text(from_key),
         Value::Integer(i64::from(limit)),
     ];
-    let conditions = filter_conditions(filter, now, &mut values);
+    let conditions = filter_conditions(filter, now, "c.revoked = 1", &mut |param| {
+        values.push(match param {
+            FilterParam::Text(text) => Value::Text(text),
+            FilterParam::Integer(n) => Value::Integer(n),
+        });
+        format!("?{}", values.len())
+    });
     let page = format!(
         "SELECT p.id, p.profile_key, p.name, p.created_at FROM profiles p \
          WHERE p.account_id = ?1 AND (p.created_at, p.profile_key) > (?2, ?3){conditions} \
@@ -220,13 +226,23 @@ pub(crate) fn list_filtered_page(
     query_records(conn, &page, &params)
 }
 
-/// The `AND …` conditions on a profile row `p` for `filter` at `now`, pushing their
-/// parameters onto `values` (numbered after those already there).
-fn filter_conditions(filter: &ProfileFilter, now: Timestamp, values: &mut Vec<Value>) -> String {
-    let mut push = |value: Value| {
-        values.push(value);
-        format!("?{}", values.len())
-    };
+/// A parameter of a filter condition, bound by each backend in its own way.
+pub(crate) enum FilterParam {
+    /// A text value (a platform name).
+    Text(String),
+    /// An integer value (an instant in Unix seconds).
+    Integer(i64),
+}
+
+/// The `AND …` conditions on a profile row `p` for `filter` at `now`, for both backends:
+/// `push` keeps a parameter and answers its placeholder (`?5` on SQLite, `$5::BIGINT` on
+/// PostgreSQL), and `marked` is the SQL of "the connection `c` is marked revoked".
+pub(crate) fn filter_conditions(
+    filter: &ProfileFilter,
+    now: Timestamp,
+    marked: &str,
+    push: &mut dyn FnMut(FilterParam) -> String,
+) -> String {
     // The profile's judged connections: its own (the listing-order columns, one index
     // seek), of the platform asked for when one is.
     let mut judged = String::from(
@@ -236,7 +252,7 @@ fn filter_conditions(filter: &ProfileFilter, now: Timestamp, values: &mut Vec<Va
     if let Some(platform) = filter.platform {
         judged.push_str(&format!(
             " AND c.platform = {}",
-            push(Value::Text(platform.as_str().to_owned()))
+            push(FilterParam::Text(platform.as_str().to_owned()))
         ));
     }
     let mut sql = String::new();
@@ -246,19 +262,19 @@ fn filter_conditions(filter: &ProfileFilter, now: Timestamp, values: &mut Vec<Va
     if let Some(wanted) = filter.needs_reconnect {
         // api.md §3: marked, or `now ≥ expiresAt`; whole-second `expires_at` is at or
         // before `now` exactly when it is at or before `floor(now)`.
-        let now = push(Value::Integer(to_secs(now)));
+        let now = push(FilterParam::Integer(to_secs(now)));
         let not = if wanted { "" } else { "NOT " };
         sql.push_str(&format!(
-            " AND {not}EXISTS (SELECT 1 {judged} AND (c.revoked = 1 OR c.expires_at <= {now}))"
+            " AND {not}EXISTS (SELECT 1 {judged} AND ({marked} OR c.expires_at <= {now}))"
         ));
     }
     if let Some(days) = filter.expiring_within_days {
         // `daysUntilExpiry ≤ days` exactly when `expires_at < expiring_before` (domain
         // docs), and every connection needing a reconnect by expiry is before it too.
         let before = expiry::expiring_before(now, days);
-        let before = push(Value::Integer(exclusive_bound_secs(before)));
+        let before = push(FilterParam::Integer(exclusive_bound_secs(before)));
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 {judged} AND (c.revoked = 1 OR c.expires_at < {before}))"
+            " AND EXISTS (SELECT 1 {judged} AND ({marked} OR c.expires_at < {before}))"
         ));
     }
     sql

@@ -124,13 +124,7 @@ pub(crate) fn release(
     t: &RefreshTarget,
     release: RefreshRelease,
 ) -> Result<bool, StoreError> {
-    let (set, not_before) = match release {
-        RefreshRelease::RetryAfter(at) => (
-            "refresh_not_before = ?5, refresh_failures = refresh_failures + 1",
-            Some(to_secs(at)),
-        ),
-        RefreshRelease::Rejected => ("revoked = 1, refresh_not_before = ?5", None),
-    };
+    let (set, not_before) = release_assignments(release, "?5", "1");
     let sql = format!("UPDATE connections SET refresh_claimed_until = NULL, {set} WHERE {TARGET}");
     let n = conn
         .execute(
@@ -145,4 +139,25 @@ pub(crate) fn release(
         )
         .map_err(StoreError::backend)?;
     Ok(n == 1)
+}
+
+/// The `SET` assignments that end a lease without new tokens, and the value of their one
+/// parameter (`placeholder`; `marked` is the backend's literal for a set revoked mark): a
+/// retry backs off until an instant and counts a failure, a rejection marks the
+/// connection (and clears the back-off).
+pub(crate) fn release_assignments(
+    release: RefreshRelease,
+    placeholder: &str,
+    marked: &str,
+) -> (String, Option<i64>) {
+    match release {
+        RefreshRelease::RetryAfter(at) => (
+            format!("refresh_not_before = {placeholder}, refresh_failures = refresh_failures + 1"),
+            Some(to_secs(at)),
+        ),
+        RefreshRelease::Rejected => (
+            format!("revoked = {marked}, refresh_not_before = {placeholder}"),
+            None,
+        ),
+    }
 }

@@ -78,17 +78,11 @@ impl SqliteStore {
         }
     }
 
-    /// The account of a key found by digest, unless it is revoked; queues its last use.
+    /// The account of a key found by digest, unless it is revoked; records its last use.
     fn accept(&self, found: Option<accounts::StoredKey>, now: Timestamp) -> Option<AccountId> {
-        match found {
-            Some(k) if !k.revoked => {
-                if k.stale_last_use && self.inner.last_use.due(k.id, now) {
-                    self.record_last_use(k.id, now);
-                }
-                Some(k.account)
-            }
-            _ => None,
-        }
+        self.inner
+            .last_use
+            .accept(found, now, |id| self.record_last_use(id, now))
     }
 }
 
