@@ -17,6 +17,7 @@ mod authorize;
 use answers::{Responder, Route};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
@@ -336,4 +337,65 @@ pub fn browser() -> reqwest::Client {
         }))
         .build()
         .expect("an HTTP client")
+}
+
+/// `serve` flags for LinkedIn against `standin` on a free port (its `host:port` first),
+/// with the client secret in a file in `dir`.
+pub fn linkedin_args(standin: &LinkedInStandIn, dir: &Path) -> (String, Vec<String>) {
+    let secret_file = dir.join("linkedin-secret");
+    std::fs::write(&secret_file, LinkedInStandIn::CLIENT_SECRET).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let args = [
+        ("--bind", bind.clone()),
+        ("--public-url", format!("http://{bind}/")),
+        (
+            "--linkedin-client-id",
+            LinkedInStandIn::CLIENT_ID.to_owned(),
+        ),
+        (
+            "--linkedin-client-secret-file",
+            secret_file.to_string_lossy().into_owned(),
+        ),
+        ("--linkedin-authorize-url", standin.authorize_url()),
+        ("--linkedin-token-url", standin.token_url()),
+        ("--linkedin-userinfo-url", standin.userinfo_url()),
+        ("--linkedin-revoke-url", standin.revoke_url()),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_owned(), value])
+    .collect();
+    (bind, args)
+}
+
+/// `args` as `&str`s, for [`crate::server::Server::start_with`].
+pub fn as_strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// `POST /profiles/connect/linkedin` with `body` as `key`: the authorization URL.
+///
+/// # Panics
+/// When the answer is not 200 with an `authorizationUrl`.
+pub async fn authorization_url(bind: &str, key: &str, body: Value) -> String {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("http://{bind}/profiles/connect/linkedin"))
+        .header("x-api-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let (status, started) = (
+        response.status().as_u16(),
+        response.json::<Value>().await.unwrap(),
+    );
+    assert_eq!(status, 200, "{started}");
+    started["authorizationUrl"].as_str().unwrap().to_owned()
 }

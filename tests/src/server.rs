@@ -46,13 +46,31 @@ impl Server {
 
     /// [`Self::start_with`] with `env` (`POSTCORE_…` variables, say) set for the server.
     pub fn start_with_env(database: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::launch(database, Some(database.exists()), extra, env)
+    }
+
+    /// `postcore serve` on the database `url` (a PostgreSQL URL, say) with `env` and
+    /// `extra` arguments, on a free port unless `extra` names `--bind`. No key banner is
+    /// required: servers starting together on one new database show one key between them
+    /// (see [`Self::key`], empty for the others).
+    pub fn start_on(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::launch(Path::new(url), None, extra, env)
+    }
+
+    /// Starts the server; `restart` is whether the database existed before (`Some(false)`:
+    /// the banner's key is required), `None` when that is not known.
+    fn launch(
+        database: &Path,
+        restart: Option<bool>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         // A free port unless the caller names one (an OAuth redirect URI must know it).
         let bind = if extra.contains(&"--bind") {
             &[][..]
         } else {
             &["--bind", "127.0.0.1:0"][..]
         };
-        let restart = database.exists();
         let mut child = command("postcore", database)
             .args(["serve", "--log-format", "json"])
             .args(bind)
@@ -95,7 +113,7 @@ impl Server {
         }
         // Only a first start prints a key; a restart on the same database prints none.
         assert!(
-            !server.key.is_empty() || restart,
+            !server.key.is_empty() || restart != Some(false),
             "no key in the banner: {:#?}",
             server.seen
         );
@@ -194,6 +212,18 @@ pub fn admin(database: &Path, args: &[&str]) -> String {
 pub fn admin_output(database: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     let out = command("postcore-admin", database)
         .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running postcore-admin");
+    outcome(out)
+}
+
+/// Runs `postcore-admin args` on the database `url` with `env` (the secret key of a
+/// PostgreSQL database, say): its exit code, stdout and stderr.
+pub fn admin_on(url: &str, env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let out = command("postcore-admin", Path::new(url))
+        .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("running postcore-admin");

@@ -6,7 +6,8 @@
 use postcore_domain::{Platform, ProfileKey};
 use postcore_store::{ExposeSecret as _, StoreConfig};
 use postcore_tests::linkedin::{
-    LinkedInStandIn, TokenFailure, browse, browser, invalid_state_page, server_page,
+    LinkedInStandIn, TokenFailure, as_strs, authorization_url, browse, browser, invalid_state_page,
+    linkedin_args, server_page,
 };
 use postcore_tests::server::{Server, admin};
 use serde_json::{Value, json};
@@ -19,63 +20,6 @@ async fn follow(url: &str) -> String {
     let response = browser().get(url).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 302, "{url}");
     response.headers()["location"].to_str().unwrap().to_owned()
-}
-
-/// `serve` flags for LinkedIn against `standin` on a free port (its `host:port` first),
-/// with the client secret in a file in `dir`.
-fn linkedin_args(standin: &LinkedInStandIn, dir: &Path) -> (String, Vec<String>) {
-    let secret_file = dir.join("linkedin-secret");
-    std::fs::write(&secret_file, LinkedInStandIn::CLIENT_SECRET).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bind = format!("127.0.0.1:{port}");
-    let args = [
-        ("--bind", bind.clone()),
-        ("--public-url", format!("http://{bind}/")),
-        (
-            "--linkedin-client-id",
-            LinkedInStandIn::CLIENT_ID.to_owned(),
-        ),
-        (
-            "--linkedin-client-secret-file",
-            secret_file.to_string_lossy().into_owned(),
-        ),
-        ("--linkedin-authorize-url", standin.authorize_url()),
-        ("--linkedin-token-url", standin.token_url()),
-        ("--linkedin-userinfo-url", standin.userinfo_url()),
-        ("--linkedin-revoke-url", standin.revoke_url()),
-    ]
-    .into_iter()
-    .flat_map(|(flag, value)| [flag.to_owned(), value])
-    .collect();
-    (bind, args)
-}
-
-fn as_strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
-}
-
-/// `POST /profiles/connect/linkedin` with `body` as `key`: the authorization URL.
-async fn authorization_url(bind: &str, key: &str, body: Value) -> String {
-    let response = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(format!("http://{bind}/profiles/connect/linkedin"))
-        .header("x-api-key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let (status, started) = (
-        response.status().as_u16(),
-        response.json::<Value>().await.unwrap(),
-    );
-    assert_eq!(status, 200, "{started}");
-    started["authorizationUrl"].as_str().unwrap().to_owned()
 }
 
 /// `GET path` as `key`, asserting 200: the JSON body.

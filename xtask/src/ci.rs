@@ -42,6 +42,9 @@ const STEPS: &[Step] = &[
     },
 ];
 
+/// The PostgreSQL server of the tests (and of the gate's crash smoke run on PostgreSQL).
+const POSTGRES_ENV: &str = "POSTCORE_TEST_POSTGRES_URL";
+
 /// Whether the gate runs the bench smoke run. The gate installs nothing: where `wrk` is
 /// missing it skips that one run, says why, and runs every other step.
 #[derive(Debug, PartialEq, Eq)]
@@ -98,10 +101,23 @@ pub fn run() -> Result<()> {
     eprintln!("xtask ci: smoke runs of the measuring tools");
     let bench = bench_smoke(std::env::var_os("PATH").as_deref());
     match &bench {
-        BenchSmoke::Run => crate::bench::run(crate::bench::Plan::smoke())?,
+        BenchSmoke::Run => crate::bench::run(crate::bench::Plan::smoke(), None)?,
         BenchSmoke::Skip(why) => eprintln!("xtask ci: skipped: bench smoke ({why})"),
     }
-    crate::crash::run(2, crate::process::Profile::Debug, (200, 600))?;
+    crate::crash::run(2, crate::process::Profile::Debug, (200, 600), None)?;
+    // The same on PostgreSQL where the tests have one (`POSTCORE_TEST_POSTGRES_URL`).
+    match std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        Some(url) => {
+            eprintln!("xtask ci: crash smoke run on PostgreSQL");
+            crate::crash::run(2, crate::process::Profile::Debug, (200, 600), Some(&url))?;
+        }
+        None => {
+            eprintln!("xtask ci: skipped: crash smoke on PostgreSQL (set {POSTGRES_ENV} to run it)")
+        }
+    }
     eprintln!("xtask ci: schemathesis against /openapi.json (the contract check)");
     let contract = schemathesis::contract(std::env::var_os("PATH").as_deref());
     match &contract {

@@ -26,6 +26,7 @@
 mod bench;
 mod ci;
 mod crash;
+mod database;
 mod fuzz;
 mod limit;
 mod man;
@@ -50,12 +51,19 @@ tasks:
                       sample answer of the wrong status or shape.
                       --quick: 5 s per scenario (< 2 min); default 20 s (< 10 min)
   bench --smoke       a tiny run on the debug binaries that checks the tool itself
+  bench … --database postgres://USER@HOST/DB
+                      the same on a fresh PostgreSQL database made (with psql) on
+                      that server and dropped after; results-postgres.json
+                      (or the URL in POSTCORE_XTASK_DATABASE: keeps a password
+                      off the command line)
   crash [--rounds N]  kill -9 the release server N times (default 20) while clients
                       create, delete, connect, renew and disconnect over HTTP
                       (Bluesky and LinkedIn stand-ins) and rename through
                       postcore-admin; fails if any acknowledged write is lost or
                       an unanswered one left a state that is neither outcome
   crash --smoke       2 short rounds on the debug binaries
+  crash … --database postgres://USER@HOST/DB
+                      the same on a fresh PostgreSQL database (as bench)
   fuzz --seconds N [TARGET]
                       run the cargo-fuzz targets of fuzz/ (all, or TARGET: profile_key,
                       api_key, timestamp, create_body, connect_body, import_document),
@@ -74,9 +82,16 @@ fn main() -> ExitCode {
     let flag = |f: &str| args.iter().any(|a| a == f);
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
-        Some("bench") if flag("--smoke") => bench::run(bench::Plan::smoke()),
-        Some("bench") if flag("--quick") => bench::run(bench::Plan::quick()),
-        Some("bench") => bench::run(bench::Plan::full()),
+        Some("bench") => database::server_url(&args).and_then(|pg| {
+            let plan = if flag("--smoke") {
+                bench::Plan::smoke()
+            } else if flag("--quick") {
+                bench::Plan::quick()
+            } else {
+                bench::Plan::full()
+            };
+            bench::run(plan, pg.as_deref())
+        }),
         Some("schemathesis") => match schemathesis::contract(std::env::var_os("PATH").as_deref()) {
             schemathesis::Contract::Run(python) => process::build(process::Profile::Debug)
                 .and_then(|()| schemathesis::run_contract(&python, examples(&args))),
@@ -84,10 +99,15 @@ fn main() -> ExitCode {
                 Err(anyhow::anyhow!("cannot run schemathesis: {why}"))
             }
         },
-        Some("crash") if flag("--smoke") => crash::run(2, process::Profile::Debug, (200, 600)),
-        Some("crash") => {
-            rounds(&args).and_then(|n| crash::run(n, process::Profile::Release, (300, 2000)))
-        }
+        Some("crash") => database::server_url(&args).and_then(|pg| {
+            if flag("--smoke") {
+                crash::run(2, process::Profile::Debug, (200, 600), pg.as_deref())
+            } else {
+                rounds(&args).and_then(|n| {
+                    crash::run(n, process::Profile::Release, (300, 2000), pg.as_deref())
+                })
+            }
+        }),
         Some("fuzz") => fuzz::plan(&args[1..]).and_then(|plan| fuzz::run(&plan)),
         Some("limit-server") => limit::run(&args),
         Some("man") => man::out_dir(&args).and_then(|out| man::run(&out)),

@@ -1,5 +1,6 @@
 //! Starting and stopping the real binaries for bench and crash: ports, health, memory.
 
+pub use crate::database::Database;
 use anyhow::{Context as _, Result, bail};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -132,12 +133,13 @@ pub struct Upstreams {
     pub linkedin_env: Vec<(String, String)>,
 }
 
-/// Starts `postcore serve` on a free port against `database`, logging to `log`, with
+/// Starts `postcore serve` on a free port against `database` (named in its environment),
+/// logging to `log`, with
 /// `--bluesky-service bluesky` when given (a stand-in's URL), and waits (at most 30 s) until
 /// `GET /health` answers 200.
 pub fn start_server(
     profile: Profile,
-    database: &Path,
+    database: &Database,
     log: &Path,
     bluesky: Option<&str>,
 ) -> Result<Server> {
@@ -151,20 +153,15 @@ pub fn start_server(
 /// [`start_server`] against the stand-ins in `upstreams`.
 pub fn start_server_with(
     profile: Profile,
-    database: &Path,
+    database: &Database,
     log: &Path,
     upstreams: &Upstreams,
 ) -> Result<Server> {
     let port = free_port()?;
     let log_file = std::fs::File::create(log)?;
     let mut cmd = Command::new(binary(profile, "postcore"));
-    cmd.args([
-        "serve",
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-        "--database",
-    ])
-    .arg(database);
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]);
+    database.configure(&mut cmd);
     if let Some(url) = &upstreams.bluesky {
         cmd.args(["--bluesky-service", url]);
     }
@@ -223,12 +220,12 @@ pub fn memory_kib(pid: u32) -> Result<(u64, u64)> {
     Ok((field("VmHWM:")?, field("VmRSS:")?))
 }
 
-/// Runs `postcore-admin` with `args` against `database`; returns stdout, failing on a
-/// non-zero exit with its stderr.
-pub fn admin(profile: Profile, database: &Path, args: &[&str]) -> Result<String> {
-    let mut child = Command::new(binary(profile, "postcore-admin"))
-        .arg("--database")
-        .arg(database)
+/// Runs `postcore-admin` with `args` against `database` (named in its environment);
+/// returns stdout, failing on a non-zero exit with its stderr.
+pub fn admin(profile: Profile, database: &Database, args: &[&str]) -> Result<String> {
+    let mut cmd = Command::new(binary(profile, "postcore-admin"));
+    database.configure(&mut cmd);
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

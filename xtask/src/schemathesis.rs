@@ -165,14 +165,11 @@ pub fn run_contract(python: &Path, max_examples: u32) -> Result<()> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
     let database = work.join("postcore.db");
-    process::admin(
-        Profile::Debug,
-        &database,
-        &["accounts", "create", "schemathesis"],
-    )?;
+    let db = process::Database::Sqlite(database.clone());
+    process::admin(Profile::Debug, &db, &["accounts", "create", "schemathesis"])?;
     let key = process::admin(
         Profile::Debug,
-        &database,
+        &db,
         &[
             "keys",
             "create",

@@ -1,7 +1,8 @@
 //! The clap definition of the command line: global options and the subcommands.
 
 use crate::commands::{
-    accounts, backup, check, connections, demo, expiring, import, keys, migrate, profiles,
+    accounts, backup, check, connections, demo, expiring, import, keys, migrate, migrate_to,
+    profiles,
 };
 use crate::exit::EXIT_CODES_HELP;
 use clap::{Parser, Subcommand};
@@ -42,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// Apply pending schema migrations (`--status`: only show the schema version).
     Migrate(migrate::Args),
+    /// Copy the whole database into another, empty one (e.g. SQLite to PostgreSQL) and
+    /// verify the counts.
+    MigrateTo(migrate_to::Args),
     /// Create and list accounts (tenants: API keys and profiles belong to one).
     #[command(subcommand)]
     Accounts(accounts::Command),
@@ -60,9 +64,11 @@ pub enum Command {
     Demo(demo::Args),
     /// Import a saved hosted-API `GET /profiles` response, keeping profile keys.
     Import(import::Args),
-    /// Write a consistent copy of the database to a new file, online.
+    /// Write a consistent copy of the database to a new file, online (PostgreSQL: a
+    /// `pg_dump` archive).
     Backup(backup::Args),
-    /// Check the database's integrity (SQLite `PRAGMA integrity_check`); exit 1 on problems.
+    /// Check the database's integrity (SQLite `PRAGMA integrity_check`; PostgreSQL: the
+    /// store's consistency checks); exit 1 on problems.
     Check(check::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = postcore_cli_extras::install_help("postcore-admin"))]

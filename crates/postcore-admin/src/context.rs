@@ -48,9 +48,19 @@ impl Globals {
         &self.store.database
     }
 
+    /// `--database` as it may be shown in messages: a URL's password replaced.
+    pub fn shown(&self) -> String {
+        self.store.shown()
+    }
+
+    /// Whether `--database` names a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        self.store.is_postgres()
+    }
+
     /// The database file named by `--database` (without a `sqlite:` scheme), parsed as the
     /// store parses it; an unsupported URL is kept as given, and the store's own open then
-    /// refuses it with its message.
+    /// refuses it with its message. Meaningful for SQLite only.
     pub fn database_file(&self) -> PathBuf {
         self.store
             .database_file()
@@ -62,20 +72,24 @@ impl Globals {
     /// `--secret-key-file`, then the file beside the database).
     ///
     /// # Errors
-    /// Bad input (exit 2) when `POSTCORE_SECRET_KEY` is set but blank; not found (exit 4)
-    /// for a missing database under [`Open::MustExist`]; the store's errors.
+    /// Bad input (exit 2) when `POSTCORE_SECRET_KEY` is set but blank, or missing for a
+    /// PostgreSQL database; not found (exit 4) for a missing SQLite file under
+    /// [`Open::MustExist`] (a PostgreSQL database that does not exist fails to connect);
+    /// the store's errors.
     pub async fn open(&self, mode: Open) -> anyhow::Result<Context> {
         let config = self.store.store_config()?;
-        let file = self.database_file();
-        if mode == Open::MustExist && !file.exists() {
-            return Err(not_found(format!(
-                "--database: no database at {} (create one with `postcore-admin migrate`)",
-                file.display()
-            )));
+        if mode == Open::MustExist && !self.is_postgres() {
+            let file = self.database_file();
+            if !file.exists() {
+                return Err(not_found(format!(
+                    "--database: no database at {} (create one with `postcore-admin migrate`)",
+                    file.display()
+                )));
+            }
         }
         let store = postcore_store::open(config)
             .await
-            .with_context(|| format!("cannot open the database {}", file.display()))?;
+            .with_context(|| format!("cannot open the database {}", self.shown()))?;
         Ok(Context {
             store,
             now: self.now,

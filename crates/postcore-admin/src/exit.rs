@@ -20,7 +20,8 @@ pub enum Code {
     /// 4: the named account, API key, profile, connection or database does not exist.
     NotFound = 4,
     /// 5: the change collides with existing data (name or key taken, platform connected
-    /// to another account, backup file exists); nothing was changed.
+    /// to another account, backup file exists, `migrate-to` destination not empty);
+    /// nothing was changed.
     Conflict = 5,
 }
 
@@ -35,7 +36,8 @@ Exit codes:
      or `connections verify` left connections that need a reconnect,
      or `connections refresh` marked connections as needing a reconnect
   4  not found: account, API key, profile, connection or database
-  5  conflict: name or key taken, platform connected to another account, file exists";
+  5  conflict: name or key taken, platform connected to another account, file exists,
+     migrate-to destination not empty";
 
 /// An error that carries its own exit code; its message names the argument at fault.
 #[derive(Debug)]
@@ -56,6 +58,15 @@ impl std::error::Error for Failure {}
 pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
     Failure {
         code: Code::BadInput,
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Conflict (exit 5): the change collides with what is stored.
+pub fn conflict(message: impl Into<String>) -> anyhow::Error {
+    Failure {
+        code: Code::Conflict,
         message: message.into(),
     }
     .into()

@@ -1,7 +1,7 @@
 //! First start: an account named `default` and one API key, shown once on stderr.
 
 use postcore_domain::{AccountName, ApiKey, KeyLabel, Timestamp};
-use postcore_store::{Repository, StoreError};
+use postcore_store::{Conflict, Repository, StoreError};
 use std::net::SocketAddr;
 
 /// Name of the account made on first start.
@@ -9,7 +9,8 @@ pub(crate) const DEFAULT_ACCOUNT: &str = "default";
 
 /// When the database holds no account, creates `default` with one API key — in one
 /// transaction, so that a crash cannot leave the account without its key — and returns the
-/// key; otherwise returns `None`.
+/// key; otherwise returns `None`. Servers starting together on one database show one key
+/// between them: the one whose write made the account.
 ///
 /// # Errors
 /// The store's errors.
@@ -27,7 +28,21 @@ pub(crate) async fn first_start(
             Some(&KeyLabel::parse("created at first start").expect("a valid fixed label")),
             now,
         )
-        .await?;
+        .await;
+    let made = match made {
+        Ok(made) => made,
+        // Another server on the same database created `default` while this one was
+        // writing it (on PostgreSQL the second writer waits on the name's uniqueness, then
+        // is refused and writes nothing): that server showed its key, this one shows none.
+        Err(StoreError::Conflict(Conflict::AccountExists)) => {
+            tracing::info!(
+                account = DEFAULT_ACCOUNT,
+                "first start: another server created the default account at the same moment"
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
     let (key, info) = (made.api_key, made.key_info);
     if !made.created_account {
         // Another process created `default` between our look and our write: it showed its

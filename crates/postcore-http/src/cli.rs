@@ -160,7 +160,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init(&args.log_level, args.log_format)?;
     let store = postcore_store::open(config)
         .await
-        .with_context(|| format!("opening the database {}", args.store.database))?;
+        .with_context(|| format!("opening the database {}", args.store.shown()))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let settings = Settings {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
@@ -219,7 +219,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(address) = app.metrics_addr() {
         tracing::info!(%address, "serving /metrics on its own listener");
     }
-    tracing::info!(address = %app.local_addr(), database = %args.store.database, "listening");
+    // The database as it may be shown: a URL's password never reaches the log.
+    tracing::info!(address = %app.local_addr(), database = %args.store.shown(), "listening");
     app.run_until_stopped()
         .await
         .context("running the server")?;

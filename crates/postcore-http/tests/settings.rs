@@ -29,8 +29,9 @@ fn serve_help_explains_every_setting_and_its_env_var() {
         "--bind",
         "[env: POSTCORE_BIND=]",
         "[default: 127.0.0.1:8080]",
-        "--database <PATH>",
-        "[env: POSTCORE_DATABASE=]",
+        "--database <PATH|URL>",
+        // The value is never shown: it may be a URL holding a password.
+        "[env: POSTCORE_DATABASE]",
         "[default: ./postcore.db]",
         "--secret-key-file <PATH>",
         "[env: POSTCORE_SECRET_KEY_FILE=]",

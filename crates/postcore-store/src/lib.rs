@@ -12,6 +12,7 @@ pub mod sqlite;
 mod stream;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transfer;
 pub mod webhooks;
 
 pub use error::{BackendError, Conflict, Entity, StoreError};
@@ -24,8 +25,13 @@ pub use repository::{Progress, Repository};
 pub use secrecy::{ExposeSecret, SecretString};
 #[cfg(feature = "clap")]
 pub use settings::DatabaseArgs;
-pub use settings::{SecretKeySource, SettingsError};
+use settings::is_postgres_url;
+pub use settings::{SecretKeySource, SettingsError, redact_database_url};
 pub use stream::{STREAM_PAGE_SIZE, stream_matching_pages, stream_profile_pages};
+pub use transfer::{
+    AccountExport, DatabaseCounts, ExportedApiKey, ExportedConnection, ExportedProfile,
+    ExportedReturnUrl, Transfer,
+};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -81,45 +87,6 @@ impl BackendKind {
             database_file(url).map(|_| Self::Sqlite)
         }
     }
-}
-
-fn is_postgres_url(url: &str) -> bool {
-    let lower = |n: usize| url.get(..n).map(str::to_ascii_lowercase);
-    lower(11).as_deref() == Some("postgres://") || lower(13).as_deref() == Some("postgresql://")
-}
-
-/// `url` fit to print: the password of a `scheme://user:password@host/…` URL is replaced by
-/// `***`, and so is a `password=` query parameter. Everything else is kept, so the message
-/// still says which server and database. Every message, log line and `Debug` output of the
-/// store that names a database URL goes through this.
-pub fn redact_database_url(url: &str) -> String {
-    let mut out = url.to_owned();
-    if let Some(scheme_end) = out.find("://") {
-        let rest_at = scheme_end + 3;
-        // The authority ends at the first '/', '?' or '#'; its userinfo at the last '@'.
-        let authority_end = out[rest_at..]
-            .find(['/', '?', '#'])
-            .map_or(out.len(), |i| rest_at + i);
-        if let Some(at) = out[rest_at..authority_end].rfind('@') {
-            let userinfo = &out[rest_at..rest_at + at];
-            if let Some(colon) = userinfo.find(':') {
-                let from = rest_at + colon + 1;
-                out.replace_range(from..rest_at + at, "***");
-            }
-        }
-    }
-    if let Some(q) = out.find('?') {
-        let (head, query) = out.split_at(q + 1);
-        let redacted: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        out = format!("{head}{}", redacted.join("&"));
-    }
-    out
 }
 
 /// Opens the store named by `config.database_url`, creating and migrating it as needed.
@@ -230,6 +197,7 @@ pub fn database_file(url: &str) -> Result<PathBuf, StoreError> {
             redact_database_url(url)
         )));
     } else if url.contains("://") {
+        // Shown redacted: an unknown URL may still hold a password.
         return Err(StoreError::InvalidData(format!(
             "unsupported database URL scheme in {:?}: use sqlite://PATH, a file path, \
              or postgres://USER@HOST/DATABASE",

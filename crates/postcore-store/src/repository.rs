@@ -26,8 +26,11 @@ pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 /// profile of another account is [`StoreError::NotFound`], exactly as an unknown one. Every
 /// write is one transaction and durable when the call returns `Ok` (api.md §6).
 /// Instants are UTC; callers pass `now` (the store never reads the clock).
+///
+/// Whole-account export and import, for moving between backends, is the supertrait
+/// [`Transfer`](crate::Transfer).
 #[async_trait::async_trait]
-pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
+pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static {
     // ----- accounts -------------------------------------------------------------------
 
     /// Creates an account. Errors: `Conflict(AccountExists)`.

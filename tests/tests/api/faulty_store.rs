@@ -10,10 +10,10 @@ use postcore_store::webhooks::{
     NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
 };
 use postcore_store::{
-    Account, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport, Credentials,
-    FleetCounts, ImportSummary, MigrationStatus, OAuthState, ProfileCursor, ProfileRecord,
-    Progress, Provisioned, RefreshCandidate, RefreshRelease, RefreshTarget, Repository, StoreError,
-    StoredConnection,
+    Account, AccountExport, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport,
+    Credentials, DatabaseCounts, FleetCounts, ImportSummary, MigrationStatus, OAuthState,
+    ProfileCursor, ProfileRecord, Progress, Provisioned, RefreshCandidate, RefreshRelease,
+    RefreshTarget, Repository, StoreError, StoredConnection, Transfer,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -60,6 +60,23 @@ impl FaultyStore {
 
 fn injected() -> StoreError {
     StoreError::Backend(BackendError::message(INJECTED))
+}
+
+#[async_trait::async_trait]
+impl Transfer for FaultyStore {
+    async fn export_account(&self, name: &AccountName) -> Result<AccountExport, StoreError> {
+        self.inner.export_account(name).await
+    }
+    async fn import_account(
+        &self,
+        export: AccountExport,
+        progress: Option<Progress>,
+    ) -> Result<(), StoreError> {
+        self.inner.import_account(export, progress).await
+    }
+    async fn database_counts(&self) -> Result<DatabaseCounts, StoreError> {
+        self.inner.database_counts().await
+    }
 }
 
 #[async_trait::async_trait]

@@ -1,7 +1,8 @@
 //! `cargo xtask bench [--quick|--smoke]`: throughput, latency, memory and scaling of the real
 //! release server over loopback, against a framework-only "limit" server measured in the
 //! same run, in 7 scenarios; the last connects Bluesky through a Bluesky stand-in process
-//! (`bluesky-standin`). Writes `target/bench/results.json`.
+//! (`bluesky-standin`). Writes `target/bench/results.json` (`results-postgres.json` with
+//! `--database postgres://…`: the same scenarios on a fresh PostgreSQL database).
 //!
 //! Every scenario states the status it expects. Just before its load, one request of the
 //! scenario (the script's own first request) is sent and its answer checked: that status,
@@ -17,7 +18,7 @@ mod sample;
 mod seed;
 mod wrk;
 
-use crate::process::{self, Profile, Server};
+use crate::process::{self, Database, Profile, Server};
 use anyhow::{Context as _, Result, bail};
 use report::{ListResult, Scenario, Sizes};
 use sample::{Answer, Shape};
@@ -82,16 +83,26 @@ pub fn wrk_on_path(path: Option<&std::ffi::OsStr>) -> bool {
 /// How to install wrk (see [`wrk::INSTALL`]).
 pub const WRK_INSTALL: &str = wrk::INSTALL;
 
-pub fn run(plan: Plan) -> Result<()> {
+/// Runs `plan` on a fresh SQLite file, or with `postgres` (a server's URL) on a fresh
+/// PostgreSQL database made on that server and dropped at the end (`crate::postgres`).
+pub fn run(plan: Plan, postgres: Option<&str>) -> Result<()> {
     wrk::ensure_installed()?;
     process::build(plan.profile)?;
     let root = process::workspace_root();
     let out_dir = root.join("target").join("bench");
     std::fs::create_dir_all(&out_dir)?;
-    let work = out_dir.join(format!("work-{}", plan.mode));
+    let suffix = if postgres.is_some() { "-postgres" } else { "" };
+    let work = out_dir.join(format!("work-{}{suffix}", plan.mode));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
-    let db = work.join("bench.db");
+    let db = match postgres {
+        None => Database::Sqlite(work.join("bench.db")),
+        Some(url) => {
+            let fresh = crate::database::FreshDatabase::create(url, "bench")?;
+            eprintln!("made the PostgreSQL database {} for this run", fresh.name());
+            Database::Postgres(fresh)
+        }
+    };
 
     let started = Instant::now();
     eprintln!(
@@ -225,6 +236,7 @@ pub fn run(plan: Plan) -> Result<()> {
 
     let results = report::Results {
         plan,
+        backend: db.backend(),
         seed_seconds,
         scenarios,
         sizes,
@@ -233,9 +245,9 @@ pub fn run(plan: Plan) -> Result<()> {
     report::print_table(&results);
     let json = report::to_json(&results)?;
     let file = out_dir.join(if plan.mode == "smoke" {
-        "smoke.json"
+        format!("smoke{suffix}.json")
     } else {
-        "results.json"
+        format!("results{suffix}.json")
     });
     std::fs::write(&file, serde_json::to_string_pretty(&json)?)?;
     eprintln!("wrote {}", file.display());
@@ -344,7 +356,12 @@ fn limit_server(
 }
 
 /// Scenario 4: a fresh server; idle VmHWM, then the whole big account listed sequentially.
-fn big_list(plan: Plan, db: &Path, work: &Path, big: &seed::SeededAccount) -> Result<ListResult> {
+fn big_list(
+    plan: Plan,
+    db: &Database,
+    work: &Path,
+    big: &seed::SeededAccount,
+) -> Result<ListResult> {
     let server = process::start_server(plan.profile, db, &work.join("server-list.log"), None)?;
     let base = server.base_url();
     fetch(&format!("{base}/profiles/prof_warmup"), &big.api_key).ok();

@@ -114,6 +114,8 @@ pub struct ListResult {
 
 pub struct Results {
     pub plan: Plan,
+    /// `sqlite` or `postgres`: the database the server ran on.
+    pub backend: &'static str,
     pub seed_seconds: f64,
     pub scenarios: Vec<Scenario>,
     pub sizes: Sizes,
@@ -163,9 +165,10 @@ fn git_commit() -> String {
 
 pub fn print_table(r: &Results) {
     println!(
-        "\nPostCore bench ({} mode, {} binaries, wrk -t{} -c{}, {} s per scenario)",
+        "\nPostCore bench ({} mode, {} binaries, {} database, wrk -t{} -c{}, {} s per scenario)",
         r.plan.mode,
         r.plan.profile.dir(),
+        r.backend,
         wrk::THREADS,
         wrk::CONNECTIONS,
         r.plan.duration.as_secs()
@@ -262,6 +265,7 @@ pub fn to_json(r: &Results) -> Result<Value> {
     Ok(json!({
         "mode": r.plan.mode,
         "binaries": r.plan.profile.dir(),
+        "database": r.backend,
         "git_commit": git_commit(),
         "machine": machine(),
         "load": {"tool": "wrk", "threads": wrk::THREADS, "connections": wrk::CONNECTIONS, "seconds_per_scenario": r.plan.duration.as_secs()},

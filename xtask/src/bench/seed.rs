@@ -1,6 +1,6 @@
 //! Seeds a benchmark database through the store, with `postcore-admin` (not through HTTP).
 
-use crate::process::{Profile, admin, random_u64};
+use crate::process::{Database, Profile, admin, random_u64};
 use anyhow::Result;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -49,7 +49,7 @@ fn write_import(path: &Path, n: usize) -> Result<Vec<String>> {
 /// Creates account `name` with `n` profiles and one API key.
 pub fn account(
     profile: Profile,
-    database: &Path,
+    database: &Database,
     work: &Path,
     name: &str,
     n: usize,

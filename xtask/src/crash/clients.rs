@@ -3,9 +3,9 @@
 
 use super::model::{Op, PendingNew, Profile as Fields};
 use super::{MAX_REQUESTS_PER_CLIENT, Shared, unix_now};
+use crate::process::Database;
 use crate::process::{self, Profile, admin};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -63,7 +63,13 @@ pub fn create_loop(
 
 /// Renames random idle profiles with `postcore-admin profiles rename KEY NAME` until
 /// `stop`; exit 0 is the acknowledgement.
-pub fn rename_loop(profile: Profile, db: &Path, round: usize, world: &Shared, stop: &AtomicBool) {
+pub fn rename_loop(
+    profile: Profile,
+    db: &Database,
+    round: usize,
+    world: &Shared,
+    stop: &AtomicBool,
+) {
     let mut n = 0;
     while !stop.load(Ordering::SeqCst) && n < MAX_REQUESTS_PER_CLIENT {
         let Some((key, _)) = world.lock().unwrap().claim(|_| true) else {

@@ -152,15 +152,30 @@ fn unix_now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Result<()> {
+/// `rounds` rounds on a fresh SQLite file, or with `postgres` (a server's URL) on a fresh
+/// PostgreSQL database made on that server and dropped at the end (`crate::postgres`).
+pub fn run(
+    rounds: usize,
+    profile: Profile,
+    kill_window_ms: (u64, u64),
+    postgres: Option<&str>,
+) -> Result<()> {
     process::build(profile)?;
+    let suffix = if postgres.is_some() { "-postgres" } else { "" };
     let work = process::workspace_root()
         .join("target")
         .join("crash")
-        .join(format!("work-{}", profile.dir()));
+        .join(format!("work-{}{suffix}", profile.dir()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
-    let db = work.join("crash.db");
+    let db = Arc::new(match postgres {
+        None => process::Database::Sqlite(work.join("crash.db")),
+        Some(url) => {
+            let fresh = crate::database::FreshDatabase::create(url, "crash")?;
+            eprintln!("made the PostgreSQL database {} for this run", fresh.name());
+            process::Database::Postgres(fresh)
+        }
+    });
     admin(profile, &db, &["accounts", "create", "crash"])?;
     let api_key = admin(profile, &db, &["keys", "create", "--account", "crash"])?;
     let accounts = Arc::new(writer::accounts());
@@ -190,7 +205,7 @@ pub fn run(rounds: usize, profile: Profile, kill_window_ms: (u64, u64)) -> Resul
                 clients::create_loop(&base, &key, round, client, &world, &stop)
             }));
         }
-        let (db2, world2, stop2) = (db.clone(), Arc::clone(&world), Arc::clone(&stop));
+        let (db2, world2, stop2) = (Arc::clone(&db), Arc::clone(&world), Arc::clone(&stop));
         threads.push(std::thread::spawn(move || {
             clients::rename_loop(profile, &db2, round, &world2, &stop2)
         }));

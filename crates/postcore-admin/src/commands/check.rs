@@ -1,8 +1,14 @@
-//! `check`: SQLite's integrity check of a database, for operators and the crash tool.
+//! `check`: SQLite's integrity check of a database (on PostgreSQL, the store's consistency
+//! checks), for operators and the crash tool.
 
 use crate::context::Globals;
 use crate::exit::{Code, not_found};
 use postcore_store::StoreError;
+
+/// What `check` says of a PostgreSQL database besides its answer.
+const POSTGRES_NOTE: &str = "PostgreSQL: checked the schema version and the store's rules \
+    across rows; PostgreSQL's pages and indexes are checked by its own tools \
+    (`pg_amcheck --heapallindexed DBNAME`, PostgreSQL 14 and later)";
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
@@ -11,7 +17,9 @@ pub struct Args {}
 /// Runs `PRAGMA integrity_check` on the database opened read-only: no secret key is needed
 /// and nothing is migrated or written, so it checks backups too and is safe while the
 /// server runs. Prints `ok` and exits 0 when the database is sound, else prints each
-/// problem and exits 1.
+/// problem and exits 1. On PostgreSQL, which guards its own pages and indexes, it checks
+/// the schema version and the store's consistency rules across rows (no secret key
+/// needed, nothing written) and says that pages and indexes are checked by `pg_amcheck`.
 pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
     let file = globals.database_file();
     let problems = match postcore_store::integrity_check(globals.database()).await {
@@ -23,6 +31,9 @@ pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
         }
         other => other?,
     };
+    if globals.is_postgres() {
+        eprintln!("{POSTGRES_NOTE}");
+    }
     if problems.is_empty() {
         println!("ok");
         return Ok(Code::Success);
@@ -32,7 +43,7 @@ pub async fn run(globals: &Globals, _args: Args) -> anyhow::Result<Code> {
     }
     eprintln!(
         "error: the integrity check of {} found {} problem(s): restore from a backup",
-        file.display(),
+        globals.shown(),
         problems.len()
     );
     Ok(Code::Failure)

@@ -9,6 +9,7 @@ pub mod expiring;
 pub mod import;
 pub mod keys;
 pub mod migrate;
+pub mod migrate_to;
 pub mod profiles;
 
 use crate::cli::{Cli, Command};
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Code> {
     let globals = Globals::new(cli.store, cli.now);
     match cli.command {
         Command::Migrate(args) => migrate::run(&globals, args).await,
+        Command::MigrateTo(args) => migrate_to::run(&globals, args).await,
         Command::Accounts(cmd) => accounts::run(&globals, cmd).await,
         Command::Keys(cmd) => keys::run(&globals, cmd).await,
         Command::Profiles(cmd) => profiles::run(&globals, cmd).await,

@@ -19,10 +19,12 @@ use std::sync::Arc;
 pub const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 /// The environment variables the binary reads; cleared so that the caller's do not leak in.
-const ENV: [&str; 3] = [
+const ENV: [&str; 5] = [
     "POSTCORE_DATABASE",
     "POSTCORE_SECRET_KEY",
     "POSTCORE_SECRET_KEY_FILE",
+    "POSTCORE_MIGRATE_TO",
+    "POSTCORE_MIGRATE_TO_SECRET_KEY_FILE",
 ];
 
 /// The `postcore-admin` executable cargo built for this test binary: cargo builds a
@@ -136,8 +138,13 @@ impl Admin {
     /// Opens the database (or another file, e.g. a backup) through the store, with the
     /// test secret key.
     pub async fn open(path: &Path) -> Arc<dyn Repository> {
+        Self::open_url(&path.display().to_string()).await
+    }
+
+    /// Opens the database at `url` (a path or a PostgreSQL URL) with the test secret key.
+    pub async fn open_url(url: &str) -> Arc<dyn Repository> {
         postcore_store::open(StoreConfig {
-            database_url: path.display().to_string(),
+            database_url: url.to_owned(),
             secret_key: SecretKeySource::Base64(SecretString::from(SECRET_KEY)),
         })
         .await

@@ -12,6 +12,8 @@ mod harness;
 mod import;
 mod keys;
 mod migrate;
+mod migrate_to;
+mod postgres_urls;
 mod profiles;
 mod usage;
 

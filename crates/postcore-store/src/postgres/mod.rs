@@ -14,6 +14,7 @@
 mod accounts;
 mod backup;
 mod connections;
+mod export;
 mod profiles;
 mod repository;
 mod webhooks;

@@ -19,8 +19,9 @@ pub struct DatabaseArgs {
         long,
         global = true,
         env = DATABASE_ENV,
+        hide_env_values = true,
         default_value = DEFAULT_DATABASE,
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub database: String,
 
@@ -51,16 +52,32 @@ impl DatabaseArgs {
         crate::database_file(&self.database)
     }
 
+    /// Whether `--database` names a PostgreSQL database (see [`super::is_postgres_url`]).
+    pub fn is_postgres(&self) -> bool {
+        super::is_postgres_url(&self.database)
+    }
+
+    /// `--database` as it may be shown in logs and messages: a URL's password replaced
+    /// (see [`super::redact_database_url`]).
+    pub fn shown(&self) -> String {
+        super::redact_database_url(&self.database)
+    }
+
     /// How to open the store: this database, with the secret key chosen by
     /// [`SecretKeySource::from_env`] (`POSTCORE_SECRET_KEY`, then `--secret-key-file`,
-    /// then `<database>.key`).
+    /// then `<database>.key` beside an SQLite database).
     ///
     /// # Errors
-    /// [`SettingsError`] when `POSTCORE_SECRET_KEY` is set but blank or not UTF-8.
+    /// [`SettingsError`] when `POSTCORE_SECRET_KEY` is set but blank or not UTF-8, or when a
+    /// PostgreSQL database is given neither it nor a key file.
     pub fn store_config(&self) -> Result<StoreConfig, SettingsError> {
+        let secret_key = SecretKeySource::from_env(self.secret_key_file.clone())?;
+        if self.is_postgres() && matches!(secret_key, SecretKeySource::BesideDatabase) {
+            return Err(SettingsError::NoSecretKeyForPostgres);
+        }
         Ok(StoreConfig {
             database_url: self.database.clone(),
-            secret_key: SecretKeySource::from_env(self.secret_key_file.clone())?,
+            secret_key,
         })
     }
 }

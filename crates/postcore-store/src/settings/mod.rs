@@ -6,9 +6,12 @@
 
 #[cfg(feature = "clap")]
 mod args;
+mod url;
 
 #[cfg(feature = "clap")]
 pub use args::DatabaseArgs;
+
+pub use url::{REDACTED, is_postgres_url, redact_database_url};
 
 use secrecy::SecretString;
 use std::ffi::OsString;
@@ -59,6 +62,16 @@ pub enum SettingsError {
         SECRET_KEY_ENV
     )]
     SecretKeyNotUnicode,
+    /// A PostgreSQL database was given with neither [`SECRET_KEY_ENV`] nor a key file:
+    /// there is no file beside a server database to keep the key in, and a key kept in
+    /// the database itself would not protect what it encrypts.
+    #[error(
+        "a PostgreSQL database needs its secret key from {} or --secret-key-file \
+         ({}): there is no <database>.key beside it",
+        SECRET_KEY_ENV,
+        SECRET_KEY_FILE_ENV
+    )]
+    NoSecretKeyForPostgres,
 }
 
 /// Where the 32-byte secret key that encrypts platform credentials comes from.

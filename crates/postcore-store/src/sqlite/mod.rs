@@ -10,6 +10,7 @@ pub(crate) mod refresh;
 mod repository;
 pub(crate) mod rows;
 mod schema;
+pub(crate) mod transfer;
 pub(crate) mod webhooks;
 mod writer;
 

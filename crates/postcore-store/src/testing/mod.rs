@@ -1,6 +1,7 @@
 //! The backend conformance suite: every [`Repository`] implementation must pass it.
 //!
-//! Each case is an `async fn(Arc<dyn Repository>)` that starts from an empty store.
+//! Each case is an `async fn(Arc<dyn Repository>)` that starts from an empty store; the
+//! transfer cases take two empty stores of the same backend (source, destination).
 //! [`conformance_suite!`](crate::conformance_suite) expands to one `#[tokio::test]` per case
 //! for a backend, given an async expression that makes a fresh store:
 //!
@@ -25,6 +26,7 @@ mod pages;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod profiles;
+mod transfer;
 mod webhooks;
 
 pub use accounts::*;
@@ -37,6 +39,7 @@ pub use pages::*;
 #[cfg(feature = "postgres")]
 pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_postgres};
 pub use profiles::*;
+pub use transfer::*;
 pub use webhooks::*;
 
 use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};
@@ -192,6 +195,10 @@ macro_rules! conformance_suite {
             imports_that_collide_with_another_account_write_nothing,
             provisioning_is_one_transaction,
             health_migrations_integrity_and_backup_work,
+            account_imports_that_collide_write_nothing,
+        );
+        $crate::conformance_suite!(@pairs $make;
+            whole_accounts_move_between_stores_with_keys_secrets_and_urls,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
@@ -200,6 +207,20 @@ macro_rules! conformance_suite {
             async fn $case() {
                 let store = $make;
                 $crate::testing::$case(::std::sync::Arc::clone(&*store)).await;
+            }
+        )*
+    };
+    (@pairs $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let source = $make;
+                let dest = $make;
+                $crate::testing::$case(
+                    ::std::sync::Arc::clone(&*source),
+                    ::std::sync::Arc::clone(&*dest),
+                )
+                .await;
             }
         )*
     };
