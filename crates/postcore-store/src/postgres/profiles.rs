@@ -128,10 +128,19 @@ async fn query_records<C: Db>(
     page_cte: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Vec<ProfileRecord>, StoreError> {
+    // The connections of each profile of the page through the `(profile_id, platform)`
+    // index, whatever the statistics say: a plain join let a generic plan (or one made on
+    // statistics of freshly loaded tables) hash every connection of the database for one
+    // page (22 ms instead of 0.4 ms for 100 profiles among 100,000). The LIMIT (one row
+    // per platform at most, by the unique key) keeps the planner from flattening the
+    // LATERAL subquery into that join.
+    let per_profile = Platform::ALL.len();
     let sql = format!(
         "WITH page AS ({page_cte}) \
          SELECT page.profile_key, page.name, page.created_at, {CONNECTION_COLUMNS} \
-         FROM page LEFT JOIN connections c ON c.profile_id = page.id \
+         FROM page LEFT JOIN LATERAL (\
+             SELECT * FROM connections x WHERE x.profile_id = page.id \
+             ORDER BY x.platform LIMIT {per_profile}) c ON TRUE \
          ORDER BY page.created_at, page.profile_key, c.platform"
     );
     let rows = c.query(&stmt(c, &sql).await?, params).await.map_err(db)?;
