@@ -232,6 +232,7 @@ async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
 
     // At it: one connection.expiring, at exactly that instant.
     world.set_clock("2025-02-23T12:30:00Z");
+    world.set_clock("2030-01-01T00:00:00Z");
     let got = wait_for_requests(&mock, 2).await;
     assert_eq!(got[1]["type"], "connection.expiring");
     assert_eq!(got[1]["createdAt"], "2025-02-23T12:30:00Z");
@@ -405,4 +406,111 @@ async fn failures_retry_on_the_backoff_schedule_then_fail_and_disable_without_bl
     assert!(line.contains("\"level\":\"WARN\""), "{line}");
     assert_eq!(ok.received_requests().await.unwrap().len(), 1);
     assert_eq!(failing.received_requests().await.unwrap().len(), 5);
+}
+
+/// `method path` on `server` with the API key, and the JSON answer (`null` when empty).
+async fn call(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut request = client
+        .request(method, format!("http://{}{path}", server.address))
+        .header("x-api-key", &server.key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_through_the_api_and_the_cli_send_their_events() {
+    use postcore_tests::bluesky::BlueskyStandIn;
+    use postcore_tests::server::admin;
+    use reqwest::Method;
+    let standin = BlueskyStandIn::start().await;
+    standin.add_account("alice.bsky.social", "did:plc:alice", "alic-eapp-pass-word");
+    let world = World::new("2025-01-01T12:30:00Z");
+    let mut server = world.start(&["--bluesky-service", &standin.url()]);
+    let (store, account) = world.store().await;
+    let mock = receiver(ResponseTemplate::new(200)).await;
+    add_endpoint(
+        &*store,
+        account,
+        format!("{}/hook", mock.uri()),
+        at("2025-01-01T12:30:00Z"),
+    )
+    .await;
+    let connect = json!({"platform": "bluesky",
+        "credentials": {"handle": "alice.bsky.social", "appPassword": "alic-eapp-pass-word"}});
+
+    // connection.connected: data is the profile key and the connection as GET shows it.
+    let (status, answer) = call(&server, Method::POST, "/profiles/connect", Some(connect)).await;
+    assert_eq!(status, 200, "{answer}");
+    let key = answer["profileKey"].as_str().unwrap().to_owned();
+    let (status, profile) = call(&server, Method::GET, &format!("/profiles/{key}"), None).await;
+    assert_eq!(status, 200);
+    let mut data = profile["connectedPlatforms"][0].clone();
+    data.as_object_mut()
+        .unwrap()
+        .insert("profileKey".into(), json!(key));
+    let got = wait_for_requests(&mock, 1).await;
+    assert_eq!(got[0]["type"], "connection.connected");
+    assert_eq!(got[0]["createdAt"], "2025-01-01T12:30:00Z");
+    assert_eq!(got[0]["data"], data);
+
+    // connection.needs_reconnect, by the operator's mark. `postcore-admin` runs on the
+    // system's clock: its event is due at the real present, so the server's clock is
+    // moved past it.
+    admin(
+        &world.database,
+        &[
+            "connections",
+            "mark-reconnect",
+            &key,
+            "--platform",
+            "bluesky",
+        ],
+    );
+    world.set_clock("2030-01-01T00:00:00Z");
+    let got = wait_for_requests(&mock, 2).await;
+    assert_eq!(got[1]["type"], "connection.needs_reconnect");
+    data["needsReconnect"] = json!(true);
+    assert_eq!(got[1]["data"], data);
+
+    // connection.disconnected: its last state.
+    world.set_clock("2030-01-01T01:00:00Z");
+    let (status, _) = call(
+        &server,
+        Method::DELETE,
+        &format!("/profiles/{key}/connections/bluesky"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let got = wait_for_requests(&mock, 3).await;
+    assert_eq!(got[2]["type"], "connection.disconnected");
+    assert_eq!(got[2]["createdAt"], "2030-01-01T01:00:00Z");
+    assert_eq!(got[2]["data"]["profileKey"], key.as_str());
+    assert_eq!(got[2]["data"]["platform"], "bluesky");
+
+    // profile.deleted.
+    world.set_clock("2030-01-01T02:00:00Z");
+    let (status, _) = call(&server, Method::DELETE, &format!("/profiles/{key}"), None).await;
+    assert_eq!(status, 200);
+    let got = wait_for_requests(&mock, 4).await;
+    assert_eq!(got[3]["type"], "profile.deleted");
+    assert_eq!(got[3]["createdAt"], "2030-01-01T02:00:00Z");
+    assert_eq!(got[3]["data"]["profileKey"], key.as_str());
+    let ids: std::collections::BTreeSet<_> = got.iter().map(|b| b["id"].to_string()).collect();
+    assert_eq!(ids.len(), 4);
+    let _ = server.wait_for("webhook scheduler pass");
 }
