@@ -225,51 +225,40 @@ async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
     assert_eq!(got[0]["createdAt"], "2025-01-01T12:30:00Z");
     assert_eq!(got[0]["data"], connection_data(&key, expires, 60));
 
-    // One second before the 7-day threshold: a pass writes nothing.
-    world.set_clock("2025-02-23T12:29:59Z");
-    wait_for_pass(&mut server, "2025-02-23T12:29:59Z");
-    assert_eq!(deliveries(&*store, &endpoint).await.len(), 1);
-
-    // At it: one connection.expiring, at exactly that instant.
-    world.set_clock("2025-02-23T12:30:00Z");
-    let got = wait_for_requests(&mock, 2).await;
-    assert_eq!(got[1]["type"], "connection.expiring", "{got:#?}");
-    assert_eq!(got[1]["createdAt"], "2025-02-23T12:30:00Z");
-    assert_eq!(got[1]["data"], connection_data(&key, expires, 7));
-    let seven_days = got[1]["id"].clone();
-
-    // Two more passes, later, and a restart: nothing more.
-    world.set_clock("2025-02-24T00:00:00Z");
-    wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
-    wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
-    let (code, _) = server.terminate();
-    assert_eq!(code, Some(0));
-    let mut server = world.start(&[]);
-    wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
-    assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
-
-    // The 1-day threshold, to the second.
-    world.set_clock("2025-03-01T12:29:59Z");
-    wait_for_pass(&mut server, "2025-03-01T12:29:59Z");
-    assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
-    world.set_clock("2025-03-01T12:30:00Z");
-    let got = wait_for_requests(&mock, 3).await;
-    assert_eq!(got[2]["type"], "connection.expiring");
-    assert_eq!(got[2]["createdAt"], "2025-03-01T12:30:00Z");
-    assert_eq!(got[2]["data"], connection_data(&key, expires, 1));
-
-    // Expiry, to the second.
-    world.set_clock("2025-03-02T12:29:59Z");
-    wait_for_pass(&mut server, "2025-03-02T12:29:59Z");
-    assert_eq!(deliveries(&*store, &endpoint).await.len(), 3);
-    world.set_clock("2025-03-02T12:30:00Z");
-    let got = wait_for_requests(&mock, 4).await;
-    assert_eq!(got[3]["type"], "connection.expired");
-    assert_eq!(got[3]["createdAt"], "2025-03-02T12:30:00Z");
-    // An expired token needs a reconnect (api.md §3).
-    let mut data = connection_data(&key, expires, 0);
-    data["needsReconnect"] = json!(true);
-    assert_eq!(got[3]["data"], data);
+    // Each threshold to the second: one second before, a pass writes nothing; at it, one
+    // event, created at exactly that instant. Between the 7-day and the 1-day notices, two
+    // more passes and a restart write nothing more.
+    let steps = [
+        ("2025-02-23T12:30:00Z", "connection.expiring", 7),
+        ("2025-03-01T12:30:00Z", "connection.expiring", 1),
+        ("2025-03-02T12:30:00Z", "connection.expired", 0),
+    ];
+    let mut seven_days = Value::Null;
+    for (told, (instant, kind, days)) in (1..).zip(steps) {
+        let before = format_timestamp(secs(instant, -1));
+        world.set_clock(&before);
+        wait_for_pass(&mut server, &before);
+        assert_eq!(deliveries(&*store, &endpoint).await.len(), told);
+        world.set_clock(instant);
+        let got = wait_for_requests(&mock, told + 1).await;
+        assert_eq!(got[told]["type"], kind, "{got:#?}");
+        assert_eq!(got[told]["createdAt"], instant);
+        let mut data = connection_data(&key, expires, days);
+        // An expired token needs a reconnect (api.md §3).
+        data["needsReconnect"] = json!(days == 0);
+        assert_eq!(got[told]["data"], data);
+        if told == 1 {
+            seven_days = got[told]["id"].clone();
+            world.set_clock("2025-02-24T00:00:00Z");
+            wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
+            wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
+            let (code, _) = server.terminate();
+            assert_eq!(code, Some(0));
+            server = world.start(&[]);
+            wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
+            assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
+        }
+    }
 
     // A renewal: connection.connected, and the new token's notices start afresh.
     world.set_clock("2025-03-03T00:00:00Z");
