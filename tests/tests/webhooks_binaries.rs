@@ -139,17 +139,31 @@ async fn deliveries(store: &dyn Repository, endpoint: &str) -> Vec<DeliveryRepor
     list
 }
 
+/// The Standard Webhooks signature of `request` with `secret`, by the reference library.
+fn sign(secret: &str, request: &Request) -> String {
+    let header = |name: &str| request.headers[name].to_str().unwrap().to_owned();
+    standardwebhooks::Webhook::new(secret)
+        .unwrap()
+        .sign(
+            &header("webhook-id"),
+            header("webhook-timestamp").parse().unwrap(),
+            &request.body,
+        )
+        .unwrap()
+}
+
 /// The body of a received request, after checking its signature with the Standard
 /// Webhooks reference library (an independent HMAC-SHA256 and base64).
 fn verified(request: &Request) -> Value {
     let header = |name: &str| request.headers[name].to_str().unwrap().to_owned();
     let id = header("webhook-id");
-    let timestamp: i64 = header("webhook-timestamp").parse().unwrap();
-    let expected = standardwebhooks::Webhook::new(SECRET)
-        .unwrap()
-        .sign(&id, timestamp, &request.body)
-        .unwrap();
-    assert_eq!(header("webhook-signature"), expected);
+    // Signed with SECRET (alone, or after a rotation beside the new secret).
+    let expected = sign(SECRET, request);
+    let signature = header("webhook-signature");
+    assert!(
+        signature.split(' ').any(|entry| entry == expected),
+        "{signature}"
+    );
     let body: Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["id"], id.as_str());
     body
@@ -283,9 +297,12 @@ async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
     assert_eq!(got[5]["createdAt"], "2025-04-25T00:00:00Z");
     assert_ne!(got[5]["id"], seven_days);
     wait_for_pass(&mut server, "2025-04-25T00:00:00Z");
-    let all = deliveries(&*store, &endpoint).await;
-    assert_eq!(all.len(), 6);
-    assert!(all.iter().all(|d| d.status == DeliveryStatus::Delivered));
+    // The receiver has answered; the worker records that right after.
+    until("six delivered", async || {
+        let all = deliveries(&*store, &endpoint).await;
+        all.len() == 6 && all.iter().all(|d| d.status == DeliveryStatus::Delivered)
+    })
+    .await;
     assert_eq!(mock.received_requests().await.unwrap().len(), 6);
 }
 
@@ -430,7 +447,7 @@ async fn changes_through_the_api_and_the_cli_send_their_events() {
     let mut server = world.start(&["--bluesky-service", &standin.url()]);
     let (store, account) = world.store().await;
     let mock = receiver(ResponseTemplate::new(200)).await;
-    add_endpoint(
+    let endpoint = add_endpoint(
         &*store,
         account,
         format!("{}/hook", mock.uri()),
@@ -500,5 +517,33 @@ async fn changes_through_the_api_and_the_cli_send_their_events() {
     assert_eq!(got[3]["data"]["profileKey"], key.as_str());
     let ids: std::collections::BTreeSet<_> = got.iter().map(|b| b["id"].to_string()).collect();
     assert_eq!(ids.len(), 4);
+
+    // A rotation: for 24 h each attempt is signed with the new secret and the old one.
+    const NEW_SECRET: &str = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    store
+        .rotate_webhook_secret(
+            account,
+            &endpoint,
+            SecretString::from(NEW_SECRET),
+            at("2030-01-02T02:00:00Z"),
+        )
+        .await
+        .unwrap();
+    store
+        .enqueue_ping(account, &endpoint, at("2030-01-01T02:00:00Z"))
+        .await
+        .unwrap();
+    let got = wait_for_requests(&mock, 5).await;
+    assert_eq!(got[4]["type"], "ping");
+    assert_eq!(got[4]["data"], json!({}));
+    let requests = mock.received_requests().await.unwrap();
+    assert_eq!(
+        requests[4].headers["webhook-signature"].to_str().unwrap(),
+        format!(
+            "{} {}",
+            sign(NEW_SECRET, &requests[4]),
+            sign(SECRET, &requests[4])
+        )
+    );
     let _ = server.wait_for("webhook scheduler pass");
 }
