@@ -201,10 +201,20 @@ fn connection_data(profile: &str, expires: &str, days: i64) -> Value {
     })
 }
 
-#[tokio::test]
-async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
+/// A server with `extra` flags on a clock at 2025-01-01T12:30:00Z, its store, the default
+/// account, and one endpoint of it at a receiver answering 200.
+async fn one_receiver(
+    extra: &[&str],
+) -> (
+    World,
+    Server,
+    Arc<dyn Repository>,
+    AccountId,
+    MockServer,
+    String,
+) {
     let world = World::new("2025-01-01T12:30:00Z");
-    let mut server = world.start(&[]);
+    let server = world.start(extra);
     let (store, account) = world.store().await;
     let mock = receiver(ResponseTemplate::new(200)).await;
     let endpoint = add_endpoint(
@@ -214,6 +224,12 @@ async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
         at("2025-01-01T12:30:00Z"),
     )
     .await;
+    (world, server, store, account, mock, endpoint)
+}
+
+#[tokio::test]
+async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
+    let (world, mut server, store, account, mock, endpoint) = one_receiver(&[]).await;
 
     // A LinkedIn connection made now, expiring 2025-03-02T12:30:00Z: connection.connected.
     let expires = "2025-03-02T12:30:00Z";
@@ -443,17 +459,8 @@ async fn changes_through_the_api_and_the_cli_send_their_events() {
     use reqwest::Method;
     let standin = BlueskyStandIn::start().await;
     standin.add_account("alice.bsky.social", "did:plc:alice", "alic-eapp-pass-word");
-    let world = World::new("2025-01-01T12:30:00Z");
-    let mut server = world.start(&["--bluesky-service", &standin.url()]);
-    let (store, account) = world.store().await;
-    let mock = receiver(ResponseTemplate::new(200)).await;
-    let endpoint = add_endpoint(
-        &*store,
-        account,
-        format!("{}/hook", mock.uri()),
-        at("2025-01-01T12:30:00Z"),
-    )
-    .await;
+    let (world, mut server, store, account, mock, endpoint) =
+        one_receiver(&["--bluesky-service", &standin.url()]).await;
     let connect = json!({"platform": "bluesky",
         "credentials": {"handle": "alice.bsky.social", "appPassword": "alic-eapp-pass-word"}});
 
