@@ -7,6 +7,7 @@ use crate::{
     Application, DEFAULT_BIND, DEFAULT_BODY_TIMEOUT_SECS, DEFAULT_HEADER_TIMEOUT_SECS,
     DEFAULT_KEEP_ALIVE_SECS, DEFAULT_LOG_FILTER, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_METRICS_REFRESH_SECS, DEFAULT_SHUTDOWN_TIMEOUT_SECS, Settings, bootstrap,
+    webhook_worker,
 };
 use anyhow::Context as _;
 use clap::{Args, CommandFactory as _, Parser, Subcommand};
@@ -133,7 +134,50 @@ pub struct ServeArgs {
           default_value_t = DEFAULT_METRICS_REFRESH_SECS,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub metrics_refresh_interval: u64,
+    /// Webhook delivery and expiry notices: `on`, or `off` (nothing is sent; events still go to the outbox of accounts with endpoints, and are sent once turned on)
+    #[arg(long, env = "POSTCORE_WEBHOOKS", value_enum, default_value_t = Switch::On)]
+    pub webhooks: Switch,
+    /// Thresholds before a token's expiry at which `connection.expiring` is sent, comma-separated: `7d,1d`, `36h`, `90m`, `30s`; `""`: only `connection.expired`
+    #[arg(long, env = "POSTCORE_WEBHOOK_THRESHOLDS", value_name = "LIST",
+          default_value = "7d,1d", value_parser = webhook_worker::parse_thresholds)]
+    pub webhook_thresholds: Thresholds,
+    /// Seconds between two looks for due expiry notices (deliveries are looked for every second)
+    #[arg(long, env = "POSTCORE_WEBHOOK_SCHEDULER_INTERVAL", value_name = "SECONDS",
+          default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub webhook_scheduler_interval: u64,
+    /// Seconds one webhook attempt may take, connection to answer; slower: a failed attempt, retried
+    #[arg(long, env = "POSTCORE_WEBHOOK_TIMEOUT", value_name = "SECONDS",
+          default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub webhook_timeout: u64,
+    /// Hours a delivery is retried (exponential backoff with jitter from 5 s, at most 10 h apart) before it is marked failed
+    #[arg(long, env = "POSTCORE_WEBHOOK_RETRY_HOURS", value_name = "HOURS",
+          default_value_t = 24, value_parser = clap::value_parser!(u64).range(0..=720))]
+    pub webhook_retry_hours: u64,
+    /// Failed deliveries in a row after which an endpoint is disabled (a `410 Gone` disables it at once)
+    #[arg(long, env = "POSTCORE_WEBHOOK_DISABLE_AFTER", value_name = "N",
+          default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_disable_after: u32,
+    /// Send webhooks to loopback and private addresses too (refused by default: no requests into the operator's network)
+    #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false,
+          action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub webhook_allow_private: bool,
+    /// Test only: the clock reads its RFC 3339 instant from this file at every use
+    #[cfg(feature = "test-clock")]
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub test_clock_file: Option<std::path::PathBuf>,
 }
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// The parsed `--webhook-thresholds`.
+pub type Thresholds = Vec<Duration>;
 
 /// Runs the command.
 ///
@@ -152,6 +196,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The server's clock: the system's, or (feature `test-clock`) the test's file.
+fn clock(args: &ServeArgs) -> anyhow::Result<Arc<dyn Clock>> {
+    #[cfg(feature = "test-clock")]
+    if let Some(path) = &args.test_clock_file {
+        return Ok(Arc::new(crate::test_clock::FileClock::open(path.clone())?));
+    }
+    let _ = args;
+    Ok(Arc::new(SystemClock))
+}
+
+/// The webhook worker's settings from `serve`'s flags.
+fn webhook_settings(args: &ServeArgs) -> webhook_worker::WebhookWorkerSettings {
+    let defaults = webhook_worker::WebhookWorkerSettings::default();
+    let timeout = Duration::from_secs(args.webhook_timeout);
+    webhook_worker::WebhookWorkerSettings {
+        thresholds: args.webhook_thresholds.clone(),
+        scheduler_interval: Duration::from_secs(args.webhook_scheduler_interval),
+        delivery: postcore_webhooks::DeliverySettings {
+            timeout,
+            connect_timeout: defaults.delivery.connect_timeout.min(timeout),
+            allow_private: args.webhook_allow_private,
+            ..defaults.delivery
+        },
+        retry: postcore_webhooks::RetryPolicy {
+            give_up_after: Duration::from_secs(args.webhook_retry_hours * 3_600),
+            ..defaults.retry
+        },
+        disable: postcore_webhooks::DisableRule {
+            after_failed_deliveries: args.webhook_disable_after,
+        },
+        ..defaults
+    }
+}
+
 /// `postcore serve`: opens (creating and migrating) the database, makes the default
 /// account on first start, and serves until SIGINT/SIGTERM, then returns `Ok`.
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -161,7 +239,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = postcore_store::open(config)
         .await
         .with_context(|| format!("opening the database {}", args.store.shown()))?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock = clock(&args)?;
+    let webhook_settings = webhook_settings(&args);
     let settings = Settings {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         bluesky_service: args.platforms.bluesky_service.clone(),
@@ -210,6 +289,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Duration::from_secs(args.token_refresh_interval),
         )
     });
+    let webhooks = match args.webhooks {
+        Switch::On => Some(
+            webhook_worker::spawn_webhook_worker(
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                webhook_settings,
+            )
+            .context("setting up the webhook client")?,
+        ),
+        Switch::Off => None,
+    };
     if let Some(key) = bootstrap::first_start(store.as_ref(), clock.now())
         .await
         .context("creating the default account")?
@@ -224,7 +314,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     app.run_until_stopped()
         .await
         .context("running the server")?;
-    if let Some(task) = refresher {
+    for task in [refresher, webhooks].into_iter().flatten() {
         task.abort();
     }
     // API keys' last use is written off the request path; write what is still queued.

@@ -30,6 +30,9 @@ mod settings;
 mod startup;
 mod stream;
 pub mod telemetry;
+#[cfg(feature = "test-clock")]
+pub mod test_clock;
+pub mod webhook_worker;
 
 pub use error::ApiError;
 pub use settings::{

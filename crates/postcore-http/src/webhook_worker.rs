@@ -1,0 +1,405 @@
+//! The webhook worker (issue 13): the server's background task that finds the timed
+//! notices due (`connection.expiring`, `connection.expired`) and delivers the outbox.
+//!
+//! Every `scheduler_interval` of real time it runs a scheduler pass
+//! ([`Repository::enqueue_due_notices`] at the injected clock's `now`, with the configured
+//! thresholds); every [`DELIVERY_POLL`] it claims the due deliveries
+//! ([`Repository::claim_webhook_deliveries`], leased in the database so that several
+//! servers on one database never send one delivery at once) up to the number of free
+//! places among `concurrency` attempts in flight, and sends each in its own task: a
+//! receiver that never answers holds one place for the per-attempt timeout and blocks no
+//! other endpoint. Each attempt is signed with the endpoint's current (and, for 24 h after
+//! a rotation, previous) secret and recorded with [`Repository::record_webhook_attempt`],
+//! carrying `postcore-webhooks`' retry and disable decisions; an endpoint disabled by an
+//! attempt is logged at WARN. Decisions read only the injected [`Clock`]; the timers only
+//! say when to look.
+
+use postcore_domain::{Clock, Timestamp};
+use postcore_store::webhooks::{
+    AttemptOutcome, ClaimedDelivery, DisableDecision, EventSnapshot, NoticeIds, NoticeKey,
+    OutboxEvent, WebhookEventKind,
+};
+use postcore_store::{ExposeSecret as _, Repository, StoreError};
+use postcore_webhooks::{
+    ConnectionEvent, Deliverer, DeliveryOutcome, DeliverySettings, DisableReason, DisableRule,
+    EventId, NextAttempt, RetiredSecret, RetryPolicy, TimedNotice, WebhookEvent, WebhookSecret,
+    random_u64, signing_secrets,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+/// How often (real time) the worker looks for deliveries that are due.
+pub const DELIVERY_POLL: Duration = Duration::from_secs(1);
+
+/// Most notices one scheduler call writes, and most deliveries one claim takes; a pass
+/// repeats the scheduler call while it comes back full.
+const BATCH: u32 = 100;
+
+/// How the worker runs.
+#[derive(Debug, Clone)]
+pub struct WebhookWorkerSettings {
+    /// Thresholds before `expiresAt` at which `connection.expiring` is sent (whole
+    /// seconds; default 7 days and 1 day).
+    pub thresholds: Vec<Duration>,
+    /// Real time between two scheduler passes (the first runs at start).
+    pub scheduler_interval: Duration,
+    /// The per-attempt limits and the SSRF guard's setting.
+    pub delivery: DeliverySettings,
+    /// When to try again, and when to give up (default: ~24 h).
+    pub retry: RetryPolicy,
+    /// When an endpoint is disabled.
+    pub disable: DisableRule,
+    /// Most attempts in flight at once (default 8).
+    pub concurrency: usize,
+}
+
+impl Default for WebhookWorkerSettings {
+    fn default() -> Self {
+        Self {
+            thresholds: vec![Duration::from_secs(7 * 86_400), Duration::from_secs(86_400)],
+            scheduler_interval: Duration::from_secs(60),
+            delivery: DeliverySettings::default(),
+            retry: RetryPolicy::default(),
+            disable: DisableRule::default(),
+            concurrency: 8,
+        }
+    }
+}
+
+impl WebhookWorkerSettings {
+    /// How long a claim keeps other workers off a delivery: twice the attempt's timeout
+    /// plus a minute, so that a lease outlives its attempt.
+    fn lease(&self) -> chrono::Duration {
+        let timeout = self.delivery.timeout.max(self.delivery.connect_timeout);
+        chrono::Duration::from_std(timeout * 2 + Duration::from_secs(60))
+            .unwrap_or(chrono::Duration::hours(1))
+    }
+}
+
+/// Parses `--webhook-thresholds`: durations separated by commas, each a whole number
+/// followed by `d`, `h`, `m` or `s` (`7d,1d`; `36h`). An empty list sends no
+/// `connection.expiring` (only `connection.expired`).
+///
+/// # Errors
+/// A message naming the part that is not such a duration (or is zero).
+pub fn parse_thresholds(text: &str) -> Result<Vec<Duration>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            let bad = || format!("{part:?} is not a duration such as 7d, 36h, 90m or 30s");
+            let unit = match part.chars().last() {
+                Some('d') => 86_400,
+                Some('h') => 3_600,
+                Some('m') => 60,
+                Some('s') => 1,
+                _ => return Err(bad()),
+            };
+            let number: u64 = part[..part.len() - 1].parse().map_err(|_| bad())?;
+            match number.checked_mul(unit) {
+                Some(0) | None => Err(bad()),
+                Some(secs) => Ok(Duration::from_secs(secs)),
+            }
+        })
+        .collect()
+}
+
+/// Starts the worker; it runs until the handle is aborted (or the runtime stops), and
+/// never panics on a store or receiver error (each is a WARN line, and the next pass
+/// tries again).
+///
+/// # Errors
+/// When the HTTP client cannot be built.
+///
+/// # Panics
+/// When called outside a Tokio runtime (as `tokio::spawn`).
+pub fn spawn_webhook_worker(
+    store: Arc<dyn Repository>,
+    clock: Arc<dyn Clock>,
+    settings: WebhookWorkerSettings,
+) -> Result<JoinHandle<()>, postcore_webhooks::BuildError> {
+    let deliverer = Deliverer::new(settings.delivery.clone())?;
+    let worker = Arc::new(Worker {
+        store,
+        clock,
+        deliverer,
+        places: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        settings,
+    });
+    Ok(tokio::spawn(async move { worker.run().await }))
+}
+
+struct Worker {
+    store: Arc<dyn Repository>,
+    clock: Arc<dyn Clock>,
+    deliverer: Deliverer,
+    places: Arc<Semaphore>,
+    settings: WebhookWorkerSettings,
+}
+
+impl Worker {
+    async fn run(self: Arc<Self>) {
+        let mut scheduler = tokio::time::interval(self.settings.scheduler_interval);
+        scheduler.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut poll = tokio::time::interval(DELIVERY_POLL);
+        poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = scheduler.tick() => {
+                    if let Err(error) = self.schedule().await {
+                        tracing::warn!(%error, "webhook scheduler pass failed");
+                    }
+                }
+                _ = poll.tick() => {}
+            }
+            if let Err(error) = Arc::clone(&self).deliver_due().await {
+                tracing::warn!(%error, "claiming webhook deliveries failed");
+            }
+        }
+    }
+
+    /// One scheduler pass: every due notice at `now`, in batches.
+    async fn schedule(&self) -> Result<(), StoreError> {
+        let thresholds: Vec<u64> = self
+            .settings
+            .thresholds
+            .iter()
+            .map(Duration::as_secs)
+            .collect();
+        let now = self.clock.now();
+        let mut events = 0;
+        loop {
+            let written = self
+                .store
+                .enqueue_due_notices(now, &thresholds, BATCH, notice_ids())
+                .await?;
+            events += written.len();
+            if written.len() < BATCH as usize {
+                break;
+            }
+        }
+        // One line per pass (DEBUG when it found nothing): tests wait for the pass at an
+        // instant of their clock before they look at what it wrote.
+        let now = postcore_domain::format_timestamp(now);
+        if events > 0 {
+            tracing::info!(%now, events, "webhook scheduler pass");
+        } else {
+            tracing::debug!(%now, events, "webhook scheduler pass");
+        }
+        Ok(())
+    }
+
+    /// Claims as many due deliveries as there are free places and starts each.
+    async fn deliver_due(self: Arc<Self>) -> Result<(), StoreError> {
+        let free = self.places.available_permits();
+        if free == 0 {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let claimed = self
+            .store
+            .claim_webhook_deliveries(
+                now,
+                now + self.settings.lease(),
+                u32::try_from(free).unwrap_or(BATCH).min(BATCH),
+            )
+            .await?;
+        for delivery in claimed {
+            let Ok(place) = Arc::clone(&self.places).try_acquire_owned() else {
+                break;
+            };
+            let worker = Arc::clone(&self);
+            tokio::spawn(async move {
+                worker.attempt(delivery).await;
+                drop(place);
+            });
+        }
+        Ok(())
+    }
+
+    /// One attempt of one claimed delivery, recorded.
+    async fn attempt(&self, claimed: ClaimedDelivery) {
+        let now = self.clock.now();
+        let outcome = match self.send(&claimed, now).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::warn!(%error, delivery = claimed.id, "webhook attempt could not be made");
+                return;
+            }
+        };
+        let (outcome, disable) = self.decide(&claimed, self.clock.now(), outcome);
+        match self
+            .store
+            .record_webhook_attempt(&claimed, self.clock.now(), outcome, disable)
+            .await
+        {
+            Ok(recorded) => {
+                if let Some(reason) = recorded.disabled {
+                    tracing::warn!(
+                        endpoint = %claimed.endpoint_id,
+                        %reason,
+                        "webhook endpoint disabled"
+                    );
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, delivery = claimed.id, "recording a webhook attempt failed");
+            }
+        }
+    }
+
+    /// Signs and sends the event.
+    async fn send(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+    ) -> Result<DeliveryOutcome, anyhow::Error> {
+        let secrets = self
+            .store
+            .webhook_signing_secrets(&claimed.endpoint_id, now)
+            .await?;
+        let current = WebhookSecret::parse(secrets.current.expose_secret())?;
+        let previous = secrets
+            .previous
+            .map(|(secret, until)| {
+                WebhookSecret::parse(secret.expose_secret()).map(|secret| RetiredSecret {
+                    secret,
+                    signs_until: until,
+                })
+            })
+            .transpose()?;
+        let keys = signing_secrets(&current, previous.as_ref(), now);
+        let payload = render(&claimed.event)?.payload();
+        Ok(self
+            .deliverer
+            .deliver(&claimed.url, &keys, &payload, now)
+            .await)
+    }
+
+    /// The store's outcome and disable decision for what an attempt gave.
+    fn decide(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+        outcome: DeliveryOutcome,
+    ) -> (AttemptOutcome, DisableDecision) {
+        let mut disable = DisableDecision {
+            after_consecutive_failures: self.settings.disable.after_failed_deliveries,
+            now: None,
+        };
+        let failure = match outcome {
+            DeliveryOutcome::Delivered { status } => {
+                return (AttemptOutcome::Delivered { status }, disable);
+            }
+            DeliveryOutcome::Failed(failure) => failure,
+        };
+        let status = failure.status();
+        let error = failure.reason(self.deliverer.settings());
+        if status == Some(410) {
+            disable.now = Some(DisableReason::Gone.to_string());
+            return (AttemptOutcome::GiveUp { status, error }, disable);
+        }
+        let next = self.settings.retry.next_attempt(
+            claimed.event.created_at,
+            claimed.attempts + 1,
+            now,
+            failure.retry_after(),
+            random_u64(),
+        );
+        let outcome = match next {
+            NextAttempt::At(next_attempt_at) => AttemptOutcome::Retry {
+                next_attempt_at,
+                status,
+                error,
+            },
+            NextAttempt::GiveUp => AttemptOutcome::GiveUp { status, error },
+        };
+        (outcome, disable)
+    }
+}
+
+/// The ids of timed notices: `postcore-webhooks`' deterministic `EventId::for_notice`.
+fn notice_ids() -> NoticeIds {
+    Arc::new(|key: NoticeKey<'_>| {
+        let notice = match key.threshold_secs {
+            Some(secs) => TimedNotice::Expiring {
+                threshold: Duration::from_secs(secs),
+            },
+            None => TimedNotice::Expired,
+        };
+        EventId::for_notice(key.profile, key.platform, key.expires_at, notice)
+            .as_str()
+            .to_owned()
+    })
+}
+
+/// The wire event of an outbox row.
+fn render(event: &OutboxEvent) -> Result<WebhookEvent, anyhow::Error> {
+    let id = EventId::parse(&event.id)?;
+    let at = event.created_at;
+    let connection_kind = match event.kind {
+        WebhookEventKind::ConnectionExpiring => ConnectionEvent::Expiring,
+        WebhookEventKind::ConnectionExpired => ConnectionEvent::Expired,
+        WebhookEventKind::ConnectionNeedsReconnect => ConnectionEvent::NeedsReconnect,
+        WebhookEventKind::ConnectionConnected => ConnectionEvent::Connected,
+        WebhookEventKind::ConnectionDisconnected => ConnectionEvent::Disconnected,
+        WebhookEventKind::ProfileDeleted | WebhookEventKind::Ping => {
+            return match &event.snapshot {
+                EventSnapshot::Profile(profile) => {
+                    Ok(WebhookEvent::profile_deleted(id, profile, at))
+                }
+                EventSnapshot::Ping => Ok(WebhookEvent::ping(id, at)),
+                EventSnapshot::Connection { .. } => {
+                    anyhow::bail!("a {} event with a connection", event.kind)
+                }
+            };
+        }
+    };
+    match &event.snapshot {
+        EventSnapshot::Connection {
+            profile,
+            connection,
+        } => Ok(WebhookEvent::connection(
+            connection_kind,
+            id,
+            profile,
+            connection,
+            at,
+        )),
+        _ => anyhow::bail!("a {} event without its connection", event.kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_read_days_hours_minutes_and_seconds() {
+        assert_eq!(
+            parse_thresholds("7d,1d"),
+            Ok(vec![
+                Duration::from_secs(7 * 86_400),
+                Duration::from_secs(86_400)
+            ])
+        );
+        assert_eq!(
+            parse_thresholds(" 36h , 90m,30s"),
+            Ok(vec![
+                Duration::from_secs(36 * 3_600),
+                Duration::from_secs(5_400),
+                Duration::from_secs(30)
+            ])
+        );
+        assert_eq!(parse_thresholds(""), Ok(vec![]));
+        for bad in ["7", "0d", "d", "7w", "1.5d", "-1d", "7d,,1d"] {
+            assert!(parse_thresholds(bad).is_err(), "{bad:?}");
+        }
+    }
+}

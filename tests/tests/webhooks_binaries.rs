@@ -1,0 +1,556 @@
+//! Webhooks through the real `postcore` binary (issue 13): its worker on a fixed clock (the
+//! hidden `--test-clock-file` of the `test-clock` feature, rewritten by the test to move
+//! time), receivers on 127.0.0.1 (wiremock, which records every request), and the
+//! signature checked with the Standard Webhooks reference library, not PostCore's code.
+//!
+//! Endpoints are created by opening the server's database with `postcore_store` beside the
+//! running server (the HTTP routes and CLI are another branch's).
+
+use postcore_domain::{AccountName, Connection, Platform, Timestamp, format_timestamp};
+use postcore_store::webhooks::{DeliveryReport, DeliveryStatus, NewWebhookEndpoint};
+use postcore_store::{AccountId, Credentials, Repository, SecretString, StoreConfig};
+use postcore_tests::app::at;
+use postcore_tests::server::Server;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// A test-only signing secret: `whsec_` + base64 of 32 bytes.
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAAAAAAAAAAA=";
+
+/// The database, the clock file and the server's flags.
+struct World {
+    _dir: tempfile::TempDir,
+    database: PathBuf,
+    clock: PathBuf,
+}
+
+impl World {
+    fn new(start: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let world = Self {
+            database: dir.path().join("postcore.db"),
+            clock: dir.path().join("clock"),
+            _dir: dir,
+        };
+        world.set_clock(start);
+        world
+    }
+
+    /// Moves the server's clock (written beside and renamed, so a read never sees half).
+    fn set_clock(&self, instant: &str) {
+        let tmp = self.clock.with_extension("tmp");
+        std::fs::write(&tmp, instant).unwrap();
+        std::fs::rename(&tmp, &self.clock).unwrap();
+    }
+
+    fn start(&self, extra: &[&str]) -> Server {
+        let clock = self.clock.to_string_lossy().into_owned();
+        let mut args = vec![
+            "--test-clock-file",
+            &clock,
+            "--webhook-scheduler-interval",
+            "1",
+            "--webhook-allow-private",
+            "true",
+            "--log-level",
+            "postcore_http::webhook_worker=debug,info",
+        ];
+        args.extend_from_slice(extra);
+        Server::start_with(&self.database, &args)
+    }
+
+    async fn store(&self) -> (Arc<dyn Repository>, AccountId) {
+        let store = postcore_store::open(StoreConfig::new(self.database.display().to_string()))
+            .await
+            .unwrap();
+        let account = store
+            .find_account(&AccountName::parse("default").unwrap())
+            .await
+            .unwrap()
+            .id;
+        (store, account)
+    }
+}
+
+/// Waits for the worker's scheduler pass at `now` (a bound for a broken server only).
+fn wait_for_pass(server: &mut Server, now: &str) {
+    let needle = format!("\"now\":\"{now}\"");
+    loop {
+        let line = server.wait_for("webhook scheduler pass");
+        if line.contains(&needle) {
+            return;
+        }
+    }
+}
+
+/// Polls `check` until it holds: waiting for the worker to do something, bounded at 60 s
+/// for a broken server (not a measure of time).
+async fn until<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
+    for _ in 0..600 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never: {what}");
+}
+
+async fn receiver(answer: ResponseTemplate) -> MockServer {
+    let mock = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(answer)
+        .mount(&mock)
+        .await;
+    mock
+}
+
+async fn add_endpoint(
+    store: &dyn Repository,
+    account: AccountId,
+    url: String,
+    now: Timestamp,
+) -> String {
+    store
+        .create_webhook_endpoint(
+            account,
+            NewWebhookEndpoint {
+                url,
+                events: vec![],
+                description: None,
+                secret: SecretString::from(SECRET),
+            },
+            now,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn deliveries(store: &dyn Repository, endpoint: &str) -> Vec<DeliveryReport> {
+    let mut list = store
+        .list_webhook_deliveries(None, Some(endpoint), 1000)
+        .await
+        .unwrap();
+    list.reverse();
+    list
+}
+
+/// The Standard Webhooks signature of `request` with `secret`, by the reference library.
+fn sign(secret: &str, request: &Request) -> String {
+    let header = |name: &str| request.headers[name].to_str().unwrap().to_owned();
+    standardwebhooks::Webhook::new(secret)
+        .unwrap()
+        .sign(
+            &header("webhook-id"),
+            header("webhook-timestamp").parse().unwrap(),
+            &request.body,
+        )
+        .unwrap()
+}
+
+/// The body of a received request, after checking its signature with the Standard
+/// Webhooks reference library (an independent HMAC-SHA256 and base64).
+fn verified(request: &Request) -> Value {
+    let header = |name: &str| request.headers[name].to_str().unwrap().to_owned();
+    let id = header("webhook-id");
+    // Signed with SECRET (alone, or after a rotation beside the new secret).
+    let expected = sign(SECRET, request);
+    let signature = header("webhook-signature");
+    assert!(
+        signature.split(' ').any(|entry| entry == expected),
+        "{signature}"
+    );
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["id"], id.as_str());
+    body
+}
+
+async fn bodies(mock: &MockServer) -> Vec<Value> {
+    mock.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(verified)
+        .collect()
+}
+
+async fn wait_for_requests(mock: &MockServer, n: usize) -> Vec<Value> {
+    until(&format!("{n} requests"), async || {
+        mock.received_requests().await.unwrap().len() >= n
+    })
+    .await;
+    let all = bodies(mock).await;
+    assert_eq!(all.len(), n, "{all:#?}");
+    all
+}
+
+fn connection_data(profile: &str, expires: &str, days: i64) -> Value {
+    json!({
+        "profileKey": profile,
+        "platform": "linkedin",
+        "displayName": "John Doe",
+        "username": "johndoe",
+        "connectedAt": "2025-01-01T12:30:00Z",
+        "expiresAt": expires,
+        "daysUntilExpiry": days,
+        "needsReconnect": false,
+    })
+}
+
+/// A server with `extra` flags on a clock at 2025-01-01T12:30:00Z, its store, the default
+/// account, and one endpoint of it at a receiver answering 200.
+async fn one_receiver(
+    extra: &[&str],
+) -> (
+    World,
+    Server,
+    Arc<dyn Repository>,
+    AccountId,
+    MockServer,
+    String,
+) {
+    let world = World::new("2025-01-01T12:30:00Z");
+    let server = world.start(extra);
+    let (store, account) = world.store().await;
+    let mock = receiver(ResponseTemplate::new(200)).await;
+    let endpoint = add_endpoint(
+        &*store,
+        account,
+        format!("{}/hook", mock.uri()),
+        at("2025-01-01T12:30:00Z"),
+    )
+    .await;
+    (world, server, store, account, mock, endpoint)
+}
+
+#[tokio::test]
+async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
+    let (world, mut server, store, account, mock, endpoint) = one_receiver(&[]).await;
+
+    // A LinkedIn connection made now, expiring 2025-03-02T12:30:00Z: connection.connected.
+    let expires = "2025-03-02T12:30:00Z";
+    let token = Connection::new(
+        Platform::LinkedIn,
+        "John Doe",
+        "johndoe",
+        at("2025-01-01T12:30:00Z"),
+    )
+    .with_expires_at(Some(at(expires)));
+    let profile = store
+        .connect_new_profile(
+            account,
+            token,
+            Credentials::default(),
+            at("2025-01-01T12:30:00Z"),
+        )
+        .await
+        .unwrap();
+    let key = profile.key().as_str().to_owned();
+    let got = wait_for_requests(&mock, 1).await;
+    assert_eq!(got[0]["type"], "connection.connected");
+    assert_eq!(got[0]["createdAt"], "2025-01-01T12:30:00Z");
+    assert_eq!(got[0]["data"], connection_data(&key, expires, 60));
+
+    // Each threshold to the second: one second before, a pass writes nothing; at it, one
+    // event, created at exactly that instant. Between the 7-day and the 1-day notices, two
+    // more passes and a restart write nothing more.
+    let steps = [
+        ("2025-02-23T12:30:00Z", "connection.expiring", 7),
+        ("2025-03-01T12:30:00Z", "connection.expiring", 1),
+        ("2025-03-02T12:30:00Z", "connection.expired", 0),
+    ];
+    let mut seven_days = Value::Null;
+    for (told, (instant, kind, days)) in (1..).zip(steps) {
+        let before = format_timestamp(secs(instant, -1));
+        world.set_clock(&before);
+        wait_for_pass(&mut server, &before);
+        assert_eq!(deliveries(&*store, &endpoint).await.len(), told);
+        world.set_clock(instant);
+        let got = wait_for_requests(&mock, told + 1).await;
+        assert_eq!(got[told]["type"], kind, "{got:#?}");
+        assert_eq!(got[told]["createdAt"], instant);
+        let mut data = connection_data(&key, expires, days);
+        // An expired token needs a reconnect (api.md §3).
+        data["needsReconnect"] = json!(days == 0);
+        assert_eq!(got[told]["data"], data);
+        if told == 1 {
+            seven_days = got[told]["id"].clone();
+            world.set_clock("2025-02-24T00:00:00Z");
+            wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
+            wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
+            let (code, _) = server.terminate();
+            assert_eq!(code, Some(0));
+            server = world.start(&[]);
+            wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
+            assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
+        }
+    }
+
+    // A renewal: connection.connected, and the new token's notices start afresh.
+    world.set_clock("2025-03-03T00:00:00Z");
+    let renewed_expiry = "2025-05-02T00:00:00Z";
+    let renewed = Connection::new(
+        Platform::LinkedIn,
+        "John Doe",
+        "johndoe",
+        at("2025-03-03T00:00:00Z"),
+    )
+    .with_expires_at(Some(at(renewed_expiry)));
+    store
+        .connect(account, profile.key(), renewed, Credentials::default())
+        .await
+        .unwrap();
+    let got = wait_for_requests(&mock, 5).await;
+    assert_eq!(got[4]["type"], "connection.connected");
+    assert_eq!(got[4]["data"]["expiresAt"], renewed_expiry);
+    world.set_clock("2025-04-25T00:00:00Z");
+    let got = wait_for_requests(&mock, 6).await;
+    assert_eq!(got[5]["type"], "connection.expiring");
+    assert_eq!(got[5]["createdAt"], "2025-04-25T00:00:00Z");
+    assert_ne!(got[5]["id"], seven_days);
+    wait_for_pass(&mut server, "2025-04-25T00:00:00Z");
+    // The receiver has answered; the worker records that right after.
+    until("six delivered", async || {
+        let all = deliveries(&*store, &endpoint).await;
+        all.len() == 6 && all.iter().all(|d| d.status == DeliveryStatus::Delivered)
+    })
+    .await;
+    assert_eq!(mock.received_requests().await.unwrap().len(), 6);
+}
+
+/// A port nothing listens on.
+fn refused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn secs(at_: &str, plus: i64) -> Timestamp {
+    at(at_) + chrono::Duration::seconds(plus)
+}
+
+#[tokio::test]
+async fn failures_retry_on_the_backoff_schedule_then_fail_and_disable_without_blocking_others() {
+    let world = World::new("2025-01-01T12:30:00Z");
+    let mut server = world.start(&["--webhook-timeout", "3", "--webhook-disable-after", "1"]);
+    let (store, account) = world.store().await;
+    let now = at("2025-01-01T12:30:00Z");
+    let ok = receiver(ResponseTemplate::new(200)).await;
+    let failing = receiver(ResponseTemplate::new(500)).await;
+    let hanging = receiver(ResponseTemplate::new(200).set_delay(Duration::from_secs(600))).await;
+    let ok_id = add_endpoint(&*store, account, format!("{}/ok", ok.uri()), now).await;
+    let failing_id = add_endpoint(&*store, account, format!("{}/500", failing.uri()), now).await;
+    let hanging_id = add_endpoint(&*store, account, format!("{}/hang", hanging.uri()), now).await;
+    let refused_id = add_endpoint(
+        &*store,
+        account,
+        format!("http://127.0.0.1:{}/refused", refused_port()),
+        now,
+    )
+    .await;
+    let token = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", now);
+    store
+        .connect_new_profile(account, token, Credentials::default(), now)
+        .await
+        .unwrap();
+
+    // The answering endpoint gets it while the hanging one is still waiting.
+    wait_for_requests(&ok, 1).await;
+    until("ok delivered", async || {
+        deliveries(&*store, &ok_id).await[0].status == DeliveryStatus::Delivered
+    })
+    .await;
+    assert_eq!(deliveries(&*store, &hanging_id).await[0].attempts, 0);
+
+    // Each failure is retried 2.5–5 s later (5 s, equal jitter), then 15–30 s, then
+    // 90–180 s, and so on; the test clock is moved past each.
+    let failed = [
+        (&failing_id, "HTTP 500", Some(500)),
+        (&hanging_id, "timed out after 3000 ms", None),
+        (&refused_id, "connection refused", None),
+    ];
+    let mut clock = 0;
+    for (attempt, base) in [(1u32, 5i64), (2, 30), (3, 180)] {
+        for (id, error, status) in failed {
+            until(&format!("{id} attempt {attempt}"), async || {
+                deliveries(&*store, id).await[0].attempts == attempt
+            })
+            .await;
+            let d = &deliveries(&*store, id).await[0];
+            assert_eq!(d.status, DeliveryStatus::Pending);
+            assert_eq!(d.last_error.as_deref(), Some(error));
+            assert_eq!(d.last_status, status);
+            let next = d.next_attempt_at.unwrap();
+            let now = secs("2025-01-01T12:30:00Z", clock);
+            assert!(
+                next >= now + chrono::Duration::seconds(base / 2 - 1)
+                    && next <= now + chrono::Duration::seconds(base),
+                "attempt {attempt} of {error}: next {next} at {now}"
+            );
+        }
+        clock += base;
+        world.set_clock(&format_timestamp(secs("2025-01-01T12:30:00Z", clock)));
+    }
+    for (id, _, _) in failed {
+        until(&format!("{id} attempt 4"), async || {
+            deliveries(&*store, id).await[0].attempts == 4
+        })
+        .await;
+    }
+    // Past the retry span (24 h): the next attempt is the last; failed, and disabled.
+    world.set_clock("2025-01-02T12:30:01Z");
+    for (id, error, _) in failed {
+        until(&format!("{id} failed"), async || {
+            deliveries(&*store, id).await[0].status == DeliveryStatus::Failed
+        })
+        .await;
+        let d = &deliveries(&*store, id).await[0];
+        assert_eq!((d.attempts, d.next_attempt_at), (5, None));
+        assert_eq!(d.last_error.as_deref(), Some(error));
+    }
+    let endpoints = store.list_webhook_endpoints(Some(account)).await.unwrap();
+    for endpoint in &endpoints {
+        let disabled = endpoint.disabled.as_ref().map(|d| d.reason.as_str());
+        if endpoint.id == ok_id {
+            assert_eq!(disabled, None);
+        } else {
+            assert_eq!(disabled, Some("1 consecutive deliveries failed"));
+        }
+    }
+    let line = server.wait_for("webhook endpoint disabled");
+    assert!(line.contains("\"level\":\"WARN\""), "{line}");
+    assert_eq!(ok.received_requests().await.unwrap().len(), 1);
+    assert_eq!(failing.received_requests().await.unwrap().len(), 5);
+}
+
+/// `method path` on `server` with the API key, and the JSON answer (`null` when empty).
+async fn call(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut request = client
+        .request(method, format!("http://{}{path}", server.address))
+        .header("x-api-key", &server.key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_through_the_api_and_the_cli_send_their_events() {
+    use postcore_tests::bluesky::BlueskyStandIn;
+    use postcore_tests::server::admin;
+    use reqwest::Method;
+    let standin = BlueskyStandIn::start().await;
+    standin.add_account("alice.bsky.social", "did:plc:alice", "alic-eapp-pass-word");
+    let (world, mut server, store, account, mock, endpoint) =
+        one_receiver(&["--bluesky-service", &standin.url()]).await;
+    let connect = json!({"platform": "bluesky",
+        "credentials": {"handle": "alice.bsky.social", "appPassword": "alic-eapp-pass-word"}});
+
+    // connection.connected: data is the profile key and the connection as GET shows it.
+    let (status, answer) = call(&server, Method::POST, "/profiles/connect", Some(connect)).await;
+    assert_eq!(status, 200, "{answer}");
+    let key = answer["profileKey"].as_str().unwrap().to_owned();
+    let (status, profile) = call(&server, Method::GET, &format!("/profiles/{key}"), None).await;
+    assert_eq!(status, 200);
+    let mut data = profile["connectedPlatforms"][0].clone();
+    data.as_object_mut()
+        .unwrap()
+        .insert("profileKey".into(), json!(key));
+    let got = wait_for_requests(&mock, 1).await;
+    assert_eq!(got[0]["type"], "connection.connected");
+    assert_eq!(got[0]["createdAt"], "2025-01-01T12:30:00Z");
+    assert_eq!(got[0]["data"], data);
+
+    // connection.needs_reconnect, by the operator's mark. `postcore-admin` runs on the
+    // system's clock: its event is due at the real present, so the server's clock is
+    // moved past it.
+    admin(
+        &world.database,
+        &[
+            "connections",
+            "mark-reconnect",
+            &key,
+            "--platform",
+            "bluesky",
+        ],
+    );
+    world.set_clock("2030-01-01T00:00:00Z");
+    let got = wait_for_requests(&mock, 2).await;
+    assert_eq!(got[1]["type"], "connection.needs_reconnect");
+    data["needsReconnect"] = json!(true);
+    assert_eq!(got[1]["data"], data);
+
+    // connection.disconnected: its last state.
+    world.set_clock("2030-01-01T01:00:00Z");
+    let (status, _) = call(
+        &server,
+        Method::DELETE,
+        &format!("/profiles/{key}/connections/bluesky"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let got = wait_for_requests(&mock, 3).await;
+    assert_eq!(got[2]["type"], "connection.disconnected");
+    assert_eq!(got[2]["createdAt"], "2030-01-01T01:00:00Z");
+    assert_eq!(got[2]["data"]["profileKey"], key.as_str());
+    assert_eq!(got[2]["data"]["platform"], "bluesky");
+
+    // profile.deleted.
+    world.set_clock("2030-01-01T02:00:00Z");
+    let (status, _) = call(&server, Method::DELETE, &format!("/profiles/{key}"), None).await;
+    assert_eq!(status, 200);
+    let got = wait_for_requests(&mock, 4).await;
+    assert_eq!(got[3]["type"], "profile.deleted");
+    assert_eq!(got[3]["createdAt"], "2030-01-01T02:00:00Z");
+    assert_eq!(got[3]["data"]["profileKey"], key.as_str());
+    let ids: std::collections::BTreeSet<_> = got.iter().map(|b| b["id"].to_string()).collect();
+    assert_eq!(ids.len(), 4);
+
+    // A rotation: for 24 h each attempt is signed with the new secret and the old one.
+    const NEW_SECRET: &str = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    store
+        .rotate_webhook_secret(
+            account,
+            &endpoint,
+            SecretString::from(NEW_SECRET),
+            at("2030-01-02T02:00:00Z"),
+        )
+        .await
+        .unwrap();
+    store
+        .enqueue_ping(account, &endpoint, at("2030-01-01T02:00:00Z"))
+        .await
+        .unwrap();
+    let got = wait_for_requests(&mock, 5).await;
+    assert_eq!(got[4]["type"], "ping");
+    assert_eq!(got[4]["data"], json!({}));
+    let requests = mock.received_requests().await.unwrap();
+    assert_eq!(
+        requests[4].headers["webhook-signature"].to_str().unwrap(),
+        format!(
+            "{} {}",
+            sign(NEW_SECRET, &requests[4]),
+            sign(SECRET, &requests[4])
+        )
+    );
+    let _ = server.wait_for("webhook scheduler pass");
+}
