@@ -133,6 +133,9 @@ pub struct ServeArgs {
           default_value_t = DEFAULT_METRICS_REFRESH_SECS,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub metrics_refresh_interval: u64,
+    /// Allow webhook endpoints on loopback and private addresses (10.x, 192.168.x, 127.x, …), and http to them; never link-local (cloud metadata) or other special addresses. For tests and closed networks only
+    #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
 }
 
 /// Runs the command.
@@ -175,6 +178,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         body_timeout: Duration::from_secs(args.body_timeout),
         keep_alive: Duration::from_secs(args.keep_alive),
         max_connections: args.max_connections,
+        webhook_allow_private: args.webhook_allow_private,
         ..Settings::new(args.bind)
     };
     let refresher_client = match &settings.linkedin {
