@@ -1,7 +1,7 @@
 //! The clap definition of the command line: global options and the subcommands.
 
 use crate::commands::{
-    accounts, backup, check, connections, demo, expiring, import, keys, migrate, profiles,
+    accounts, backup, check, connections, demo, expiring, import, keys, migrate, profiles, webhooks,
 };
 use crate::exit::EXIT_CODES_HELP;
 use clap::{Parser, Subcommand};
@@ -54,6 +54,9 @@ pub enum Command {
     /// Add, remove and mark platform connections of a profile.
     #[command(subcommand)]
     Connections(connections::Command),
+    /// Add, list and remove webhook endpoints, and show their deliveries.
+    #[command(subcommand)]
+    Webhooks(webhooks::Command),
     /// Report connections that expire within N days or need a reconnect, soonest first.
     Expiring(expiring::Args),
     /// Seed the seed document's example profiles, dated relative to now.

@@ -14,6 +14,7 @@ mod keys;
 mod migrate;
 mod profiles;
 mod usage;
+mod webhooks;
 
 use crate::harness::Admin;
 use clap::CommandFactory as _;
