@@ -6,9 +6,8 @@ use crate::{NOW, at, json, with_account};
 use postcore_store::ExposeSecret as _;
 use serde_json::json as j;
 
-/// Adds an endpoint to `acme` with `extra` arguments; returns its id and secret, checking
-/// the exact output around them.
-fn add(admin: &Admin, url: &str, extra: &[&str]) -> (String, String) {
+/// Runs `webhooks add --account acme --url URL` at [`NOW`] with `extra` arguments.
+fn add_run(admin: &Admin, url: &str, extra: &[&str]) -> crate::harness::Run {
     let mut args = vec![
         "--now",
         NOW,
@@ -20,7 +19,13 @@ fn add(admin: &Admin, url: &str, extra: &[&str]) -> (String, String) {
         url,
     ];
     args.extend_from_slice(extra);
-    let run = admin.run(&args);
+    admin.run(&args)
+}
+
+/// Adds an endpoint to `acme` with `extra` arguments; returns its id and secret, checking
+/// the exact output around them.
+fn add(admin: &Admin, url: &str, extra: &[&str]) -> (String, String) {
+    let run = add_run(admin, url, extra);
     assert_eq!(run.code, 0, "{run:?}");
     let mut lines = run.stdout.lines();
     let id = lines
@@ -86,17 +91,7 @@ async fn an_added_endpoint_is_listed_without_its_secret_and_its_secret_signs() {
 #[test]
 fn add_with_json_prints_the_apis_answer_with_the_secret() {
     let admin = with_account();
-    let run = admin.run(&[
-        "--now",
-        NOW,
-        "webhooks",
-        "add",
-        "--account",
-        "acme",
-        "--url",
-        "https://a.example.com/h",
-        "--json",
-    ]);
+    let run = add_run(&admin, "https://a.example.com/h", &["--json"]);
     assert_eq!(run.code, 0, "{run:?}");
     let mut body = json(&run.stdout);
     let secret = body["secret"].as_str().unwrap().to_owned();
@@ -114,11 +109,7 @@ fn add_with_json_prints_the_apis_answer_with_the_secret() {
 #[test]
 fn private_addresses_need_allow_private_and_metadata_is_never_allowed() {
     let admin = with_account();
-    let refused = |url: &str, extra: &[&str]| {
-        let mut args = vec!["webhooks", "add", "--account", "acme", "--url", url];
-        args.extend_from_slice(extra);
-        admin.run(&args).failed(2)
-    };
+    let refused = |url: &str, extra: &[&str]| add_run(&admin, url, extra).failed(2);
     let loopback = "error: --url is refused: the URL's host is a loopback address, where webhooks are not sent\n";
     assert_eq!(refused("https://127.0.0.1/h", &[]), loopback);
     assert_eq!(refused("https://2130706433/h", &[]), loopback);
@@ -166,44 +157,20 @@ fn private_addresses_need_allow_private_and_metadata_is_never_allowed() {
 #[test]
 fn unknown_event_types_accounts_and_bad_descriptions_are_refused() {
     let admin = with_account();
-    let run = admin.run(&[
-        "webhooks",
-        "add",
-        "--account",
-        "acme",
-        "--url",
-        "https://a.example.com/h",
-        "--event",
-        "ping",
-    ]);
+    let url = "https://a.example.com/h";
+    let run = add_run(&admin, url, &["--event", "ping"]);
     assert_eq!(
         run.failed(2),
         "error: invalid value 'ping' for '--event <TYPE>': expected one of: connection.expiring, \
          connection.expired, connection.needs_reconnect, connection.connected, \
          connection.disconnected, profile.deleted\n"
     );
-    let run = admin.run(&[
-        "webhooks",
-        "add",
-        "--account",
-        "nobody",
-        "--url",
-        "https://a.example.com/h",
-    ]);
+    let run = admin.run(&["webhooks", "add", "--account", "nobody", "--url", url]);
     assert_eq!(
         run.failed(4),
         "error: --account \"nobody\": account not found\n"
     );
-    let run = admin.run(&[
-        "webhooks",
-        "add",
-        "--account",
-        "acme",
-        "--url",
-        "https://a.example.com/h",
-        "--description",
-        "",
-    ]);
+    let run = add_run(&admin, url, &["--description", ""]);
     assert_eq!(
         run.failed(2),
         "error: --description must be 1 to 255 characters without control characters\n"
