@@ -139,8 +139,10 @@ pub struct WebhookEndpointObject {
     pub url: String,
     /// The event types it receives; `null`: every type (`ping` is always sent to the
     /// endpoint it is made for).
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub events: Option<Vec<String>>,
     /// The note given at creation, or `null`.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub description: Option<String>,
     /// When it was created: RFC 3339, UTC, whole seconds.
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
@@ -149,9 +151,10 @@ pub struct WebhookEndpointObject {
     /// is written or sent for it.
     pub disabled: bool,
     /// When it was disabled, or `null`.
-    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, required))]
     pub disabled_at: Option<String>,
     /// Why it was disabled, or `null`.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub disabled_reason: Option<String>,
     /// Deliveries given up in a row (0 after a delivered one).
     pub consecutive_failures: u32,

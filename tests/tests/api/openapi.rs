@@ -626,3 +626,40 @@ async fn the_real_binary_serves_the_document_and_the_docs() {
         .unwrap();
     assert_eq!(missing(&doc), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn every_webhook_endpoint_field_is_required_the_create_body_closed_and_its_secret_only_where_shown()
+ {
+    let doc = document().await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["WebhookEndpoint"]["required"],
+        json!([
+            "id",
+            "url",
+            "events",
+            "description",
+            "createdAt",
+            "disabled",
+            "disabledAt",
+            "disabledReason",
+            "consecutiveFailures"
+        ])
+    );
+    assert!(schemas["WebhookEndpoint"]["properties"]["secret"].is_null());
+    assert_eq!(
+        schemas["CreateWebhook"]["additionalProperties"],
+        json!(false)
+    );
+    assert_eq!(
+        schemas["WebhookEventType"]["enum"],
+        json!([
+            "connection.expiring",
+            "connection.expired",
+            "connection.needs_reconnect",
+            "connection.connected",
+            "connection.disconnected",
+            "profile.deleted"
+        ])
+    );
+}

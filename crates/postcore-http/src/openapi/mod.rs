@@ -49,7 +49,8 @@ pub struct ProfileListBody {
 
 /// The body of `POST /webhooks` (api.md §5.7), read by hand (`postcore_api::CreateWebhookBody`):
 /// a JSON object with no other field.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[schema(as = CreateWebhook)]
 #[expect(dead_code, reason = "a schema only: the body is read field by field")]
 pub struct CreateWebhookSchema {
@@ -71,8 +72,9 @@ pub struct CreateWebhookSchema {
 }
 
 /// An event type an endpoint can ask for (`ping` is always sent to the endpoint it is
-/// made for, so it is not one).
-#[derive(ToSchema)]
+/// made for, so it is not one). `Deserialize` only so that [`CreateWebhookSchema`] can
+/// take serde's `deny_unknown_fields`, which utoipa writes as `additionalProperties: false`.
+#[derive(ToSchema, serde::Deserialize)]
 #[schema(as = WebhookEventType)]
 pub enum WebhookEventName {
     /// A threshold before `expiresAt` was reached (7 and 1 days by default).
