@@ -419,16 +419,17 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         now: Timestamp,
     ) -> Result<OutboxEvent, StoreError>;
 
-    /// The scheduler's pass: in one transaction, for up to `limit` connections with an
-    /// expiry, of accounts that have an enabled endpoint, whose latest due notice at `now`
-    /// (`postcore-webhooks`' `NoticeSchedule::due`: `connection.expired` once
+    /// The scheduler's pass, in one transaction. For connections with an expiry, of
+    /// accounts with an enabled endpoint, soonest expiry first: the latest notice due at
+    /// `now` (`postcore-webhooks`' `NoticeSchedule::due`: `connection.expired` once
     /// `now ≥ expiresAt`, else `connection.expiring` at the shortest threshold of
-    /// `thresholds_secs` (seconds, whole) with `expiresAt − threshold ≤ now`) is not
-    /// recorded yet for that `(profile, platform, expiresAt, threshold)`: records it
-    /// (a unique key, so a second pass or process writes nothing) and writes its event
-    /// (id from `ids`, `createdAt` the instant it became due, the connection as it is) with
-    /// its deliveries. A renewed token has a new `expiresAt` and starts afresh. Returns
-    /// the events written, soonest expiry first.
+    /// `thresholds_secs` (whole seconds) with `expiresAt − threshold ≤ now`), when not yet
+    /// recorded for `(profile, platform, expiresAt, threshold)`, is recorded (a unique key:
+    /// a second pass or process writes nothing) and its event written with its deliveries:
+    /// id from `ids`, `createdAt` the instant it became due, the connection as it is now
+    /// (no event when no enabled endpoint subscribes to its kind; the notice still counts
+    /// as told). At most `limit` notices per call. A renewed token has a new `expiresAt`
+    /// and starts afresh. Returns the events written.
     async fn enqueue_due_notices(
         &self,
         now: Timestamp,

@@ -483,23 +483,14 @@ async fn two_stores_write_each_notice_once_and_never_claim_a_delivery_twice() {
     );
     // 60 deliveries, claimed by both stores at once in small batches: each exactly once.
     let now = t(61 * DAY);
-    let mut seen = Vec::new();
-    loop {
-        let (x, y) = tokio::join!(
-            one.claim_webhook_deliveries(now, now + chrono::Duration::seconds(60), 7),
-            two.claim_webhook_deliveries(now, now + chrono::Duration::seconds(60), 7)
-        );
-        let batch: Vec<i64> = x
-            .unwrap()
-            .into_iter()
-            .chain(y.unwrap())
-            .map(|d| d.id)
-            .collect();
-        if batch.is_empty() {
-            break;
-        }
-        seen.extend(batch);
-    }
+    let seen = postcore_store::testing::claim_through_both(
+        &one,
+        &two,
+        now,
+        now + chrono::Duration::seconds(60),
+        7,
+    )
+    .await;
     let mut unique = seen.clone();
     unique.sort_unstable();
     unique.dedup();

@@ -127,6 +127,22 @@ async fn secrets_are_not_stored_in_plain_text() {
     };
     let bs = Connection::new(Platform::Bluesky, "a.bsky.social", "a.bsky.social", t(0));
     store.connect(a, &k, bs, creds).await.unwrap();
+    let signing = "whsec_cGxhaW4tc2lnbmluZy1zZWNyZXQtMDEyMzQ1";
+    let endpoint = postcore_store::webhooks::NewWebhookEndpoint {
+        url: "https://hooks.example.com/a".to_owned(),
+        events: vec![],
+        description: None,
+        secret: signing.to_owned().into(),
+    };
+    let e = store
+        .create_webhook_endpoint(a, endpoint, t(0))
+        .await
+        .unwrap();
+    let rotated = "whsec_cm90YXRlZC1zaWduaW5nLXNlY3JldC0wMTIz";
+    store
+        .rotate_webhook_secret(a, &e.id, rotated.to_owned().into(), t(86_400))
+        .await
+        .unwrap();
     let db = store.dir.path().join("postcore.db");
     let mut bytes = std::fs::read(&db).unwrap();
     bytes.extend(std::fs::read(db.with_extension("db-wal")).unwrap_or_default());
@@ -135,7 +151,13 @@ async fn secrets_are_not_stored_in_plain_text() {
         contains(&bytes, k.as_str()),
         "the check reads the right files"
     );
-    for secret in [token, app_password, api_key.expose_secret()] {
+    for secret in [
+        token,
+        app_password,
+        api_key.expose_secret(),
+        signing,
+        rotated,
+    ] {
         assert!(
             !contains(&bytes, secret),
             "plain secret found in the database files"
@@ -533,4 +555,46 @@ async fn every_connection_syncs_each_commit_in_wal_mode() {
         err.to_string(),
         "invalid data: not a pragma name: \"synchronous = OFF\""
     );
+}
+
+/// Two stores on one file (the server and `postcore-admin`, or two processes) claim the
+/// same due deliveries at once: each is handed out once while leased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_never_claim_a_delivery_twice() {
+    let store = fresh_sqlite().await;
+    let second = postcore_store::open(config(
+        &store.dir.path().join("postcore.db"),
+        SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
+    ))
+    .await
+    .unwrap();
+    let a = store
+        .create_account(&account_name("a"), t(0))
+        .await
+        .unwrap()
+        .id;
+    let endpoint = postcore_store::webhooks::NewWebhookEndpoint {
+        url: "https://hooks.example.com/a".to_owned(),
+        events: vec![],
+        description: None,
+        secret: "whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi"
+            .to_owned()
+            .into(),
+    };
+    let e = store
+        .create_webhook_endpoint(a, endpoint, t(0))
+        .await
+        .unwrap();
+    const PINGS: usize = 50;
+    for i in 0..PINGS {
+        store.enqueue_ping(a, &e.id, t(i as i64)).await.unwrap();
+    }
+    let now = t(100);
+    let until = t(160);
+    let seen =
+        postcore_store::testing::claim_through_both(&store.repo, &second, now, until, 4).await;
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (PINGS, PINGS));
 }

@@ -88,7 +88,15 @@ pub(crate) async fn create_endpoint<C: Db>(
         ],
     )
     .await
-    .map_err(|e| super::map_write_error(e, crate::Conflict::FileExists, Entity::Account))?;
+    // A foreign-key violation: no such account. (The id is 82 random bits: no collision.)
+    .map_err(|e| {
+        match super::map_write_error(e, crate::Conflict::AccountExists, Entity::Account) {
+            StoreError::Conflict(_) => {
+                StoreError::InvalidData("webhook endpoint id collision".into())
+            }
+            other => other,
+        }
+    })?;
     endpoint(c, Some(account), &id).await
 }
 

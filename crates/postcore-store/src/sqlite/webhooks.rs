@@ -91,7 +91,16 @@ pub(crate) fn create_endpoint(
             to_secs(now)
         ],
     )
-    .map_err(|e| super::rows::map_write_error(e, crate::Conflict::FileExists, Entity::Account))?;
+    // A foreign-key violation: no such account. (The id is 82 random bits: no collision.)
+    .map_err(|e| {
+        match super::rows::map_write_error(e, crate::Conflict::AccountExists, Entity::Account) {
+            StoreError::NotFound(entity) => StoreError::NotFound(entity),
+            StoreError::Conflict(_) => {
+                StoreError::InvalidData("webhook endpoint id collision".into())
+            }
+            other => other,
+        }
+    })?;
     endpoint(tx, Some(account), &id)
 }
 

@@ -903,3 +903,35 @@ pub async fn every_write_path_writes_its_event(repo: Arc<dyn Repository>) {
         6
     );
 }
+
+/// Claims through `one` and `two` at once, `batch` each, at `now` with leases until
+/// `until`, until neither gets anything: every delivery id handed out, in order.
+///
+/// # Panics
+/// When a claim fails (a test failure).
+pub async fn claim_through_both(
+    one: &Arc<dyn Repository>,
+    two: &Arc<dyn Repository>,
+    now: Timestamp,
+    until: Timestamp,
+    batch: u32,
+) -> Vec<i64> {
+    let mut seen = Vec::new();
+    loop {
+        let (x, y) = futures::future::join(
+            one.claim_webhook_deliveries(now, until, batch),
+            two.claim_webhook_deliveries(now, until, batch),
+        )
+        .await;
+        let got: Vec<i64> = x
+            .unwrap()
+            .into_iter()
+            .chain(y.unwrap())
+            .map(|d| d.id)
+            .collect();
+        if got.is_empty() {
+            return seen;
+        }
+        seen.extend(got);
+    }
+}
