@@ -55,7 +55,6 @@ impl World {
             "--webhook-scheduler-interval",
             "1",
             "--webhook-allow-private",
-            "true",
             "--log-level",
             "postcore_http::webhook_worker=debug,info",
         ];

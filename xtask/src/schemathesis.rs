@@ -150,6 +150,11 @@ pub const POSITIVE_DATA_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "A well-formed returnUrl that is not on the account's allow-list: 400 VALIDATION_ERROR.",
     ),
     (
+        "POST",
+        "/webhooks",
+        "A well-formed URL the SSRF guard refuses (http, or a loopback, private or link-local host): 400 VALIDATION_ERROR.",
+    ),
+    (
         "GET",
         "/oauth/linkedin/callback",
         "A state that no flow issued (a generated one): 400, the page saying the link expired.",

@@ -2,7 +2,7 @@
 
 use crate::commands::{
     accounts, backup, check, connections, demo, expiring, import, keys, migrate, migrate_to,
-    profiles,
+    profiles, webhooks,
 };
 use crate::exit::EXIT_CODES_HELP;
 use clap::{Parser, Subcommand};
@@ -58,6 +58,9 @@ pub enum Command {
     /// Add, remove and mark platform connections of a profile.
     #[command(subcommand)]
     Connections(connections::Command),
+    /// Add, list and remove webhook endpoints, and show their deliveries.
+    #[command(subcommand)]
+    Webhooks(webhooks::Command),
     /// Report connections that expire within N days or need a reconnect, soonest first.
     Expiring(expiring::Args),
     /// Seed the seed document's example profiles, dated relative to now.

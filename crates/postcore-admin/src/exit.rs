@@ -17,7 +17,8 @@ pub enum Code {
     /// `connections verify` left connections that need a reconnect, or `connections refresh`
     /// marked some as needing one.
     FoundAny = 3,
-    /// 4: the named account, API key, profile, connection or database does not exist.
+    /// 4: the named account, API key, profile, connection, webhook endpoint or database
+    /// does not exist.
     NotFound = 4,
     /// 5: the change collides with existing data (name or key taken, platform connected
     /// to another account, backup file exists, `migrate-to` destination not empty);
@@ -35,7 +36,7 @@ Exit codes:
   3  `expiring --fail-if-any` found connections that expire soon or need a reconnect,
      or `connections verify` left connections that need a reconnect,
      or `connections refresh` marked connections as needing a reconnect
-  4  not found: account, API key, profile, connection or database
+  4  not found: account, API key, profile, connection, webhook endpoint or database
   5  conflict: name or key taken, platform connected to another account, file exists,
      migrate-to destination not empty";
 

@@ -53,7 +53,7 @@ impl fmt::Display for ConnectRequestError {
 
 impl std::error::Error for ConnectRequestError {}
 
-fn refuse<T>(message: impl Into<String>) -> Result<T, ConnectRequestError> {
+pub(crate) fn refuse<T>(message: impl Into<String>) -> Result<T, ConnectRequestError> {
     Err(ConnectRequestError(message.into()))
 }
 
@@ -69,7 +69,7 @@ impl<'de> Deserialize<'de> for ConnectBody {
 }
 
 /// An object's fields by name: refuses repeated and unknown names, naming them.
-fn fields<'a>(
+pub(crate) fn fields<'a>(
     entries: &'a [(String, Loose)],
     path: &str,
     known: &[&str],
@@ -99,7 +99,11 @@ fn fields<'a>(
 }
 
 /// A required string field, at most `max` characters.
-fn text(value: Option<&Loose>, field: &str, max: usize) -> Result<String, ConnectRequestError> {
+pub(crate) fn text(
+    value: Option<&Loose>,
+    field: &str,
+    max: usize,
+) -> Result<String, ConnectRequestError> {
     match value {
         Some(Loose::Text(t)) if t.chars().count() > max => {
             refuse(format!("{field} must be at most {max} characters"))

@@ -12,6 +12,7 @@ mod name_field;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod profile;
+mod webhook;
 
 pub use account::WithAccount;
 pub use connect::{
@@ -23,6 +24,10 @@ pub use create::{CreateProfileError, CreateProfileRequest, CreatedProfile};
 pub use linkedin::{AuthorizationStart, LinkedInStartRequest};
 pub use message::Message;
 pub use profile::{ProfileDetail, ProfileList, ProfileObject, ProfilePage, ProfileSummary};
+pub use webhook::{
+    CreateWebhookBody, CreateWebhookRequest, QueuedEvent, WEBHOOK_DESCRIPTION_MAX_CHARS,
+    WebhookEndpointObject, WebhookEndpointWithSecret, WebhookList, WebhookRequestError,
+};
 
 /// The seed document's example values (`seed-profiles.txt`), for the unit tests.
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! and never quote what was sent.
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// A JSON value as far as request checks need it: text is kept, objects keep their entries
@@ -16,7 +16,9 @@ pub(crate) enum Loose {
     Text(String),
     /// An object's entries, in the order sent.
     Object(Vec<(String, Loose)>),
-    /// A boolean, number or array: only its kind is kept (`"a number"`).
+    /// An array's elements, in order.
+    Array(Vec<Loose>),
+    /// A boolean or number: only its kind is kept (`"a number"`).
     Other(&'static str),
 }
 
@@ -30,6 +32,7 @@ impl fmt::Debug for Loose {
                 .debug_map()
                 .entries(entries.iter().map(|(k, v)| (k, v)))
                 .finish(),
+            Loose::Array(items) => f.debug_list().entries(items).finish(),
             Loose::Other(kind) => f.write_str(kind),
         }
     }
@@ -42,6 +45,7 @@ impl Loose {
             Loose::Null => "null",
             Loose::Text(_) => "a string",
             Loose::Object(_) => "an object",
+            Loose::Array(_) => "an array",
             Loose::Other(kind) => kind,
         }
     }
@@ -86,8 +90,11 @@ impl<'de> Visitor<'de> for LooseVisitor {
         Ok(Loose::Text(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Loose::Other("an array"))
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Loose>()? {
+            items.push(item);
+        }
+        Ok(Loose::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
         let mut entries = Vec::new();

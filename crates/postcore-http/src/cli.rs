@@ -157,9 +157,8 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_WEBHOOK_DISABLE_AFTER", value_name = "N",
           default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_disable_after: u32,
-    /// Send webhooks to loopback and private addresses too (refused by default: no requests into the operator's network)
-    #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false,
-          action = clap::ArgAction::Set, value_name = "BOOL")]
+    /// Allow webhook endpoints on loopback and private addresses (10.x, 192.168.x, 127.x, …), and http to them; never link-local (cloud metadata) or other special addresses. For tests and closed networks only
+    #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
     /// Test only: the clock reads its RFC 3339 instant from this file at every use
     #[cfg(feature = "test-clock")]
@@ -254,6 +253,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         body_timeout: Duration::from_secs(args.body_timeout),
         keep_alive: Duration::from_secs(args.keep_alive),
         max_connections: args.max_connections,
+        webhook_allow_private: args.webhook_allow_private,
         ..Settings::new(args.bind)
     };
     let refresher_client = match &settings.linkedin {

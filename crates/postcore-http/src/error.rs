@@ -31,6 +31,9 @@ pub enum ApiError {
     InvalidCredentials(String),
     /// 404 `CONNECTION_NOT_FOUND`: the platform is not connected on the profile (api.md §5.5).
     ConnectionNotFound,
+    /// 404 `WEBHOOK_NOT_FOUND` (extension, api.md §5.7): an unknown, deleted, malformed or
+    /// another account's webhook endpoint id — all answered with the same bytes.
+    WebhookNotFound,
     /// 502 `UPSTREAM_ERROR`: the platform was unreachable, timed out, answered 5xx or 429,
     /// or gave an answer that cannot be understood. The message names the platform and holds
     /// no secret; `retry_after` (seconds) is sent as `Retry-After` when the platform gave one.
@@ -109,6 +112,7 @@ impl ApiError {
             ApiError::ProfileAlreadyExists => "PROFILE_ALREADY_EXISTS",
             ApiError::InvalidCredentials(_) => "INVALID_CREDENTIALS",
             ApiError::ConnectionNotFound => "CONNECTION_NOT_FOUND",
+            ApiError::WebhookNotFound => "WEBHOOK_NOT_FOUND",
             ApiError::Upstream { .. } => "UPSTREAM_ERROR",
             ApiError::NotConfigured(_) => "NOT_CONFIGURED",
             ApiError::RouteNotFound => "NOT_FOUND",
@@ -134,6 +138,7 @@ impl ApiError {
             | ApiError::Upstream { message, .. } => message.clone(),
             ApiError::ProfileAlreadyExists => "Profile for this platform already exists".into(),
             ApiError::ConnectionNotFound => "Connection not found".into(),
+            ApiError::WebhookNotFound => "Webhook endpoint not found".into(),
             ApiError::NotConfigured(message) => (*message).into(),
             ApiError::RouteNotFound => "Route not found".into(),
             ApiError::MethodNotAllowed { allowed } => {
@@ -186,13 +191,15 @@ impl std::error::Error for ApiError {}
 
 impl From<StoreError> for ApiError {
     /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`, `NotFound(Entity::Connection)`
-    /// is `CONNECTION_NOT_FOUND`, `Conflict(PlatformAlreadyConnected)` is
+    /// is `CONNECTION_NOT_FOUND`, `NotFound(Entity::WebhookEndpoint)` is
+    /// `WEBHOOK_NOT_FOUND`, `Conflict(PlatformAlreadyConnected)` is
     /// `PROFILE_ALREADY_EXISTS`, `Unauthenticated` is `INVALID_API_KEY`; every other store
     /// error is internal (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(Entity::Profile) => ApiError::ProfileNotFound,
             StoreError::NotFound(Entity::Connection) => ApiError::ConnectionNotFound,
+            StoreError::NotFound(Entity::WebhookEndpoint) => ApiError::WebhookNotFound,
             StoreError::Conflict(Conflict::PlatformAlreadyConnected) => {
                 ApiError::ProfileAlreadyExists
             }
@@ -206,9 +213,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::MissingApiKey | ApiError::InvalidApiKey => StatusCode::UNAUTHORIZED,
-            ApiError::ProfileNotFound | ApiError::RouteNotFound | ApiError::ConnectionNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::ProfileNotFound
+            | ApiError::RouteNotFound
+            | ApiError::ConnectionNotFound
+            | ApiError::WebhookNotFound => StatusCode::NOT_FOUND,
             ApiError::Validation(_)
             | ApiError::ProfileAlreadyExists
             | ApiError::InvalidCredentials(_) => StatusCode::BAD_REQUEST,

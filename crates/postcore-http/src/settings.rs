@@ -69,6 +69,10 @@ pub struct Settings {
     /// How often the connection and profile gauges of `/metrics` are read from the store
     /// (at least once a second).
     pub metrics_refresh: Duration,
+    /// Whether webhook endpoints may be on loopback, private and shared addresses (and
+    /// use `http` there): `postcore_webhooks::check_url`'s `allow_private`. Off by default,
+    /// so that no endpoint reaches into the operator's network (issue 13).
+    pub webhook_allow_private: bool,
 }
 
 impl Settings {
@@ -90,6 +94,7 @@ impl Settings {
             auth_failure_limit_per_minute: crate::ratelimit::DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
             metrics_bind: None,
             metrics_refresh: Duration::from_secs(DEFAULT_METRICS_REFRESH_SECS),
+            webhook_allow_private: false,
         }
     }
 }

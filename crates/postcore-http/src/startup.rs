@@ -31,6 +31,9 @@ pub struct AppState {
     pub linkedin: Option<LinkedInClient>,
     /// The rate limits per API key and per client address (README, "Rate limits").
     pub limits: RateLimits,
+    /// Whether webhook endpoints may be on loopback and private addresses
+    /// ([`Settings::webhook_allow_private`]).
+    pub webhook_allow_private: bool,
 }
 
 /// The server, bound and started but not yet awaited.
@@ -118,6 +121,7 @@ impl Application {
             bluesky,
             linkedin,
             limits,
+            webhook_allow_private: settings.webhook_allow_private,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -20,3 +20,4 @@ mod rate_limits;
 mod raw;
 mod seed;
 mod tenancy;
+mod webhooks;

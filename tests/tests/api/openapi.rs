@@ -31,8 +31,7 @@ struct Route {
     statuses: &'static [(&'static str, &'static [&'static str])],
 }
 
-/// api.md's routes × statuses × error codes. §5.7 (webhooks) is not served by this server
-/// yet, so it is not in the document either.
+/// api.md's routes × statuses × error codes.
 const API_MD: &[Route] = &[
     // §5.6: 200 when the database answers, 503 otherwise; no authentication.
     Route {
@@ -140,6 +139,42 @@ const API_MD: &[Route] = &[
             ("404", &["PROFILE_NOT_FOUND", "CONNECTION_NOT_FOUND"]),
         ],
     },
+    // §5.7: webhook endpoints; another account's id is 404 WEBHOOK_NOT_FOUND.
+    Route {
+        method: "post",
+        path: "/webhooks",
+        authenticated: true,
+        body: true,
+        statuses: &[("201", &[]), ("400", &["VALIDATION_ERROR"])],
+    },
+    Route {
+        method: "get",
+        path: "/webhooks",
+        authenticated: true,
+        body: false,
+        statuses: &[("200", &[])],
+    },
+    Route {
+        method: "delete",
+        path: "/webhooks/{id}",
+        authenticated: true,
+        body: false,
+        statuses: &[("200", &[]), ("404", &["WEBHOOK_NOT_FOUND"])],
+    },
+    Route {
+        method: "post",
+        path: "/webhooks/{id}/test",
+        authenticated: true,
+        body: false,
+        statuses: &[("202", &[]), ("404", &["WEBHOOK_NOT_FOUND"])],
+    },
+    Route {
+        method: "post",
+        path: "/webhooks/{id}/rotate-secret",
+        authenticated: true,
+        body: false,
+        statuses: &[("200", &[]), ("404", &["WEBHOOK_NOT_FOUND"])],
+    },
     // §5.8: the document itself and Swagger UI.
     Route {
         method: "get",
@@ -157,7 +192,7 @@ const API_MD: &[Route] = &[
     },
 ];
 
-/// Every `error` code of api.md §4's table.
+/// Every `error` code of api.md §4's table, and the extension codes of §5.7.
 const SECTION_4_CODES: &[&str] = &[
     "MISSING_API_KEY",
     "INVALID_API_KEY",
@@ -174,6 +209,8 @@ const SECTION_4_CODES: &[&str] = &[
     "RATE_LIMIT_EXCEEDED",
     "UPSTREAM_ERROR",
     "INTERNAL_ERROR",
+    // (extension, §5.7)
+    "WEBHOOK_NOT_FOUND",
 ];
 
 /// The codes a response documents: its schema's narrowed `error` enum, which must name the
@@ -588,4 +625,41 @@ async fn the_real_binary_serves_the_document_and_the_docs() {
         .await
         .unwrap();
     assert_eq!(missing(&doc), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn every_webhook_endpoint_field_is_required_the_create_body_closed_and_its_secret_only_where_shown()
+ {
+    let doc = document().await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["WebhookEndpoint"]["required"],
+        json!([
+            "id",
+            "url",
+            "events",
+            "description",
+            "createdAt",
+            "disabled",
+            "disabledAt",
+            "disabledReason",
+            "consecutiveFailures"
+        ])
+    );
+    assert!(schemas["WebhookEndpoint"]["properties"]["secret"].is_null());
+    assert_eq!(
+        schemas["CreateWebhook"]["additionalProperties"],
+        json!(false)
+    );
+    assert_eq!(
+        schemas["WebhookEventType"]["enum"],
+        json!([
+            "connection.expiring",
+            "connection.expired",
+            "connection.needs_reconnect",
+            "connection.connected",
+            "connection.disconnected",
+            "profile.deleted"
+        ])
+    );
 }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod migrate;
 pub mod migrate_to;
 pub mod profiles;
+pub mod webhooks;
 
 use crate::cli::{Cli, Command};
 use crate::context::Globals;
@@ -36,6 +37,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Keys(cmd) => keys::run(&globals, cmd).await,
         Command::Profiles(cmd) => profiles::run(&globals, cmd).await,
         Command::Connections(cmd) => connections::run(&globals, cmd).await,
+        Command::Webhooks(cmd) => webhooks::run(&globals, cmd).await,
         Command::Expiring(args) => expiring::run(&globals, args).await,
         Command::Demo(args) => demo::run(&globals, args).await,
         Command::Import(args) => import::run(&globals, args).await,

@@ -16,6 +16,7 @@ mod migrate_to;
 mod postgres_urls;
 mod profiles;
 mod usage;
+mod webhooks;
 
 use crate::harness::Admin;
 use clap::CommandFactory as _;

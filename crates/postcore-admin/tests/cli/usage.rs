@@ -16,7 +16,7 @@ fn help_documents_the_exit_codes() {
              \x20 3  `expiring --fail-if-any` found connections that expire soon or need a reconnect,\n\
              \x20    or `connections verify` left connections that need a reconnect,\n\
              \x20    or `connections refresh` marked connections as needing a reconnect\n\
-             \x20 4  not found: account, API key, profile, connection or database\n\
+             \x20 4  not found: account, API key, profile, connection, webhook endpoint or database\n\
              \x20 5  conflict: name or key taken, platform connected to another account, file exists,\n\
              \x20    migrate-to destination not empty\n"
         ),

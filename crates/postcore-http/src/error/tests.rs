@@ -83,7 +83,7 @@ async fn rendered(error: StoreError) -> (u16, String, String) {
 const INTERNAL: &str = r#"{"error":"INTERNAL_ERROR","message":"Internal server error"}"#;
 
 #[tokio::test]
-async fn profiles_and_connections_not_found_are_404_and_every_other_is_internal() {
+async fn profiles_connections_and_webhooks_not_found_are_404_and_every_other_is_internal() {
     for entity in every_entity() {
         let expected = match entity {
             Entity::Profile => (
@@ -93,6 +93,10 @@ async fn profiles_and_connections_not_found_are_404_and_every_other_is_internal(
             Entity::Connection => (
                 404,
                 r#"{"error":"CONNECTION_NOT_FOUND","message":"Connection not found"}"#,
+            ),
+            Entity::WebhookEndpoint => (
+                404,
+                r#"{"error":"WEBHOOK_NOT_FOUND","message":"Webhook endpoint not found"}"#,
             ),
             _ => (500, INTERNAL),
         };

@@ -35,6 +35,9 @@ pub enum ErrorCode {
     /// 404: the platform is not connected on the profile.
     #[schema(rename = "CONNECTION_NOT_FOUND")]
     ConnectionNotFound,
+    /// 404: (extension) unknown, deleted, malformed or another account's webhook endpoint.
+    #[schema(rename = "WEBHOOK_NOT_FOUND")]
+    WebhookNotFound,
     /// 501: a platform flow whose settings the operator has not given.
     #[schema(rename = "NOT_CONFIGURED")]
     NotConfigured,
@@ -267,6 +270,25 @@ failures!(
 );
 
 failures!(
+    /// 404 `WEBHOOK_NOT_FOUND` (api.md §5.7): unknown, deleted, malformed or another
+    /// account's endpoint id, all with the same bytes.
+    WebhookMissing {
+        "404" => ("No such webhook endpoint in the caller's account", [sent(&ApiError::WebhookNotFound)]),
+    }
+);
+
+failures!(
+    /// 400 `VALIDATION_ERROR` for `POST /webhooks` (api.md §5.7): a bad body, a URL the
+    /// SSRF guard refuses, or an unknown event type.
+    BadWebhookBody {
+        "400" => ("The body is not valid JSON or breaks a rule; the message names the field (`url`, `events[i]`, `description`)", [
+            sent(&ApiError::Validation("url is refused: the URL's host is a loopback address, where webhooks are not sent".into())),
+            sent(&ApiError::MalformedRequest),
+        ]),
+    }
+);
+
+failures!(
     /// 400 for `POST /profiles/connect` (api.md §5.5).
     ConnectRefused {
         "400" => ("A bad body, another account already connected, or credentials the platform refused", [
@@ -322,6 +344,7 @@ mod tests {
             ApiError::ProfileAlreadyExists,
             ApiError::InvalidCredentials(String::new()),
             ApiError::ConnectionNotFound,
+            ApiError::WebhookNotFound,
             ApiError::Upstream {
                 message: String::new(),
                 retry_after: None,
@@ -347,6 +370,7 @@ mod tests {
                 | ApiError::ProfileAlreadyExists
                 | ApiError::InvalidCredentials(_)
                 | ApiError::ConnectionNotFound
+                | ApiError::WebhookNotFound
                 | ApiError::Upstream { .. }
                 | ApiError::RouteNotFound
                 | ApiError::MethodNotAllowed { .. }

@@ -47,6 +47,56 @@ pub struct ProfileListBody {
     next_cursor: Option<String>,
 }
 
+/// The body of `POST /webhooks` (api.md §5.7), read by hand (`postcore_api::CreateWebhookBody`):
+/// a JSON object with no other field.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateWebhook)]
+#[expect(dead_code, reason = "a schema only: the body is read field by field")]
+pub struct CreateWebhookSchema {
+    /// Where events are sent: `https` to a public address (the operator may allow
+    /// loopback and private addresses, and `http` to them). At most 2048 bytes, no user
+    /// name or password, no fragment.
+    #[schema(format = "uri", min_length = 1, max_length = 2048)]
+    url: String,
+    /// The event types to receive; absent or `null`: every type. Never empty.
+    #[schema(min_items = 1)]
+    events: Option<Vec<WebhookEventName>>,
+    /// A note, 1–255 characters without control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
+    description: Option<String>,
+}
+
+/// An event type an endpoint can ask for (`ping` is always sent to the endpoint it is
+/// made for, so it is not one). `Deserialize` only so that [`CreateWebhookSchema`] can
+/// take serde's `deny_unknown_fields`, which utoipa writes as `additionalProperties: false`.
+#[derive(ToSchema, serde::Deserialize)]
+#[schema(as = WebhookEventType)]
+pub enum WebhookEventName {
+    /// A threshold before `expiresAt` was reached (7 and 1 days by default).
+    #[schema(rename = "connection.expiring")]
+    ConnectionExpiring,
+    /// `expiresAt` was reached.
+    #[schema(rename = "connection.expired")]
+    ConnectionExpired,
+    /// Marked as needing a reconnect, or a refresh was refused.
+    #[schema(rename = "connection.needs_reconnect")]
+    ConnectionNeedsReconnect,
+    /// Connected anew or renewed.
+    #[schema(rename = "connection.connected")]
+    ConnectionConnected,
+    /// Disconnected.
+    #[schema(rename = "connection.disconnected")]
+    ConnectionDisconnected,
+    /// The profile was deleted.
+    #[schema(rename = "profile.deleted")]
+    ProfileDeleted,
+}
+
 /// `{"status": "ok"}`: the database answers (api.md §5.6).
 #[derive(ToSchema)]
 #[schema(as = HealthOk)]
@@ -87,6 +137,11 @@ pub struct HealthUnavailable {
         routes::linkedin::start_in_browser,
         routes::linkedin::callback,
         routes::connections::disconnect,
+        routes::webhooks::create,
+        routes::webhooks::list,
+        routes::webhooks::delete,
+        routes::webhooks::test,
+        routes::webhooks::rotate_secret,
         routes::docs::openapi_json,
         routes::docs::swagger_ui,
         routes::metrics::scrape,
@@ -96,6 +151,7 @@ pub struct HealthUnavailable {
     tags(
         (name = "profiles", description = "Profiles and their connections (api.md §5.1–§5.4)"),
         (name = "connections", description = "Connecting and disconnecting platforms (api.md §5.5)"),
+        (name = "webhooks", description = "(extension) Webhook endpoints: signed events about connections and profiles (api.md §5.7)"),
         (name = "operations", description = "Health and this document (api.md §5.6, §5.8)"),
     ),
 )]

@@ -21,6 +21,7 @@ pub mod health;
 pub mod linkedin;
 pub mod metrics;
 pub mod profiles;
+pub mod webhooks;
 
 use crate::ApiError;
 use actix_web::{HttpResponse, guard, web};
@@ -68,6 +69,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(get_and_head().to(profiles::get))
             .route(web::delete().to(profiles::delete))
             .default_service(only("GET, HEAD, DELETE")),
+    )
+    .service(
+        web::resource("/webhooks")
+            .route(get_and_head().to(webhooks::list))
+            .route(web::post().to(webhooks::create))
+            .default_service(only("GET, HEAD, POST")),
+    )
+    .service(
+        web::resource("/webhooks/{id}/test")
+            .route(web::post().to(webhooks::test))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/webhooks/{id}/rotate-secret")
+            .route(web::post().to(webhooks::rotate_secret))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/webhooks/{id}")
+            .route(web::delete().to(webhooks::delete))
+            .default_service(only("DELETE")),
     )
     .configure(docs::configure)
     .default_service(web::to(not_found));

@@ -85,6 +85,7 @@ impl Fixture {
             linkedin: None,
             // Off: these tests are about the order of the extractors' checks.
             limits: postcore_http::ratelimit::RateLimits::new(0, 0, clock),
+            webhook_allow_private: false,
         });
         Self {
             state,

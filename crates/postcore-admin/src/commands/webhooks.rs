@@ -1,0 +1,335 @@
+//! `webhooks add|list|remove|deliveries`: an account's webhook endpoints (issue 13), as
+//! `POST/GET/DELETE /webhooks` manage them, and the state of their deliveries.
+
+use super::Format;
+use crate::context::{Context, Globals, Open};
+use crate::exit::{Code, bad_input};
+use crate::input::confirm;
+use crate::output::{print_json, print_table, text, ts};
+use anyhow::Context as _;
+use postcore_api::{WebhookEndpointObject, WebhookEndpointWithSecret, WithAccount};
+use postcore_domain::{AccountName, format_timestamp};
+use postcore_store::webhooks::{
+    DeliveryReport, NewWebhookEndpoint, WebhookEndpoint, WebhookEventKind,
+};
+use postcore_store::{AccountId, ExposeSecret as _};
+use postcore_webhooks::{WebhookSecret, check_url};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// `webhooks` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Add an endpoint to an account; prints its id and its signing secret, shown this once.
+    ///
+    /// The URL must be https to a public address; loopback and private addresses (and http
+    /// to them) only with --allow-private. Link-local (cloud metadata) addresses never.
+    Add {
+        /// The account whose events it receives.
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: AccountName,
+        /// Where events are POSTed.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// An event type to receive (repeat for more); none: every type.
+        #[arg(long = "event", value_name = "TYPE", value_parser = event_kind)]
+        events: Vec<WebhookEventKind>,
+        /// A note for operators (1–255 characters).
+        #[arg(long, value_name = "TEXT")]
+        description: Option<String>,
+        /// Allow loopback and private addresses, and http to them, as the server's
+        /// --webhook-allow-private does.
+        #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+        allow_private: bool,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// List endpoints by age, with their state (enabled, or disabled since when and why);
+    /// never their secrets.
+    List {
+        /// Only this account's endpoints.
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: Option<AccountName>,
+        #[command(flatten)]
+        format: Format,
+    },
+    /// Remove an endpoint with its pending and past deliveries.
+    Remove {
+        /// The account it belongs to.
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: AccountName,
+        /// The endpoint's id, `we_…`.
+        id: String,
+        /// Confirm: removing cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List deliveries, newest event first: event, type, endpoint, attempts, status, next
+    /// attempt and last error.
+    Deliveries {
+        /// Only this account's deliveries.
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: Option<AccountName>,
+        /// Only this endpoint's deliveries.
+        #[arg(long, value_name = "ID")]
+        endpoint: Option<String>,
+        /// At most N deliveries (1–1000).
+        #[arg(long, value_name = "N", default_value_t = 50,
+              value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        format: Format,
+    },
+}
+
+/// An event type an endpoint may ask for: any but `ping`, which is sent to the endpoint
+/// it is made for whatever its list.
+fn event_kind(text: &str) -> Result<WebhookEventKind, String> {
+    WebhookEventKind::parse(text)
+        .filter(|k| *k != WebhookEventKind::Ping)
+        .ok_or_else(|| {
+            let names: Vec<_> = WebhookEventKind::ALL
+                .into_iter()
+                .filter(|k| *k != WebhookEventKind::Ping)
+                .map(WebhookEventKind::as_str)
+                .collect();
+            format!("expected one of: {}", names.join(", "))
+        })
+}
+
+/// The wire form of an endpoint, as `GET /webhooks` shows it.
+fn object(e: &WebhookEndpoint) -> WebhookEndpointObject {
+    WebhookEndpointObject::new(
+        &e.id,
+        &e.url,
+        e.events.iter().map(|k| k.as_str()),
+        e.description.as_deref(),
+        e.created_at,
+        e.disabled.as_ref().map(|d| (d.at, d.reason.as_str())),
+        e.consecutive_failures,
+    )
+}
+
+/// A delivery as `webhooks deliveries --json` prints it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeliveryJson {
+    event_id: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    endpoint_id: String,
+    created_at: String,
+    attempts: u32,
+    status: &'static str,
+    next_attempt_at: Option<String>,
+    last_status: Option<u16>,
+    last_error: Option<String>,
+}
+
+impl From<DeliveryReport> for DeliveryJson {
+    fn from(d: DeliveryReport) -> Self {
+        Self {
+            event_id: d.event_id,
+            kind: d.kind.as_str(),
+            endpoint_id: d.endpoint_id,
+            created_at: format_timestamp(d.created_at),
+            attempts: d.attempts,
+            status: d.status.as_str(),
+            next_attempt_at: d.next_attempt_at.map(format_timestamp),
+            last_status: d.last_status,
+            last_error: d.last_error,
+        }
+    }
+}
+
+/// `webhooks list --json`: `GET /webhooks`' body with each endpoint's account first.
+#[derive(Serialize)]
+struct EndpointsJson<'a> {
+    webhooks: Vec<WithAccount<'a, WebhookEndpointObject>>,
+}
+
+#[derive(Serialize)]
+struct DeliveriesJson {
+    deliveries: Vec<DeliveryJson>,
+}
+
+/// The name of every account, by id.
+async fn account_names(ctx: &Context) -> anyhow::Result<HashMap<AccountId, String>> {
+    let accounts = ctx.store.list_accounts().await?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| (a.id, a.name.as_str().to_owned()))
+        .collect())
+}
+
+/// Runs a `webhooks` subcommand.
+pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
+    match cmd {
+        Command::Add {
+            account,
+            url,
+            mut events,
+            description,
+            allow_private,
+            format,
+        } => {
+            // The URL's refusal names the rule, never the URL (it may hold a token).
+            let url = check_url(&url, allow_private)
+                .map_err(|refusal| bad_input(format!("--url is refused: {refusal}")))?;
+            if let Some(d) = &description
+                && (d.is_empty()
+                    || d.chars().count() > postcore_api::WEBHOOK_DESCRIPTION_MAX_CHARS
+                    || d.chars().any(char::is_control))
+            {
+                return Err(bad_input(
+                    "--description must be 1 to 255 characters without control characters",
+                ));
+            }
+            events.sort_unstable();
+            events.dedup();
+            let ctx = globals.open(Open::MustExist).await?;
+            let found = ctx.account(&account).await?;
+            let secret = WebhookSecret::generate().to_text();
+            let endpoint = ctx
+                .store
+                .create_webhook_endpoint(
+                    found.id,
+                    NewWebhookEndpoint {
+                        url: url.as_str().to_owned(),
+                        events,
+                        description,
+                        secret: secret.clone(),
+                    },
+                    ctx.now,
+                )
+                .await?;
+            if format.json {
+                print_json(&WebhookEndpointWithSecret {
+                    endpoint: object(&endpoint),
+                    secret: secret.expose_secret().to_owned(),
+                })?;
+            } else {
+                println!(
+                    "created webhook endpoint {} of account {}\nsecret: {}",
+                    endpoint.id,
+                    account.as_str(),
+                    secret.expose_secret()
+                );
+            }
+            eprintln!("This signing secret is shown only once: store it now.");
+        }
+        Command::List { account, format } => {
+            let ctx = globals.open(Open::MustExist).await?;
+            let account = ctx.optional_account(account.as_ref()).await?;
+            let endpoints = ctx
+                .store
+                .list_webhook_endpoints(account.map(|a| a.id))
+                .await?;
+            let names = account_names(&ctx).await?;
+            let name = |e: &WebhookEndpoint| names.get(&e.account).cloned().unwrap_or_default();
+            if format.json {
+                let webhooks = endpoints
+                    .iter()
+                    .map(|e| WithAccount {
+                        account: name(e).into(),
+                        object: object(e),
+                    })
+                    .collect::<Vec<_>>();
+                print_json(&EndpointsJson { webhooks })?;
+            } else {
+                print_table(
+                    &[
+                        "ID", "ACCOUNT", "URL", "EVENTS", "CREATED", "STATUS", "FAILURES",
+                    ],
+                    endpoints.iter().map(|e| {
+                        let events = if e.events.is_empty() {
+                            "all".to_owned()
+                        } else {
+                            e.events
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        };
+                        let status = match &e.disabled {
+                            None => "enabled".to_owned(),
+                            Some(d) => {
+                                format!("disabled since {}: {}", format_timestamp(d.at), d.reason)
+                            }
+                        };
+                        vec![
+                            e.id.clone(),
+                            name(e),
+                            e.url.clone(),
+                            events,
+                            ts(Some(e.created_at)),
+                            status,
+                            e.consecutive_failures.to_string(),
+                        ]
+                    }),
+                );
+            }
+        }
+        Command::Remove { account, id, yes } => {
+            confirm(yes, &format!("removing the webhook endpoint {id}"))?;
+            let ctx = globals.open(Open::MustExist).await?;
+            let found = ctx.account(&account).await?;
+            ctx.store
+                .delete_webhook_endpoint(found.id, &id)
+                .await
+                .with_context(|| format!("ID {id:?} in account {}", account.as_str()))?;
+            println!(
+                "removed webhook endpoint {id} of account {}",
+                account.as_str()
+            );
+        }
+        Command::Deliveries {
+            account,
+            endpoint,
+            limit,
+            format,
+        } => {
+            let ctx = globals.open(Open::MustExist).await?;
+            let account = ctx.optional_account(account.as_ref()).await?;
+            let deliveries = ctx
+                .store
+                .list_webhook_deliveries(account.map(|a| a.id), endpoint.as_deref(), limit)
+                .await?;
+            if format.json {
+                let deliveries = deliveries.into_iter().map(DeliveryJson::from).collect();
+                print_json(&DeliveriesJson { deliveries })?;
+            } else {
+                print_table(
+                    &[
+                        "EVENT",
+                        "TYPE",
+                        "ENDPOINT",
+                        "CREATED",
+                        "ATTEMPTS",
+                        "STATUS",
+                        "NEXT ATTEMPT",
+                        "LAST ERROR",
+                    ],
+                    deliveries.into_iter().map(|d| {
+                        let last = match (d.last_status, d.last_error) {
+                            (Some(s), Some(e)) => format!("{s}: {e}"),
+                            (Some(s), None) => s.to_string(),
+                            (None, e) => text(e.as_deref()),
+                        };
+                        vec![
+                            d.event_id,
+                            d.kind.as_str().to_owned(),
+                            d.endpoint_id,
+                            ts(Some(d.created_at)),
+                            d.attempts.to_string(),
+                            d.status.as_str().to_owned(),
+                            ts(d.next_attempt_at),
+                            last,
+                        ]
+                    }),
+                );
+            }
+        }
+    }
+    Ok(Code::Success)
+}

@@ -1,0 +1,273 @@
+//! `webhooks add|list|remove|deliveries`: the secret is printed once and never listed, the
+//! SSRF guard refuses what the server refuses, and deliveries show their state.
+
+use crate::harness::Admin;
+use crate::{NOW, at, json, with_account};
+use postcore_store::ExposeSecret as _;
+use serde_json::json as j;
+
+/// Runs `webhooks add --account acme --url URL` at [`NOW`] with `extra` arguments.
+fn add_run(admin: &Admin, url: &str, extra: &[&str]) -> crate::harness::Run {
+    let mut args = vec![
+        "--now",
+        NOW,
+        "webhooks",
+        "add",
+        "--account",
+        "acme",
+        "--url",
+        url,
+    ];
+    args.extend_from_slice(extra);
+    admin.run(&args)
+}
+
+/// Adds an endpoint to `acme` with `extra` arguments; returns its id and secret, checking
+/// the exact output around them.
+fn add(admin: &Admin, url: &str, extra: &[&str]) -> (String, String) {
+    let run = add_run(admin, url, extra);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut lines = run.stdout.lines();
+    let id = lines
+        .next()
+        .and_then(|l| l.strip_prefix("created webhook endpoint "))
+        .and_then(|l| l.strip_suffix(" of account acme"))
+        .expect("the first line names the endpoint")
+        .to_owned();
+    let secret = lines
+        .next()
+        .and_then(|l| l.strip_prefix("secret: whsec_"))
+        .expect("the second line is the secret")
+        .to_owned();
+    assert_eq!(lines.next(), None);
+    assert_eq!(
+        run.stderr,
+        "This signing secret is shown only once: store it now.\n"
+    );
+    (id, format!("whsec_{secret}"))
+}
+
+#[tokio::test]
+async fn an_added_endpoint_is_listed_without_its_secret_and_its_secret_signs() {
+    let admin = with_account();
+    let url = "https://hooks.example.com/postcore";
+    let (id, secret) = add(
+        &admin,
+        url,
+        &[
+            "--event",
+            "connection.expired",
+            "--event",
+            "connection.expiring",
+            "--description",
+            "production",
+        ],
+    );
+    let store = admin.store().await;
+    let signing = store.webhook_signing_secrets(&id, at(NOW)).await.unwrap();
+    assert_eq!(signing.current.expose_secret(), secret);
+
+    let table = admin.ok(&["webhooks", "list"]);
+    assert_eq!(
+        table,
+        format!(
+            "ID                   ACCOUNT  URL                                 EVENTS                                  CREATED               STATUS   FAILURES\n\
+             {id}  acme     {url}  connection.expiring,connection.expired  2025-01-06T12:30:00Z  enabled  0\n"
+        )
+    );
+    let listed = admin.ok(&["webhooks", "list", "--account", "acme", "--json"]);
+    assert!(!listed.contains(&secret) && !listed.contains("whsec_"));
+    assert_eq!(
+        json(&listed),
+        j!({"webhooks": [{
+            "account": "acme", "id": id, "url": url,
+            "events": ["connection.expiring", "connection.expired"], "description": "production",
+            "createdAt": NOW, "disabled": false, "disabledAt": null, "disabledReason": null,
+            "consecutiveFailures": 0
+        }]})
+    );
+}
+
+#[test]
+fn add_with_json_prints_the_apis_answer_with_the_secret() {
+    let admin = with_account();
+    let run = add_run(&admin, "https://a.example.com/h", &["--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut body = json(&run.stdout);
+    let secret = body["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let id = body["id"].as_str().unwrap().to_owned();
+    body["secret"] = j!("SECRET");
+    assert_eq!(
+        body,
+        j!({"id": id, "url": "https://a.example.com/h", "events": null, "description": null,
+            "createdAt": NOW, "disabled": false, "disabledAt": null, "disabledReason": null,
+            "consecutiveFailures": 0, "secret": "SECRET"})
+    );
+}
+
+#[test]
+fn private_addresses_need_allow_private_and_metadata_is_never_allowed() {
+    let admin = with_account();
+    let refused = |url: &str, extra: &[&str]| add_run(&admin, url, extra).failed(2);
+    let loopback = "error: --url is refused: the URL's host is a loopback address, where webhooks are not sent\n";
+    assert_eq!(refused("https://127.0.0.1/h", &[]), loopback);
+    assert_eq!(refused("https://2130706433/h", &[]), loopback);
+    assert_eq!(
+        refused("https://10.0.0.7/h", &[]),
+        "error: --url is refused: the URL's host is a private address, where webhooks are not sent\n"
+    );
+    assert_eq!(
+        refused("https://169.254.169.254/h", &["--allow-private"]),
+        "error: --url is refused: the URL's host is a link-local address, where webhooks are not sent\n"
+    );
+    assert_eq!(
+        refused("http://hooks.example.com/h", &["--allow-private"]),
+        "error: --url is refused: the URL must use https (http only to a loopback or private address, when the operator allows them)\n"
+    );
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "list", "--json"])),
+        j!({"webhooks": []})
+    );
+
+    add(&admin, "http://127.0.0.1:9000/h", &["--allow-private"]);
+    let run = admin
+        .command()
+        .env("POSTCORE_WEBHOOK_ALLOW_PRIVATE", "true")
+        .args([
+            "webhooks",
+            "add",
+            "--account",
+            "acme",
+            "--url",
+            "https://10.0.0.7/h",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "list", "--json"]))["webhooks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn unknown_event_types_accounts_and_bad_descriptions_are_refused() {
+    let admin = with_account();
+    let url = "https://a.example.com/h";
+    let run = add_run(&admin, url, &["--event", "ping"]);
+    assert_eq!(
+        run.failed(2),
+        "error: invalid value 'ping' for '--event <TYPE>': expected one of: connection.expiring, \
+         connection.expired, connection.needs_reconnect, connection.connected, \
+         connection.disconnected, profile.deleted\n"
+    );
+    let run = admin.run(&["webhooks", "add", "--account", "nobody", "--url", url]);
+    assert_eq!(
+        run.failed(4),
+        "error: --account \"nobody\": account not found\n"
+    );
+    let run = add_run(&admin, url, &["--description", ""]);
+    assert_eq!(
+        run.failed(2),
+        "error: --description must be 1 to 255 characters without control characters\n"
+    );
+}
+
+#[tokio::test]
+async fn removing_needs_yes_and_another_accounts_endpoint_is_not_found() {
+    let admin = with_account();
+    admin.ok(&["--now", NOW, "accounts", "create", "other"]);
+    let (id, _) = add(&admin, "https://a.example.com/h", &[]);
+
+    let stderr = admin
+        .run(&["webhooks", "remove", "--account", "acme", &id])
+        .failed(2);
+    assert_eq!(
+        stderr,
+        format!(
+            "error: --yes: removing the webhook endpoint {id} cannot be undone; repeat with \
+             --yes to confirm (nothing was changed)\n"
+        )
+    );
+    let stderr = admin
+        .run(&["webhooks", "remove", "--account", "other", &id, "--yes"])
+        .failed(4);
+    assert_eq!(
+        stderr,
+        format!("error: ID \"{id}\" in account other: webhook endpoint not found\n")
+    );
+    assert_eq!(
+        admin.ok(&["webhooks", "remove", "--account", "acme", &id, "--yes"]),
+        format!("removed webhook endpoint {id} of account acme\n")
+    );
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "list", "--json"])),
+        j!({"webhooks": []})
+    );
+}
+
+#[tokio::test]
+async fn deliveries_and_a_disabled_endpoint_show_their_state() {
+    let admin = with_account();
+    let (id, _) = add(&admin, "https://a.example.com/h", &[]);
+    let store = admin.store().await;
+    let acme = store
+        .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .id;
+    let ping = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
+    store
+        .set_webhook_endpoint_disabled(
+            acme,
+            &id,
+            Some("5 consecutive deliveries failed".into()),
+            at("2025-01-07T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+
+    let table = admin.ok(&["webhooks", "deliveries", "--account", "acme"]);
+    assert_eq!(
+        table,
+        format!(
+            "EVENT                                 TYPE  ENDPOINT             CREATED               ATTEMPTS  STATUS   NEXT ATTEMPT          LAST ERROR\n\
+             {}  ping  {id}  2025-01-06T12:30:00Z  0         pending  2025-01-06T12:30:00Z  -\n",
+            ping.id
+        )
+    );
+    let listed = admin.ok(&[
+        "webhooks",
+        "deliveries",
+        "--endpoint",
+        &id,
+        "--limit",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(
+        json(&listed),
+        j!({"deliveries": [{
+            "eventId": ping.id, "type": "ping", "endpointId": id, "createdAt": NOW,
+            "attempts": 0, "status": "pending", "nextAttemptAt": NOW, "lastStatus": null,
+            "lastError": null
+        }]})
+    );
+    let list = admin.ok(&["webhooks", "list"]);
+    let status = "disabled since 2025-01-07T00:00:00Z: 5 consecutive deliveries failed";
+    assert_eq!(
+        list,
+        format!(
+            "ID                   ACCOUNT  URL                      EVENTS  CREATED               {:<w$}  FAILURES\n\
+             {id}  acme     https://a.example.com/h  all     2025-01-06T12:30:00Z  {status}  0\n",
+            "STATUS",
+            w = status.len()
+        )
+    );
+    let run = admin.run(&["webhooks", "deliveries", "--limit", "0"]);
+    assert_eq!(run.code, 2, "{run:?}");
+}
