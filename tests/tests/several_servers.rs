@@ -211,6 +211,27 @@ async fn two_servers_on_one_database_share_every_write_and_run_background_work_o
         waits += 1;
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    // The stand-in counts the call when it arrives: wait until the pass has stored the new
+    // token (the connection no longer expires within a week), so that the pass has ended
+    // and logged before the servers stop.
+    let mut waits = 0;
+    loop {
+        let (status, listed) = get(&bind_a, "/profiles?platform=linkedin", &key).await;
+        assert_eq!(status, 200, "{listed}");
+        let days = listed["profiles"][0]["connectedPlatforms"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["platform"] == "linkedin"))
+            .and_then(|c| c["daysUntilExpiry"].as_i64());
+        if days.is_some_and(|d| d > 7) {
+            break;
+        }
+        assert!(
+            waits < 6_000,
+            "the refreshed token was not stored in 60 s: {listed}"
+        );
+        waits += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     for server in [a, b] {
         let (code, seen) = server.terminate();
         assert_eq!(code, Some(0), "{seen}");
