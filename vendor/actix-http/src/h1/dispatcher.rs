@@ -1606,10 +1606,3 @@ fn trace_timer_states(
     }
 }
 
-#[cfg(test)]
-#[path = "dispatcher_tests.rs"]
-mod dispatcher_tests;
-
-#[cfg(test)]
-#[path = "dispatcher_buffer_tests.rs"]
-mod buffer_tests;
