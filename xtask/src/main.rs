@@ -12,7 +12,8 @@
 //!   `bench/`), written to `target/bench/results.json`.
 //! - `cargo xtask crash [--rounds N]` — durability under `kill -9` of every kind of write:
 //!   creates, deletes, Bluesky and LinkedIn connects and renewals (over HTTP, against the
-//!   stand-ins), disconnects, and renames (through `postcore-admin`).
+//!   stand-ins), disconnects, and renames (through `postcore-admin`); and every acknowledged
+//!   write's webhook event delivered at least once, none invented (`crash/events.rs`).
 //! - `cargo xtask fuzz --seconds N [TARGET]` — the cargo-fuzz targets of `fuzz/`, each for
 //!   N seconds, on the nightly toolchain (`fuzz.rs`); says so in one line and succeeds when
 //!   nightly or cargo-fuzz is missing. Not part of the gate.
@@ -60,7 +61,9 @@ tasks:
                       create, delete, connect, renew and disconnect over HTTP
                       (Bluesky and LinkedIn stand-ins) and rename through
                       postcore-admin; fails if any acknowledged write is lost or
-                      an unanswered one left a state that is neither outcome
+                      an unanswered one left a state that is neither outcome, or if
+                      a webhook event is invented or an acknowledged write's event
+                      never reaches the run's receiver (at least once)
   crash --smoke       2 short rounds on the debug binaries
   crash … --database postgres://USER@HOST/DB
                       the same on a fresh PostgreSQL database (as bench)

@@ -131,6 +131,10 @@ pub struct Upstreams {
     /// server's `POSTCORE_PUBLIC_URL` is its own loopback address, so that the stand-in
     /// sends the browser back to its callback.
     pub linkedin_env: Vec<(String, String)>,
+    /// Webhooks to a receiver on 127.0.0.1: `--webhook-allow-private`, and
+    /// `--webhook-timeout 2` (seconds), so that an attempt cut short by a kill is leased
+    /// for 64 s rather than 80 s.
+    pub webhooks_to_loopback: bool,
 }
 
 /// Starts `postcore serve` on a free port against `database` (named in its environment),
@@ -145,7 +149,7 @@ pub fn start_server(
 ) -> Result<Server> {
     let upstreams = Upstreams {
         bluesky: bluesky.map(str::to_owned),
-        linkedin_env: Vec::new(),
+        ..Upstreams::default()
     };
     start_server_with(profile, database, log, &upstreams)
 }
@@ -168,6 +172,9 @@ pub fn start_server_with(
     if !upstreams.linkedin_env.is_empty() {
         cmd.envs(upstreams.linkedin_env.iter().map(|(k, v)| (k, v)))
             .env("POSTCORE_PUBLIC_URL", format!("http://127.0.0.1:{port}"));
+    }
+    if upstreams.webhooks_to_loopback {
+        cmd.args(["--webhook-allow-private", "--webhook-timeout", "2"]);
     }
     // Both rate limits off: the bench drives one key at over 10,000 requests a second and
     // sends unknown keys at tens of thousands a second from one address, and the crash

@@ -13,9 +13,18 @@
 //! each acknowledged write holds (a deleted profile is absent and `GET /profiles/{key}`
 //! answers 404), each unanswered write either committed or not, and nothing else is stored;
 //! the database passes `integrity_check`.
+//!
+//! The run's account has a webhook endpoint at a receiver inside this process
+//! ([`receiver`]), which outlives every kill. Each round also waits for a delivery before its
+//! kill, so kills fall among deliveries (the run counts those that cut an attempt short).
+//! After each restart no kept event may be invented ([`events::Ledger::invented`]); after
+//! the last round a final server runs until every acknowledged write's event has arrived at
+//! least once ([`events::Ledger::missing`]), or fails after [`DRAIN_LIMIT`].
 
 mod clients;
+mod events;
 mod model;
+mod receiver;
 mod verify;
 mod writer;
 
@@ -36,6 +45,10 @@ const WRITERS: usize = 2;
 const MAX_REQUESTS_PER_CLIENT: usize = 1_000_000;
 /// How long a round may take to see every kind of write acknowledged before its kill.
 const EVERY_KIND_LIMIT: Duration = Duration::from_secs(120);
+/// How long the final server may take to deliver every acknowledged write's event: an
+/// attempt cut short by a kill stays leased for `2 × --webhook-timeout + 60 s` (64 s here),
+/// and a refused one is retried after about 5 s, then 10 s.
+const DRAIN_LIMIT: Duration = Duration::from_secs(240);
 
 /// One profile key: its state when the round began and the writes sent to it since.
 struct Entry {
@@ -87,6 +100,8 @@ struct World {
     counts: Counts,
     /// Acknowledged connects by what they were, for the log.
     connect_kinds: HashMap<&'static str, usize>,
+    /// The writes that cause webhook events.
+    ledger: events::Ledger,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -131,13 +146,19 @@ impl World {
             (Op::Disconnect(_), true) => counts.disconnects += 1,
             (Op::Delete, true) => counts.deletes += 1,
         }
+        self.ledger.record(key, &op, acknowledged);
         let entry = self.profiles.get_mut(key).expect("claimed keys are known");
         entry.busy = !acknowledged || op == Op::Delete;
         entry.history.push(Recorded { op, acknowledged });
     }
 
-    /// A profile made by an acknowledged request.
+    /// A profile made by an acknowledged request (its connections were acknowledged
+    /// connects).
     fn add(&mut self, key: String, profile: model::Profile) {
+        for (platform, conn) in &profile.connections {
+            let op = Op::Connect(*platform, conn.clone());
+            self.ledger.record(&key, &op, true);
+        }
         let entry = Entry {
             start: State::Present(profile),
             history: Vec::new(),
@@ -184,14 +205,21 @@ pub fn run(
     let upstreams = process::Upstreams {
         bluesky: Some(bluesky.url().to_owned()),
         linkedin_env: linkedin.env.clone(),
+        webhooks_to_loopback: true,
     };
+    let receiver = receiver::Receiver::start()?;
     let world: Shared = Arc::default();
     let started = Instant::now();
+    let mut cut_short = 0;
     for round in 0..rounds {
         let before = world.lock().unwrap().counts;
+        let kept_before = receiver.with(|r| r.events.len());
         let log = work.join("server.log");
         let server = process::start_server_with(profile, &db, &log, &upstreams)?;
         let base = server.base_url();
+        if round == 0 {
+            register_endpoint(&base, &api_key, &receiver)?;
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         for client in 0..CREATORS {
@@ -220,13 +248,17 @@ pub fn run(
             threads.push(std::thread::spawn(move || client.run()));
         }
         let waited = Instant::now();
-        while !world.lock().unwrap().counts.every_kind_since(&before) {
+        // Every kind of write, and a webhook delivery: the kill falls among deliveries.
+        while !(world.lock().unwrap().counts.every_kind_since(&before)
+            && receiver.with(|r| r.events.len()) > kept_before)
+        {
             if waited.elapsed() > EVERY_KIND_LIMIT {
                 stop.store(true, Ordering::SeqCst);
                 let counts = world.lock().unwrap().counts;
+                let kept = receiver.with(|r| r.events.len()) - kept_before;
                 bail!(
-                    "round {}: not every kind of write was acknowledged within {EVERY_KIND_LIMIT:?} \
-                     ({} in all); see {}",
+                    "round {}: not every kind of write and a webhook delivery were acknowledged \
+                     within {EVERY_KIND_LIMIT:?} ({} in all; {kept} webhook events); see {}",
                     round + 1,
                     counts.line(),
                     log.display()
@@ -238,7 +270,9 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(
             lo + process::random_u64() % (hi - lo).max(1),
         ));
+        let in_flight = receiver.with(|r| r.in_flight);
         server.kill()?;
+        cut_short += usize::from(in_flight > 0);
         stop.store(true, Ordering::SeqCst);
         for t in threads {
             t.join()
@@ -248,10 +282,12 @@ pub fn run(
         let outcome = verify::verify(&server.base_url(), &api_key, &world)?;
         let integrity = admin(profile, &db, &["check"]);
         server.kill()?;
+        let invented = webhook_faults(&world, &receiver);
         let counts = world.lock().unwrap().counts;
         eprintln!(
             "round {}/{rounds}: {} this round; {} stored profiles; unanswered: {} \
-             ({} profiles from unanswered creates stored); lost {}; integrity: {}",
+             ({} profiles from unanswered creates stored); lost {}; integrity: {}; \
+             webhook events kept: {} ({} attempts in flight at the kill)",
             round + 1,
             Counts {
                 creates: counts.creates - before.creates,
@@ -266,7 +302,9 @@ pub fn run(
             counts.unacknowledged - before.unacknowledged,
             outcome.adopted,
             outcome.lost.len(),
-            integrity.as_ref().map_or("FAILED", String::as_str)
+            integrity.as_ref().map_or("FAILED", String::as_str),
+            receiver.with(|r| r.events.len()),
+            in_flight
         );
         if let Err(e) = integrity {
             println!(
@@ -290,13 +328,32 @@ pub fn run(
                 outcome.lost[..outcome.lost.len().min(5)].join("\n  ")
             );
         }
+        if !invented.is_empty() {
+            bail!(
+                "webhook events that no write sent, or that failed the receiver's checks ({} in \
+                 all), e.g.:\n  {}",
+                invented.len(),
+                invented[..invented.len().min(5)].join("\n  ")
+            );
+        }
     }
+    let drained = drain(profile, &db, &work, &upstreams, &world, &receiver)?;
     let world = world.lock().unwrap();
     let counts = world.counts;
     println!(
         "{}; lost: 0; unacknowledged: {}; rounds: {rounds}",
         counts.line(),
         counts.unacknowledged
+    );
+    let (kept, redeliveries, refused) =
+        receiver.with(|r| (r.events.len(), r.redeliveries, r.refused));
+    println!(
+        "webhooks: {} acknowledged writes' events all delivered; {kept} events kept, none \
+         invented; {redeliveries} redeliveries; {refused} deliveries refused with 503 and \
+         retried; {cut_short} of {rounds} kills cut an attempt short; the last event arrived \
+         {:.1} s into the final run",
+        world.ledger.acknowledged(),
+        drained.as_secs_f64()
     );
     let mut kinds: Vec<_> = world.connect_kinds.iter().collect();
     kinds.sort();
@@ -312,4 +369,78 @@ pub fn run(
     drop((bluesky, linkedin));
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
+}
+
+/// Registers the receiver as the account's webhook endpoint (`POST /webhooks`, every event
+/// type) and gives it the signing secret of the answer.
+fn register_endpoint(base: &str, api_key: &str, receiver: &receiver::Receiver) -> Result<()> {
+    let answer: serde_json::Value = process::agent(Duration::from_secs(30))
+        .post(&format!("{base}/webhooks"))
+        .set("x-api-key", api_key)
+        .send_json(serde_json::json!({
+            "url": receiver.url(),
+            "description": "cargo xtask crash",
+        }))
+        .map_err(|e| anyhow::anyhow!("POST /webhooks: {e}"))?
+        .into_json()?;
+    let Some(secret) = answer["secret"].as_str() else {
+        bail!("POST /webhooks answered no secret: {answer}");
+    };
+    receiver.set_secret(secret.to_owned());
+    Ok(())
+}
+
+/// The receiver's rejected deliveries and the invented events, each described.
+fn webhook_faults(world: &Shared, receiver: &receiver::Receiver) -> Vec<String> {
+    let world = world.lock().unwrap();
+    receiver.with(|r| {
+        let mut faults = r.rejected.clone();
+        faults.extend(world.ledger.invented(&r.events));
+        faults
+    })
+}
+
+/// Runs a last server until every acknowledged write's webhook event has arrived (at most
+/// [`DRAIN_LIMIT`]), then checks again that none is invented. Returns how long it took.
+fn drain(
+    profile: Profile,
+    db: &process::Database,
+    work: &std::path::Path,
+    upstreams: &process::Upstreams,
+    world: &Shared,
+    receiver: &receiver::Receiver,
+) -> Result<Duration> {
+    let log = work.join("server-final.log");
+    let server = process::start_server_with(profile, db, &log, upstreams)?;
+    let started = Instant::now();
+    let missing = loop {
+        let missing = {
+            let world = world.lock().unwrap();
+            receiver.with(|r| world.ledger.missing(&r.events))
+        };
+        if missing.is_empty() || started.elapsed() > DRAIN_LIMIT {
+            break missing;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let took = started.elapsed();
+    server.kill()?;
+    if !missing.is_empty() {
+        bail!(
+            "acknowledged writes whose webhook events never arrived within {DRAIN_LIMIT:?} \
+             ({} in all), e.g.:\n  {}\nsee {} and `postcore-admin webhooks deliveries`",
+            missing.len(),
+            missing[..missing.len().min(5)].join("\n  "),
+            log.display()
+        );
+    }
+    let invented = webhook_faults(world, receiver);
+    if !invented.is_empty() {
+        bail!(
+            "webhook events that no write sent ({} in all), e.g.:\n  {}",
+            invented.len(),
+            invented[..invented.len().min(5)].join("\n  ")
+        );
+    }
+    Ok(took)
 }

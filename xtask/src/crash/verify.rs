@@ -87,6 +87,13 @@ pub fn verify(base: &str, api_key: &str, world: &Shared) -> Result<Outcome> {
         match model::adopt(&mut world.pending, &p, now) {
             Ok(state) => {
                 adopted += 1;
+                // Its connect went unanswered: its event may or may not come.
+                if let State::Present(p) = &state {
+                    for (platform, conn) in &p.connections {
+                        let op = Op::Connect(*platform, conn.clone());
+                        world.ledger.record(&key, &op, false);
+                    }
+                }
                 let entry = super::Entry {
                     start: state,
                     history: Vec::new(),
