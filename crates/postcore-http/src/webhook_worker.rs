@@ -6,9 +6,11 @@
 //! thresholds); every [`DELIVERY_POLL`] it claims the due deliveries
 //! ([`Repository::claim_webhook_deliveries`], leased in the database so that several
 //! servers on one database never send one delivery at once) up to the number of free
-//! places among `concurrency` attempts in flight, and sends each in its own task: a
-//! receiver that never answers holds one place for the per-attempt timeout and blocks no
-//! other endpoint. Each attempt is signed with the endpoint's current (and, for 24 h after
+//! places among `concurrency` attempts in flight, and sends each in its own task; while a
+//! claim comes back full it claims again as places free up, so a backlog goes out at the
+//! receivers' pace. A receiver that never answers holds one place for the per-attempt
+//! timeout and blocks no other endpoint. The scheduler and the deliveries run side by side,
+//! neither waiting for the other. Each attempt is signed with the endpoint's current (and, for 24 h after
 //! a rotation, previous) secret and recorded with [`Repository::record_webhook_attempt`],
 //! carrying `postcore-webhooks`' retry and disable decisions; an endpoint disabled by an
 //! attempt is logged at WARN. Decisions read only the injected [`Clock`]; the timers only
@@ -144,20 +146,35 @@ struct Worker {
 }
 
 impl Worker {
+    /// The scheduler and the deliveries, side by side in one task (aborting it stops
+    /// both): a slow scheduler pass never holds deliveries back, nor the reverse.
     async fn run(self: Arc<Self>) {
+        tokio::join!(
+            Arc::clone(&self).schedule_loop(),
+            Arc::clone(&self).delivery_loop()
+        );
+    }
+
+    /// A scheduler pass at start, then every `scheduler_interval`.
+    async fn schedule_loop(self: Arc<Self>) {
         let mut scheduler = tokio::time::interval(self.settings.scheduler_interval);
         scheduler.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            scheduler.tick().await;
+            if let Err(error) = self.schedule().await {
+                tracing::warn!(%error, "webhook scheduler pass failed");
+            }
+        }
+    }
+
+    /// Every [`DELIVERY_POLL`], every due delivery: claims go on as places free up while
+    /// they come back full, so a backlog is sent at the pace of the receivers (at most
+    /// `concurrency` attempts at once), not one claim per poll.
+    async fn delivery_loop(self: Arc<Self>) {
         let mut poll = tokio::time::interval(DELIVERY_POLL);
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            tokio::select! {
-                _ = scheduler.tick() => {
-                    if let Err(error) = self.schedule().await {
-                        tracing::warn!(%error, "webhook scheduler pass failed");
-                    }
-                }
-                _ = poll.tick() => {}
-            }
+            poll.tick().await;
             if let Err(error) = Arc::clone(&self).deliver_due().await {
                 tracing::warn!(%error, "claiming webhook deliveries failed");
             }
@@ -195,32 +212,42 @@ impl Worker {
         Ok(())
     }
 
-    /// Claims as many due deliveries as there are free places and starts each.
+    /// Claims as many due deliveries as there are free places and starts each, and again
+    /// (waiting for a place to free up) while a claim comes back full.
     async fn deliver_due(self: Arc<Self>) -> Result<(), StoreError> {
-        let free = self.places.available_permits();
-        if free == 0 {
-            return Ok(());
-        }
-        let now = self.clock.now();
-        let claimed = self
-            .store
-            .claim_webhook_deliveries(
-                now,
-                now + self.settings.lease(),
-                u32::try_from(free).unwrap_or(BATCH).min(BATCH),
-            )
-            .await?;
-        for delivery in claimed {
-            let Ok(place) = Arc::clone(&self.places).try_acquire_owned() else {
-                break;
+        loop {
+            let Ok(first) = Arc::clone(&self.places).acquire_owned().await else {
+                return Ok(()); // The semaphore is never closed.
             };
-            let worker = Arc::clone(&self);
-            tokio::spawn(async move {
-                worker.attempt(delivery).await;
-                drop(place);
-            });
+            let mut places = vec![first];
+            while let Ok(place) = Arc::clone(&self.places).try_acquire_owned() {
+                places.push(place);
+                if places.len() >= BATCH as usize {
+                    break;
+                }
+            }
+            let limit = places.len();
+            let now = self.clock.now();
+            let claimed = self
+                .store
+                .claim_webhook_deliveries(
+                    now,
+                    now + self.settings.lease(),
+                    u32::try_from(limit).unwrap_or(BATCH),
+                )
+                .await?;
+            let full = claimed.len() >= limit;
+            for (delivery, place) in claimed.into_iter().zip(places) {
+                let worker = Arc::clone(&self);
+                tokio::spawn(async move {
+                    worker.attempt(delivery).await;
+                    drop(place);
+                });
+            }
+            if !full {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// One attempt of one claimed delivery, recorded.
