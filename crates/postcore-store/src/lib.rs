@@ -29,8 +29,9 @@ use settings::is_postgres_url;
 pub use settings::{SecretKeySource, SettingsError, redact_database_url};
 pub use stream::{STREAM_PAGE_SIZE, stream_matching_pages, stream_profile_pages};
 pub use transfer::{
-    AccountExport, DatabaseCounts, ExportedApiKey, ExportedConnection, ExportedProfile,
-    ExportedReturnUrl, Transfer,
+    AccountExport, DatabaseCounts, ExportedApiKey, ExportedConnection, ExportedDelivery,
+    ExportedNotice, ExportedProfile, ExportedReturnUrl, ExportedWebhookEndpoint, Transfer,
+    WebhookExport,
 };
 
 use std::path::PathBuf;

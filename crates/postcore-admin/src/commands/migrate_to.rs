@@ -43,20 +43,36 @@ fn destination_key(globals: &Globals, args: &Args) -> anyhow::Result<SecretKeySo
     })
 }
 
-/// One line of counts, as printed: `accounts 2, API keys 4, …`.
+/// One line of counts, as printed: `accounts 2, API keys 4, …, webhook notices 3`.
 fn describe(c: &DatabaseCounts) -> String {
     format!(
-        "accounts {}, API keys {}, profiles {}, connections {}, return URLs {}",
-        c.accounts, c.api_keys, c.profiles, c.connections, c.return_urls
+        "accounts {}, API keys {}, profiles {}, connections {}, return URLs {}, {}",
+        c.accounts,
+        c.api_keys,
+        c.profiles,
+        c.connections,
+        c.return_urls,
+        describe_webhooks(c)
+    )
+}
+
+/// The webhook part of a line of counts: `webhook endpoints 2, events 5, …`.
+fn describe_webhooks(c: &DatabaseCounts) -> String {
+    format!(
+        "webhook endpoints {}, webhook events {}, webhook deliveries {}, webhook notices {}",
+        c.webhook_endpoints, c.webhook_events, c.webhook_deliveries, c.webhook_notices
     )
 }
 
 /// Copies every account of the source — API key digests with their prefixes, labels,
 /// revocations and times; return URLs; profiles with their keys, names and creation
 /// times; connections with their secrets, decrypted with the source's key and encrypted
-/// with the destination's — one account per transaction, then checks that the destination
-/// holds exactly what was read and that the source did not change meanwhile. Pending OAuth
-/// states and the refresher's leases are not copied. Progress: a bar on a terminal, plain
+/// with the destination's; webhook endpoints (ids, settings, disabling, failure counts,
+/// signing secrets re-encrypted likewise), outbox events (ids kept), deliveries with their
+/// states and the timed notices already told — one account per transaction, then checks
+/// that the destination holds exactly what was read and that the source did not change
+/// meanwhile. Pending OAuth states and the refresher's and deliverers' leases are not
+/// copied (a delivery in flight is pending again). Progress: a bar on a terminal, plain
 /// lines on stderr otherwise.
 ///
 /// Exit 2 for the same database twice or a bad setting, 5 when the destination already
@@ -103,12 +119,13 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
         bar.set_message(account.name.as_str().to_owned());
         if !terminal {
             eprintln!(
-                "copying account {}: API keys {}, return URLs {}, profiles {}, connections {}",
+                "copying account {}: API keys {}, return URLs {}, profiles {}, connections {}, {}",
                 account.name,
                 counts.api_keys,
                 counts.return_urls,
                 counts.profiles,
-                counts.connections
+                counts.connections,
+                describe_webhooks(&counts)
             );
         }
         let progress: Progress = {
@@ -150,9 +167,9 @@ pub async fn run(globals: &Globals, args: Args) -> anyhow::Result<Code> {
     }
     println!("verified: the destination holds exactly what the source holds");
     eprintln!(
-        "Platform credentials are encrypted with the destination's secret key: start the \
-         servers on {shown_to} with it. Pending LinkedIn sign-ins were not copied (users \
-         start them again)."
+        "Platform credentials and webhook signing secrets are encrypted with the \
+         destination's secret key: start the servers on {shown_to} with it. Pending LinkedIn \
+         sign-ins were not copied (users start them again)."
     );
     Ok(Code::Success)
 }

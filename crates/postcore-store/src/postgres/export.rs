@@ -6,7 +6,7 @@ use super::{Db, PgStore, accounts, connections, db, map_write_error, profiles};
 use crate::sqlite::accounts::label_from_db;
 use crate::sqlite::crypto::Cipher;
 use crate::sqlite::rows::{from_secs, to_secs};
-use crate::sqlite::transfer::{SealedByConnection, with_secrets};
+use crate::sqlite::transfer::{COUNTS_SQL, SealedByConnection, counts_from, with_secrets};
 use crate::transfer::{AccountExport, DatabaseCounts, ExportedApiKey, ExportedReturnUrl, Transfer};
 use crate::{Conflict, Entity, ProfileCursor, Progress, StoreError};
 use postcore_domain::{AccountName, KeyLabel};
@@ -85,6 +85,7 @@ async fn export<C: Db>(
         profiles.extend(with_secrets(page, &mut sealed, cipher)?);
     }
     Ok(AccountExport {
+        webhooks: super::webhook_export::export(c, cipher, account.id).await?,
         name: account.name,
         created_at: account.created_at,
         api_keys,
@@ -164,7 +165,7 @@ async fn import<C: Db>(
             report(done);
         }
     }
-    Ok(())
+    super::webhook_export::import(tx, cipher, account.id, &export.webhooks).await
 }
 
 #[async_trait::async_trait]
@@ -198,22 +199,7 @@ impl Transfer for PgStore {
 
     async fn database_counts(&self) -> Result<DatabaseCounts, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_one(
-                "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM api_keys), \
-                 (SELECT count(*) FROM profiles), (SELECT count(*) FROM connections), \
-                 (SELECT count(*) FROM return_urls)",
-                &[],
-            )
-            .await
-            .map_err(db)?;
-        let n = |i: usize| row.get::<_, i64>(i).unsigned_abs();
-        Ok(DatabaseCounts {
-            accounts: n(0),
-            api_keys: n(1),
-            profiles: n(2),
-            connections: n(3),
-            return_urls: n(4),
-        })
+        let row = client.query_one(COUNTS_SQL, &[]).await.map_err(db)?;
+        Ok(counts_from(std::array::from_fn(|i| row.get::<_, i64>(i))))
     }
 }

@@ -17,6 +17,7 @@ mod connections;
 mod export;
 mod profiles;
 mod repository;
+mod webhook_export;
 mod webhooks;
 
 use crate::sqlite::crypto::Cipher;

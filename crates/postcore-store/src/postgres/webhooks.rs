@@ -27,7 +27,7 @@ fn count(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
-fn endpoint_at(row: &Row) -> Res<WebhookEndpoint> {
+pub(crate) fn endpoint_at(row: &Row) -> Res<WebhookEndpoint> {
     let disabled = match row.get::<_, Option<i64>>(6) {
         Some(at) => Some(EndpointDisabled {
             at: from_secs(at)?,
@@ -47,7 +47,7 @@ fn endpoint_at(row: &Row) -> Res<WebhookEndpoint> {
     })
 }
 
-fn event_at(row: &Row, base: usize) -> Res<OutboxEvent> {
+pub(crate) fn event_at(row: &Row, base: usize) -> Res<OutboxEvent> {
     EventRow {
         id: row.get(base),
         account: row.get(base + 1),
@@ -322,7 +322,7 @@ pub(crate) async fn enqueue<C: Db>(
     Ok(Some(event))
 }
 
-async fn insert_event<C: Db>(c: &C, e: &OutboxEvent) -> Res<()> {
+pub(crate) async fn insert_event<C: Db>(c: &C, e: &OutboxEvent) -> Res<()> {
     let (key, name, created, conn) = snapshot_columns(&e.snapshot);
     c.execute(
         &stmt(

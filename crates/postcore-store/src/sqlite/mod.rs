@@ -11,6 +11,7 @@ mod repository;
 pub(crate) mod rows;
 mod schema;
 pub(crate) mod transfer;
+pub(crate) mod webhook_transfer;
 pub(crate) mod webhooks;
 mod writer;
 

@@ -130,6 +130,7 @@ fn export(
         profiles.extend(with_secrets(page, &mut sealed, cipher)?);
     }
     Ok(AccountExport {
+        webhooks: super::webhook_transfer::export(conn, cipher, account.id)?,
         name: account.name,
         created_at: account.created_at,
         api_keys,
@@ -198,27 +199,53 @@ fn import(
             report(done);
         }
     }
-    Ok(())
+    super::webhook_transfer::import(tx, cipher, account.id, &export.webhooks)
 }
 
-/// The rows of each kind, in one statement.
+/// The rows of each kind, in one statement (both backends), in [`counts_from`]'s order.
+/// Notices count only when their profile exists: those are the ones an export moves.
+pub(crate) const COUNTS_SQL: &str = "SELECT (SELECT count(*) FROM accounts), \
+     (SELECT count(*) FROM api_keys), (SELECT count(*) FROM profiles), \
+     (SELECT count(*) FROM connections), (SELECT count(*) FROM return_urls), \
+     (SELECT count(*) FROM webhook_endpoints), (SELECT count(*) FROM webhook_events), \
+     (SELECT count(*) FROM webhook_deliveries), \
+     (SELECT count(*) FROM webhook_notices n \
+      WHERE EXISTS (SELECT 1 FROM profiles p WHERE p.profile_key = n.profile_key))";
+
+/// The counts of [`COUNTS_SQL`]'s columns, in order.
+pub(crate) fn counts_from(n: [i64; 9]) -> DatabaseCounts {
+    let [
+        accounts,
+        api_keys,
+        profiles,
+        connections,
+        return_urls,
+        endpoints,
+        events,
+        deliveries,
+        notices,
+    ] = n.map(i64::unsigned_abs);
+    DatabaseCounts {
+        accounts,
+        api_keys,
+        profiles,
+        connections,
+        return_urls,
+        webhook_endpoints: endpoints,
+        webhook_events: events,
+        webhook_deliveries: deliveries,
+        webhook_notices: notices,
+    }
+}
+
 fn counts(conn: &Connection) -> Result<DatabaseCounts, StoreError> {
-    conn.query_row(
-        "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM api_keys), \
-         (SELECT COUNT(*) FROM profiles), (SELECT COUNT(*) FROM connections), \
-         (SELECT COUNT(*) FROM return_urls)",
-        [],
-        |r| {
-            let n = |i| r.get::<_, i64>(i).map(|v| v as u64);
-            Ok(DatabaseCounts {
-                accounts: n(0)?,
-                api_keys: n(1)?,
-                profiles: n(2)?,
-                connections: n(3)?,
-                return_urls: n(4)?,
-            })
-        },
-    )
+    conn.query_row(COUNTS_SQL, [], |r| {
+        let mut n = [0; 9];
+        for (i, v) in n.iter_mut().enumerate() {
+            *v = r.get(i)?;
+        }
+        Ok(counts_from(n))
+    })
     .map_err(StoreError::backend)
 }
 

@@ -26,7 +26,7 @@ fn be(e: rusqlite::Error) -> StoreError {
 pub(crate) const ENDPOINT_COLUMNS: &str = "w.id, w.account_id, w.url, w.events, w.description, \
      w.created_at, w.disabled_at, w.disabled_reason, w.consecutive_failures";
 
-fn endpoint_at(row: &Row<'_>) -> Res<WebhookEndpoint> {
+pub(crate) fn endpoint_at(row: &Row<'_>) -> Res<WebhookEndpoint> {
     let disabled_at: Option<i64> = row.get(6).map_err(be)?;
     let disabled = match disabled_at {
         Some(at) => Some(EndpointDisabled {
@@ -55,7 +55,7 @@ pub(crate) const EVENT_COLUMNS: &str = "e.id, e.account_id, e.event_type, e.crea
      e.profile_key, e.profile_name, e.profile_created_at, e.platform, e.display_name, \
      e.username, e.did, e.connected_at, e.expires_at, e.revoked";
 
-fn event_at(row: &Row<'_>, base: usize) -> Res<OutboxEvent> {
+pub(crate) fn event_at(row: &Row<'_>, base: usize) -> Res<OutboxEvent> {
     EventRow {
         id: row.get(base).map_err(be)?,
         account: row.get(base + 1).map_err(be)?,
@@ -286,7 +286,7 @@ pub(crate) fn enqueue(
     Ok(Some(event))
 }
 
-fn insert_event(tx: &Connection, e: &OutboxEvent) -> Res<()> {
+pub(crate) fn insert_event(tx: &Connection, e: &OutboxEvent) -> Res<()> {
     let (key, name, created, conn) = snapshot_columns(&e.snapshot);
     tx.prepare_cached(
         "INSERT INTO webhook_events (id, account_id, event_type, created_at, profile_key, \

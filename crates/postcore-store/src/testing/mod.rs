@@ -27,6 +27,7 @@ mod pages;
 mod postgres;
 mod profiles;
 mod transfer;
+mod transfer_webhooks;
 mod webhooks;
 
 pub use accounts::*;
@@ -40,6 +41,7 @@ pub use pages::*;
 pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_postgres};
 pub use profiles::*;
 pub use transfer::*;
+pub use transfer_webhooks::*;
 pub use webhooks::*;
 
 use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};

@@ -1,7 +1,11 @@
 //! Conformance cases for [`Transfer`](crate::Transfer): whole accounts exported from one
-//! store and imported into another keep every key, secret, timestamp and URL.
+//! store and imported into another keep every key, secret, timestamp and URL, and their
+//! webhooks (`transfer_webhooks.rs`).
 
-use super::{account, account_name, all_profiles, key, key_label, t};
+use super::{
+    WebhookFixture, account, account_name, all_profiles, assert_webhooks_moved, key, key_label,
+    populate_webhooks, t,
+};
 use crate::{
     AccountExport, ApiKeyInfo, Conflict, Credentials, DatabaseCounts, Entity, Progress, Repository,
     StoreError,
@@ -41,9 +45,10 @@ fn keys_without_ids(keys: Vec<ApiKeyInfo>) -> Vec<(String, String, Option<String
 
 /// Fills `repo` with account `a` (three keys: one used, one labelled and revoked, one
 /// plain; two return URLs; a LinkedIn connection with refresh token, a marked Bluesky one,
-/// a profile without connections) and account `b` (one key, one profile). Returns the two
-/// keys that must still authenticate, and the revoked one.
-async fn populate(repo: &Arc<dyn Repository>) -> (ApiKey, ApiKey, ApiKey) {
+/// a profile without connections, and [`populate_webhooks`]' webhooks from `t(1000)`) and
+/// account `b` (one key, one profile). Returns the two keys that must still authenticate,
+/// the revoked one, and the webhooks made.
+async fn populate(repo: &Arc<dyn Repository>) -> (ApiKey, ApiKey, ApiKey, WebhookFixture) {
     let a = account(repo, "a").await;
     let b = account(repo, "b").await;
     let (used, _) = repo.create_api_key(a, None, t(10)).await.unwrap();
@@ -93,7 +98,8 @@ async fn populate(repo: &Arc<dyn Repository>) -> (ApiKey, ApiKey, ApiKey) {
     repo.create_profile(b, Some(key("prof_xferb")), Some(name("B")), t(32))
         .await
         .unwrap();
-    (used, of_b, revoked)
+    let hooks = populate_webhooks(repo, a, t(1000)).await;
+    (used, of_b, revoked, hooks)
 }
 
 fn name(text: &str) -> postcore_domain::ProfileName {
@@ -103,19 +109,23 @@ fn name(text: &str) -> postcore_domain::ProfileName {
 const POPULATED: DatabaseCounts = DatabaseCounts {
     accounts: 2,
     api_keys: 4,
-    profiles: 3,
-    connections: 2,
+    profiles: 4,
+    connections: 3,
     return_urls: 2,
+    webhook_endpoints: 3,
+    webhook_events: 4,
+    webhook_deliveries: 6,
+    webhook_notices: 1,
 };
 
 /// Both accounts exported from `source` and imported into the empty `dest`: the same keys
 /// authenticate (the revoked one does not), and profiles, connections, secrets, key
-/// listings, return URLs and counts are the same.
+/// listings, return URLs, webhooks and counts are the same.
 pub async fn whole_accounts_move_between_stores_with_keys_secrets_and_urls(
     source: Arc<dyn Repository>,
     dest: Arc<dyn Repository>,
 ) {
-    let (used, of_b, revoked) = populate(&source).await;
+    let (used, of_b, revoked, hooks) = populate(&source).await;
     assert_eq!(source.database_counts().await.unwrap(), POPULATED);
     assert_eq!(
         dest.database_counts().await.unwrap(),
@@ -128,9 +138,9 @@ pub async fn whole_accounts_move_between_stores_with_keys_secrets_and_urls(
         DatabaseCounts {
             accounts: 1,
             api_keys: 3,
-            profiles: 2,
-            connections: 2,
-            return_urls: 2,
+            profiles: 3,
+            connections: 3,
+            ..POPULATED
         }
     );
     assert_eq!(export.created_at, t(0));
@@ -150,7 +160,7 @@ pub async fn whole_accounts_move_between_stores_with_keys_secrets_and_urls(
     let log = Arc::clone(&seen);
     let progress: Progress = Arc::new(move |n| log.lock().unwrap().push(n));
     dest.import_account(export, Some(progress)).await.unwrap();
-    assert_eq!(*seen.lock().unwrap(), [2]);
+    assert_eq!(*seen.lock().unwrap(), [3]);
     let export_b = source.export_account(&account_name("b")).await.unwrap();
     dest.import_account(export_b, None).await.unwrap();
 
@@ -211,11 +221,13 @@ pub async fn whole_accounts_move_between_stores_with_keys_secrets_and_urls(
         ["http://localhost:3000/x", "https://app.example.com/done"]
     );
     assert_eq!(dest.return_urls(b.id).await.unwrap(), Vec::<String>::new());
+    assert_webhooks_moved(&hooks, (&source, src_a.id), (&dest, a.id)).await;
     dest.flush_last_use().await.unwrap();
 }
 
 /// An import that collides with what the store holds — the account's name, a key's
-/// digest or display prefix, a profile key — is refused whole: nothing is written.
+/// digest or display prefix, a profile key, a webhook endpoint's id — is refused whole:
+/// nothing is written.
 pub async fn account_imports_that_collide_write_nothing(repo: Arc<dyn Repository>) {
     populate(&repo).await;
     let unknown = repo.export_account(&account_name("nobody")).await;
@@ -268,6 +280,15 @@ pub async fn account_imports_that_collide_write_nothing(repo: Arc<dyn Repository
             collides,
             Err(StoreError::Conflict(Conflict::ProfileKeyExists))
         ),
+        "{collides:?}"
+    );
+    let mut hooks = export().await;
+    hooks.name = account_name("c");
+    hooks.api_keys.clear();
+    hooks.profiles.clear();
+    let collides = refused(hooks).await;
+    assert!(
+        matches!(collides, Err(StoreError::Backend(_))),
         "{collides:?}"
     );
 }
