@@ -394,6 +394,32 @@ async fn expiry_notices(backend: Backend) {
     })
     .await;
     assert_eq!(mock.received_requests().await.unwrap().len(), 6);
+
+    // Marked as needing a reconnect: connection.needs_reconnect, and then nothing more for
+    // that token, neither its 1-day notice nor its expiry.
+    store
+        .mark_revoked(
+            account,
+            profile.key(),
+            Platform::LinkedIn,
+            at("2025-04-25T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let got = wait_for_requests(&mock, 7).await;
+    assert_eq!(got[6]["type"], "connection.needs_reconnect");
+    assert_eq!(got[6]["createdAt"], "2025-04-25T00:00:00Z");
+    assert_eq!(got[6]["data"]["expiresAt"], renewed_expiry);
+    assert_eq!(got[6]["data"]["needsReconnect"], true);
+    for instant in ["2025-05-01T00:00:00Z", "2025-05-02T00:00:00Z"] {
+        world.set_clock(instant);
+        wait_for_pass(&mut server, instant);
+        assert_eq!(
+            deliveries(&*store, &endpoint).await.len(),
+            7,
+            "at {instant}"
+        );
+    }
 }
 
 /// A port nothing listens on.
