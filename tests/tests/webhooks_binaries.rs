@@ -3,14 +3,19 @@
 //! time), receivers on 127.0.0.1 (wiremock, which records every request), and the
 //! signature checked with the Standard Webhooks reference library, not PostCore's code.
 //!
+//! Each test runs once per backend ([`on_each_backend!`]): `…::sqlite` on a database file in
+//! a temporary directory, `…::postgres` on a fresh database of the server named by
+//! `POSTCORE_TEST_POSTGRES_URL` (without it, one "skipped: …" line and a pass).
+//!
 //! Endpoints are created by opening the server's database with `postcore_store` beside the
 //! running server (the HTTP routes and CLI are another branch's).
 
 use postcore_domain::{AccountName, Connection, Platform, Timestamp, format_timestamp};
+use postcore_store::testing::{PgTestDatabase, TEST_SECRET_KEY};
 use postcore_store::webhooks::{DeliveryReport, DeliveryStatus, NewWebhookEndpoint};
 use postcore_store::{AccountId, Credentials, Repository, SecretString, StoreConfig};
 use postcore_tests::app::at;
-use postcore_tests::server::Server;
+use postcore_tests::server::{Server, admin_on};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,23 +26,65 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 /// A test-only signing secret: `whsec_` + base64 of 32 bytes.
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAAAAAAAAAAA=";
 
+/// Where the server keeps its data.
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Two `#[tokio::test]`s of `body(Backend)` in a module named `name`: `name::sqlite` and
+/// `name::postgres`, so that a failure names its backend. `#[$attr]` is the runtime's.
+macro_rules! on_each_backend {
+    (#[$attr:meta] $name:ident => $body:ident) => {
+        mod $name {
+            #[$attr]
+            async fn sqlite() {
+                super::$body(super::Backend::Sqlite).await;
+            }
+
+            #[$attr]
+            async fn postgres() {
+                super::$body(super::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// The server's database: a file beside the clock (its secret key file is made beside it
+/// on the first start), or a fresh PostgreSQL database (dropped with this value) whose
+/// secret key is given as `POSTCORE_SECRET_KEY`.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(PgTestDatabase),
+}
+
+/// The server's secret key on PostgreSQL (SQLite keeps its own beside the file).
+const PG_ENV: [(&str, &str); 1] = [("POSTCORE_SECRET_KEY", TEST_SECRET_KEY)];
+
 /// The database, the clock file and the server's flags.
 struct World {
-    _dir: tempfile::TempDir,
-    database: PathBuf,
+    database: Database,
     clock: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl World {
-    fn new(start: &str) -> Self {
+    /// A world on `backend` with the clock at `start`; `None` on PostgreSQL when
+    /// `POSTCORE_TEST_POSTGRES_URL` is unset (after the one "skipped: …" line).
+    async fn new(backend: Backend, start: &str) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
+        let database = match backend {
+            Backend::Sqlite => Database::Sqlite(dir.path().join("postcore.db")),
+            Backend::Postgres => Database::Postgres(PgTestDatabase::create().await?),
+        };
         let world = Self {
-            database: dir.path().join("postcore.db"),
+            database,
             clock: dir.path().join("clock"),
             _dir: dir,
         };
         world.set_clock(start);
-        world
+        Some(world)
     }
 
     /// Moves the server's clock (written beside and renamed, so a read never sees half).
@@ -59,13 +106,31 @@ impl World {
             "postcore_http::webhook_worker=debug,info",
         ];
         args.extend_from_slice(extra);
-        Server::start_with(&self.database, &args)
+        match &self.database {
+            Database::Sqlite(path) => Server::start_with(path, &args),
+            Database::Postgres(db) => Server::start_on(db.url(), &args, &PG_ENV),
+        }
+    }
+
+    /// Runs `postcore-admin args` on the server's database and asserts exit 0.
+    fn admin(&self, args: &[&str]) {
+        let (url, env) = match &self.database {
+            Database::Sqlite(path) => (path.to_string_lossy(), &[][..]),
+            Database::Postgres(db) => (db.url().into(), &PG_ENV[..]),
+        };
+        let (code, out, err) = admin_on(&url, env, args);
+        assert_eq!(code, Some(0), "{args:?}: {out}{err}");
     }
 
     async fn store(&self) -> (Arc<dyn Repository>, AccountId) {
-        let store = postcore_store::open(StoreConfig::new(self.database.display().to_string()))
-            .await
-            .unwrap();
+        let store = match &self.database {
+            Database::Sqlite(path) => {
+                postcore_store::open(StoreConfig::new(path.display().to_string()))
+                    .await
+                    .unwrap()
+            }
+            Database::Postgres(db) => db.open_store().await,
+        };
         let account = store
             .find_account(&AccountName::parse("default").unwrap())
             .await
@@ -200,19 +265,21 @@ fn connection_data(profile: &str, expires: &str, days: i64) -> Value {
     })
 }
 
-/// A server with `extra` flags on a clock at 2025-01-01T12:30:00Z, its store, the default
-/// account, and one endpoint of it at a receiver answering 200.
+/// A server on `backend` with `extra` flags on a clock at 2025-01-01T12:30:00Z, its store,
+/// the default account, and one endpoint of it at a receiver answering 200; `None` when
+/// the backend is absent (see [`World::new`]).
 async fn one_receiver(
+    backend: Backend,
     extra: &[&str],
-) -> (
+) -> Option<(
     World,
     Server,
     Arc<dyn Repository>,
     AccountId,
     MockServer,
     String,
-) {
-    let world = World::new("2025-01-01T12:30:00Z");
+)> {
+    let world = World::new(backend, "2025-01-01T12:30:00Z").await?;
     let server = world.start(extra);
     let (store, account) = world.store().await;
     let mock = receiver(ResponseTemplate::new(200)).await;
@@ -223,12 +290,20 @@ async fn one_receiver(
         at("2025-01-01T12:30:00Z"),
     )
     .await;
-    (world, server, store, account, mock, endpoint)
+    Some((world, server, store, account, mock, endpoint))
 }
 
-#[tokio::test]
-async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
-    let (world, mut server, store, account, mock, endpoint) = one_receiver(&[]).await;
+on_each_backend! {
+    #[tokio::test]
+    expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second => expiry_notices
+}
+
+async fn expiry_notices(backend: Backend) {
+    let Some((world, mut server, store, account, mock, endpoint)) =
+        one_receiver(backend, &[]).await
+    else {
+        return;
+    };
 
     // A LinkedIn connection made now, expiring 2025-03-02T12:30:00Z: connection.connected.
     let expires = "2025-03-02T12:30:00Z";
@@ -319,6 +394,32 @@ async fn expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second() {
     })
     .await;
     assert_eq!(mock.received_requests().await.unwrap().len(), 6);
+
+    // Marked as needing a reconnect: connection.needs_reconnect, and then nothing more for
+    // that token, neither its 1-day notice nor its expiry.
+    store
+        .mark_revoked(
+            account,
+            profile.key(),
+            Platform::LinkedIn,
+            at("2025-04-25T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let got = wait_for_requests(&mock, 7).await;
+    assert_eq!(got[6]["type"], "connection.needs_reconnect");
+    assert_eq!(got[6]["createdAt"], "2025-04-25T00:00:00Z");
+    assert_eq!(got[6]["data"]["expiresAt"], renewed_expiry);
+    assert_eq!(got[6]["data"]["needsReconnect"], true);
+    for instant in ["2025-05-01T00:00:00Z", "2025-05-02T00:00:00Z"] {
+        world.set_clock(instant);
+        wait_for_pass(&mut server, instant);
+        assert_eq!(
+            deliveries(&*store, &endpoint).await.len(),
+            7,
+            "at {instant}"
+        );
+    }
 }
 
 /// A port nothing listens on.
@@ -334,9 +435,16 @@ fn secs(at_: &str, plus: i64) -> Timestamp {
     at(at_) + chrono::Duration::seconds(plus)
 }
 
-#[tokio::test]
-async fn failures_retry_on_the_backoff_schedule_then_fail_and_disable_without_blocking_others() {
-    let world = World::new("2025-01-01T12:30:00Z");
+on_each_backend! {
+    #[tokio::test]
+    failures_retry_on_the_backoff_schedule_then_fail_and_disable_without_blocking_others =>
+        failures_retry
+}
+
+async fn failures_retry(backend: Backend) {
+    let Some(world) = World::new(backend, "2025-01-01T12:30:00Z").await else {
+        return;
+    };
     let mut server = world.start(&["--webhook-timeout", "3", "--webhook-disable-after", "1"]);
     let (store, account) = world.store().await;
     let now = at("2025-01-01T12:30:00Z");
@@ -451,15 +559,21 @@ async fn call(
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_through_the_api_and_the_cli_send_their_events() {
+on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    changes_through_the_api_and_the_cli_send_their_events => changes_send_events
+}
+
+async fn changes_send_events(backend: Backend) {
     use postcore_tests::bluesky::BlueskyStandIn;
-    use postcore_tests::server::admin;
     use reqwest::Method;
     let standin = BlueskyStandIn::start().await;
     standin.add_account("alice.bsky.social", "did:plc:alice", "alic-eapp-pass-word");
-    let (world, mut server, store, account, mock, endpoint) =
-        one_receiver(&["--bluesky-service", &standin.url()]).await;
+    let Some((world, mut server, store, account, mock, endpoint)) =
+        one_receiver(backend, &["--bluesky-service", &standin.url()]).await
+    else {
+        return;
+    };
     let connect = json!({"platform": "bluesky",
         "credentials": {"handle": "alice.bsky.social", "appPassword": "alic-eapp-pass-word"}});
 
@@ -481,16 +595,13 @@ async fn changes_through_the_api_and_the_cli_send_their_events() {
     // connection.needs_reconnect, by the operator's mark. `postcore-admin` runs on the
     // system's clock: its event is due at the real present, so the server's clock is
     // moved past it.
-    admin(
-        &world.database,
-        &[
-            "connections",
-            "mark-reconnect",
-            &key,
-            "--platform",
-            "bluesky",
-        ],
-    );
+    world.admin(&[
+        "connections",
+        "mark-reconnect",
+        &key,
+        "--platform",
+        "bluesky",
+    ]);
     world.set_clock("2030-01-01T00:00:00Z");
     let got = wait_for_requests(&mock, 2).await;
     assert_eq!(got[1]["type"], "connection.needs_reconnect");

@@ -1,5 +1,6 @@
 //! The webhook worker (issue 13): the server's background task that finds the timed
-//! notices due (`connection.expiring`, `connection.expired`) and delivers the outbox.
+//! notices due (`connection.expiring`, `connection.expired`; none for a connection marked
+//! as needing a reconnect) and delivers the outbox.
 //!
 //! Every `scheduler_interval` of real time it runs a scheduler pass
 //! ([`Repository::enqueue_due_notices`] at the injected clock's `now`, with the configured

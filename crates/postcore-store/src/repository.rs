@@ -203,7 +203,9 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     /// Marks a connection revoked, so that it needs a reconnect until renewed; when the mark
     /// is new, writes `connection.needs_reconnect` (the marked connection, created at
     /// `now`, UTC) when subscribed, in one transaction (marking a marked connection writes
-    /// nothing). Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
+    /// nothing). A marked connection gets no further timed notice
+    /// ([`Self::enqueue_due_notices`]) until a connect renews it.
+    /// Errors: `NotFound(Entity::Profile)`, `NotFound(Entity::Connection)`.
     async fn mark_revoked(
         &self,
         account: AccountId,
@@ -422,8 +424,11 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
         now: Timestamp,
     ) -> Result<OutboxEvent, StoreError>;
 
-    /// The scheduler's pass, in one transaction. For connections with an expiry, of
-    /// accounts with an enabled endpoint, soonest expiry first: the latest notice due at
+    /// The scheduler's pass, in one transaction. For connections with an expiry and no
+    /// revoked mark (one that needs a reconnect was told so with
+    /// `connection.needs_reconnect`, and its token gets no later `expiring` or `expired`
+    /// notice; a renewal clears the mark), of accounts with an enabled endpoint, soonest
+    /// expiry first: the latest notice due at
     /// `now` (`postcore-webhooks`' `NoticeSchedule::due`: `connection.expired` once
     /// `now ≥ expiresAt`, else `connection.expiring` at the shortest threshold of
     /// `thresholds_secs` (whole seconds) with `expiresAt − threshold ≤ now`), when not yet

@@ -13,9 +13,11 @@ use std::sync::Arc;
 /// has the same names; the store keeps the text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WebhookEventKind {
-    /// `connection.expiring`: a threshold before `expiresAt` was reached.
+    /// `connection.expiring`: a threshold before `expiresAt` was reached (never for a
+    /// connection marked revoked).
     ConnectionExpiring,
-    /// `connection.expired`: `expiresAt` was reached.
+    /// `connection.expired`: `expiresAt` was reached (never for a connection marked
+    /// revoked: its `connection.needs_reconnect` was the last word on that token).
     ConnectionExpired,
     /// `connection.needs_reconnect`: marked revoked, or a refresh was refused.
     ConnectionNeedsReconnect,

@@ -447,9 +447,10 @@ pub(crate) async fn enqueue_due_notices<C: Db>(
 ) -> Res<Vec<OutboxEvent>> {
     let longest = thresholds.iter().copied().max().unwrap_or(0);
     let horizon = to_secs(now).saturating_add(i64::try_from(longest).unwrap_or(i64::MAX));
+    // The candidates of `sqlite::webhooks::enqueue_due_notices`: revoked tokens get none.
     let sql = format!(
         "SELECT c.account_id, c.profile_key, {CONNECTION_COLUMNS} FROM connections c \
-         WHERE c.expires_at IS NOT NULL AND c.expires_at <= $1 \
+         WHERE c.expires_at IS NOT NULL AND c.expires_at <= $1 AND NOT c.revoked \
          AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.account_id = c.account_id \
                      AND w.disabled_at IS NULL) \
          AND NOT EXISTS (SELECT 1 FROM webhook_notices n WHERE n.profile_key = c.profile_key \

@@ -385,12 +385,13 @@ pub(crate) fn enqueue_due_notices(
 ) -> Res<Vec<OutboxEvent>> {
     let longest = thresholds.iter().copied().max().unwrap_or(0);
     let horizon = to_secs(now).saturating_add(i64::try_from(longest).unwrap_or(i64::MAX));
-    // Candidates: expiring within the longest threshold, of accounts with an enabled
-    // endpoint, whose expired notice is not recorded yet (so expired tokens leave the
-    // scan once told).
+    // Candidates: expiring within the longest threshold, not marked revoked (the app was
+    // told `connection.needs_reconnect`; a renewal clears the mark), of accounts with an
+    // enabled endpoint, whose expired notice is not recorded yet (so expired tokens leave
+    // the scan once told).
     let sql = format!(
         "SELECT c.id, c.profile_id, c.account_id, c.profile_key, {} FROM connections c \
-         WHERE c.expires_at IS NOT NULL AND c.expires_at <= ?1 \
+         WHERE c.expires_at IS NOT NULL AND c.expires_at <= ?1 AND c.revoked = 0 \
          AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.account_id = c.account_id \
                      AND w.disabled_at IS NULL) \
          AND NOT EXISTS (SELECT 1 FROM webhook_notices n WHERE n.profile_key = c.profile_key \

@@ -171,6 +171,7 @@ macro_rules! conformance_suite {
             connects_write_connected_events_for_subscribed_endpoints,
             a_refused_connect_writes_no_event,
             timed_notices_are_written_once_at_each_threshold,
+            revoked_connections_get_no_timed_notices,
             deliveries_are_leased_once_and_failures_are_booked,
             every_write_path_writes_its_event,
             connecting_another_account_is_a_conflict_that_changes_nothing,

@@ -70,8 +70,16 @@ async fn drain(repo: &Arc<dyn Repository>, now: i64) -> Vec<(String, OutboxEvent
 
 /// Kind, instant and snapshot of each drained event.
 fn told(got: &[(String, OutboxEvent)]) -> Vec<(WebhookEventKind, Timestamp, EventSnapshot)> {
-    got.iter()
-        .map(|(_, e)| (e.kind, e.created_at, e.snapshot.clone()))
+    told_events(got.iter().map(|(_, e)| e))
+}
+
+/// Kind, instant and snapshot of each event.
+fn told_events<'a>(
+    events: impl IntoIterator<Item = &'a OutboxEvent>,
+) -> Vec<(WebhookEventKind, Timestamp, EventSnapshot)> {
+    events
+        .into_iter()
+        .map(|e| (e.kind, e.created_at, e.snapshot.clone()))
         .collect()
 }
 
@@ -383,6 +391,13 @@ pub async fn a_refused_connect_writes_no_event(repo: Arc<dyn Repository>) {
     );
 }
 
+/// One scheduler pass at `now` with [`THRESHOLDS`] and `ids`: the events it wrote.
+async fn notice_pass(repo: &Arc<dyn Repository>, ids: &NoticeIds, now: i64) -> Vec<OutboxEvent> {
+    repo.enqueue_due_notices(t(now), &THRESHOLDS, 100, Arc::clone(ids))
+        .await
+        .unwrap()
+}
+
 /// Timed notices: `connection.expiring` exactly at `expiresAt − 7 d` and `− 1 d` and
 /// `connection.expired` at `expiresAt`, to the second, each once across passes, with the
 /// due instant as `createdAt` and the caller's deterministic id; only the latest due
@@ -400,17 +415,12 @@ pub async fn timed_notices_are_written_once_at_each_threshold(repo: Arc<dyn Repo
         .await
         .unwrap();
     let ids = test_notice_ids();
-    let pass = |now: i64| {
-        let repo = Arc::clone(&repo);
-        let ids = Arc::clone(&ids);
-        async move {
-            repo.enqueue_due_notices(t(now), &THRESHOLDS, 100, ids)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|e| (e.kind, e.created_at, e.id))
-                .collect::<Vec<_>>()
-        }
+    let pass = async |now: i64| {
+        notice_pass(&repo, &ids, now)
+            .await
+            .into_iter()
+            .map(|e| (e.kind, e.created_at, e.id))
+            .collect::<Vec<_>>()
     };
     assert_eq!(pass(expires - 7 * DAY - 1).await, vec![], "no endpoint yet");
     endpoint(
@@ -481,6 +491,123 @@ pub async fn timed_notices_are_written_once_at_each_threshold(repo: Arc<dyn Repo
         )]
     );
     assert_eq!(pass(new_expiry - DAY + 6).await, vec![]);
+}
+
+/// A connection that needs a reconnect gets no timed notice for its token: marked before
+/// its 7-day notice, none at 7 d, 1 d or expiry; refused at refresh after its 7-day
+/// notice, none after it. A renewal clears the mark and its new token's notices come as
+/// usual. (The mark's own `connection.needs_reconnect` is all the app hears.)
+pub async fn revoked_connections_get_no_timed_notices(repo: Arc<dyn Repository>) {
+    use crate::{RefreshRelease, RefreshTarget};
+    let a = account(&repo, "a").await;
+    let marked = key("prof_marked");
+    let refused = key("prof_refused");
+    for k in [&marked, &refused] {
+        repo.create_profile(a, Some(k.clone()), None, t(0))
+            .await
+            .unwrap();
+    }
+    let li = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(0));
+    let expires = 60 * DAY;
+    let creds = || Credentials {
+        refresh_token: Some("refresh".to_owned().into()),
+        ..Credentials::default()
+    };
+    repo.connect(a, &marked, li.clone(), creds()).await.unwrap();
+    repo.connect(a, &refused, li.clone(), creds())
+        .await
+        .unwrap();
+    endpoint(
+        &repo,
+        a,
+        &[
+            WebhookEventKind::ConnectionExpiring,
+            WebhookEventKind::ConnectionExpired,
+            WebhookEventKind::ConnectionNeedsReconnect,
+        ],
+    )
+    .await;
+    let ids = test_notice_ids();
+    let pass = async |now: i64| told_events(&notice_pass(&repo, &ids, now).await);
+
+    repo.mark_revoked(a, &marked, Platform::LinkedIn, t(DAY))
+        .await
+        .unwrap();
+    let week = expires - 7 * DAY;
+    assert_eq!(
+        pass(week).await,
+        vec![(
+            WebhookEventKind::ConnectionExpiring,
+            t(week),
+            connected(&refused, &li)
+        )],
+        "the marked one is not told"
+    );
+    let target = RefreshTarget {
+        account: a,
+        profile_key: refused.clone(),
+        platform: Platform::LinkedIn,
+        connected_at: t(0),
+    };
+    assert!(
+        repo.claim_refresh(&target, t(week + 1), t(week + 61))
+            .await
+            .unwrap()
+    );
+    assert!(
+        repo.release_refresh(&target, RefreshRelease::Rejected, t(week + 2))
+            .await
+            .unwrap()
+    );
+    for now in [expires - DAY, expires - 1, expires, expires + 30 * DAY] {
+        assert_eq!(pass(now).await, vec![], "at {now}");
+    }
+    let revoked = li.clone().with_revoked(true);
+    assert_eq!(
+        told(&drain(&repo, expires + 30 * DAY).await),
+        vec![
+            (
+                WebhookEventKind::ConnectionNeedsReconnect,
+                t(DAY),
+                connected(&marked, &revoked)
+            ),
+            (
+                WebhookEventKind::ConnectionExpiring,
+                t(week),
+                connected(&refused, &li)
+            ),
+            (
+                WebhookEventKind::ConnectionNeedsReconnect,
+                t(week + 2),
+                connected(&refused, &revoked)
+            ),
+        ]
+    );
+
+    // A renewal clears the mark: the new token is told at its thresholds again.
+    let renewed = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(expires + DAY));
+    repo.connect(a, &marked, renewed.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let new_expiry = expires + DAY + 60 * DAY;
+    assert_eq!(pass(new_expiry - 7 * DAY - 1).await, vec![]);
+    assert_eq!(
+        pass(new_expiry - 7 * DAY).await,
+        vec![(
+            WebhookEventKind::ConnectionExpiring,
+            t(new_expiry - 7 * DAY),
+            connected(&marked, &renewed)
+        )]
+    );
+    assert_eq!(
+        pass(new_expiry).await,
+        vec![(
+            WebhookEventKind::ConnectionExpired,
+            t(new_expiry),
+            connected(&marked, &renewed)
+        )],
+        "after a gap, only the latest notice"
+    );
 }
 
 /// Claims lease: a leased delivery is handed to no second claimer until its lease ends;
