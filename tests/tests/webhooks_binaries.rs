@@ -112,14 +112,16 @@ impl World {
         }
     }
 
-    /// Runs `postcore-admin args` on the server's database and asserts exit 0.
-    fn admin(&self, args: &[&str]) {
+    /// Runs `postcore-admin args` on the server's database, asserts exit 0, and returns
+    /// its standard output.
+    fn admin(&self, args: &[&str]) -> String {
         let (url, env) = match &self.database {
             Database::Sqlite(path) => (path.to_string_lossy(), &[][..]),
             Database::Postgres(db) => (db.url().into(), &PG_ENV[..]),
         };
         let (code, out, err) = admin_on(&url, env, args);
         assert_eq!(code, Some(0), "{args:?}: {out}{err}");
+        out
     }
 
     async fn store(&self) -> (Arc<dyn Repository>, AccountId) {
@@ -252,6 +254,25 @@ async fn wait_for_requests(mock: &MockServer, n: usize) -> Vec<Value> {
     all
 }
 
+/// Connects John Doe's LinkedIn account (`johndoe`) on a new profile of `account` at
+/// 2025-01-01T12:30:00Z, expiring at `expires` (RFC 3339) when given, with `credentials`;
+/// returns the profile's key.
+async fn connect_john_doe(
+    store: &dyn Repository,
+    account: AccountId,
+    expires: Option<&str>,
+    credentials: Credentials,
+) -> postcore_domain::ProfileKey {
+    let now = at("2025-01-01T12:30:00Z");
+    let token = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", now)
+        .with_expires_at(expires.map(at));
+    let profile = store
+        .connect_new_profile(account, token, credentials, now)
+        .await
+        .unwrap();
+    profile.key().clone()
+}
+
 fn connection_data(profile: &str, expires: &str, days: i64) -> Value {
     json!({
         "profileKey": profile,
@@ -307,23 +328,9 @@ async fn expiry_notices(backend: Backend) {
 
     // A LinkedIn connection made now, expiring 2025-03-02T12:30:00Z: connection.connected.
     let expires = "2025-03-02T12:30:00Z";
-    let token = Connection::new(
-        Platform::LinkedIn,
-        "John Doe",
-        "johndoe",
-        at("2025-01-01T12:30:00Z"),
-    )
-    .with_expires_at(Some(at(expires)));
-    let profile = store
-        .connect_new_profile(
-            account,
-            token,
-            Credentials::default(),
-            at("2025-01-01T12:30:00Z"),
-        )
-        .await
-        .unwrap();
-    let key = profile.key().as_str().to_owned();
+    let profile_key =
+        connect_john_doe(&*store, account, Some(expires), Credentials::default()).await;
+    let key = profile_key.as_str().to_owned();
     let got = wait_for_requests(&mock, 1).await;
     assert_eq!(got[0]["type"], "connection.connected");
     assert_eq!(got[0]["createdAt"], "2025-01-01T12:30:00Z");
@@ -375,7 +382,7 @@ async fn expiry_notices(backend: Backend) {
     )
     .with_expires_at(Some(at(renewed_expiry)));
     store
-        .connect(account, profile.key(), renewed, Credentials::default())
+        .connect(account, &profile_key, renewed, Credentials::default())
         .await
         .unwrap();
     let got = wait_for_requests(&mock, 5).await;
@@ -400,7 +407,7 @@ async fn expiry_notices(backend: Backend) {
     store
         .mark_revoked(
             account,
-            profile.key(),
+            &profile_key,
             Platform::LinkedIn,
             at("2025-04-25T00:00:00Z"),
         )
@@ -461,11 +468,7 @@ async fn failures_retry(backend: Backend) {
         now,
     )
     .await;
-    let token = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", now);
-    store
-        .connect_new_profile(account, token, Credentials::default(), now)
-        .await
-        .unwrap();
+    connect_john_doe(&*store, account, None, Credentials::default()).await;
 
     // The answering endpoint gets it while the hanging one is still waiting.
     wait_for_requests(&ok, 1).await;
@@ -663,4 +666,165 @@ async fn changes_send_events(backend: Backend) {
         )
     );
     let _ = server.wait_for("webhook scheduler pass");
+}
+
+on_each_backend! {
+    #[tokio::test]
+    a_redirect_is_not_followed_410_disables_at_once_and_a_huge_answer_is_delivered =>
+        answers_out_of_the_ordinary
+}
+
+/// Receivers that answer out of the ordinary, through the binary: a redirect is a failed
+/// attempt, retried, and its target gets nothing; `410 Gone` fails the delivery at once and
+/// disables the endpoint (the WARN line, and `postcore-admin webhooks list` says so); an
+/// answer of 16 MiB is read no further than the bound and the delivery is done.
+async fn answers_out_of_the_ordinary(backend: Backend) {
+    let Some(world) = World::new(backend, "2025-01-01T12:30:00Z").await else {
+        return;
+    };
+    let mut server = world.start(&[]);
+    let (store, account) = world.store().await;
+    let now = at("2025-01-01T12:30:00Z");
+    let target = receiver(ResponseTemplate::new(200)).await;
+    let redirecting = receiver(
+        ResponseTemplate::new(307).insert_header("location", format!("{}/else", target.uri())),
+    )
+    .await;
+    let gone = receiver(ResponseTemplate::new(410)).await;
+    let huge = receiver(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 16 << 20])).await;
+    let redirect_id = add_endpoint(&*store, account, format!("{}/r", redirecting.uri()), now).await;
+    let gone_id = add_endpoint(&*store, account, format!("{}/g", gone.uri()), now).await;
+    let huge_id = add_endpoint(&*store, account, format!("{}/h", huge.uri()), now).await;
+    connect_john_doe(&*store, account, None, Credentials::default()).await;
+
+    until("the redirect attempted", async || {
+        deliveries(&*store, &redirect_id).await[0].attempts == 1
+    })
+    .await;
+    let d = &deliveries(&*store, &redirect_id).await[0];
+    assert_eq!(
+        (d.status, d.last_status, d.last_error.as_deref()),
+        (
+            DeliveryStatus::Pending,
+            Some(307),
+            Some("HTTP 307: redirects are not followed")
+        )
+    );
+    assert_eq!(redirecting.received_requests().await.unwrap().len(), 1);
+
+    until("the 410 failed", async || {
+        deliveries(&*store, &gone_id).await[0].status == DeliveryStatus::Failed
+    })
+    .await;
+    let d = &deliveries(&*store, &gone_id).await[0];
+    assert_eq!(
+        (
+            d.attempts,
+            d.next_attempt_at,
+            d.last_status,
+            d.last_error.as_deref()
+        ),
+        (1, None, Some(410), Some("HTTP 410"))
+    );
+    let line = server.wait_for("webhook endpoint disabled");
+    assert!(line.contains("\"level\":\"WARN\""), "{line}");
+    assert!(line.contains(&gone_id), "{line}");
+    let listed = world.admin(&["webhooks", "list"]);
+    let disabled: Vec<Vec<&str>> = listed
+        .lines()
+        .filter(|l| l.contains("disabled since"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let gone_url = format!("{}/g", gone.uri());
+    let expected = [
+        gone_id.as_str(),
+        "default",
+        &gone_url,
+        "all",
+        "2025-01-01T12:30:00Z",
+        "disabled since 2025-01-01T12:30:00Z: the receiver answered 410 Gone",
+        "1",
+    ]
+    .join(" ");
+    assert_eq!(
+        disabled,
+        [expected.split(' ').collect::<Vec<_>>()],
+        "{listed}"
+    );
+
+    until("the huge answer delivered", async || {
+        deliveries(&*store, &huge_id).await[0].status == DeliveryStatus::Delivered
+    })
+    .await;
+    let d = &deliveries(&*store, &huge_id).await[0];
+    assert_eq!(
+        (d.attempts, d.last_status, d.last_error.as_deref()),
+        (1, Some(200), None)
+    );
+    // Nothing followed the redirect.
+    assert_eq!(target.received_requests().await.unwrap().len(), 0);
+}
+
+on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_refused_refresh_sends_needs_reconnect => refused_refresh
+}
+
+/// `connection.needs_reconnect` when LinkedIn refuses a refresh, through the binary: a
+/// token expiring in 8 days (due for refresh with a 10-day lead, not yet at the 7-day
+/// notice) with a refresh token LinkedIn (the stand-in) does not know; the server's first
+/// refresh pass is refused with `invalid_grant`, marks the connection, and the event goes
+/// out with `needsReconnect: true`.
+async fn refused_refresh(backend: Backend) {
+    use postcore_tests::linkedin::{LinkedInStandIn, as_strs, linkedin_args};
+    let Some(world) = World::new(backend, "2025-01-01T12:30:00Z").await else {
+        return;
+    };
+    let standin = LinkedInStandIn::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut args) = linkedin_args(&standin, dir.path());
+    args.extend(["--token-refresh-lead-days", "10"].map(String::from));
+    // A first start makes the database and its default account.
+    let (code, log) = world.start(&[]).terminate();
+    assert_eq!(code, Some(0), "{log}");
+    let (store, account) = world.store().await;
+    let mock = receiver(ResponseTemplate::new(200)).await;
+    add_endpoint(
+        &*store,
+        account,
+        format!("{}/hook", mock.uri()),
+        at("2025-01-01T12:30:00Z"),
+    )
+    .await;
+    let expires = "2025-01-09T12:30:00Z";
+    let credentials = Credentials {
+        access_token: Some(SecretString::from("an-access-token")),
+        refresh_token: Some(SecretString::from("a-refresh-token-linkedin-never-issued")),
+        ..Credentials::default()
+    };
+    let profile_key = connect_john_doe(&*store, account, Some(expires), credentials).await;
+    let key = profile_key.as_str();
+
+    let mut server = world.start(&as_strs(&args));
+    let pass: Value = serde_json::from_str(&server.wait_for("token refresh pass")).unwrap();
+    assert_eq!(
+        (&pass["fields"]["due"], &pass["fields"]["refreshed"]),
+        (&json!(1), &json!(0)),
+        "{pass}"
+    );
+    assert_eq!(standin.counts().token_refresh, 1);
+    let got = wait_for_requests(&mock, 2).await;
+    assert_eq!(
+        (got[0]["type"].as_str(), got[1]["type"].as_str()),
+        (
+            Some("connection.connected"),
+            Some("connection.needs_reconnect")
+        )
+    );
+    assert_eq!(got[1]["createdAt"], "2025-01-01T12:30:00Z");
+    let mut data = connection_data(key, expires, 8);
+    data["needsReconnect"] = json!(true);
+    assert_eq!(got[1]["data"], data);
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
 }

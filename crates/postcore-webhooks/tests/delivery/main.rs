@@ -13,7 +13,7 @@ use postcore_webhooks::{
 };
 use receiver::{Answer, start};
 use secrecy::ExposeSecret;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The attempt's instant: 2025-02-23T12:30:00Z, seven days before the seed token expires.
 fn now() -> Timestamp {
@@ -223,17 +223,11 @@ async fn a_500_fails_with_its_status_and_a_503_keeps_its_retry_after() {
 async fn a_receiver_that_never_answers_times_out_at_the_per_attempt_bound() {
     let hanging = start(Answer::Hang).await;
     let deliverer = deliverer(true, Duration::from_millis(300));
-    let started = Instant::now();
     let failure = failed(attempt(&deliverer, &hanging.url("/")).await);
-    let took = started.elapsed();
     assert_eq!(failure, DeliveryFailure::Timeout);
     assert_eq!(
         failure.reason(deliverer.settings()),
         "timed out after 300 ms"
-    );
-    assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
-        "{took:?}"
     );
     assert_eq!(hanging.received().len(), 1, "the request was sent whole");
 }
@@ -270,16 +264,10 @@ async fn an_endless_or_huge_answer_is_not_read_past_the_bound() {
     let deliverer = deliverer(true, Duration::from_secs(5));
     for answer in [Answer::EndlessBody, Answer::HugeContentLength] {
         let receiver = start(answer).await;
-        let started = Instant::now();
         let outcome = attempt(&deliverer, &receiver.url("/")).await;
-        // The status decides; the body is dropped after 64 KiB, well before the time bound
-        // (the receiver would write forever).
+        // The status decides; the body is dropped after 64 KiB. Read on, the endless body
+        // would have run into the 5 s bound and made this a timeout.
         assert_eq!(outcome, DeliveryOutcome::Delivered { status: 200 });
-        assert!(
-            started.elapsed() < Duration::from_secs(4),
-            "{:?}",
-            started.elapsed()
-        );
     }
 }
 
@@ -362,15 +350,18 @@ async fn a_receiver_that_never_answers_does_not_hold_up_another_endpoint() {
     let deliverer = deliverer(true, Duration::from_secs(3));
     let secret = WebhookSecret::generate();
     let payload = expiring_event().payload();
-    let started = Instant::now();
     let (hanging_url, secrets) = (hanging.url("/"), SigningKeys::one(&secret));
     let slow = deliverer.deliver(&hanging_url, &secrets, &payload, now());
-    let quick = async {
-        let outcome = attempt(&deliverer, &healthy.url("/")).await;
-        (outcome, started.elapsed())
+    tokio::pin!(slow);
+    // The healthy endpoint's attempt ends while the hanging one's is still waiting.
+    let healthy_url = healthy.url("/");
+    let quick = tokio::select! {
+        quick = attempt(&deliverer, &healthy_url) => quick,
+        slow = &mut slow => panic!("the hanging receiver's attempt ended first: {slow:?}"),
     };
-    let (slow, (quick, quick_took)) = tokio::join!(slow, quick);
     assert_eq!(quick, DeliveryOutcome::Delivered { status: 200 });
-    assert!(quick_took < Duration::from_secs(2), "{quick_took:?}");
-    assert_eq!(slow, DeliveryOutcome::Failed(DeliveryFailure::Timeout));
+    assert_eq!(
+        slow.await,
+        DeliveryOutcome::Failed(DeliveryFailure::Timeout)
+    );
 }
