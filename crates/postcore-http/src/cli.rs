@@ -157,7 +157,7 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_WEBHOOK_DISABLE_AFTER", value_name = "N",
           default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_disable_after: u32,
-    /// Allow webhook endpoints on loopback and private addresses (10.x, 192.168.x, 127.x, …), and http to them; never link-local (cloud metadata) or other special addresses. For tests and closed networks only
+    /// Allow webhook endpoints on loopback and private addresses (10.x, 192.168.x, 127.x, …), and http to them and to host names; never link-local (cloud metadata) or other special addresses. For tests and closed networks only
     #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
     /// Test only: the clock reads its RFC 3339 instant from this file at every use

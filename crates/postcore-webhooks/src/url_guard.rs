@@ -50,7 +50,12 @@ pub enum AddressClass {
     Multicast,
     /// 255.255.255.255.
     Broadcast,
-    /// 240.0.0.0/4 (reserved for future use, RFC 1112).
+    /// Special-purpose blocks that are never a receiver (RFC 6890 and the IANA registries):
+    /// 240.0.0.0/4 (reserved for future use, RFC 1112), 192.0.0.0/24 (protocol
+    /// assignments), the documentation blocks 192.0.2.0/24, 198.51.100.0/24,
+    /// 203.0.113.0/24 and 2001:db8::/32 (RFC 5737, RFC 3849), benchmarking 198.18.0.0/15
+    /// (RFC 2544), the 6to4 relay anycast 192.88.99.0/24 (RFC 7526), discard-only
+    /// 100::/64 (RFC 6666) and the IETF protocol assignments 2001::/23 (Teredo among them).
     Reserved,
 }
 
@@ -63,6 +68,14 @@ impl AddressClass {
             self,
             AddressClass::Loopback | AddressClass::Private | AddressClass::SharedCgnat
         )
+    }
+
+    /// The article before [`Self::as_str`] in a sentence: `an` before `unspecified`, else `a`.
+    pub fn article(self) -> &'static str {
+        match self {
+            AddressClass::Unspecified => "an",
+            _ => "a",
+        }
     }
 
     /// A short name, e.g. `loopback`.
@@ -102,10 +115,10 @@ pub enum UrlRefusal {
     /// A scheme other than `https` (and `http`).
     #[error("the URL's scheme must be https")]
     SchemeNotAllowed,
-    /// `http` where only `https` is allowed: always, but for a loopback or private address
-    /// when the operator allows private addresses.
+    /// `http` where only `https` is allowed: always, but, when the operator allows private
+    /// addresses, to a loopback or private address or a host name.
     #[error(
-        "the URL must use https (http only to a loopback or private address, when the operator allows them)"
+        "the URL must use https (http only to a loopback or private address or a host name, when the operator allows them)"
     )]
     HttpNotAllowed,
     /// A user name or password in the URL.
@@ -118,7 +131,7 @@ pub enum UrlRefusal {
     #[error("the URL's port must not be 0")]
     PortZero,
     /// The host is an address (or name) of a refused class.
-    #[error("the URL's host is a {0} address, where webhooks are not sent")]
+    #[error("the URL's host is {article} {0} address, where webhooks are not sent", article = .0.article())]
     Address(AddressClass),
 }
 
@@ -128,7 +141,10 @@ pub enum UrlRefusal {
 /// `2130706433`, `0x7f.1`, `0177.0.0.1`, `[::ffff:127.0.0.1]` are all 127.0.0.1) or the
 /// name `localhost` must not be of a refused [`AddressClass`]. With `allow_private` (the
 /// operator's `POSTCORE_WEBHOOK_ALLOW_PRIVATE=true`) loopback, private and shared
-/// addresses are accepted, and with them (and only with them) `http`.
+/// addresses are accepted, and with them `http`, to those addresses and to host names
+/// (on the closed networks the setting is for, `http://app:3000/` names a private
+/// address; its addresses are only known when it is resolved). A public IP literal
+/// always needs `https`.
 ///
 /// A name's addresses are checked when it is resolved, at every attempt
 /// ([`crate::Deliverer`]'s resolver), against DNS rebinding.
@@ -159,16 +175,16 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<ValidatedUrl, UrlRef
     if url.port() == Some(0) {
         return Err(UrlRefusal::PortZero);
     }
-    let class = match url.host().ok_or(UrlRefusal::Unparsable)? {
-        Host::Ipv4(ip) => address_class(IpAddr::V4(ip)),
-        Host::Ipv6(ip) => address_class(IpAddr::V6(ip)),
-        Host::Domain(name) => is_localhost(name).then_some(AddressClass::Loopback),
+    let (class, name) = match url.host().ok_or(UrlRefusal::Unparsable)? {
+        Host::Ipv4(ip) => (address_class(IpAddr::V4(ip)), false),
+        Host::Ipv6(ip) => (address_class(IpAddr::V6(ip)), false),
+        Host::Domain(name) => (is_localhost(name).then_some(AddressClass::Loopback), true),
     };
     match class {
         Some(class) if !(allow_private && class.allowed_when_private_is()) => {
             Err(UrlRefusal::Address(class))
         }
-        None if !https => Err(UrlRefusal::HttpNotAllowed),
+        None if !(https || allow_private && name) => Err(UrlRefusal::HttpNotAllowed),
         _ => Ok(ValidatedUrl(url)),
     }
 }
@@ -186,8 +202,8 @@ pub fn check_address(ip: IpAddr, allow_private: bool) -> Result<(), AddressClass
 }
 
 /// The refused class `ip` belongs to, `None` for an ordinary (public) address. An IPv6
-/// address that carries an IPv4 one (IPv4-mapped `::ffff:0:0/96`, IPv4-compatible
-/// `::/96`, NAT64 `64:ff9b::/96`) is judged by that IPv4 address.
+/// address that carries an IPv4 one (IPv4-mapped, IPv4-translated, IPv4-compatible,
+/// NAT64, local-use NAT64, 6to4: see `embedded_v4`) is judged by that IPv4 address.
 pub fn address_class(ip: IpAddr) -> Option<AddressClass> {
     match ip {
         IpAddr::V4(v4) => v4_class(v4),
@@ -211,11 +227,26 @@ fn v4_class(ip: Ipv4Addr) -> Option<AddressClass> {
         Some(AddressClass::LinkLocal)
     } else if ip.is_multicast() {
         Some(AddressClass::Multicast)
-    } else if a >= 240 {
+    } else if a >= 240 || v4_special_purpose(ip) {
         Some(AddressClass::Reserved)
     } else {
         None
     }
+}
+
+/// 192.0.0.0/24, 192.0.2.0/24, 192.88.99.0/24, 198.18.0.0/15, 198.51.100.0/24 and
+/// 203.0.113.0/24 (see [`AddressClass::Reserved`]).
+fn v4_special_purpose(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    matches!(
+        (a, b, c),
+        (192, 0, 0)
+            | (192, 0, 2)
+            | (192, 88, 99)
+            | (198, 18 | 19, _)
+            | (198, 51, 100)
+            | (203, 0, 113)
+    )
 }
 
 fn v6_class(ip: Ipv6Addr) -> Option<AddressClass> {
@@ -232,20 +263,33 @@ fn v6_class(ip: Ipv6Addr) -> Option<AddressClass> {
         Some(AddressClass::LinkLocal)
     } else if ip.is_multicast() {
         Some(AddressClass::Multicast)
+    } else if segments[0] == 0x2001 && (segments[1] == 0x0db8 || segments[1] < 0x0200)
+        || segments[..4] == [0x0100, 0, 0, 0]
+    {
+        // 2001:db8::/32, 2001::/23 and 100::/64 (see AddressClass::Reserved).
+        Some(AddressClass::Reserved)
     } else {
         None
     }
 }
 
-/// The IPv4 address inside `ip`, if it is IPv4-mapped, IPv4-compatible or NAT64.
+/// The IPv4 address inside `ip`, if it carries one a gateway may reach: IPv4-mapped
+/// `::ffff:0:0/96`, IPv4-translated `::ffff:0:0:0/96` (RFC 2765), IPv4-compatible `::/96`,
+/// NAT64 `64:ff9b::/96` (RFC 6052) and local-use NAT64 `64:ff9b:1::/48` (RFC 8215) in their
+/// last 32 bits, and 6to4 `2002::/16` (RFC 3056) in bits 16–47.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
-    let [.., a, b, c, d] = ip.octets();
-    let tail = Ipv4Addr::new(a, b, c, d);
+    let o = ip.octets();
+    let tail = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
     let mapped = s[..5] == [0; 5] && s[5] == 0xffff;
+    let translated = s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0;
     let compatible = s[..6] == [0; 6];
     let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    (mapped || compatible || nat64).then_some(tail)
+    let local_nat64 = s[..3] == [0x64, 0xff9b, 1];
+    if s[0] == 0x2002 {
+        return Some(Ipv4Addr::new(o[2], o[3], o[4], o[5]));
+    }
+    (mapped || translated || compatible || nat64 || local_nat64).then_some(tail)
 }
 
 /// `localhost`, `*.localhost`, with or without a final dot (RFC 6761 §6.3: loopback).

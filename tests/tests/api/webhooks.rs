@@ -436,7 +436,7 @@ async fn urls_into_the_operators_network_are_refused_without_allow_private() {
     let loopback = "the URL's host is a loopback address, where webhooks are not sent";
     let private = "the URL's host is a private address, where webhooks are not sent";
     let link_local = "the URL's host is a link-local address, where webhooks are not sent";
-    let https_only = "the URL must use https (http only to a loopback or private address, when the operator allows them)";
+    let https_only = "the URL must use https (http only to a loopback or private address or a host name, when the operator allows them)";
     let cases = [
         ("http://hooks.example.com/h", https_only),
         (
@@ -477,6 +477,8 @@ async fn with_allow_private_loopback_and_http_to_it_are_accepted_but_metadata_ne
         "http://127.0.0.1:9000/h",
         "https://10.1.2.3/h",
         "http://[::1]:8080/h",
+        // A name on the closed network: its addresses are checked at each delivery.
+        "http://app:3000/h",
     ] {
         create_as(
             &app,
@@ -487,14 +489,19 @@ async fn with_allow_private_loopback_and_http_to_it_are_accepted_but_metadata_ne
         .await;
     }
     let link_local = "the URL's host is a link-local address, where webhooks are not sent";
-    let https_only = "the URL must use https (http only to a loopback or private address, when the operator allows them)";
+    let https_only = "the URL must use https (http only to a loopback or private address or a host name, when the operator allows them)";
     assert_eq!(
         create_answer(&app, &json!({"url": "https://169.254.169.254/h"})).await,
         refused(link_local)
     );
     assert_eq!(
-        create_answer(&app, &json!({"url": "http://hooks.example.com/h"})).await,
+        create_answer(&app, &json!({"url": "http://93.184.215.14/h"})).await,
         refused(https_only)
+    );
+    let unspecified = "the URL's host is an unspecified address, where webhooks are not sent";
+    assert_eq!(
+        create_answer(&app, &json!({"url": "https://0.0.0.0/h"})).await,
+        refused(unspecified)
     );
 }
 

@@ -37,7 +37,7 @@ pub enum Command {
         /// A note for operators (1–255 characters).
         #[arg(long, value_name = "TEXT")]
         description: Option<String>,
-        /// Allow loopback and private addresses, and http to them, as the server's
+        /// Allow loopback and private addresses, and http to them and to host names, as the server's
         /// --webhook-allow-private does.
         #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
         allow_private: bool,

@@ -122,8 +122,8 @@ fn private_addresses_need_allow_private_and_metadata_is_never_allowed() {
         "error: --url is refused: the URL's host is a link-local address, where webhooks are not sent\n"
     );
     assert_eq!(
-        refused("http://hooks.example.com/h", &["--allow-private"]),
-        "error: --url is refused: the URL must use https (http only to a loopback or private address, when the operator allows them)\n"
+        refused("http://93.184.215.14/h", &["--allow-private"]),
+        "error: --url is refused: the URL must use https (http only to a loopback or private address or a host name, when the operator allows them)\n"
     );
     assert_eq!(
         json(&admin.ok(&["webhooks", "list", "--json"])),

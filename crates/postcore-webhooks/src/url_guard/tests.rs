@@ -67,11 +67,19 @@ fn the_shape_of_a_url_is_checked_before_its_host() {
     for (url, error) in cases {
         assert_eq!(refused(url, false), error, "{url}");
     }
-    // Public http stays refused when private addresses are allowed.
+    // With private addresses allowed, http goes to names (resolved at each delivery), but
+    // a public IP literal still needs https.
     assert_eq!(
-        refused("http://example.com/hook", true),
+        refused("http://93.184.215.14/hook", true),
         UrlRefusal::HttpNotAllowed
     );
+    assert_eq!(
+        refused("http://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/hook", true),
+        UrlRefusal::HttpNotAllowed
+    );
+    for url in ["http://app:3000/hook", "http://hooks.internal/h"] {
+        assert_eq!(check_url(url, true).unwrap().as_str(), url);
+    }
 }
 
 #[test]
@@ -103,6 +111,17 @@ fn every_refused_address_class_is_refused_as_that_class() {
         ("https://[ff02::1]/", Multicast),
         ("https://255.255.255.255/", Broadcast),
         ("https://240.0.0.1/", Reserved),
+        ("https://192.0.0.1/", Reserved),
+        ("https://192.0.2.1/", Reserved),
+        ("https://192.88.99.1/", Reserved),
+        ("https://198.18.0.1/", Reserved),
+        ("https://198.19.255.255/", Reserved),
+        ("https://198.51.100.7/", Reserved),
+        ("https://203.0.113.9/", Reserved),
+        ("https://[2001:db8::1]/", Reserved),
+        ("https://[2001::1]/", Reserved),
+        ("https://[2001:1ff::1]/", Reserved),
+        ("https://[100::1]/", Reserved),
     ];
     assert_refused_as(&cases, false);
     // The neighbours of the ranges are public.
@@ -114,6 +133,12 @@ fn every_refused_address_class_is_refused_as_that_class() {
         "https://11.0.0.0/",
         "https://[fbff::1]/",
         "https://notlocalhost/",
+        "https://192.0.1.1/",
+        "https://198.17.255.255/",
+        "https://198.20.0.0/",
+        "https://[2001:200::1]/",
+        "https://[2001:db9::1]/",
+        "https://[100:0:0:1::1]/",
     ] {
         assert!(check_url(url, false).is_ok(), "{url}");
     }
@@ -137,6 +162,11 @@ fn ipv4_written_as_decimal_octal_hex_or_inside_ipv6_is_judged_as_ipv4() {
         ("https://[::ffff:10.0.0.1]/", Private),
         ("https://[::127.0.0.1]/", Loopback),
         ("https://[64:ff9b::192.168.0.1]/", Private),
+        ("https://[64:ff9b:1::7f00:1]/", Loopback),
+        ("https://[2002:7f00:1::]/", Loopback),
+        ("https://[2002:a9fe:a9fe::1]/", LinkLocal),
+        ("https://[::ffff:0:7f00:1]/", Loopback),
+        ("https://[::ffff:0:a00:1]/", Private),
         ("https://%31%32%37.0.0.1/", Loopback),
     ];
     assert_refused_as(&cases, false);
@@ -194,5 +224,17 @@ fn check_address_follows_the_same_classes() {
     assert_eq!(
         check_address(ip("::ffff:169.254.169.254"), true),
         Err(LinkLocal)
+    );
+}
+
+#[test]
+fn refusal_messages_name_the_class_with_its_article() {
+    assert_eq!(
+        UrlRefusal::Address(Unspecified).to_string(),
+        "the URL's host is an unspecified address, where webhooks are not sent"
+    );
+    assert_eq!(
+        UrlRefusal::Address(LinkLocal).to_string(),
+        "the URL's host is a link-local address, where webhooks are not sent"
     );
 }
