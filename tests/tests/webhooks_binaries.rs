@@ -828,3 +828,31 @@ async fn refused_refresh(backend: Backend) {
     let (code, log) = server.terminate();
     assert_eq!(code, Some(0), "{log}");
 }
+
+on_each_backend! {
+    #[tokio::test]
+    a_notice_found_late_is_dated_by_its_pass_and_counts_days_from_then => late_notice
+}
+
+/// A token that is connected 12 hours before it expires gets the 1-day notice (not the
+/// 7-day one) from the next pass, dated by that pass (not 12 hours before the connection
+/// existed), with `daysUntilExpiry` 0 as `GET /profiles` shows it then.
+async fn late_notice(backend: Backend) {
+    let Some((world, mut server, store, account, mock, _)) = one_receiver(backend, &[]).await
+    else {
+        return;
+    };
+    world.set_clock("2025-01-01T13:00:00Z");
+    wait_for_pass(&mut server, "2025-01-01T13:00:00Z");
+    let expires = "2025-01-02T00:30:00Z";
+    let key = connect_john_doe(&*store, account, Some(expires), Credentials::default()).await;
+    let got = wait_for_requests(&mock, 2).await;
+    assert_eq!(got[0]["type"], "connection.connected");
+    assert_eq!(
+        (got[1]["type"].as_str(), got[1]["createdAt"].as_str()),
+        (Some("connection.expiring"), Some("2025-01-01T13:00:00Z"))
+    );
+    assert_eq!(got[1]["data"], connection_data(key.as_str(), expires, 0));
+    wait_for_pass(&mut server, "2025-01-01T13:00:00Z");
+    assert_eq!(mock.received_requests().await.unwrap().len(), 2);
+}

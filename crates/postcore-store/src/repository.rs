@@ -434,7 +434,9 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     /// `thresholds_secs` (whole seconds) with `expiresAt − threshold ≤ now`), when not yet
     /// recorded for `(profile, platform, expiresAt, threshold)`, is recorded (a unique key:
     /// a second pass or process writes nothing) and its event written with its deliveries:
-    /// id from `ids`, `createdAt` the instant it became due, the connection as it is now
+    /// id from `ids`, `createdAt` `now` (the pass that found it: a notice found late is
+    /// not backdated before the connection existed, and its `daysUntilExpiry` is counted
+    /// from `now`, as `GET /profiles` would show it), the connection as it is now
     /// (no event when no enabled endpoint subscribes to its kind; the notice still counts
     /// as told). At most `limit` notices per call. A renewed token has a new `expiresAt`
     /// and starts afresh. Returns the events written.

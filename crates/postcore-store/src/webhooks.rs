@@ -149,8 +149,8 @@ pub struct OutboxEvent {
     pub kind: WebhookEventKind,
     /// The account whose endpoints receive it.
     pub account: AccountId,
-    /// When it happened (UTC, whole seconds): the `now` of the write that caused it, or
-    /// for a timed notice the instant it became due.
+    /// When it happened (UTC, whole seconds): the `now` of the write that caused it (for a
+    /// timed notice, of the scheduler pass that found it due).
     pub created_at: Timestamp,
     /// What it is about.
     pub snapshot: EventSnapshot,

@@ -18,7 +18,7 @@ impl Default for NoticeSchedule {
     }
 }
 
-/// The notice due for a token, and the instant it became due (its event's `createdAt`).
+/// The notice due for a token, and the instant it became due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DueNotice {
     /// Which notice.
@@ -76,8 +76,10 @@ impl NoticeSchedule {
     }
 
     /// The event of the notice due at `now` for `profile`'s `connection`, if any (none for a
-    /// token that never expires): its id from [`EventId::for_notice`] and its `createdAt`
-    /// the instant it became due, so the same notice always gives the same id and body.
+    /// token that never expires): its id from [`EventId::for_notice`], so the same notice
+    /// always gives the same id (receivers dedupe on it), and its `createdAt` `now`, the
+    /// pass that found it: a notice found late is not dated before the connection existed,
+    /// and its `daysUntilExpiry` is counted from `now`, as `GET /profiles` shows it then.
     pub fn due_event(
         &self,
         profile: &ProfileKey,
@@ -91,9 +93,7 @@ impl NoticeSchedule {
             TimedNotice::Expiring { .. } => ConnectionEvent::Expiring,
             TimedNotice::Expired => ConnectionEvent::Expired,
         };
-        Some(WebhookEvent::connection(
-            kind, id, profile, connection, due.due_at,
-        ))
+        Some(WebhookEvent::connection(kind, id, profile, connection, now))
     }
 }
 
@@ -169,8 +169,27 @@ mod tests {
         let later_pass = schedule
             .due_event(&key, &token, at("2025-02-25T08:00:00Z"))
             .unwrap();
-        assert_eq!(first.payload(), later_pass.payload());
+        assert_eq!(first.id(), later_pass.id());
         assert_eq!(first.id().as_str(), "evt_02bda109cb0339b70b4fcb3ed29bb145");
+        // Each dated by the pass that found it, its days left counted from then.
+        let fields = |e: &WebhookEvent| {
+            let v: serde_json::Value = serde_json::from_str(e.payload().body()).unwrap();
+            (v["createdAt"].clone(), v["data"]["daysUntilExpiry"].clone())
+        };
+        assert_eq!(
+            fields(&first),
+            (
+                serde_json::json!("2025-02-23T12:30:00Z"),
+                serde_json::json!(7)
+            )
+        );
+        assert_eq!(
+            fields(&later_pass),
+            (
+                serde_json::json!("2025-02-25T08:00:00Z"),
+                serde_json::json!(5)
+            )
+        );
 
         let renewed = Connection::new(
             Platform::LinkedIn,

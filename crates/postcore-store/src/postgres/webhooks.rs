@@ -481,7 +481,7 @@ pub(crate) async fn enqueue_due_notices<C: Db>(
         let Some(expires) = connection.expires_at().map(to_secs) else {
             continue;
         };
-        let Some((threshold, due)) = due_notice(expires, to_secs(now), thresholds) else {
+        let Some(threshold) = due_notice(expires, to_secs(now), thresholds) else {
             continue;
         };
         let recorded = c
@@ -505,7 +505,7 @@ pub(crate) async fn enqueue_due_notices<C: Db>(
             profile: key.clone(),
             connection,
         };
-        let event = enqueue(c, account, kind, from_secs(due)?, None, Some(id), snapshot).await?;
+        let event = enqueue(c, account, kind, now, None, Some(id), snapshot).await?;
         written.extend(event);
     }
     Ok(written)

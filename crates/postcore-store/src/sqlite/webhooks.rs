@@ -361,18 +361,18 @@ pub(crate) fn enqueue_ping(
     .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))
 }
 
-/// The latest notice due at `now` for a token expiring at `expires` (whole seconds):
-/// `(threshold seconds or 0 for expired, due instant)`. `NoticeSchedule::due`'s rule.
-pub(crate) fn due_notice(expires: i64, now: i64, thresholds: &[u64]) -> Option<(u64, i64)> {
+/// The latest notice due at `now` for a token expiring at `expires` (whole seconds): its
+/// threshold in seconds, 0 for expired. `NoticeSchedule::due`'s rule.
+pub(crate) fn due_notice(expires: i64, now: i64, thresholds: &[u64]) -> Option<u64> {
     if now >= expires {
-        return Some((0, expires));
+        return Some(0);
     }
     let mut sorted: Vec<u64> = thresholds.iter().copied().filter(|t| *t > 0).collect();
     sorted.sort_unstable();
     sorted.dedup();
     sorted.into_iter().find_map(|t| {
         let due = expires.checked_sub(i64::try_from(t).ok()?)?;
-        (due <= now).then_some((t, due))
+        (due <= now).then_some(t)
     })
 }
 
@@ -419,7 +419,7 @@ pub(crate) fn enqueue_due_notices(
         let Some(expires) = connection.expires_at().map(to_secs) else {
             continue;
         };
-        let Some((threshold, due)) = due_notice(expires, to_secs(now), thresholds) else {
+        let Some(threshold) = due_notice(expires, to_secs(now), thresholds) else {
             continue;
         };
         let recorded = tx
@@ -441,7 +441,7 @@ pub(crate) fn enqueue_due_notices(
             continue;
         }
         let (kind, id) = notice_kind_and_id(ids, &key, connection.platform(), expires, threshold)?;
-        let event = enqueue(tx, account, kind, from_secs(due)?, None, Some(id), || {
+        let event = enqueue(tx, account, kind, now, None, Some(id), || {
             Ok(EventSnapshot::Connection {
                 profile: key.clone(),
                 connection,
