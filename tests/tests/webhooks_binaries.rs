@@ -537,6 +537,54 @@ async fn failures_retry(backend: Backend) {
     assert!(line.contains("\"level\":\"WARN\""), "{line}");
     assert_eq!(ok.received_requests().await.unwrap().len(), 1);
     assert_eq!(failing.received_requests().await.unwrap().len(), 5);
+
+    // Each failed attempt has its line: INFO while it will be retried, WARN at the last;
+    // never the URL (it may hold a token) nor the secret.
+    let first = logged(&mut server, "it will be retried", &failing_id);
+    let fields = &first["fields"];
+    assert_eq!(
+        (
+            &first["level"],
+            &fields["attempt"],
+            &fields["status"],
+            &fields["error"]
+        ),
+        (&json!("INFO"), &json!(1), &json!(500), &json!("HTTP 500"))
+    );
+    let last = logged(&mut server, "no more attempts", &failing_id);
+    let fields = &last["fields"];
+    assert_eq!(
+        (
+            &last["level"],
+            &fields["attempt"],
+            &fields["status"],
+            &fields["error"]
+        ),
+        (&json!("WARN"), &json!(5), &json!(500), &json!("HTTP 500"))
+    );
+    let url = format!("{}/500", failing.uri());
+    for line in &server.seen {
+        assert!(!line.contains(&url) && !line.contains(SECRET), "{line}");
+    }
+}
+
+/// The first log line (parsed) that holds `needle` and `with`, among the lines seen so far
+/// or still to come.
+fn logged(server: &mut Server, needle: &str, with: &str) -> Value {
+    let seen = server
+        .seen
+        .iter()
+        .find(|l| l.contains(needle) && l.contains(with))
+        .cloned();
+    let line = seen.unwrap_or_else(|| {
+        loop {
+            let line = server.wait_for(needle);
+            if line.contains(with) {
+                break line;
+            }
+        }
+    });
+    serde_json::from_str(&line).unwrap()
 }
 
 /// `method path` on `server` with the API key, and the JSON answer (`null` when empty).

@@ -262,6 +262,7 @@ impl Worker {
             }
         };
         let (outcome, disable) = self.decide(&claimed, self.clock.now(), outcome);
+        log_attempt(&claimed, &outcome);
         match self
             .store
             .record_webhook_attempt(&claimed, self.clock.now(), outcome, disable)
@@ -349,6 +350,37 @@ impl Worker {
             NextAttempt::GiveUp => AttemptOutcome::GiveUp { status, error },
         };
         (outcome, disable)
+    }
+}
+
+/// One line per attempt, for an operator: DEBUG when delivered, INFO when it will be
+/// retried, WARN when the delivery failed for good. Fields: `endpoint`, `delivery`,
+/// `event`, `attempt` (1 for the first), and for a failure `status` and `error` (the
+/// reason `deliveries` shows; never the URL, which may hold a token, nor a secret).
+fn log_attempt(claimed: &ClaimedDelivery, outcome: &AttemptOutcome) {
+    let (endpoint, delivery, event) = (&claimed.endpoint_id, claimed.id, &claimed.event.id);
+    let attempt = claimed.attempts + 1;
+    match outcome {
+        AttemptOutcome::Delivered { status } => {
+            tracing::debug!(%endpoint, delivery, %event, attempt, status, "webhook delivered");
+        }
+        AttemptOutcome::Retry {
+            next_attempt_at,
+            status,
+            error,
+        } => {
+            let next = postcore_domain::format_timestamp(*next_attempt_at);
+            tracing::info!(
+                %endpoint, delivery, %event, attempt, status, %error, %next,
+                "webhook attempt failed; it will be retried"
+            );
+        }
+        AttemptOutcome::GiveUp { status, error } => {
+            tracing::warn!(
+                %endpoint, delivery, %event, attempt, status, %error,
+                "webhook delivery failed; no more attempts"
+            );
+        }
     }
 }
 
