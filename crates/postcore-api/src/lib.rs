@@ -27,6 +27,7 @@ pub use profile::{ProfileDetail, ProfileList, ProfileObject, ProfilePage, Profil
 pub use webhook::{
     CreateWebhookBody, CreateWebhookRequest, QueuedEvent, WEBHOOK_DESCRIPTION_MAX_CHARS,
     WebhookEndpointObject, WebhookEndpointWithSecret, WebhookList, WebhookRequestError,
+    description_problem,
 };
 
 /// The seed document's example values (`seed-profiles.txt`), for the unit tests.

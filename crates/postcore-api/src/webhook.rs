@@ -107,10 +107,8 @@ impl CreateWebhookBody {
             None | Some(Loose::Null) => None,
             Some(value) => {
                 let d = text(Some(value), "description", WEBHOOK_DESCRIPTION_MAX_CHARS)?;
-                if d.chars().any(char::is_control) {
-                    return Err(WebhookRequestError(
-                        "description must not hold control characters".into(),
-                    ));
+                if let Some(rule) = description_problem(&d) {
+                    return Err(WebhookRequestError(format!("description {rule}")));
                 }
                 Some(d)
             }
@@ -120,6 +118,29 @@ impl CreateWebhookBody {
             events,
             description,
         })
+    }
+}
+
+/// What is wrong with a webhook `description` (1–[`WEBHOOK_DESCRIPTION_MAX_CHARS`]
+/// characters, checked apart), as the end of a sentence after its name: `must not be
+/// blank` (only whitespace), or `must not hold control or invisible formatting characters`
+/// (a control character, a bidirectional override or isolate U+202A–U+202E and
+/// U+2066–U+2069, a zero-width or direction mark U+200B–U+200F and U+2060–U+2064, the line
+/// and paragraph separators U+2028 and U+2029, or U+FEFF: text that would read otherwise
+/// than it is where operators see it). `None` when it is fine. `POST /webhooks` and
+/// `postcore-admin webhooks add` apply the same rule.
+pub fn description_problem(description: &str) -> Option<&'static str> {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if description.chars().any(invisible) {
+        Some("must not hold control or invisible formatting characters")
+    } else if description.trim().is_empty() {
+        Some("must not be blank")
+    } else {
+        None
     }
 }
 

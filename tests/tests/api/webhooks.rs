@@ -405,6 +405,22 @@ async fn bad_bodies_are_refused_naming_the_field() {
             json!({"url": "https://a.example.com", "description": 5}),
             "description must be a string, not a number".to_owned(),
         ),
+        (
+            json!({"url": "https://a.example.com", "description": "   "}),
+            "description must not be blank".to_owned(),
+        ),
+        (
+            json!({"url": "https://a.example.com", "description": "prod\u{202E}noitcudorp"}),
+            "description must not hold control or invisible formatting characters".to_owned(),
+        ),
+        (
+            json!({"url": "https://a.example.com", "description": "pro\u{200B}d"}),
+            "description must not hold control or invisible formatting characters".to_owned(),
+        ),
+        (
+            json!({"url": "https://a.example.com", "description": "a\tb"}),
+            "description must not hold control or invisible formatting characters".to_owned(),
+        ),
     ];
     for (body, message) in cases {
         assert_eq!(

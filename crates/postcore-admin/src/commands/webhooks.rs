@@ -3,7 +3,7 @@
 
 use super::Format;
 use crate::context::{Context, Globals, Open};
-use crate::exit::{Code, bad_input};
+use crate::exit::{Code, bad_input, not_found};
 use crate::input::confirm;
 use crate::output::{print_json, print_table, text, ts};
 use anyhow::Context as _;
@@ -179,10 +179,11 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
             if let Some(d) = &description
                 && (d.is_empty()
                     || d.chars().count() > postcore_api::WEBHOOK_DESCRIPTION_MAX_CHARS
-                    || d.chars().any(char::is_control))
+                    || postcore_api::description_problem(d).is_some())
             {
                 return Err(bad_input(
-                    "--description must be 1 to 255 characters without control characters",
+                    "--description must be 1 to 255 characters, not blank, without control or \
+                     invisible formatting characters",
                 ));
             }
             events.sort_unstable();
@@ -260,7 +261,7 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                         vec![
                             e.id.clone(),
                             name(e),
-                            e.url.clone(),
+                            shortened(&e.url),
                             events,
                             ts(Some(e.created_at)),
                             status,
@@ -291,6 +292,20 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         } => {
             let ctx = globals.open(Open::MustExist).await?;
             let account = ctx.optional_account(account.as_ref()).await?;
+            if let Some(id) = &endpoint {
+                let endpoints = ctx
+                    .store
+                    .list_webhook_endpoints(account.as_ref().map(|a| a.id))
+                    .await?;
+                if !endpoints.iter().any(|e| &e.id == id) {
+                    let whose = account.as_ref().map_or(String::new(), |a| {
+                        format!(" in account {}", a.name.as_str())
+                    });
+                    return Err(not_found(format!(
+                        "--endpoint {id:?}{whose}: webhook endpoint not found"
+                    )));
+                }
+            }
             let deliveries = ctx
                 .store
                 .list_webhook_deliveries(account.map(|a| a.id), endpoint.as_deref(), limit)
@@ -308,13 +323,15 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                         "ATTEMPTS",
                         "STATUS",
                         "NEXT ATTEMPT",
-                        "LAST ERROR",
+                        "LAST RESULT",
                     ],
                     deliveries.into_iter().map(|d| {
+                        // The error says it all (`HTTP 500`, `timed out after …`); a
+                        // delivered attempt has only its status.
                         let last = match (d.last_status, d.last_error) {
-                            (Some(s), Some(e)) => format!("{s}: {e}"),
-                            (Some(s), None) => s.to_string(),
-                            (None, e) => text(e.as_deref()),
+                            (_, Some(e)) => e,
+                            (Some(s), None) => format!("HTTP {s}"),
+                            (None, None) => text(None),
                         };
                         vec![
                             d.event_id,
@@ -332,4 +349,18 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
         }
     }
     Ok(Code::Success)
+}
+
+/// Longest URL the `list` table shows, in characters; `--json` shows it whole.
+const URL_COLUMN: usize = 60;
+
+/// `url` as the `list` table shows it: whole up to [`URL_COLUMN`] characters, else its
+/// first ones and `…`, so that one long URL does not widen every row.
+fn shortened(url: &str) -> String {
+    if url.chars().count() <= URL_COLUMN {
+        return url.to_owned();
+    }
+    let mut short: String = url.chars().take(URL_COLUMN - 1).collect();
+    short.push('…');
+    short
 }

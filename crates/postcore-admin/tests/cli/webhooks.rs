@@ -170,11 +170,15 @@ fn unknown_event_types_accounts_and_bad_descriptions_are_refused() {
         run.failed(4),
         "error: --account \"nobody\": account not found\n"
     );
-    let run = add_run(&admin, url, &["--description", ""]);
-    assert_eq!(
-        run.failed(2),
-        "error: --description must be 1 to 255 characters without control characters\n"
-    );
+    for description in ["", "   ", "prod\u{202E}noitcudorp"] {
+        let run = add_run(&admin, url, &["--description", description]);
+        assert_eq!(
+            run.failed(2),
+            "error: --description must be 1 to 255 characters, not blank, without control or \
+             invisible formatting characters\n",
+            "{description:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -235,7 +239,7 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
     assert_eq!(
         table,
         format!(
-            "EVENT                                 TYPE  ENDPOINT             CREATED               ATTEMPTS  STATUS   NEXT ATTEMPT          LAST ERROR\n\
+            "EVENT                                 TYPE  ENDPOINT             CREATED               ATTEMPTS  STATUS   NEXT ATTEMPT          LAST RESULT\n\
              {}  ping  {id}  2025-01-06T12:30:00Z  0         pending  2025-01-06T12:30:00Z  -\n",
             ping.id
         )
@@ -270,4 +274,46 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
     );
     let run = admin.run(&["webhooks", "deliveries", "--limit", "0"]);
     assert_eq!(run.code, 2, "{run:?}");
+    // An unknown endpoint, or one of another account, is not found (exit 4), not an empty
+    // list.
+    admin.ok(&["--now", NOW, "accounts", "create", "other"]);
+    let run = admin.run(&[
+        "webhooks",
+        "deliveries",
+        "--endpoint",
+        "we_nosuchnosuchnosu",
+    ]);
+    assert_eq!(
+        run.failed(4),
+        "error: --endpoint \"we_nosuchnosuchnosu\": webhook endpoint not found\n"
+    );
+    let run = admin.run(&[
+        "webhooks",
+        "deliveries",
+        "--account",
+        "other",
+        "--endpoint",
+        &id,
+    ]);
+    assert_eq!(
+        run.failed(4),
+        format!("error: --endpoint \"{id}\" in account other: webhook endpoint not found\n")
+    );
+}
+
+#[test]
+fn a_long_url_is_shortened_in_the_table_and_whole_in_json() {
+    let admin = with_account();
+    let url = format!("https://a.example.com/{}", "x".repeat(200));
+    add(&admin, &url, &[]);
+    let table = admin.ok(&["webhooks", "list"]);
+    let shown = format!("{}…", &url[..59]);
+    let row = table.lines().nth(1).unwrap();
+    assert_eq!(
+        row.split_whitespace().nth(2),
+        Some(shown.as_str()),
+        "{table}"
+    );
+    let listed = json(&admin.ok(&["webhooks", "list", "--json"]));
+    assert_eq!(listed["webhooks"][0]["url"], url.as_str());
 }
