@@ -70,7 +70,10 @@ pub enum DeliveryFailure {
     NameNotResolved,
     /// The receiver refused the TCP connection.
     ConnectionRefused,
-    /// The connection could not be made otherwise (unreachable, reset, TLS handshake).
+    /// The TLS handshake failed: the receiver's certificate is not trusted (self-signed,
+    /// expired, another name), or it does not speak TLS.
+    Tls,
+    /// The connection could not be made otherwise (unreachable, reset).
     Connect,
     /// No complete answer within [`DeliverySettings::timeout`].
     Timeout,
@@ -100,6 +103,9 @@ impl DeliveryFailure {
             }
             DeliveryFailure::NameNotResolved => "the host name did not resolve".to_owned(),
             DeliveryFailure::ConnectionRefused => "connection refused".to_owned(),
+            DeliveryFailure::Tls => "the TLS handshake failed: the receiver's certificate is \
+                                     not trusted, or it does not speak TLS"
+                .to_owned(),
             DeliveryFailure::Connect => "the connection could not be made".to_owned(),
             DeliveryFailure::Timeout => {
                 format!("timed out after {} ms", settings.timeout.as_millis())
@@ -253,10 +259,20 @@ fn classify(error: &reqwest::Error) -> DeliveryFailure {
         if current.is::<NameNotResolved>() {
             return DeliveryFailure::NameNotResolved;
         }
-        if let Some(io) = current.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return DeliveryFailure::ConnectionRefused;
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return DeliveryFailure::ConnectionRefused;
+            }
+            // A failed handshake (a rustls error: a certificate not trusted, a peer that
+            // is not TLS) comes up while connecting as an InvalidData I/O error, which
+            // hyper-util wraps in another I/O error (whose `source` skips the inner one).
+            let inner = io
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<std::io::Error>());
+            let invalid_data = |e: &std::io::Error| e.kind() == std::io::ErrorKind::InvalidData;
+            if error.is_connect() && (invalid_data(io) || inner.is_some_and(invalid_data)) {
+                return DeliveryFailure::Tls;
+            }
         }
         cause = current.source();
     }

@@ -242,6 +242,29 @@ async fn a_closed_port_is_connection_refused() {
 }
 
 #[tokio::test]
+async fn https_to_a_receiver_without_tls_is_a_tls_failure() {
+    // A plain HTTP server's answer to the client's hello: not TLS.
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = plain.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt as _;
+        let (mut socket, _) = plain.accept().await.unwrap();
+        let _ = socket
+            .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+            .await;
+    });
+    let deliverer = deliverer(true, Duration::from_secs(5));
+    let url = format!("https://127.0.0.1:{port}/");
+    let failure = failed(attempt(&deliverer, &url).await);
+    assert_eq!(failure, DeliveryFailure::Tls);
+    assert_eq!(
+        failure.reason(deliverer.settings()),
+        "the TLS handshake failed: the receiver's certificate is not trusted, or it does not \
+         speak TLS"
+    );
+}
+
+#[tokio::test]
 async fn a_redirect_is_a_failure_and_is_not_followed() {
     let target = start(Answer::Status(200, vec![])).await;
     let redirecting = start(Answer::Status(
