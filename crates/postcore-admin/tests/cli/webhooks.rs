@@ -211,16 +211,37 @@ async fn removing_needs_yes_and_another_accounts_endpoint_is_not_found() {
     );
 }
 
-#[tokio::test]
-async fn deliveries_and_a_disabled_endpoint_show_their_state() {
-    let admin = with_account();
-    let (id, _) = add(&admin, "https://a.example.com/h", &[]);
+/// `webhooks deliveries --json`'s entry for a ping made at [`NOW`], not yet tried.
+fn untried_ping(event: &str, endpoint: &str) -> serde_json::Value {
+    j!({
+        "eventId": event, "type": "ping", "endpointId": endpoint, "createdAt": NOW,
+        "attempts": 0, "status": "pending", "nextAttemptAt": NOW, "lastStatus": null,
+        "lastError": null
+    })
+}
+
+/// An endpoint of `acme` at `https://a.example.com/h`: the store, acme's id, its id.
+async fn endpoint_of_acme(
+    admin: &Admin,
+) -> (
+    std::sync::Arc<dyn postcore_store::Repository>,
+    postcore_store::AccountId,
+    String,
+) {
+    let (id, _) = add(admin, "https://a.example.com/h", &[]);
     let store = admin.store().await;
     let acme = store
         .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
         .await
         .unwrap()
         .id;
+    (store, acme, id)
+}
+
+#[tokio::test]
+async fn deliveries_and_a_disabled_endpoint_show_their_state() {
+    let admin = with_account();
+    let (store, acme, id) = endpoint_of_acme(&admin).await;
     let ping = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     store
         .set_webhook_endpoint_disabled(
@@ -252,11 +273,7 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
     ]);
     assert_eq!(
         json(&listed),
-        j!({"deliveries": [{
-            "eventId": ping.id, "type": "ping", "endpointId": id, "createdAt": NOW,
-            "attempts": 0, "status": "pending", "nextAttemptAt": NOW, "lastStatus": null,
-            "lastError": null
-        }]})
+        j!({"deliveries": [untried_ping(&ping.id, &id)]})
     );
     let list = admin.ok(&["webhooks", "list"]);
     let status = "disabled since 2025-01-07T00:00:00Z: 5 consecutive deliveries failed";
@@ -277,13 +294,7 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
 async fn prune_removes_finished_history_past_the_retention_and_keeps_pending() {
     use postcore_store::webhooks::{AttemptOutcome, DisableDecision};
     let admin = with_account();
-    let (id, _) = add(&admin, "https://a.example.com/h", &[]);
-    let store = admin.store().await;
-    let acme = store
-        .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
-        .await
-        .unwrap()
-        .id;
+    let (store, acme, id) = endpoint_of_acme(&admin).await;
     let done = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     let waiting = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     let claimed = store
@@ -337,11 +348,7 @@ async fn prune_removes_finished_history_past_the_retention_and_keeps_pending() {
     let listed = admin.ok(&["webhooks", "deliveries", "--json"]);
     assert_eq!(
         json(&listed),
-        j!({"deliveries": [{
-            "eventId": waiting.id, "type": "ping", "endpointId": id, "createdAt": NOW,
-            "attempts": 0, "status": "pending", "nextAttemptAt": NOW, "lastStatus": null,
-            "lastError": null
-        }]})
+        j!({"deliveries": [untried_ping(&waiting.id, &id)]})
     );
     // Years later, by the environment's retention: a pending delivery is never removed.
     let run = admin
