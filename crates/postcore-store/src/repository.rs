@@ -489,9 +489,11 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     ///    delivery keeps its event, however old: it may still be sent);
     /// 3. and timed-notice records written before `cutoff` (`recorded_at`) whose token no
     ///    longer exists: no connection with that profile key, platform and `expiresAt`
-    ///    (the token was renewed, disconnected, or its profile deleted). The record of a
-    ///    token that still exists is kept at any age, since without it
-    ///    [`Self::enqueue_due_notices`] would send that notice again.
+    ///    (the token was renewed, disconnected, or its profile deleted) and whose event,
+    ///    if one was written, is gone. The record of a token that still exists is kept at
+    ///    any age, since without it [`Self::enqueue_due_notices`] would send that notice
+    ///    again; and while its event is kept (a pending delivery), so that a token coming
+    ///    back with the same `expiresAt` (an import) never meets an event of the same id.
     ///
     /// `cutoff` is an instant (UTC, whole seconds; strictly before it is removed): the
     /// caller passes `now − retention` (`postcore-webhooks`' `Retention`, in days).

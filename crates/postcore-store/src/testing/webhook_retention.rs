@@ -36,8 +36,10 @@ async fn prune(repo: &Arc<dyn Repository>, cutoff: Timestamp, limit: u32) -> Pru
 /// Account `b` (no event kind of its endpoint is written): 7-day notices recorded on day
 /// 53 for four tokens, then one renewed, one disconnected, one deleted with its profile;
 /// on day 103 an expired notice of the live token and a 7-day notice of a fifth token,
-/// then disconnected. Pruned at day 100 with batches of 2: exactly the finished old
-/// deliveries, their events, and the three notices of gone tokens recorded before day 100.
+/// then disconnected. Account `c`: a 7-day notice whose event waits, pending, for a
+/// disabled endpoint; its token disconnected. Pruned at day 100 with batches of 2: exactly
+/// the finished old deliveries, their events, and the three notices of gone tokens
+/// recorded before day 100 whose event is gone.
 pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
     repo: Arc<dyn Repository>,
 ) {
@@ -113,9 +115,34 @@ pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
             .await
             .unwrap();
     }
+    // Account `c`: a 7-day notice told to an endpoint that is then disabled, so its
+    // delivery stays pending; its token is disconnected.
+    let c = account(&repo, "c").await;
+    let x = endpoint(&repo, c, &[WebhookEventKind::ConnectionExpiring]).await;
+    let told = key("prof_told");
+    repo.create_profile(c, Some(told.clone()), None, t(0))
+        .await
+        .unwrap();
+    repo.connect(c, &told, li(0), Credentials::default())
+        .await
+        .unwrap();
     let ids = test_notice_ids();
-    // Four 7-day notices recorded (no event: no endpoint of `b` takes the kind).
-    assert_eq!(notice_pass(&repo, &ids, 53 * DAY).await, vec![]);
+    // Five 7-day notices recorded; one event, `c`'s (no endpoint of `b` takes the kind).
+    let written: Vec<_> = notice_pass(&repo, &ids, 53 * DAY)
+        .await
+        .into_iter()
+        .map(|e| (e.kind, e.account, e.created_at))
+        .collect();
+    assert_eq!(
+        written,
+        vec![(WebhookEventKind::ConnectionExpiring, c, t(53 * DAY))]
+    );
+    repo.set_webhook_endpoint_disabled(c, &x.id, Some("paused".to_owned()), t(54 * DAY))
+        .await
+        .unwrap();
+    repo.disconnect(c, &told, Platform::LinkedIn, t(54 * DAY))
+        .await
+        .unwrap();
     repo.connect(b, &renewed, li(54 * DAY), Credentials::default())
         .await
         .unwrap();
@@ -148,7 +175,7 @@ pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
         .map(|d| {
             let when = ping_at
                 .get(&d.event_id)
-                .map_or("connected".to_owned(), |at| at.to_string());
+                .map_or(d.kind.as_str().to_owned(), |at| at.to_string());
             (when, d.endpoint_id, d.status.as_str())
         })
         .collect();
@@ -158,14 +185,17 @@ pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
         (format!("{}", CUTOFF + 10), pings.id.clone(), "delivered"),
         ("50".to_owned(), pings.id.clone(), "pending"),
         ("60".to_owned(), pings.id.clone(), "pending"),
-        ("connected".to_owned(), h.id.clone(), "pending"),
+        ("connection.connected".to_owned(), h.id.clone(), "pending"),
+        ("connection.expiring".to_owned(), x.id.clone(), "pending"),
     ];
     want.sort();
     assert_eq!(left, want);
 
     // Far in the future: the finished deliveries at and after the cutoff with their
-    // events, and the late token's notice; never a pending delivery, its event, or the
-    // live token's two notices, whatever their age. Drained in one helper call.
+    // events, and the late token's notice; never a pending delivery, its event, the
+    // live token's two notices, or the notice whose event is kept (were it removed, the
+    // token coming back with the same expiry, say by an import, would have its notice
+    // written again under the same event id). Drained in one helper call.
     let later = t(CUTOFF + 1_000 * DAY);
     assert_eq!(
         prune_all_webhook_history(&*repo, later, 1).await.unwrap(),
@@ -179,7 +209,11 @@ pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
         .into_iter()
         .map(|d| d.status)
         .collect();
-    assert_eq!(statuses, vec![DeliveryStatus::Pending; 3]);
+    assert_eq!(statuses, vec![DeliveryStatus::Pending; 4]);
+    // Once the endpoint (and so the pending delivery) is removed, the event goes, and
+    // with it its gone token's notice record.
+    repo.delete_webhook_endpoint(c, &x.id).await.unwrap();
+    assert_eq!(prune(&repo, later, 100).await, counts(0, 1, 1));
 
     // The live token's notices still count as told: with an endpoint of `b` that takes
     // them, a pass on day 200 writes the renewed token's expiry (never told) and nothing
