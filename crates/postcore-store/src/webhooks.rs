@@ -356,10 +356,11 @@ pub async fn prune_all_webhook_history(
 /// backends run them: `cutoff` and `limit` are the backend's placeholders for the cutoff
 /// (Unix seconds) and the most rows per statement. Each deletes by key through a bounded
 /// subquery (SQLite has no `DELETE … LIMIT` by default), oldest first. A notice's token is
-/// looked up through `profiles` (unique key) and `connections (profile_id, platform)`; its
-/// event (if one was written and is still kept: a timed notice's kind, token, and
-/// `created_at` = the due instant `expires_at − threshold`) keeps the record too, so that a
-/// record never goes while an event with its deterministic id remains.
+/// looked up through `profiles` (unique key) and `connections (profile_id, platform)`. A
+/// kept event of the notice's kind (`connection.expired` for threshold 0, else
+/// `connection.expiring`) about the same token keeps the record too (for a token told
+/// at several thresholds, until all such events are gone), so that a record never goes
+/// while an event with its deterministic id remains.
 pub(crate) fn prune_statements(cutoff: &str, limit: &str) -> [String; 3] {
     [
         format!(
@@ -383,10 +384,10 @@ pub(crate) fn prune_statements(cutoff: &str, limit: &str) -> [String; 3] {
                  WHERE p.profile_key = n.profile_key AND c.platform = n.platform \
                  AND c.expires_at = n.expires_at) \
              AND NOT EXISTS (SELECT 1 FROM webhook_events e \
-                 WHERE e.event_type IN ('connection.expiring', 'connection.expired') \
+                 WHERE e.event_type = CASE WHEN n.threshold = 0 THEN 'connection.expired' \
+                     ELSE 'connection.expiring' END \
                  AND e.profile_key = n.profile_key AND e.platform = n.platform \
-                 AND e.expires_at = n.expires_at \
-                 AND e.created_at = n.expires_at - n.threshold) \
+                 AND e.expires_at = n.expires_at) \
              ORDER BY n.recorded_at, n.profile_key, n.platform, n.expires_at, n.threshold \
              LIMIT {limit})"
         ),
