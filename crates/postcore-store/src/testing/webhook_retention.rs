@@ -236,7 +236,7 @@ pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
         told,
         vec![(
             WebhookEventKind::ConnectionExpired,
-            t(114 * DAY),
+            t(200 * DAY),
             EventSnapshot::Connection {
                 profile: renewed,
                 connection: li(54 * DAY),
