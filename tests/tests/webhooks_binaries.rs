@@ -319,9 +319,13 @@ on_each_backend! {
     expiry_notices_come_once_at_7_days_1_day_and_expiry_to_the_second => expiry_notices
 }
 
+/// Long enough that the retention of finished history removes nothing in the four months
+/// [`expiry_notices`] spans (it counts every delivery so far).
+const KEEP_A_YEAR: [&str; 2] = ["--webhook-retention-days", "365"];
+
 async fn expiry_notices(backend: Backend) {
     let Some((world, mut server, store, account, mock, endpoint)) =
-        one_receiver(backend, &[]).await
+        one_receiver(backend, &KEEP_A_YEAR).await
     else {
         return;
     };
@@ -365,7 +369,7 @@ async fn expiry_notices(backend: Backend) {
             wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
             let (code, _) = server.terminate();
             assert_eq!(code, Some(0));
-            server = world.start(&[]);
+            server = world.start(&KEEP_A_YEAR);
             wait_for_pass(&mut server, "2025-02-24T00:00:00Z");
             assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
         }
@@ -903,4 +907,68 @@ async fn late_notice(backend: Backend) {
     assert_eq!(got[1]["data"], connection_data(key.as_str(), expires, 0));
     wait_for_pass(&mut server, "2025-01-01T13:00:00Z");
     assert_eq!(mock.received_requests().await.unwrap().len(), 2);
+}
+
+on_each_backend! {
+    #[tokio::test]
+    finished_deliveries_go_after_the_retention_and_pending_ones_stay => retention_prunes
+}
+
+/// `--webhook-retention-days 30`: a delivered `connection.connected` is still listed 30
+/// days after its event, to the second, and gone at the pass a second later (one INFO line
+/// with the counts); a pending delivery (to a disabled endpoint) of the same instant stays.
+async fn retention_prunes(backend: Backend) {
+    let Some((world, mut server, store, account, mock, endpoint)) =
+        one_receiver(backend, &["--webhook-retention-days", "30"]).await
+    else {
+        return;
+    };
+    let start = at("2025-01-01T12:30:00Z");
+    let token = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", start);
+    store
+        .connect_new_profile(account, token, Credentials::default(), start)
+        .await
+        .unwrap();
+    let got = wait_for_requests(&mock, 1).await;
+    until("delivered", async || {
+        deliveries(&*store, &endpoint).await[0].status == DeliveryStatus::Delivered
+    })
+    .await;
+    let off = add_endpoint(&*store, account, format!("{}/off", mock.uri()), start).await;
+    store
+        .set_webhook_endpoint_disabled(account, &off, Some("paused".into()), start)
+        .await
+        .unwrap();
+    let ping = store.enqueue_ping(account, &off, start).await.unwrap();
+
+    world.set_clock("2025-01-31T12:30:00Z");
+    wait_for_pass(&mut server, "2025-01-31T12:30:00Z");
+    let kept = deliveries(&*store, &endpoint).await;
+    assert_eq!(
+        kept.iter()
+            .map(|d| (d.event_id.as_str(), d.status))
+            .collect::<Vec<_>>(),
+        vec![(got[0]["id"].as_str().unwrap(), DeliveryStatus::Delivered)]
+    );
+
+    world.set_clock("2025-01-31T12:30:01Z");
+    let line = server.wait_for("webhook history pruned");
+    let logged: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(logged["level"], "INFO");
+    assert_eq!(
+        logged["fields"],
+        json!({"message": "webhook history pruned", "cutoff": "2025-01-01T12:30:01Z",
+               "deliveries": 1, "events": 1, "notices": 0})
+    );
+    wait_for_pass(&mut server, "2025-01-31T12:30:01Z");
+    assert_eq!(deliveries(&*store, &endpoint).await, vec![]);
+    let pending = deliveries(&*store, &off).await;
+    assert_eq!(
+        pending
+            .iter()
+            .map(|d| (d.event_id.as_str(), d.status, d.attempts))
+            .collect::<Vec<_>>(),
+        vec![(ping.id.as_str(), DeliveryStatus::Pending, 0)]
+    );
+    assert_eq!(mock.received_requests().await.unwrap().len(), 1);
 }

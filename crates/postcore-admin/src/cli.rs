@@ -58,7 +58,7 @@ pub enum Command {
     /// Add, remove and mark platform connections of a profile.
     #[command(subcommand)]
     Connections(connections::Command),
-    /// Add, list and remove webhook endpoints, and show their deliveries.
+    /// Add, list and remove webhook endpoints, show their deliveries, and prune finished history.
     #[command(subcommand)]
     Webhooks(webhooks::Command),
     /// Report connections that expire within N days or need a reconnect, soonest first.

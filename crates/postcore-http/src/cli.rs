@@ -157,6 +157,10 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_WEBHOOK_DISABLE_AFTER", value_name = "N",
           default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_disable_after: u32,
+    /// Days finished webhook history is kept: delivered and failed deliveries (by their event's time), events without a delivery left, and expiry-notice records of tokens that no longer exist; each scheduler pass removes older ones, never a pending delivery or a live token's notice record. 0: for ever; at most 3650
+    #[arg(long, env = "POSTCORE_WEBHOOK_RETENTION_DAYS", value_name = "DAYS",
+          default_value = "30", value_parser = postcore_webhooks::Retention::parse)]
+    pub webhook_retention_days: postcore_webhooks::Retention,
     /// Allow webhook endpoints on loopback and private addresses (10.x, 192.168.x, 127.x, …), and http to them and to host names; never link-local (cloud metadata) or other special addresses. For tests and closed networks only
     #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
@@ -225,6 +229,7 @@ fn webhook_settings(args: &ServeArgs) -> webhook_worker::WebhookWorkerSettings {
         disable: postcore_webhooks::DisableRule {
             after_failed_deliveries: args.webhook_disable_after,
         },
+        retention: args.webhook_retention_days,
         ..defaults
     }
 }

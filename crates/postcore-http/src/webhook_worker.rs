@@ -20,13 +20,13 @@
 use postcore_domain::{Clock, Timestamp};
 use postcore_store::webhooks::{
     AttemptOutcome, ClaimedDelivery, DisableDecision, EventSnapshot, NoticeIds, NoticeKey,
-    OutboxEvent, WebhookEventKind,
+    OutboxEvent, WebhookEventKind, prune_all_webhook_history,
 };
 use postcore_store::{ExposeSecret as _, Repository, StoreError};
 use postcore_webhooks::{
     ConnectionEvent, Deliverer, DeliveryOutcome, DeliverySettings, DisableReason, DisableRule,
-    EventId, NextAttempt, RetiredSecret, RetryPolicy, TimedNotice, WebhookEvent, WebhookSecret,
-    random_u64, signing_secrets,
+    EventId, NextAttempt, Retention, RetiredSecret, RetryPolicy, TimedNotice, WebhookEvent,
+    WebhookSecret, random_u64, signing_secrets,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,8 +37,9 @@ use tokio::time::MissedTickBehavior;
 /// How often (real time) the worker looks for deliveries that are due.
 pub const DELIVERY_POLL: Duration = Duration::from_secs(1);
 
-/// Most notices one scheduler call writes, and most deliveries one claim takes; a pass
-/// repeats the scheduler call while it comes back full.
+/// Most notices one scheduler call writes, most deliveries one claim takes, and most rows
+/// of each kind one prune call removes; a pass repeats the scheduler and prune calls while
+/// they come back full.
 const BATCH: u32 = 100;
 
 /// How the worker runs.
@@ -57,6 +58,8 @@ pub struct WebhookWorkerSettings {
     pub disable: DisableRule,
     /// Most attempts in flight at once (default 8).
     pub concurrency: usize,
+    /// How long finished history is kept (default 30 days; 0 days: for ever).
+    pub retention: Retention,
 }
 
 impl Default for WebhookWorkerSettings {
@@ -68,6 +71,7 @@ impl Default for WebhookWorkerSettings {
             retry: RetryPolicy::default(),
             disable: DisableRule::default(),
             concurrency: 8,
+            retention: Retention::default(),
         }
     }
 }
@@ -202,13 +206,37 @@ impl Worker {
                 break;
             }
         }
+        // A failed prune is its own WARN line; the pass still counts (its notices are
+        // written), and the next pass prunes again.
+        if let Err(error) = self.prune(now).await {
+            tracing::warn!(%error, "pruning webhook history failed");
+        }
         // One line per pass (DEBUG when it found nothing): tests wait for the pass at an
-        // instant of their clock before they look at what it wrote.
+        // instant of their clock before they look at what it wrote (and pruned).
         let now = postcore_domain::format_timestamp(now);
         if events > 0 {
             tracing::info!(%now, events, "webhook scheduler pass");
         } else {
             tracing::debug!(%now, events, "webhook scheduler pass");
+        }
+        Ok(())
+    }
+
+    /// Removes the finished history older than the retention at `now`, in batches; one
+    /// INFO line with the counts when anything was removed.
+    async fn prune(&self, now: Timestamp) -> Result<(), StoreError> {
+        let Some(cutoff) = self.settings.retention.cutoff(now) else {
+            return Ok(());
+        };
+        let removed = prune_all_webhook_history(&*self.store, cutoff, BATCH).await?;
+        if removed.total() > 0 {
+            tracing::info!(
+                cutoff = %postcore_domain::format_timestamp(cutoff),
+                deliveries = removed.deliveries,
+                events = removed.events,
+                notices = removed.notices,
+                "webhook history pruned"
+            );
         }
         Ok(())
     }

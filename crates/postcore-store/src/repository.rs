@@ -2,7 +2,7 @@
 
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
 };
 use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, FleetCounts,
@@ -480,6 +480,31 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
         endpoint: Option<&str>,
         limit: u32,
     ) -> Result<Vec<DeliveryReport>, StoreError>;
+
+    /// Retention of finished webhook history: removes, in one transaction and at most
+    /// `limit` rows of each kind per call,
+    /// 1. deliveries that are finished (`delivered` or `failed`, never `pending`) of
+    ///    events created before `cutoff` (oldest event first);
+    /// 2. then events created before `cutoff` that have no delivery left (a pending
+    ///    delivery keeps its event, however old: it may still be sent);
+    /// 3. and timed-notice records written before `cutoff` (`recorded_at`) whose token no
+    ///    longer exists: no connection with that profile key, platform and `expiresAt`
+    ///    (the token was renewed, disconnected, or its profile deleted) and whose event,
+    ///    if one was written, is gone. The record of a token that still exists is kept at
+    ///    any age, since without it [`Self::enqueue_due_notices`] would send that notice
+    ///    again; and while its event is kept (a pending delivery), so that a token coming
+    ///    back with the same `expiresAt` (an import) never meets an event of the same id.
+    ///
+    /// `cutoff` is an instant (UTC, whole seconds; strictly before it is removed): the
+    /// caller passes `now − retention` (`postcore-webhooks`' `Retention`, in days).
+    /// Returns what was removed; a count equal to `limit` means there may be more, so a
+    /// caller repeats while [`PruneCounts::is_full`] (as
+    /// [`crate::webhooks::prune_all_webhook_history`] does). Endpoints are never touched.
+    async fn prune_webhook_history(
+        &self,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<PruneCounts, StoreError>;
 
     // ----- bulk and operations --------------------------------------------------------
 

@@ -299,6 +299,101 @@ pub struct DeliveryReport {
     pub last_error: Option<String>,
 }
 
+/// What one call of [`crate::Repository::prune_webhook_history`] removed; each count is at
+/// most the call's `limit`, so a count equal to it means there may be more
+/// ([`Self::is_full`]): call again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneCounts {
+    /// Delivered and failed deliveries removed.
+    pub deliveries: u32,
+    /// Outbox events removed (none of them had a delivery left).
+    pub events: u32,
+    /// Timed-notice records removed (of tokens that no longer exist).
+    pub notices: u32,
+}
+
+impl PruneCounts {
+    /// Whether any count reached `limit`: there may be more to remove.
+    pub fn is_full(&self, limit: u32) -> bool {
+        self.deliveries >= limit || self.events >= limit || self.notices >= limit
+    }
+
+    /// Every row removed.
+    pub fn total(&self) -> u64 {
+        u64::from(self.deliveries) + u64::from(self.events) + u64::from(self.notices)
+    }
+
+    fn add(&mut self, other: PruneCounts) {
+        self.deliveries = self.deliveries.saturating_add(other.deliveries);
+        self.events = self.events.saturating_add(other.events);
+        self.notices = self.notices.saturating_add(other.notices);
+    }
+}
+
+/// Calls [`crate::Repository::prune_webhook_history`] with `cutoff` and `batch` until a
+/// call comes back short of `batch` in every count, so that everything due goes in
+/// transactions of bounded size; returns the sums.
+///
+/// # Errors
+/// The first failing call's error (what earlier calls removed stays removed).
+pub async fn prune_all_webhook_history(
+    repo: &dyn crate::Repository,
+    cutoff: Timestamp,
+    batch: u32,
+) -> Result<PruneCounts, crate::StoreError> {
+    let batch = batch.max(1);
+    let mut sum = PruneCounts::default();
+    loop {
+        let one = repo.prune_webhook_history(cutoff, batch).await?;
+        sum.add(one);
+        if !one.is_full(batch) {
+            return Ok(sum);
+        }
+    }
+}
+
+/// The three statements of [`crate::Repository::prune_webhook_history`], in order, as both
+/// backends run them: `cutoff` and `limit` are the backend's placeholders for the cutoff
+/// (Unix seconds) and the most rows per statement. Each deletes by key through a bounded
+/// subquery (SQLite has no `DELETE … LIMIT` by default), oldest first. A notice's token is
+/// looked up through `profiles` (unique key) and `connections (profile_id, platform)`. A
+/// kept event of the notice's kind (`connection.expired` for threshold 0, else
+/// `connection.expiring`) about the same token keeps the record too (for a token told
+/// at several thresholds, until all such events are gone), so that a record never goes
+/// while an event with its deterministic id remains.
+pub(crate) fn prune_statements(cutoff: &str, limit: &str) -> [String; 3] {
+    [
+        format!(
+            "DELETE FROM webhook_deliveries WHERE id IN (\
+             SELECT d.id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+             WHERE d.status IN ('delivered', 'failed') AND e.created_at < {cutoff} \
+             ORDER BY e.created_at, d.id LIMIT {limit})"
+        ),
+        format!(
+            "DELETE FROM webhook_events WHERE id IN (\
+             SELECT e.id FROM webhook_events e WHERE e.created_at < {cutoff} \
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) \
+             ORDER BY e.created_at, e.id LIMIT {limit})"
+        ),
+        format!(
+            "DELETE FROM webhook_notices \
+             WHERE (profile_key, platform, expires_at, threshold) IN (\
+             SELECT n.profile_key, n.platform, n.expires_at, n.threshold \
+             FROM webhook_notices n WHERE n.recorded_at < {cutoff} \
+             AND NOT EXISTS (SELECT 1 FROM profiles p JOIN connections c ON c.profile_id = p.id \
+                 WHERE p.profile_key = n.profile_key AND c.platform = n.platform \
+                 AND c.expires_at = n.expires_at) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_events e \
+                 WHERE e.event_type = CASE WHEN n.threshold = 0 THEN 'connection.expired' \
+                     ELSE 'connection.expiring' END \
+                 AND e.profile_key = n.profile_key AND e.platform = n.platform \
+                 AND e.expires_at = n.expires_at) \
+             ORDER BY n.recorded_at, n.profile_key, n.platform, n.expires_at, n.threshold \
+             LIMIT {limit})"
+        ),
+    ]
+}
+
 /// The events column: `""` for every kind, else `,a,b,` (a search for `,kind,` finds one).
 pub(crate) fn events_to_db(events: &[WebhookEventKind]) -> String {
     let mut kinds: Vec<WebhookEventKind> = events.to_vec();

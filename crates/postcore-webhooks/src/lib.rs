@@ -7,6 +7,7 @@ mod event;
 mod event_id;
 mod notice;
 mod resolver;
+mod retention;
 mod retry;
 mod secret;
 pub mod signature;
@@ -16,6 +17,7 @@ pub use deliver::{BuildError, Deliverer, DeliveryFailure, DeliveryOutcome, Deliv
 pub use event::{ConnectionEvent, EventPayload, EventType, EventTypeError, WebhookEvent};
 pub use event_id::{EventId, EventIdError, TimedNotice};
 pub use notice::{DueNotice, NoticeSchedule};
+pub use retention::Retention;
 pub use retry::{DisableReason, DisableRule, Jitter, NextAttempt, RetryPolicy, random_u64};
 pub use secret::{
     GENERATED_SECRET_BYTES, MAX_SECRET_BYTES, MIN_SECRET_BYTES, ROTATION_OVERLAP, RetiredSecret,

@@ -7,7 +7,7 @@ use postcore_domain::{
 use postcore_store::SecretString;
 use postcore_store::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
 };
 use postcore_store::{
     Account, AccountExport, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport,
@@ -485,6 +485,13 @@ impl Repository for FaultyStore {
         self.inner
             .list_webhook_deliveries(account, endpoint, limit)
             .await
+    }
+    async fn prune_webhook_history(
+        &self,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<PruneCounts, StoreError> {
+        self.inner.prune_webhook_history(cutoff, limit).await
     }
     async fn health(&self) -> Result<(), StoreError> {
         if self.faults.health {

@@ -1,5 +1,6 @@
-//! `webhooks add|list|remove|deliveries`: an account's webhook endpoints (issue 13), as
-//! `POST/GET/DELETE /webhooks` manage them, and the state of their deliveries.
+//! `webhooks add|list|remove|deliveries|prune`: an account's webhook endpoints (issue 13),
+//! as `POST/GET/DELETE /webhooks` manage them, the state of their deliveries, and the
+//! retention of finished history.
 
 use super::Format;
 use crate::context::{Context, Globals, Open};
@@ -10,10 +11,11 @@ use anyhow::Context as _;
 use postcore_api::{WebhookEndpointObject, WebhookEndpointWithSecret, WithAccount};
 use postcore_domain::{AccountName, format_timestamp};
 use postcore_store::webhooks::{
-    DeliveryReport, NewWebhookEndpoint, WebhookEndpoint, WebhookEventKind,
+    DeliveryReport, NewWebhookEndpoint, PruneCounts, WebhookEndpoint, WebhookEventKind,
+    prune_all_webhook_history,
 };
 use postcore_store::{AccountId, ExposeSecret as _};
-use postcore_webhooks::{WebhookSecret, check_url};
+use postcore_webhooks::{Retention, WebhookSecret, check_url};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -80,6 +82,36 @@ pub enum Command {
         #[command(flatten)]
         format: Format,
     },
+    /// Remove finished webhook history older than the retention, as the server's scheduler
+    /// pass does (this works whether or not the server's webhooks are on).
+    ///
+    /// Removed: delivered and failed deliveries whose event is older than the cutoff (now,
+    /// or --now, minus the retention), then events older than it with no delivery left, and
+    /// the records of expiry notices sent for tokens that no longer exist (renewed,
+    /// disconnected, or their profile deleted) recorded before it. Kept however old: a
+    /// pending delivery and its event, and the notice record of a token that still exists
+    /// (so that it is never sent twice). Prints the counts.
+    Prune {
+        /// Keep this many days of history (0: keep everything and remove nothing; at most
+        /// 3650), as the server's --webhook-retention-days.
+        #[arg(long, value_name = "DAYS", env = "POSTCORE_WEBHOOK_RETENTION_DAYS",
+              default_value = "30", value_parser = Retention::parse)]
+        retention_days: Retention,
+        #[command(flatten)]
+        format: Format,
+    },
+}
+
+/// Rows of each kind one prune call removes: each call is one transaction.
+const PRUNE_BATCH: u32 = 1_000;
+
+/// `webhooks prune --json`: the cutoff (null when nothing is pruned) and the counts.
+#[derive(Serialize)]
+struct PrunedJson {
+    cutoff: Option<String>,
+    deliveries: u32,
+    events: u32,
+    notices: u32,
 }
 
 /// An event type an endpoint may ask for: any but `ping`, which is sent to the endpoint
@@ -345,6 +377,36 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                         ]
                     }),
                 );
+            }
+        }
+        Command::Prune {
+            retention_days,
+            format,
+        } => {
+            let ctx = globals.open(Open::MustExist).await?;
+            let cutoff = retention_days.cutoff(ctx.now);
+            let removed = match cutoff {
+                Some(cutoff) => prune_all_webhook_history(&*ctx.store, cutoff, PRUNE_BATCH).await?,
+                None => PruneCounts::default(),
+            };
+            if format.json {
+                print_json(&PrunedJson {
+                    cutoff: cutoff.map(format_timestamp),
+                    deliveries: removed.deliveries,
+                    events: removed.events,
+                    notices: removed.notices,
+                })?;
+            } else if let Some(cutoff) = cutoff {
+                println!(
+                    "removed webhook history older than {}: deliveries {}, events {}, \
+                     notice records {}",
+                    format_timestamp(cutoff),
+                    removed.deliveries,
+                    removed.events,
+                    removed.notices
+                );
+            } else {
+                println!("webhook retention is 0 days (keep everything): nothing removed");
             }
         }
     }

@@ -19,13 +19,14 @@ use std::sync::Arc;
 pub const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 /// The environment variables the binary reads; cleared so that the caller's do not leak in.
-const ENV: [&str; 6] = [
+const ENV: [&str; 7] = [
     "POSTCORE_DATABASE",
     "POSTCORE_SECRET_KEY",
     "POSTCORE_SECRET_KEY_FILE",
     "POSTCORE_MIGRATE_TO",
     "POSTCORE_MIGRATE_TO_SECRET_KEY_FILE",
     "POSTCORE_WEBHOOK_ALLOW_PRIVATE",
+    "POSTCORE_WEBHOOK_RETENTION_DAYS",
 ];
 
 /// The `postcore-admin` executable cargo built for this test binary: cargo builds a

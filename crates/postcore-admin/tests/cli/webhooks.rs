@@ -1,5 +1,6 @@
-//! `webhooks add|list|remove|deliveries`: the secret is printed once and never listed, the
-//! SSRF guard refuses what the server refuses, and deliveries show their state.
+//! `webhooks add|list|remove|deliveries|prune`: the secret is printed once and never listed,
+//! the SSRF guard refuses what the server refuses, deliveries show their state, and prune
+//! removes finished history past the retention.
 
 use crate::harness::Admin;
 use crate::{NOW, at, json, with_account};
@@ -214,16 +215,37 @@ async fn removing_needs_yes_and_another_accounts_endpoint_is_not_found() {
     );
 }
 
-#[tokio::test]
-async fn deliveries_and_a_disabled_endpoint_show_their_state() {
-    let admin = with_account();
-    let (id, _) = add(&admin, "https://a.example.com/h", &[]);
+/// `webhooks deliveries --json`'s entry for a ping made at [`NOW`], not yet tried.
+fn untried_ping(event: &str, endpoint: &str) -> serde_json::Value {
+    j!({
+        "eventId": event, "type": "ping", "endpointId": endpoint, "createdAt": NOW,
+        "attempts": 0, "status": "pending", "nextAttemptAt": NOW, "lastStatus": null,
+        "lastError": null
+    })
+}
+
+/// An endpoint of `acme` at `https://a.example.com/h`: the store, acme's id, its id.
+async fn endpoint_of_acme(
+    admin: &Admin,
+) -> (
+    std::sync::Arc<dyn postcore_store::Repository>,
+    postcore_store::AccountId,
+    String,
+) {
+    let (id, _) = add(admin, "https://a.example.com/h", &[]);
     let store = admin.store().await;
     let acme = store
         .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
         .await
         .unwrap()
         .id;
+    (store, acme, id)
+}
+
+#[tokio::test]
+async fn deliveries_and_a_disabled_endpoint_show_their_state() {
+    let admin = with_account();
+    let (store, acme, id) = endpoint_of_acme(&admin).await;
     let ping = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     store
         .set_webhook_endpoint_disabled(
@@ -255,11 +277,7 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
     ]);
     assert_eq!(
         json(&listed),
-        j!({"deliveries": [{
-            "eventId": ping.id, "type": "ping", "endpointId": id, "createdAt": NOW,
-            "attempts": 0, "status": "pending", "nextAttemptAt": NOW, "lastStatus": null,
-            "lastError": null
-        }]})
+        j!({"deliveries": [untried_ping(&ping.id, &id)]})
     );
     let list = admin.ok(&["webhooks", "list"]);
     let status = "disabled since 2025-01-07T00:00:00Z: 5 consecutive deliveries failed";
@@ -316,4 +334,97 @@ fn a_long_url_is_shortened_in_the_table_and_whole_in_json() {
     );
     let listed = json(&admin.ok(&["webhooks", "list", "--json"]));
     assert_eq!(listed["webhooks"][0]["url"], url.as_str());
+}
+
+#[tokio::test]
+async fn prune_removes_finished_history_past_the_retention_and_keeps_pending() {
+    use postcore_store::webhooks::{AttemptOutcome, DisableDecision};
+    let admin = with_account();
+    let (store, acme, id) = endpoint_of_acme(&admin).await;
+    let done = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
+    let waiting = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
+    let claimed = store
+        .claim_webhook_deliveries(at(NOW), at("2025-01-06T12:31:00Z"), 10)
+        .await
+        .unwrap();
+    let delivered = claimed.iter().find(|d| d.event.id == done.id).unwrap();
+    let disable = DisableDecision {
+        after_consecutive_failures: 5,
+        now: None,
+    };
+    store
+        .record_webhook_attempt(
+            delivered,
+            at(NOW),
+            AttemptOutcome::Delivered { status: 200 },
+            disable,
+        )
+        .await
+        .unwrap();
+
+    // 30 days (the default) after the events, to the second: nothing is older yet.
+    assert_eq!(
+        admin.ok(&["--now", "2025-02-05T12:30:00Z", "webhooks", "prune"]),
+        "removed webhook history older than 2025-01-06T12:30:00Z: deliveries 0, events 0, \
+         notice records 0\n"
+    );
+    assert_eq!(
+        admin.ok(&[
+            "--now",
+            "2030-01-01T00:00:00Z",
+            "webhooks",
+            "prune",
+            "--retention-days",
+            "0"
+        ]),
+        "webhook retention is 0 days (keep everything): nothing removed\n"
+    );
+    // A second later: the delivered one and its event go; the pending one stays.
+    let pruned = admin.ok(&[
+        "--now",
+        "2025-02-05T12:30:01Z",
+        "webhooks",
+        "prune",
+        "--json",
+    ]);
+    assert_eq!(
+        json(&pruned),
+        j!({"cutoff": "2025-01-06T12:30:01Z", "deliveries": 1, "events": 1, "notices": 0})
+    );
+    let listed = admin.ok(&["webhooks", "deliveries", "--json"]);
+    assert_eq!(
+        json(&listed),
+        j!({"deliveries": [untried_ping(&waiting.id, &id)]})
+    );
+    // Years later, by the environment's retention: a pending delivery is never removed.
+    let run = admin
+        .command()
+        .env("POSTCORE_WEBHOOK_RETENTION_DAYS", "1")
+        .args([
+            "--now",
+            "2035-01-01T00:00:00Z",
+            "webhooks",
+            "prune",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    assert_eq!(
+        json(&String::from_utf8(run.stdout).unwrap()),
+        j!({"cutoff": "2034-12-31T00:00:00Z", "deliveries": 0, "events": 0, "notices": 0})
+    );
+
+    let run = admin.run(&["webhooks", "prune", "--retention-days", "3651"]);
+    assert_eq!(
+        run.failed(2),
+        "error: invalid value '3651' for '--retention-days <DAYS>': 3651 is more than 3650 \
+         days (use 0 to keep webhook history for ever)\n"
+    );
+    let run = admin.run(&["webhooks", "prune", "--retention-days", "30d"]);
+    assert_eq!(
+        run.failed(2),
+        "error: invalid value '30d' for '--retention-days <DAYS>': \"30d\" is not a whole \
+         number of days from 0 (keep for ever) to 3650\n"
+    );
 }

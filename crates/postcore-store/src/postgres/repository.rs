@@ -6,7 +6,7 @@ use super::{PgStore, accounts, connections as conns, db, profiles, webhooks};
 use crate::sqlite::crypto::Cipher;
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
 };
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
@@ -632,6 +632,14 @@ impl Repository for PgStore {
             c, account, endpoint, limit
         )
         .await)
+    }
+
+    async fn prune_webhook_history(
+        &self,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<PruneCounts, StoreError> {
+        write!(self, |tx| webhooks::prune(tx, cutoff, limit).await?)
     }
 
     async fn import_profiles(

@@ -15,7 +15,9 @@ use crate::webhooks::{
     SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
     kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
-use crate::webhooks::{EventRow, notice_kind_and_id, outcome_columns, snapshot_columns};
+use crate::webhooks::{
+    EventRow, PruneCounts, notice_kind_and_id, outcome_columns, prune_statements, snapshot_columns,
+};
 use crate::{AccountId, Entity, StoreError};
 use postcore_domain::{Platform, ProfileKey, Timestamp};
 use secrecy::SecretString;
@@ -675,4 +677,23 @@ pub(crate) async fn list_deliveries<C: Db>(
     .iter()
     .map(report_at)
     .collect()
+}
+
+/// `prune_webhook_history` in the caller's transaction: the three statements of
+/// [`prune_statements`], in order.
+pub(crate) async fn prune<C: Db>(c: &C, cutoff: Timestamp, limit: u32) -> Res<PruneCounts> {
+    let mut counts = [0u32; 3];
+    for (sql, count) in prune_statements("$1", "$2").iter().zip(&mut counts) {
+        let n = c
+            .execute(&stmt(c, sql).await?, &[&to_secs(cutoff), &i64::from(limit)])
+            .await
+            .map_err(db)?;
+        *count = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    let [deliveries, events, notices] = counts;
+    Ok(PruneCounts {
+        deliveries,
+        events,
+        notices,
+    })
 }

@@ -6,7 +6,7 @@ use super::crypto::Cipher;
 use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema, webhooks};
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
 };
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
@@ -592,6 +592,15 @@ impl Repository for SqliteStore {
             webhooks::list_deliveries(conn, account, endpoint.as_deref(), limit)
         })
         .await
+    }
+
+    async fn prune_webhook_history(
+        &self,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> Result<PruneCounts, StoreError> {
+        self.run_write(move |tx, _| webhooks::prune(tx, cutoff, limit))
+            .await
     }
 
     async fn import_profiles(

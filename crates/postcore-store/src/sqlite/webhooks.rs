@@ -10,7 +10,9 @@ use crate::webhooks::{
     SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
     keeps_failing_reason, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
-use crate::webhooks::{EventRow, notice_kind_and_id, outcome_columns, snapshot_columns};
+use crate::webhooks::{
+    EventRow, PruneCounts, notice_kind_and_id, outcome_columns, prune_statements, snapshot_columns,
+};
 use crate::{AccountId, Entity, StoreError};
 use postcore_domain::{Platform, ProfileKey, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -622,4 +624,23 @@ pub(crate) fn list_deliveries(
         out.push(report_at(row)?);
     }
     Ok(out)
+}
+
+/// `prune_webhook_history` in the caller's write transaction: the three statements of
+/// [`prune_statements`], in order.
+pub(crate) fn prune(tx: &Connection, cutoff: Timestamp, limit: u32) -> Res<PruneCounts> {
+    let mut counts = [0u32; 3];
+    for (sql, count) in prune_statements("?1", "?2").iter().zip(&mut counts) {
+        let n = tx
+            .prepare_cached(sql)
+            .and_then(|mut s| s.execute(params![to_secs(cutoff), limit]))
+            .map_err(be)?;
+        *count = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    let [deliveries, events, notices] = counts;
+    Ok(PruneCounts {
+        deliveries,
+        events,
+        notices,
+    })
 }

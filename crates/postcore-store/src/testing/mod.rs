@@ -28,6 +28,7 @@ mod postgres;
 mod profiles;
 mod transfer;
 mod transfer_webhooks;
+mod webhook_retention;
 mod webhooks;
 
 pub use accounts::*;
@@ -42,6 +43,7 @@ pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_pos
 pub use profiles::*;
 pub use transfer::*;
 pub use transfer_webhooks::*;
+pub use webhook_retention::*;
 pub use webhooks::*;
 
 use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};
@@ -174,6 +176,7 @@ macro_rules! conformance_suite {
             revoked_connections_get_no_timed_notices,
             deliveries_are_leased_once_and_failures_are_booked,
             every_write_path_writes_its_event,
+            webhook_history_is_pruned_in_batches_keeping_pending_and_live,
             connecting_another_account_is_a_conflict_that_changes_nothing,
             connections_are_disconnected_and_marked_revoked,
             connecting_to_a_new_profile_creates_both_in_one_transaction,

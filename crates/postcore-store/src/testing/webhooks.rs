@@ -48,7 +48,7 @@ fn new_endpoint(url: &str, events: &[WebhookEventKind]) -> NewWebhookEndpoint {
     }
 }
 
-async fn endpoint(
+pub(super) async fn endpoint(
     repo: &Arc<dyn Repository>,
     a: AccountId,
     events: &[WebhookEventKind],
@@ -392,7 +392,11 @@ pub async fn a_refused_connect_writes_no_event(repo: Arc<dyn Repository>) {
 }
 
 /// One scheduler pass at `now` with [`THRESHOLDS`] and `ids`: the events it wrote.
-async fn notice_pass(repo: &Arc<dyn Repository>, ids: &NoticeIds, now: i64) -> Vec<OutboxEvent> {
+pub(super) async fn notice_pass(
+    repo: &Arc<dyn Repository>,
+    ids: &NoticeIds,
+    now: i64,
+) -> Vec<OutboxEvent> {
     repo.enqueue_due_notices(t(now), &THRESHOLDS, 100, Arc::clone(ids))
         .await
         .unwrap()
