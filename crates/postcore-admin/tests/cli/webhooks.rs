@@ -1,5 +1,6 @@
-//! `webhooks add|list|remove|deliveries`: the secret is printed once and never listed, the
-//! SSRF guard refuses what the server refuses, and deliveries show their state.
+//! `webhooks add|list|remove|enable|deliveries`: the secret is printed once and never
+//! listed, the SSRF guard refuses what the server refuses, deliveries show their state, and
+//! a disabled endpoint is enabled again.
 
 use crate::harness::Admin;
 use crate::{NOW, at, json, with_account};
@@ -219,11 +220,7 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
     let admin = with_account();
     let (id, _) = add(&admin, "https://a.example.com/h", &[]);
     let store = admin.store().await;
-    let acme = store
-        .find_account(&postcore_domain::AccountName::parse("acme").unwrap())
-        .await
-        .unwrap()
-        .id;
+    let acme = acme_id(&*store).await;
     let ping = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     store
         .set_webhook_endpoint_disabled(
@@ -316,4 +313,79 @@ fn a_long_url_is_shortened_in_the_table_and_whole_in_json() {
     );
     let listed = json(&admin.ok(&["webhooks", "list", "--json"]));
     assert_eq!(listed["webhooks"][0]["url"], url.as_str());
+}
+
+/// The id of the account `acme`.
+async fn acme_id(store: &dyn postcore_store::Repository) -> postcore_store::AccountId {
+    let name = postcore_domain::AccountName::parse("acme").unwrap();
+    store.find_account(&name).await.unwrap().id
+}
+
+#[tokio::test]
+async fn enable_clears_a_disabling_and_its_failures_and_another_accounts_id_is_not_found() {
+    use postcore_store::webhooks::{AttemptOutcome, DisableDecision};
+    let admin = with_account();
+    admin.ok(&["--now", NOW, "accounts", "create", "other"]);
+    let (id, _) = add(&admin, "https://a.example.com/h", &[]);
+    let store = admin.store().await;
+    let acme = acme_id(&*store).await;
+    // One failed delivery disables it (a threshold of 1): failures 1, disabled.
+    store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
+    let claimed = store
+        .claim_webhook_deliveries(at(NOW), at("2025-01-06T12:31:00Z"), 10)
+        .await
+        .unwrap();
+    let give_up = AttemptOutcome::GiveUp {
+        status: Some(500),
+        error: "HTTP 500".to_owned(),
+    };
+    let threshold = DisableDecision {
+        after_consecutive_failures: 1,
+        now: None,
+    };
+    store
+        .record_webhook_attempt(&claimed[0], at(NOW), give_up, threshold)
+        .await
+        .unwrap();
+    let listed = json(&admin.ok(&["webhooks", "list", "--json"]));
+    assert_eq!(
+        (
+            &listed["webhooks"][0]["disabledReason"],
+            &listed["webhooks"][0]["consecutiveFailures"]
+        ),
+        (&j!("1 consecutive deliveries failed"), &j!(1))
+    );
+
+    let stderr = admin
+        .run(&["webhooks", "enable", "--account", "other", &id])
+        .failed(4);
+    assert_eq!(
+        stderr,
+        format!("error: ID \"{id}\" in account other: webhook endpoint not found\n")
+    );
+    let stderr = admin
+        .run(&["webhooks", "enable", "we_0000000000000000"])
+        .failed(4);
+    assert_eq!(
+        stderr,
+        "error: ID \"we_0000000000000000\": webhook endpoint not found\n"
+    );
+    let enabled = j!({
+        "account": "acme", "id": id, "url": "https://a.example.com/h", "events": null,
+        "description": null, "createdAt": NOW, "disabled": false, "disabledAt": null,
+        "disabledReason": null, "consecutiveFailures": 0
+    });
+    assert_eq!(
+        admin.ok(&["webhooks", "enable", "--account", "acme", &id]),
+        format!("enabled webhook endpoint {id} of account acme\n")
+    );
+    // Again, without --account (found in any account), as JSON: the same, nothing changed.
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "enable", &id, "--json"])),
+        enabled
+    );
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "list", "--json"])),
+        j!({"webhooks": [enabled]})
+    );
 }
