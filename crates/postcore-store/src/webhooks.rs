@@ -138,7 +138,7 @@ pub struct SecretRotation {
     /// Until when the secret it replaces keeps signing (the caller passes `now + 24 h`).
     pub retired_until: Timestamp,
     /// Most retired secrets that may be signing after the rotation, the one it retires
-    /// included; a rotation beyond it is refused with
+    /// included (at least 1); a rotation beyond it is refused with
     /// [`Conflict::TooManyRetiredSecrets`](crate::Conflict::TooManyRetiredSecrets) and
     /// changes nothing.
     pub max_retired: usize,
