@@ -696,8 +696,7 @@ async fn changes_send_events(backend: Backend) {
         .rotate_webhook_secret(
             account,
             &endpoint,
-            SecretString::from(NEW_SECRET),
-            at("2030-01-02T02:00:00Z"),
+            postcore_store::testing::rotation(NEW_SECRET, at("2030-01-01T02:00:00Z")),
         )
         .await
         .unwrap();
@@ -921,7 +920,8 @@ on_each_backend! {
 
 /// `--webhook-retention-days 30`: a delivered `connection.connected` is still listed 30
 /// days after its event, to the second, and gone at the pass a second later (one INFO line
-/// with the counts); a pending delivery (to a disabled endpoint) of the same instant stays.
+/// with the counts); a pending delivery of the same event stays: its endpoint failed once
+/// and was then disabled, so it waits, never claimed, however old.
 async fn retention_prunes(backend: Backend) {
     let Some((world, mut server, store, account, mock, endpoint)) =
         one_receiver(backend, &["--webhook-retention-days", "30"]).await
@@ -929,22 +929,22 @@ async fn retention_prunes(backend: Backend) {
         return;
     };
     let start = at("2025-01-01T12:30:00Z");
-    let token = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", start);
-    store
-        .connect_new_profile(account, token, Credentials::default(), start)
-        .await
-        .unwrap();
+    let failing = receiver(ResponseTemplate::new(500)).await;
+    let off = add_endpoint(&*store, account, format!("{}/off", failing.uri()), start).await;
+    connect_john_doe(&*store, account, None, Credentials::default()).await;
     let got = wait_for_requests(&mock, 1).await;
     until("delivered", async || {
         deliveries(&*store, &endpoint).await[0].status == DeliveryStatus::Delivered
     })
     .await;
-    let off = add_endpoint(&*store, account, format!("{}/off", mock.uri()), start).await;
+    until("failed once", async || {
+        deliveries(&*store, &off).await[0].attempts == 1
+    })
+    .await;
     store
         .set_webhook_endpoint_disabled(account, &off, Some("paused".into()), start)
         .await
         .unwrap();
-    let ping = store.enqueue_ping(account, &off, start).await.unwrap();
 
     world.set_clock("2025-01-31T12:30:00Z");
     wait_for_pass(&mut server, "2025-01-31T12:30:00Z");
@@ -963,7 +963,7 @@ async fn retention_prunes(backend: Backend) {
     assert_eq!(
         logged["fields"],
         json!({"message": "webhook history pruned", "cutoff": "2025-01-01T12:30:01Z",
-               "deliveries": 1, "events": 1, "notices": 0})
+               "deliveries": 1, "events": 0, "notices": 0})
     );
     wait_for_pass(&mut server, "2025-01-31T12:30:01Z");
     assert_eq!(deliveries(&*store, &endpoint).await, vec![]);
@@ -973,7 +973,151 @@ async fn retention_prunes(backend: Backend) {
             .iter()
             .map(|d| (d.event_id.as_str(), d.status, d.attempts))
             .collect::<Vec<_>>(),
-        vec![(ping.id.as_str(), DeliveryStatus::Pending, 0)]
+        vec![(got[0]["id"].as_str().unwrap(), DeliveryStatus::Pending, 1)]
     );
     assert_eq!(mock.received_requests().await.unwrap().len(), 1);
+    assert_eq!(failing.received_requests().await.unwrap().len(), 1);
+}
+
+on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    after_two_rotations_a_delivery_carries_three_signatures_each_until_its_own_edge =>
+        two_rotations
+}
+
+/// Two rotations through `POST /webhooks/{id}/rotate-secret` an hour apart: a ping then
+/// carries three `v1,` signatures (new, previous, first), each the reference library's;
+/// a ping after the first secret's own 24 h carries the other two; two more rotations are
+/// accepted (the first secret is out of its window) and a fifth, while three retired
+/// secrets still sign, is refused with 400.
+async fn two_rotations(backend: Backend) {
+    use reqwest::Method;
+    let Some((world, server, _store, _account, mock, endpoint)) = one_receiver(backend, &[]).await
+    else {
+        return;
+    };
+    let rotate = format!("/webhooks/{endpoint}/rotate-secret");
+    let mut secrets = vec![SECRET.to_owned()];
+    for instant in ["2025-01-01T12:30:00Z", "2025-01-01T13:30:00Z"] {
+        world.set_clock(instant);
+        let (status, body) = call(&server, Method::POST, &rotate, None).await;
+        assert_eq!(status, 200, "{body}");
+        secrets.push(body["secret"].as_str().unwrap().to_owned());
+    }
+    let test = format!("/webhooks/{endpoint}/test");
+    let (status, body) = call(&server, Method::POST, &test, None).await;
+    assert_eq!(status, 202, "{body}");
+    let got = wait_for_requests(&mock, 1).await;
+    assert_eq!(
+        (&got[0]["type"], &got[0]["id"]),
+        (&json!("ping"), &body["eventId"])
+    );
+    let requests = mock.received_requests().await.unwrap();
+    let header = |r: &Request| r.headers["webhook-signature"].to_str().unwrap().to_owned();
+    let expected = |r: &Request, which: &[usize]| {
+        which
+            .iter()
+            .map(|&i| sign(&secrets[i], r))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(header(&requests[0]), expected(&requests[0], &[2, 1, 0]));
+
+    // At the first secret's own edge (24 h after the first rotation), it no longer signs.
+    world.set_clock("2025-01-02T12:30:00Z");
+    let (status, _) = call(&server, Method::POST, &test, None).await;
+    assert_eq!(status, 202);
+    until("the second ping", async || {
+        mock.received_requests().await.unwrap().len() == 2
+    })
+    .await;
+    let requests = mock.received_requests().await.unwrap();
+    assert_eq!(header(&requests[1]), expected(&requests[1], &[2, 1]));
+
+    // Two more rotations are accepted; a fifth, while three retired secrets sign, is not.
+    world.set_clock("2025-01-02T13:00:00Z");
+    for _ in 0..2 {
+        let (status, body) = call(&server, Method::POST, &rotate, None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = call(&server, Method::POST, &rotate, None).await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({"error": "VALIDATION_ERROR", "message":
+                "rotate-secret is refused: at most 3 retired secrets sign beside the current \
+                 one, each for 24 hours after its rotation; the oldest stops signing at \
+                 2025-01-02T13:30:00Z, and the secret can be rotated again from then"})
+        )
+    );
+}
+
+on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    a_disabled_endpoint_gets_its_test_ping_and_events_again_once_enabled => ping_and_enable
+}
+
+/// A disabled endpoint, through the binary: `POST /webhooks/{id}/test` reaches its
+/// receiver (the defect: it was answered 202 and never sent); a change while it is
+/// disabled writes no delivery for it; `POST /webhooks/{id}/enable` answers the endpoint
+/// enabled, and the next change reaches it.
+async fn ping_and_enable(backend: Backend) {
+    use reqwest::Method;
+    let Some((_world, server, store, account, mock, endpoint)) = one_receiver(backend, &[]).await
+    else {
+        return;
+    };
+    store
+        .set_webhook_endpoint_disabled(
+            account,
+            &endpoint,
+            Some("the receiver answered 410 Gone".into()),
+            at("2025-01-01T12:30:00Z"),
+        )
+        .await
+        .unwrap();
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        &format!("/webhooks/{endpoint}/test"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let got = wait_for_requests(&mock, 1).await;
+    assert_eq!(
+        (&got[0]["type"], &got[0]["id"]),
+        (&json!("ping"), &body["eventId"])
+    );
+    until("the ping recorded", async || {
+        deliveries(&*store, &endpoint).await[0].status == DeliveryStatus::Delivered
+    })
+    .await;
+
+    // While disabled, a connect writes no delivery for it.
+    connect_john_doe(&*store, account, None, Credentials::default()).await;
+    assert_eq!(deliveries(&*store, &endpoint).await.len(), 1);
+
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        &format!("/webhooks/{endpoint}/enable"),
+        None,
+    )
+    .await;
+    let url = format!("{}/hook", mock.uri());
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"id": endpoint, "url": url, "events": null, "description": null,
+                "createdAt": "2025-01-01T12:30:00Z", "disabled": false, "disabledAt": null,
+                "disabledReason": null, "consecutiveFailures": 0})
+        )
+    );
+    connect_john_doe(&*store, account, None, Credentials::default()).await;
+    let got = wait_for_requests(&mock, 2).await;
+    assert_eq!(got[1]["type"], "connection.connected");
+    assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
 }

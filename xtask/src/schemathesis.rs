@@ -155,6 +155,11 @@ pub const POSITIVE_DATA_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "A well-formed URL the SSRF guard refuses (http, or a loopback, private or link-local host): 400 VALIDATION_ERROR.",
     ),
     (
+        "POST",
+        "/webhooks/{id}/rotate-secret",
+        "A rotation while three retired secrets of the endpoint still sign (each for 24 hours after its rotation): 400 VALIDATION_ERROR.",
+    ),
+    (
         "GET",
         "/oauth/linkedin/callback",
         "A state that no flow issued (a generated one): 400, the page saying the link expired.",

@@ -193,7 +193,9 @@ impl From<StoreError> for ApiError {
     /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`, `NotFound(Entity::Connection)`
     /// is `CONNECTION_NOT_FOUND`, `NotFound(Entity::WebhookEndpoint)` is
     /// `WEBHOOK_NOT_FOUND`, `Conflict(PlatformAlreadyConnected)` is
-    /// `PROFILE_ALREADY_EXISTS`, `Unauthenticated` is `INVALID_API_KEY`; every other store
+    /// `PROFILE_ALREADY_EXISTS`, `Conflict(TooManyRetiredSecrets)` (a secret rotation while
+    /// three retired secrets still sign) is `VALIDATION_ERROR` naming the rule and when a
+    /// rotation is possible again, `Unauthenticated` is `INVALID_API_KEY`; every other store
     /// error is internal (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
@@ -202,6 +204,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(Entity::WebhookEndpoint) => ApiError::WebhookNotFound,
             StoreError::Conflict(Conflict::PlatformAlreadyConnected) => {
                 ApiError::ProfileAlreadyExists
+            }
+            StoreError::Conflict(Conflict::TooManyRetiredSecrets { max, next_at }) => {
+                ApiError::Validation(crate::routes::webhooks::rotation_refused(max, next_at))
             }
             StoreError::Unauthenticated => ApiError::InvalidApiKey,
             other => ApiError::internal(other),

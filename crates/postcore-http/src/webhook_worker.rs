@@ -11,8 +11,8 @@
 //! claim comes back full it claims again as places free up, so a backlog goes out at the
 //! receivers' pace. A receiver that never answers holds one place for the per-attempt
 //! timeout and blocks no other endpoint. The scheduler and the deliveries run side by side,
-//! neither waiting for the other. Each attempt is signed with the endpoint's current (and, for 24 h after
-//! a rotation, previous) secret and recorded with [`Repository::record_webhook_attempt`],
+//! neither waiting for the other. Each attempt is signed with the endpoint's current secret
+//! and each retired one still within 24 h of its own rotation (at most 3), and recorded with [`Repository::record_webhook_attempt`],
 //! carrying `postcore-webhooks`' retry and disable decisions; an endpoint disabled by an
 //! attempt is logged at WARN. Decisions read only the injected [`Clock`]; the timers only
 //! say when to look.
@@ -322,16 +322,17 @@ impl Worker {
             .webhook_signing_secrets(&claimed.endpoint_id, now)
             .await?;
         let current = WebhookSecret::parse(secrets.current.expose_secret())?;
-        let previous = secrets
-            .previous
+        let retired = secrets
+            .retired
+            .iter()
             .map(|(secret, until)| {
                 WebhookSecret::parse(secret.expose_secret()).map(|secret| RetiredSecret {
                     secret,
-                    signs_until: until,
+                    signs_until: *until,
                 })
             })
-            .transpose()?;
-        let keys = signing_secrets(&current, previous.as_ref(), now);
+            .collect::<Result<Vec<_>, _>>()?;
+        let keys = signing_secrets(&current, &retired, now);
         let payload = render(&claimed.event)?.payload();
         Ok(self
             .deliverer

@@ -64,6 +64,14 @@ pub enum Conflict {
     FileExists,
     /// An OAuth state with this digest is pending (a caller's bug: states are random).
     OAuthStateExists,
+    /// A webhook secret rotation would leave more than `max` retired secrets signing; the
+    /// earliest of them stops at `next_at` (UTC), when a rotation is possible again.
+    TooManyRetiredSecrets {
+        /// The most retired secrets that may sign at once.
+        max: usize,
+        /// When the earliest retired secret stops signing.
+        next_at: postcore_domain::Timestamp,
+    },
 }
 
 impl fmt::Display for Conflict {
@@ -73,6 +81,14 @@ impl fmt::Display for Conflict {
                 return write!(
                     f,
                     "profiles[{record}].profileKey: {key} is a profile of another account"
+                );
+            }
+            Conflict::TooManyRetiredSecrets { max, next_at } => {
+                return write!(
+                    f,
+                    "{max} retired secrets of this webhook endpoint still sign; the earliest \
+                     stops at {}",
+                    postcore_domain::format_timestamp(*next_at)
                 );
             }
             Conflict::AccountExists => "an account with this name already exists",

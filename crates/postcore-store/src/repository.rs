@@ -2,7 +2,8 @@
 
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
+    WebhookEndpoint,
 };
 use crate::{
     Account, AccountId, ApiKeyInfo, ConnectOutcome, ConnectionReport, Credentials, FleetCounts,
@@ -13,7 +14,6 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
-use secrecy::SecretString;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -382,20 +382,26 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     async fn delete_webhook_endpoint(&self, account: AccountId, id: &str)
     -> Result<(), StoreError>;
 
-    /// Replaces the endpoint's secret with `secret`; the one it replaces keeps signing
-    /// until `previous_until` (the caller passes `now + 24 h`). A second rotation drops
-    /// the oldest. Errors: `NotFound(Entity::WebhookEndpoint)`.
+    /// Replaces the endpoint's secret with `rotation.secret`, in one transaction: the one
+    /// it replaces is retired, signing until `rotation.retired_until` (the caller passes
+    /// `now + 24 h`); every secret retired earlier keeps its own instant (a later rotation
+    /// never shortens it), and those whose instant is not after `rotation.now` are dropped.
+    /// Errors: `NotFound(Entity::WebhookEndpoint)`; `Conflict(TooManyRetiredSecrets)` when
+    /// more than `rotation.max_retired` would then be signing (nothing is changed).
     async fn rotate_webhook_secret(
         &self,
         account: AccountId,
         id: &str,
-        secret: SecretString,
-        previous_until: Timestamp,
+        rotation: SecretRotation,
     ) -> Result<WebhookEndpoint, StoreError>;
 
-    /// Disables the endpoint with `reason` at `now` (`Some`), or enables it and resets its
-    /// consecutive failures (`None`). Disabling a disabled endpoint keeps its first
-    /// instant and reason. Errors: `NotFound(Entity::WebhookEndpoint)`.
+    /// Disables the endpoint with `reason` at `now` (`Some`), or enables it (`None`):
+    /// enabling a disabled endpoint clears its disabling and resets its consecutive
+    /// failures to 0; enabling an enabled one changes nothing. Disabling a disabled
+    /// endpoint keeps its first instant and reason. Events that happened while it was
+    /// disabled were not written for it and are not written by enabling it; its deliveries
+    /// queued before it was disabled are handed out again. Returns it as listed.
+    /// Errors: `NotFound(Entity::WebhookEndpoint)`, for another account's id alike.
     async fn set_webhook_endpoint_disabled(
         &self,
         account: AccountId,
@@ -404,8 +410,9 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
         now: Timestamp,
     ) -> Result<WebhookEndpoint, StoreError>;
 
-    /// The decrypted secrets an attempt to endpoint `id` is signed with at `now` (the
-    /// previous one only while its instant is after `now`), for the deliverer alone.
+    /// The decrypted secrets an attempt to endpoint `id` is signed with at `now` (each
+    /// retired one only while its own instant is after `now`, the most recently retired
+    /// first), for the deliverer alone.
     /// Errors: `NotFound(Entity::WebhookEndpoint)`, `WrongSecretKey`.
     async fn webhook_signing_secrets(
         &self,
@@ -414,7 +421,8 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     ) -> Result<SigningSecretSet, StoreError>;
 
     /// Writes a `ping` event created at `now` and one delivery of it to endpoint `id` of
-    /// `account` (enabled or not: a test of a disabled endpoint is still sent), in one
+    /// `account` (enabled or not: a test of a disabled endpoint is still sent, which is
+    /// how an operator checks its receiver is back before enabling it), in one
     /// transaction; `POST /webhooks/{id}/test`.
     /// Errors: `NotFound(Entity::WebhookEndpoint)`.
     async fn enqueue_ping(
@@ -452,7 +460,7 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     /// and not leased (or whose lease ended by `now`), oldest due first, each leased until
     /// `lease_until`: while the lease holds no other call, in any process, gets the same
     /// delivery (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer). Deliveries to
-    /// disabled endpoints are not handed out.
+    /// disabled endpoints are not handed out, but for `ping`s (`enqueue_ping`).
     async fn claim_webhook_deliveries(
         &self,
         now: Timestamp,

@@ -92,9 +92,10 @@ pub struct ExportedWebhookEndpoint {
     pub endpoint: WebhookEndpoint,
     /// The current secret, `whsec_…`, to be encrypted again by the destination.
     pub secret: SecretString,
-    /// The secret it replaced and the instant (UTC) until which that one signs too
-    /// (24 h after a rotation; kept when already past, as stored).
-    pub previous_secret: Option<(SecretString, Timestamp)>,
+    /// Its retired secrets, every one stored, oldest rotation first, each with the
+    /// instant (UTC) until which it signs too (24 h after its rotation; kept when already
+    /// past, as stored), so that every one still in its window signs on the destination.
+    pub retired_secrets: Vec<(SecretString, Timestamp)>,
 }
 
 /// One delivery of an outbox event to an endpoint, as stored but for its lease.

@@ -113,13 +113,35 @@ pub struct WebhookEndpoint {
     pub consecutive_failures: u32,
 }
 
-/// The secrets an attempt is signed with: the current one, and the previous one until its
-/// instant (24 h after a rotation) when that instant is still after `now`.
+/// The secrets an attempt is signed with: the current one, and each retired one whose own
+/// instant (24 h after the rotation that retired it) is still after `now`. `Debug` shows
+/// no secret.
+#[derive(Debug)]
 pub struct SigningSecretSet {
     /// The current secret, `whsec_…`.
     pub current: SecretString,
-    /// The previous secret and the instant (UTC) until which it still signs.
-    pub previous: Option<(SecretString, Timestamp)>,
+    /// The retired secrets still signing, each with the instant (UTC) it stops: the most
+    /// recently retired first.
+    pub retired: Vec<(SecretString, Timestamp)>,
+}
+
+/// A rotation of an endpoint's signing secret, as the caller decided it (the store holds
+/// no policy: `postcore-webhooks`' `ROTATION_OVERLAP` and `MAX_RETIRED_SECRETS` are passed
+/// in). `Debug` shows no secret.
+#[derive(Debug)]
+pub struct SecretRotation {
+    /// The new current secret, `whsec_…`, stored AEAD-encrypted with the store's key.
+    pub secret: SecretString,
+    /// The rotation's instant (UTC): retired secrets whose instant is not after it are
+    /// dropped, the others count against `max_retired`.
+    pub now: Timestamp,
+    /// Until when the secret it replaces keeps signing (the caller passes `now + 24 h`).
+    pub retired_until: Timestamp,
+    /// Most retired secrets that may be signing after the rotation, the one it retires
+    /// included (at least 1); a rotation beyond it is refused with
+    /// [`Conflict::TooManyRetiredSecrets`](crate::Conflict::TooManyRetiredSecrets) and
+    /// changes nothing.
+    pub max_retired: usize,
 }
 
 /// What an event is about, as it was in the transaction that wrote it.

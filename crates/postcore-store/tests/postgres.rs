@@ -165,7 +165,7 @@ async fn servers_starting_together_migrate_once_and_share_the_key_check() {
         .unwrap();
     assert_eq!(
         (status.current, status.latest),
-        (2, postcore_store::postgres::LATEST_VERSION)
+        (3, postcore_store::postgres::LATEST_VERSION)
     );
     // A database that does not exist has no schema status, as a missing SQLite file.
     let missing = format!("{}_missing", db.url());

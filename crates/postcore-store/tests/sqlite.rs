@@ -140,7 +140,7 @@ async fn secrets_are_not_stored_in_plain_text() {
         .unwrap();
     let rotated = "whsec_cm90YXRlZC1zaWduaW5nLXNlY3JldC0wMTIz";
     store
-        .rotate_webhook_secret(a, &e.id, rotated.to_owned().into(), t(86_400))
+        .rotate_webhook_secret(a, &e.id, postcore_store::testing::rotation(rotated, t(0)))
         .await
         .unwrap();
     let db = store.dir.path().join("postcore.db");

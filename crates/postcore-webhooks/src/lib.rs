@@ -20,8 +20,9 @@ pub use notice::{DueNotice, NoticeSchedule};
 pub use retention::Retention;
 pub use retry::{DisableReason, DisableRule, Jitter, NextAttempt, RetryPolicy, random_u64};
 pub use secret::{
-    GENERATED_SECRET_BYTES, MAX_SECRET_BYTES, MIN_SECRET_BYTES, ROTATION_OVERLAP, RetiredSecret,
-    SECRET_PREFIX, SecretError, SigningKeys, WebhookSecret, signing_secrets,
+    GENERATED_SECRET_BYTES, MAX_RETIRED_SECRETS, MAX_SECRET_BYTES, MIN_SECRET_BYTES,
+    ROTATION_OVERLAP, RetiredSecret, SECRET_PREFIX, SecretError, SigningKeys, WebhookSecret,
+    signing_secrets,
 };
 pub use url_guard::{
     AddressClass, MAX_URL_BYTES, UrlRefusal, ValidatedUrl, address_class, check_address, check_url,

@@ -15,8 +15,13 @@ pub const MIN_SECRET_BYTES: usize = 24;
 pub const MAX_SECRET_BYTES: usize = 64;
 /// Key bytes of a generated secret (256 bits).
 pub const GENERATED_SECRET_BYTES: usize = 32;
-/// How long a rotated-out secret keeps signing: 24 hours (issue 13).
+/// How long a rotated-out secret keeps signing: 24 hours from its own rotation (issue 13).
 pub const ROTATION_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// Most retired secrets that may still be signing at once (each within its own
+/// [`ROTATION_OVERLAP`]): an attempt carries at most this many signatures besides the
+/// current one's. A rotation that would retire one more is refused, never shortening a
+/// window already promised to receivers; it is possible again once the oldest window ends.
+pub const MAX_RETIRED_SECRETS: usize = 3;
 
 /// One endpoint's signing secret: the HMAC key bytes, kept in a [`SecretBox`] (zeroed on
 /// drop). Its `Debug` shows `WebhookSecret(redacted)` and it has no `Display`: the text
@@ -94,7 +99,7 @@ impl fmt::Debug for WebhookSecret {
 /// A secret that was rotated out, and the instant it stops signing.
 #[derive(Debug)]
 pub struct RetiredSecret {
-    /// The previous secret.
+    /// The rotated-out secret.
     pub secret: WebhookSecret,
     /// The first instant it no longer signs: the rotation's instant + [`ROTATION_OVERLAP`].
     pub signs_until: Timestamp,
@@ -127,16 +132,20 @@ impl<'a> SigningKeys<'a> {
     }
 }
 
-/// The secrets that sign an attempt made at `now`: `current`, then `previous` while `now`
-/// is before its `signs_until` (Standard Webhooks, "zero downtime secret rotation": each
-/// secret gives one `v1,` entry of `webhook-signature`, and a receiver that knows either
-/// secret verifies).
+/// The secrets that sign an attempt made at `now`: `current`, then each of `retired` (in
+/// the order given: the store gives the most recently retired first) while `now` is before
+/// its own `signs_until` (Standard Webhooks, "zero downtime secret rotation": each secret
+/// gives one `v1,` entry of `webhook-signature`, and a receiver that knows any of them
+/// verifies). Every retired secret keeps its own window: a later rotation never shortens it.
 pub fn signing_secrets<'a>(
     current: &'a WebhookSecret,
-    previous: Option<&'a RetiredSecret>,
+    retired: &'a [RetiredSecret],
     now: Timestamp,
 ) -> SigningKeys<'a> {
-    let retired = previous.filter(|p| now < p.signs_until).map(|p| &p.secret);
+    let retired = retired
+        .iter()
+        .filter(|r| now < r.signs_until)
+        .map(|r| &r.secret);
     SigningKeys(std::iter::once(current).chain(retired).collect())
 }
 
@@ -223,18 +232,59 @@ mod tests {
         let rotated = parse_timestamp("2025-01-01T00:00:00Z").unwrap();
         let current = WebhookSecret::generate();
         let previous = RetiredSecret::rotated_at(WebhookSecret::generate(), rotated);
+        let retired = [previous];
         let keys = |now: &str| -> Vec<Vec<u8>> {
-            signing_secrets(&current, Some(&previous), parse_timestamp(now).unwrap())
+            signing_secrets(&current, &retired, parse_timestamp(now).unwrap())
                 .secrets()
                 .iter()
                 .map(|s| s.key().to_vec())
                 .collect()
         };
-        let both = vec![current.key().to_vec(), previous.secret.key().to_vec()];
+        let both = vec![current.key().to_vec(), retired[0].secret.key().to_vec()];
         assert_eq!(keys("2025-01-01T00:00:00Z"), both);
         assert_eq!(keys("2025-01-01T23:59:59Z"), both);
         assert_eq!(keys("2025-01-02T00:00:00Z"), vec![current.key().to_vec()]);
-        let alone = signing_secrets(&current, None, rotated);
+        let alone = signing_secrets(&current, &[], rotated);
         assert_eq!(alone.secrets().len(), 1);
+    }
+
+    /// Three rotations a few hours apart: each retired secret signs until 24 h after its
+    /// own rotation, whatever came after it.
+    #[test]
+    fn each_retired_secret_signs_until_its_own_window_ends() {
+        let at = |s: &str| parse_timestamp(s).unwrap();
+        let (s0, s1, s2, s3) = (
+            WebhookSecret::generate(),
+            WebhookSecret::generate(),
+            WebhookSecret::generate(),
+            WebhookSecret::generate(),
+        );
+        let keys = [s0.key(), s1.key(), s2.key(), s3.key()].map(<[u8]>::to_vec);
+        // Rotated at 00:00 (S0 out), 06:00 (S1 out) and 12:00 (S2 out); S3 is current.
+        let retired = [
+            RetiredSecret::rotated_at(s2, at("2025-01-01T12:00:00Z")),
+            RetiredSecret::rotated_at(s1, at("2025-01-01T06:00:00Z")),
+            RetiredSecret::rotated_at(s0, at("2025-01-01T00:00:00Z")),
+        ];
+        let signing = |now: &str| -> Vec<Vec<u8>> {
+            signing_secrets(&s3, &retired, at(now))
+                .secrets()
+                .iter()
+                .map(|s| s.key().to_vec())
+                .collect()
+        };
+        let cases = [
+            ("2025-01-01T12:00:00Z", vec![3, 2, 1, 0]),
+            ("2025-01-01T23:59:59Z", vec![3, 2, 1, 0]),
+            ("2025-01-02T00:00:00Z", vec![3, 2, 1]),
+            ("2025-01-02T05:59:59Z", vec![3, 2, 1]),
+            ("2025-01-02T06:00:00Z", vec![3, 2]),
+            ("2025-01-02T11:59:59Z", vec![3, 2]),
+            ("2025-01-02T12:00:00Z", vec![3]),
+        ];
+        for (now, expected) in cases {
+            let expected: Vec<Vec<u8>> = expected.iter().map(|&i| keys[i].clone()).collect();
+            assert_eq!(signing(now), expected, "{now}");
+        }
     }
 }

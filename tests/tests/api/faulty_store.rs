@@ -4,10 +4,10 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
-use postcore_store::SecretString;
 use postcore_store::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
+    WebhookEndpoint,
 };
 use postcore_store::{
     Account, AccountExport, AccountId, ApiKeyInfo, BackendError, ConnectOutcome, ConnectionReport,
@@ -411,11 +411,10 @@ impl Repository for FaultyStore {
         &self,
         account: AccountId,
         id: &str,
-        secret: SecretString,
-        previous_until: Timestamp,
+        rotation: SecretRotation,
     ) -> Result<WebhookEndpoint, StoreError> {
         self.inner
-            .rotate_webhook_secret(account, id, secret, previous_until)
+            .rotate_webhook_secret(account, id, rotation)
             .await
     }
     async fn set_webhook_endpoint_disabled(

@@ -168,9 +168,21 @@ const API_MD: &[Route] = &[
         body: false,
         statuses: &[("202", &[]), ("404", &["WEBHOOK_NOT_FOUND"])],
     },
+    // A rotation while three retired secrets still sign is 400 VALIDATION_ERROR.
     Route {
         method: "post",
         path: "/webhooks/{id}/rotate-secret",
+        authenticated: true,
+        body: false,
+        statuses: &[
+            ("200", &[]),
+            ("400", &["VALIDATION_ERROR"]),
+            ("404", &["WEBHOOK_NOT_FOUND"]),
+        ],
+    },
+    Route {
+        method: "post",
+        path: "/webhooks/{id}/enable",
         authenticated: true,
         body: false,
         statuses: &[("200", &[]), ("404", &["WEBHOOK_NOT_FOUND"])],

@@ -4,6 +4,7 @@
 
 use base64::Engine as _;
 use postcore_store::ExposeSecret as _;
+use postcore_store::testing::retired;
 use postcore_store::webhooks::{DeliveryStatus, WebhookEventKind};
 use postcore_tests::app::{
     SEED_NOW, TestApp, at, exactly, spawn_app, spawn_app_with_settings, status_and_json,
@@ -136,7 +137,7 @@ async fn an_endpoint_is_created_with_its_secret_once_and_listed_without_it() {
         .await
         .unwrap();
     assert_eq!(stored.current.expose_secret(), secret);
-    assert!(stored.previous.is_none());
+    assert!(stored.retired.is_empty());
 }
 
 #[tokio::test]
@@ -267,17 +268,16 @@ async fn a_rotation_shows_a_new_secret_and_the_old_one_signs_for_24_hours() {
         .await
         .unwrap();
     assert_eq!(signing.current.expose_secret(), new);
-    let (previous, until) = signing.previous.expect("the old secret still signs");
     assert_eq!(
-        (previous.expose_secret(), until),
-        (old.as_str(), at("2025-01-07T12:30:00Z"))
+        retired(&signing),
+        [(old.as_str(), at("2025-01-07T12:30:00Z"))]
     );
     let later = app
         .store
         .webhook_signing_secrets(&id, at("2025-01-07T12:30:00Z"))
         .await
         .unwrap();
-    assert!(later.previous.is_none());
+    assert_eq!(retired(&later), []);
 }
 
 #[tokio::test]
@@ -303,6 +303,7 @@ async fn another_accounts_endpoint_is_answered_as_an_unknown_one() {
             ("DELETE", format!("/webhooks/{id}")),
             ("POST", format!("/webhooks/{id}/test")),
             ("POST", format!("/webhooks/{id}/rotate-secret")),
+            ("POST", format!("/webhooks/{id}/enable")),
         ] {
             let got = exactly(send(&app, method, &path, &app.api_key, None).await).await;
             assert_eq!(got, webhook_not_found_exactly(), "{method} {path}");
@@ -343,6 +344,7 @@ async fn every_route_needs_a_key_first() {
         ("DELETE", "/webhooks/nothing"),
         ("POST", "/webhooks/nothing/test"),
         ("POST", "/webhooks/nothing/rotate-secret"),
+        ("POST", "/webhooks/nothing/enable"),
     ] {
         let got = exactly(app.request(method, path, None).await).await;
         assert_eq!(
@@ -539,6 +541,9 @@ async fn the_new_paths_answer_head_and_405_with_their_methods() {
             "/webhooks/we_0000000000000000/rotate-secret",
             "POST",
         ),
+        ("GET", "/webhooks/we_0000000000000000/enable", "POST"),
+        ("HEAD", "/webhooks/we_0000000000000000/enable", "POST"),
+        ("PUT", "/webhooks/we_0000000000000000/enable", "POST"),
     ] {
         let response = app.request(method, path, Some(&app.api_key)).await;
         assert_eq!(response.headers()["allow"], allowed, "{method} {path}");
@@ -550,4 +555,138 @@ async fn the_new_paths_answer_head_and_405_with_their_methods() {
             assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), expected);
         }
     }
+}
+
+/// Creates an endpoint for every event type at `https://a.example.com/h` with the app's
+/// key (checking the answer as [`create_as`] does); returns its URL, id and secret.
+async fn create_plain(app: &TestApp) -> (&'static str, String, String) {
+    let url = "https://a.example.com/h";
+    let body = created(url, Value::Null, Value::Null);
+    let (id, secret) = create_as(app, &app.api_key, json!({"url": url}), body).await;
+    (url, id, secret)
+}
+
+/// `POST path` with the app's key and no body: status and JSON.
+async fn post(app: &TestApp, path: &str) -> (u16, Value) {
+    status_and_json(send(app, "POST", path, &app.api_key, None).await).await
+}
+
+#[tokio::test]
+async fn every_retired_secret_signs_for_its_own_24_hours_and_a_fourth_is_refused() {
+    let app = spawn_app().await;
+    let (url, id, s0) = create_plain(&app).await;
+    let rotate = format!("/webhooks/{id}/rotate-secret");
+    // Rotations at the seed's now, one hour later and two hours later.
+    let mut secrets = vec![s0];
+    for instant in [SEED_NOW, "2025-01-06T13:30:00Z", "2025-01-06T14:30:00Z"] {
+        app.clock.set(at(instant));
+        let (status, body) = post(&app, &rotate).await;
+        assert_eq!(status, 200, "{body}");
+        secrets.push(body["secret"].as_str().unwrap().to_owned());
+    }
+    let signing = |now: &'static str| {
+        let store = app.store.clone();
+        let id = id.clone();
+        async move { store.webhook_signing_secrets(&id, at(now)).await.unwrap() }
+    };
+    let set = signing("2025-01-07T12:29:59Z").await;
+    assert_eq!(set.current.expose_secret(), secrets[3]);
+    assert_eq!(
+        retired(&set),
+        [
+            (secrets[2].as_str(), at("2025-01-07T14:30:00Z")),
+            (secrets[1].as_str(), at("2025-01-07T13:30:00Z")),
+            (secrets[0].as_str(), at("2025-01-07T12:30:00Z")),
+        ]
+    );
+    let set = signing("2025-01-07T12:30:00Z").await;
+    assert_eq!(
+        retired(&set).len(),
+        2,
+        "the first secret's own 24 h are over"
+    );
+
+    // A fourth rotation while three still sign: refused, naming the rule and the instant.
+    app.clock.set(at("2025-01-07T12:29:59Z"));
+    let refused = json!({"error": "VALIDATION_ERROR", "message":
+        "rotate-secret is refused: at most 3 retired secrets sign beside the current one, each \
+         for 24 hours after its rotation; the oldest stops signing at 2025-01-07T12:30:00Z, and \
+         the secret can be rotated again from then"});
+    assert_eq!(post(&app, &rotate).await, (400, refused));
+    let set = signing("2025-01-07T12:29:59Z").await;
+    assert_eq!(set.current.expose_secret(), secrets[3], "nothing changed");
+    assert_eq!(retired(&set).len(), 3);
+    // From the instant the oldest stops, a rotation is accepted.
+    app.clock.set(at("2025-01-07T12:30:00Z"));
+    let (status, mut body) = post(&app, &rotate).await;
+    assert_eq!(status, 200, "{body}");
+    body["secret"] = json!("SECRET");
+    let mut expected = listed(&id, url, Value::Null, Value::Null);
+    expected["secret"] = json!("SECRET");
+    assert_eq!(body, expected);
+}
+
+#[tokio::test]
+async fn a_disabled_endpoint_gets_its_test_ping_and_is_enabled_again() {
+    let app = spawn_app().await;
+    let (url, id, _) = create_plain(&app).await;
+    app.store
+        .set_webhook_endpoint_disabled(
+            app.account,
+            &id,
+            Some("5 consecutive deliveries failed".into()),
+            at(SEED_NOW),
+        )
+        .await
+        .unwrap();
+    let mut disabled = listed(&id, url, Value::Null, Value::Null);
+    disabled["disabled"] = json!(true);
+    disabled["disabledAt"] = json!(SEED_NOW);
+    disabled["disabledReason"] = json!("5 consecutive deliveries failed");
+    assert_eq!(
+        app.get_ok("/webhooks").await,
+        json!({"webhooks": [disabled]})
+    );
+
+    // The test ping is queued and handed to the worker, disabled or not.
+    let (status, body) = post(&app, &format!("/webhooks/{id}/test")).await;
+    assert_eq!(status, 202, "{body}");
+    let claimed = app
+        .store
+        .claim_webhook_deliveries(at(SEED_NOW), at("2025-01-06T12:31:00Z"), 10)
+        .await
+        .unwrap();
+    let handed: Vec<_> = claimed
+        .iter()
+        .map(|d| (d.endpoint_id.as_str(), d.event.id.as_str(), d.event.kind))
+        .collect();
+    assert_eq!(
+        handed,
+        [(
+            id.as_str(),
+            body["eventId"].as_str().unwrap(),
+            WebhookEventKind::Ping
+        )]
+    );
+
+    // Enabled: 200 with the endpoint as listed; a second enable answers the same.
+    app.clock.set(at("2025-01-06T13:00:00Z"));
+    let enabled = listed(&id, url, Value::Null, Value::Null);
+    for _ in 0..2 {
+        let response = send(
+            &app,
+            "POST",
+            &format!("/webhooks/{id}/enable"),
+            &app.api_key,
+            None,
+        )
+        .await;
+        let (status, content_type, bytes) = exactly(response).await;
+        assert_eq!((status, content_type.as_str()), (200, "application/json"));
+        assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), enabled);
+    }
+    assert_eq!(
+        app.get_ok("/webhooks").await,
+        json!({"webhooks": [enabled]})
+    );
 }

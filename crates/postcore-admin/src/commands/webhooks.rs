@@ -1,6 +1,6 @@
-//! `webhooks add|list|remove|deliveries|prune`: an account's webhook endpoints (issue 13),
-//! as `POST/GET/DELETE /webhooks` manage them, the state of their deliveries, and the
-//! retention of finished history.
+//! `webhooks add|list|remove|enable|deliveries|prune`: an account's webhook endpoints
+//! (issue 13), as `POST/GET/DELETE /webhooks` and `POST /webhooks/{id}/enable` manage them,
+//! the state of their deliveries, and the retention of finished history.
 
 use super::Format;
 use crate::context::{Context, Globals, Open};
@@ -14,7 +14,7 @@ use postcore_store::webhooks::{
     DeliveryReport, NewWebhookEndpoint, PruneCounts, WebhookEndpoint, WebhookEventKind,
     prune_all_webhook_history,
 };
-use postcore_store::{AccountId, ExposeSecret as _};
+use postcore_store::{AccountId, Entity, ExposeSecret as _, StoreError};
 use postcore_webhooks::{Retention, WebhookSecret, check_url};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -65,6 +65,21 @@ pub enum Command {
         /// Confirm: removing cannot be undone.
         #[arg(long)]
         yes: bool,
+    },
+    /// Enable a disabled endpoint again, as `POST /webhooks/{id}/enable` does: clears its
+    /// disabling and its failures in a row; an enabled one is left as it is.
+    ///
+    /// Events that happened while it was disabled were not queued for it and are not sent;
+    /// deliveries queued before it was disabled go out again. Check the receiver first
+    /// with a test ping (`POST /webhooks/{id}/test`: pings reach disabled endpoints).
+    Enable {
+        /// The account it belongs to; without it, the endpoint is found in any account.
+        #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
+        account: Option<AccountName>,
+        /// The endpoint's id, `we_…`.
+        id: String,
+        #[command(flatten)]
+        format: Format,
     },
     /// List deliveries, newest event first: event, type, endpoint, attempts, status, next
     /// attempt and last error.
@@ -315,6 +330,50 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                 "removed webhook endpoint {id} of account {}",
                 account.as_str()
             );
+        }
+        Command::Enable {
+            account,
+            id,
+            format,
+        } => {
+            let ctx = globals.open(Open::MustExist).await?;
+            let names = account_names(&ctx).await?;
+            let owner = match &account {
+                Some(name) => Some(ctx.account(name).await?.id),
+                None => ctx
+                    .store
+                    .list_webhook_endpoints(None)
+                    .await?
+                    .into_iter()
+                    .find(|e| e.id == id)
+                    .map(|e| e.account),
+            };
+            let context = || match &account {
+                Some(name) => format!("ID {id:?} in account {}", name.as_str()),
+                None => format!("ID {id:?}"),
+            };
+            let endpoint = match owner {
+                Some(owner) => ctx
+                    .store
+                    .set_webhook_endpoint_disabled(owner, &id, None, ctx.now)
+                    .await
+                    .with_context(context)?,
+                None => {
+                    return Err(
+                        anyhow::Error::new(StoreError::NotFound(Entity::WebhookEndpoint))
+                            .context(context()),
+                    );
+                }
+            };
+            let name = names.get(&endpoint.account).cloned().unwrap_or_default();
+            if format.json {
+                print_json(&WithAccount {
+                    account: name.into(),
+                    object: object(&endpoint),
+                })?;
+            } else {
+                println!("enabled webhook endpoint {id} of account {name}");
+            }
         }
         Command::Deliveries {
             account,

@@ -1,6 +1,7 @@
-//! `webhooks add|list|remove|deliveries|prune`: the secret is printed once and never listed,
-//! the SSRF guard refuses what the server refuses, deliveries show their state, and prune
-//! removes finished history past the retention.
+//! `webhooks add|list|remove|enable|deliveries|prune`: the secret is printed once and
+//! never listed, the SSRF guard refuses what the server refuses, deliveries show their
+//! state, a disabled endpoint is enabled again, and prune removes finished history past
+//! the retention.
 
 use crate::harness::Admin;
 use crate::{NOW, at, json, with_account};
@@ -426,5 +427,72 @@ async fn prune_removes_finished_history_past_the_retention_and_keeps_pending() {
         run.failed(2),
         "error: invalid value '30d' for '--retention-days <DAYS>': \"30d\" is not a whole \
          number of days from 0 (keep for ever) to 3650\n"
+    );
+}
+
+#[tokio::test]
+async fn enable_clears_a_disabling_and_its_failures_and_another_accounts_id_is_not_found() {
+    use postcore_store::webhooks::{AttemptOutcome, DisableDecision};
+    let admin = with_account();
+    admin.ok(&["--now", NOW, "accounts", "create", "other"]);
+    let (store, acme, id) = endpoint_of_acme(&admin).await;
+    // One failed delivery disables it (a threshold of 1): failures 1, disabled.
+    store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
+    let claimed = store
+        .claim_webhook_deliveries(at(NOW), at("2025-01-06T12:31:00Z"), 10)
+        .await
+        .unwrap();
+    let give_up = AttemptOutcome::GiveUp {
+        status: Some(500),
+        error: "HTTP 500".to_owned(),
+    };
+    let threshold = DisableDecision {
+        after_consecutive_failures: 1,
+        now: None,
+    };
+    store
+        .record_webhook_attempt(&claimed[0], at(NOW), give_up, threshold)
+        .await
+        .unwrap();
+    let listed = json(&admin.ok(&["webhooks", "list", "--json"]));
+    assert_eq!(
+        (
+            &listed["webhooks"][0]["disabledReason"],
+            &listed["webhooks"][0]["consecutiveFailures"]
+        ),
+        (&j!("1 consecutive deliveries failed"), &j!(1))
+    );
+
+    let stderr = admin
+        .run(&["webhooks", "enable", "--account", "other", &id])
+        .failed(4);
+    assert_eq!(
+        stderr,
+        format!("error: ID \"{id}\" in account other: webhook endpoint not found\n")
+    );
+    let stderr = admin
+        .run(&["webhooks", "enable", "we_0000000000000000"])
+        .failed(4);
+    assert_eq!(
+        stderr,
+        "error: ID \"we_0000000000000000\": webhook endpoint not found\n"
+    );
+    let enabled = j!({
+        "account": "acme", "id": id, "url": "https://a.example.com/h", "events": null,
+        "description": null, "createdAt": NOW, "disabled": false, "disabledAt": null,
+        "disabledReason": null, "consecutiveFailures": 0
+    });
+    assert_eq!(
+        admin.ok(&["webhooks", "enable", "--account", "acme", &id]),
+        format!("enabled webhook endpoint {id} of account acme\n")
+    );
+    // Again, without --account (found in any account), as JSON: the same, nothing changed.
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "enable", &id, "--json"])),
+        enabled
+    );
+    assert_eq!(
+        json(&admin.ok(&["webhooks", "list", "--json"])),
+        j!({"webhooks": [enabled]})
     );
 }

@@ -30,7 +30,7 @@ fn every_entity() -> [Entity; 7] {
 }
 
 /// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
-fn every_conflict() -> [Conflict; 9] {
+fn every_conflict() -> [Conflict; 10] {
     let all = [
         Conflict::AccountExists,
         Conflict::ProfileKeyExists,
@@ -44,6 +44,10 @@ fn every_conflict() -> [Conflict; 9] {
             record: 0,
             key: postcore_domain::ProfileKey::parse("prof_a").unwrap(),
         },
+        Conflict::TooManyRetiredSecrets {
+            max: 3,
+            next_at: postcore_domain::parse_timestamp("2025-01-07T12:30:00Z").unwrap(),
+        },
     ];
     for conflict in &all {
         match conflict {
@@ -55,7 +59,8 @@ fn every_conflict() -> [Conflict; 9] {
             | Conflict::KeyPrefixTaken
             | Conflict::FileExists
             | Conflict::OAuthStateExists
-            | Conflict::ImportedProfileKeyExists { .. } => {}
+            | Conflict::ImportedProfileKeyExists { .. }
+            | Conflict::TooManyRetiredSecrets { .. } => {}
         }
     }
     all
@@ -110,6 +115,26 @@ async fn profiles_connections_and_webhooks_not_found_are_404_and_every_other_is_
 }
 
 #[tokio::test]
+async fn a_rotation_past_the_retired_secrets_cap_is_400_naming_the_rule() {
+    let conflict = every_conflict()
+        .into_iter()
+        .find(|c| matches!(c, Conflict::TooManyRetiredSecrets { .. }))
+        .unwrap();
+    let (status, content_type, body) = rendered(StoreError::Conflict(conflict)).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (
+            400,
+            "application/json",
+            "{\"error\":\"VALIDATION_ERROR\",\"message\":\"rotate-secret is refused: at most 3 \
+             retired secrets sign beside the current one, each for 24 hours after its rotation; \
+             the oldest stops signing at 2025-01-07T12:30:00Z, and the secret can be rotated \
+             again from then\"}"
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_refused_key_found_by_the_store_is_401_invalid_api_key() {
     let (status, content_type, body) = rendered(StoreError::Unauthenticated).await;
     assert_eq!(
@@ -127,7 +152,10 @@ async fn every_other_store_error_is_500_and_its_cause_never_reaches_the_body() {
     let disk = std::io::Error::other("disk on fire at /var/lib/postcore/secret.db");
     let mut errors: Vec<StoreError> = every_conflict()
         .into_iter()
-        .filter(|c| *c != Conflict::PlatformAlreadyConnected)
+        .filter(|c| {
+            *c != Conflict::PlatformAlreadyConnected
+                && !matches!(c, Conflict::TooManyRetiredSecrets { .. })
+        })
         .map(StoreError::Conflict)
         .collect();
     errors.extend([

@@ -289,6 +289,19 @@ failures!(
 );
 
 failures!(
+    /// 400 `VALIDATION_ERROR` for `POST /webhooks/{id}/rotate-secret`: three retired secrets
+    /// still sign (each for 24 hours after its rotation).
+    RotationRefused {
+        "400" => ("Three retired secrets still sign; the message says when the oldest stops and a rotation is possible again", [
+            sent(&ApiError::Validation(crate::routes::webhooks::rotation_refused(
+                postcore_webhooks::MAX_RETIRED_SECRETS,
+                chrono::DateTime::from_timestamp(1_736_253_000, 0).unwrap_or_default(),
+            ))),
+        ]),
+    }
+);
+
+failures!(
     /// 400 for `POST /profiles/connect` (api.md §5.5).
     ConnectRefused {
         "400" => ("A bad body, another account already connected, or credentials the platform refused", [

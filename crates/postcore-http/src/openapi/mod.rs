@@ -142,6 +142,7 @@ pub struct HealthUnavailable {
         routes::webhooks::delete,
         routes::webhooks::test,
         routes::webhooks::rotate_secret,
+        routes::webhooks::enable,
         routes::docs::openapi_json,
         routes::docs::swagger_ui,
         routes::metrics::scrape,

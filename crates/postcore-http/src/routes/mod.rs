@@ -87,6 +87,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(only("POST")),
     )
     .service(
+        web::resource("/webhooks/{id}/enable")
+            .route(web::post().to(webhooks::enable))
+            .default_service(only("POST")),
+    )
+    .service(
         web::resource("/webhooks/{id}")
             .route(web::delete().to(webhooks::delete))
             .default_service(only("DELETE")),

@@ -1,5 +1,6 @@
 //! The webhooks resource (api.md §5.7, extension; issue 13): an account's endpoints —
-//! create (the signing secret shown once), list, delete, send a `ping`, rotate the secret.
+//! create (the signing secret shown once), list, delete, send a `ping`, rotate the secret,
+//! enable a disabled endpoint.
 //! URLs pass `postcore_webhooks::check_url` with the operator's
 //! `--webhook-allow-private`; an id that is unknown, malformed or another account's is
 //! 404 `WEBHOOK_NOT_FOUND`, the same bytes each time.
@@ -12,9 +13,12 @@ use postcore_api::{
     CreateWebhookBody, Message, QueuedEvent, WebhookEndpointObject, WebhookEndpointWithSecret,
     WebhookList,
 };
+use postcore_domain::{Timestamp, format_timestamp};
 use postcore_store::ExposeSecret as _;
-use postcore_store::webhooks::{NewWebhookEndpoint, WebhookEndpoint, WebhookEventKind};
-use postcore_webhooks::{ROTATION_OVERLAP, WebhookSecret, check_url};
+use postcore_store::webhooks::{
+    NewWebhookEndpoint, SecretRotation, WebhookEndpoint, WebhookEventKind,
+};
+use postcore_webhooks::{MAX_RETIRED_SECRETS, ROTATION_OVERLAP, WebhookSecret, check_url};
 
 /// The answer of `DELETE /webhooks/{id}`.
 pub const WEBHOOK_DELETED: &str = "Webhook endpoint deleted successfully";
@@ -87,7 +91,9 @@ fn endpoint_id(req: &HttpRequest) -> Result<&str, ApiError> {
                 ("TestWebhook" = (operation_id = "test_webhook", parameters(("id" = "$response.body#/id")),
                     description = "Send a ping to the new endpoint")),
                 ("RotateWebhookSecret" = (operation_id = "rotate_secret", parameters(("id" = "$response.body#/id")),
-                    description = "Rotate the new endpoint's secret"))
+                    description = "Rotate the new endpoint's secret")),
+                ("EnableWebhook" = (operation_id = "enable_webhook", parameters(("id" = "$response.body#/id")),
+                    description = "Enable the new endpoint (it is enabled already: nothing changes)"))
             ),
             example = json!({"id": "we_k3v9x0q2m7d1w8za", "url": "https://app.example.com/hooks/postcore",
                 "events": ["connection.expiring", "connection.expired"], "description": "production",
@@ -208,8 +214,9 @@ pub async fn delete(
 }
 
 /// `POST /webhooks/{id}/test`: 202 `{"eventId": "evt_…"}`; a `ping` event (`data` is
-/// `{}`) is queued for this endpoint alone, disabled or not, and delivered as any event.
-/// No body is read.
+/// `{}`) is queued for this endpoint alone and delivered as any event — to a disabled
+/// endpoint too (the one event that is), which is how an operator checks that its
+/// receiver is back before `POST /webhooks/{id}/enable`. No body is read.
 ///
 /// # Errors
 /// 401; 404 `WEBHOOK_NOT_FOUND` as for `DELETE`.
@@ -241,12 +248,17 @@ pub async fn test(
 }
 
 /// `POST /webhooks/{id}/rotate-secret`: 200 with the endpoint and its new secret, shown
-/// only here. The previous secret keeps signing beside it for 24 hours (receivers that
-/// still hold it verify meanwhile), then stops; a second rotation drops the oldest.
-/// No body is read.
+/// only here. The secret it replaces keeps signing beside it for 24 hours from this
+/// rotation (receivers that still hold it verify meanwhile), then stops; every secret
+/// retired earlier keeps its own 24 hours, so each attempt carries one `v1,` signature
+/// per secret still signing. At most [`MAX_RETIRED_SECRETS`] (3) retired secrets sign at
+/// once: a rotation that would retire a fourth is refused rather than cut a promised
+/// window short, and is possible again when the oldest window ends (or delete the endpoint
+/// and create a new one). No body is read.
 ///
 /// # Errors
-/// 401; 404 `WEBHOOK_NOT_FOUND` as for `DELETE`.
+/// 401; 404 `WEBHOOK_NOT_FOUND` as for `DELETE`; 400 `VALIDATION_ERROR` while three
+/// retired secrets still sign ([`rotation_refused`]'s message, from `ApiError::from`).
 #[utoipa::path(
     post,
     path = "/webhooks/{id}/rotate-secret",
@@ -255,13 +267,13 @@ pub async fn test(
     security(("apiKey" = [])),
     params(("id" = String, Path, description = "The endpoint's id, `we_…`")),
     responses(
-        (status = 200, description = "The new secret; the previous one signs for 24 more hours",
+        (status = 200, description = "The new secret; the one it replaces signs for 24 more hours, and each retired earlier until 24 hours after its own rotation",
             body = postcore_api::WebhookEndpointWithSecret,
             example = json!({"id": "we_k3v9x0q2m7d1w8za", "url": "https://app.example.com/hooks/postcore",
                 "events": null, "description": null, "createdAt": "2025-01-06T12:30:00Z",
                 "disabled": false, "disabledAt": null, "disabledReason": null, "consecutiveFailures": 0,
                 "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})),
-        crate::openapi::errors::Unauthorized, crate::openapi::errors::WebhookMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+        crate::openapi::errors::RotationRefused, crate::openapi::errors::Unauthorized, crate::openapi::errors::WebhookMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
     ),
 )]
 pub async fn rotate_secret(
@@ -272,13 +284,70 @@ pub async fn rotate_secret(
     let id = endpoint_id(&req)?;
     let secret = WebhookSecret::generate().to_text();
     let now = state.clock.now();
+    let rotation = SecretRotation {
+        secret: secret.clone(),
+        now,
+        retired_until: now + ROTATION_OVERLAP,
+        max_retired: MAX_RETIRED_SECRETS,
+    };
     let endpoint = state
         .store
-        .rotate_webhook_secret(caller.account, id, secret.clone(), now + ROTATION_OVERLAP)
+        .rotate_webhook_secret(caller.account, id, rotation)
         .await?;
     tracing::info!(webhook.id = %id, "webhook secret rotated");
     Ok(HttpResponse::Ok().json(WebhookEndpointWithSecret {
         endpoint: endpoint_object(&endpoint),
         secret: secret.expose_secret().to_owned(),
     }))
+}
+
+/// The message of a refused rotation: `max` retired secrets still sign, the earliest
+/// until `next_at` (UTC), from when a rotation is accepted again.
+pub fn rotation_refused(max: usize, next_at: Timestamp) -> String {
+    format!(
+        "rotate-secret is refused: at most {max} retired secrets sign beside the current one, \
+         each for 24 hours after its rotation; the oldest stops signing at {}, and the secret \
+         can be rotated again from then",
+        format_timestamp(next_at)
+    )
+}
+
+/// `POST /webhooks/{id}/enable`: 200 with the endpoint as `GET /webhooks` lists it, enabled
+/// again: its disabling and its consecutive failures are cleared, so the next failed
+/// delivery counts from 1. Enabling an enabled endpoint changes nothing and answers the
+/// same (it is idempotent). Events that happened while it was disabled were not queued
+/// for it and are not sent now; deliveries queued before it was disabled go out again,
+/// each within what is left of its retry period (`--webhook-retry-hours` from its event).
+/// No body is read.
+///
+/// # Errors
+/// 401; 404 `WEBHOOK_NOT_FOUND` as for `DELETE`.
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/enable",
+    tag = "webhooks",
+    operation_id = "enable_webhook",
+    security(("apiKey" = [])),
+    params(("id" = String, Path, description = "The endpoint's id, `we_…`")),
+    responses(
+        (status = 200, description = "The endpoint, enabled (its consecutive failures at 0)",
+            body = postcore_api::WebhookEndpointObject,
+            example = json!({"id": "we_k3v9x0q2m7d1w8za", "url": "https://app.example.com/hooks/postcore",
+                "events": null, "description": null, "createdAt": "2025-01-06T12:30:00Z",
+                "disabled": false, "disabledAt": null, "disabledReason": null, "consecutiveFailures": 0})),
+        crate::openapi::errors::Unauthorized, crate::openapi::errors::WebhookMissing, crate::openapi::errors::RateLimited, crate::openapi::errors::Internal,
+    ),
+)]
+pub async fn enable(
+    caller: Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = endpoint_id(&req)?;
+    let endpoint = state
+        .store
+        .set_webhook_endpoint_disabled(caller.account, id, None, state.clock.now())
+        .await?;
+    tracing::info!(webhook.id = %id, "webhook endpoint enabled");
+    Ok(HttpResponse::Ok().json(endpoint_object(&endpoint)))
 }

@@ -6,7 +6,8 @@ use super::{PgStore, accounts, connections as conns, db, profiles, webhooks};
 use crate::sqlite::crypto::Cipher;
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
+    WebhookEndpoint,
 };
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
@@ -19,7 +20,6 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
-use secrecy::SecretString;
 use std::path::Path;
 use tokio_postgres::IsolationLevel;
 
@@ -530,17 +530,11 @@ impl Repository for PgStore {
         &self,
         account: AccountId,
         id: &str,
-        secret: SecretString,
-        previous_until: Timestamp,
+        rotation: SecretRotation,
     ) -> Result<WebhookEndpoint, StoreError> {
         let cipher = &self.inner.cipher;
         write!(self, |tx| webhooks::rotate_secret(
-            tx,
-            cipher,
-            account,
-            id,
-            &secret,
-            previous_until
+            tx, cipher, account, id, &rotation
         )
         .await?)
     }

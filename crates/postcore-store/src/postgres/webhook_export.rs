@@ -8,9 +8,9 @@ use super::{Db, db, stmt};
 use crate::sqlite::crypto::Cipher;
 use crate::sqlite::rows::to_secs;
 use crate::sqlite::webhook_transfer::{
-    DELIVERIES_SQL, DeliveryRow, INSERT_ENDPOINT_SQL, INSERT_NOTICE_SQL, NOTICES_SQL,
-    endpoint_values, endpoints_sql, events_sql, insert_delivery_sql, notice_from_row,
-    open_endpoint,
+    DELIVERIES_SQL, DeliveryRow, INSERT_ENDPOINT_SQL, INSERT_NOTICE_SQL, INSERT_RETIRED_SQL,
+    NOTICES_SQL, RETIRED_SQL, endpoint_values, endpoints_sql, events_sql, insert_delivery_sql,
+    notice_from_row, open_endpoint,
 };
 use crate::transfer::WebhookExport;
 use crate::webhooks::OutboxEvent;
@@ -31,14 +31,21 @@ pub(crate) async fn export<C: Db>(
 ) -> Res<WebhookExport> {
     let id = &account.0;
     let mut out = WebhookExport::default();
+    let retired: Vec<(String, Vec<u8>, i64)> = c
+        .query(&numbered(RETIRED_SQL), &[id])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     for r in c
         .query(&numbered(&endpoints_sql()), &[id])
         .await
         .map_err(db)?
     {
-        let sealed = (r.get(9), r.get(10), r.get(11));
+        let current: Vec<u8> = r.get(9);
         out.endpoints
-            .push(open_endpoint(cipher, endpoint_at(&r)?, sealed)?);
+            .push(open_endpoint(cipher, endpoint_at(&r)?, &current, &retired)?);
     }
     for r in c.query(&numbered(&events_sql()), &[id]).await.map_err(db)? {
         out.events.push(event_at(&r, 0)?);
@@ -83,6 +90,7 @@ pub(crate) async fn import<C: Db>(
     webhooks: &WebhookExport,
 ) -> Res<()> {
     let insert = stmt(tx, &numbered(INSERT_ENDPOINT_SQL)).await?;
+    let insert_retired = stmt(tx, &numbered(INSERT_RETIRED_SQL)).await?;
     for e in &webhooks.endpoints {
         let v = endpoint_values(cipher, e)?;
         tx.execute(
@@ -94,8 +102,6 @@ pub(crate) async fn import<C: Db>(
                 &v.events,
                 &e.endpoint.description,
                 &v.secret,
-                &v.previous,
-                &v.previous_until,
                 &v.created_at,
                 &v.disabled_at,
                 &v.disabled_reason,
@@ -104,6 +110,11 @@ pub(crate) async fn import<C: Db>(
         )
         .await
         .map_err(db)?;
+        for (sealed, until) in &v.retired {
+            tx.execute(&insert_retired, &[&e.endpoint.id, sealed, until])
+                .await
+                .map_err(db)?;
+        }
     }
     for event in &webhooks.events {
         let event = OutboxEvent {

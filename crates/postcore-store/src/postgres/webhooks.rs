@@ -7,20 +7,20 @@ use super::{Db, db, stmt};
 use crate::sqlite::crypto::Cipher;
 use crate::sqlite::rows::{CONNECTION_COLUMNS, from_secs, key_from_db, to_secs};
 use crate::sqlite::webhooks::{
-    ENDPOINT_COLUMNS, EVENT_COLUMNS, REPORT_COLUMNS, decide_disable, due_notice,
+    ENABLE_SQL, ENDPOINT_COLUMNS, EVENT_COLUMNS, REPORT_COLUMNS, RETIRED_SIGNING_SQL, RETIRED_SLOT,
+    check_retired_room, decide_disable, due_notice, open_retired,
 };
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DeliveryStatus,
     DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, OutboxEvent,
-    SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
-    kind_from_db, new_endpoint_id, new_event_id, secret_aad,
+    SecretRotation, SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db,
+    events_to_db, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
 use crate::webhooks::{
     EventRow, PruneCounts, notice_kind_and_id, outcome_columns, prune_statements, snapshot_columns,
 };
 use crate::{AccountId, Entity, StoreError};
 use postcore_domain::{Platform, ProfileKey, Timestamp};
-use secrecy::SecretString;
 use tokio_postgres::Row;
 
 type Res<T> = Result<T, StoreError>;
@@ -158,9 +158,9 @@ pub(crate) async fn rotate_secret<C: Db>(
     cipher: &Cipher,
     account: AccountId,
     id: &str,
-    secret: &SecretString,
-    previous_until: Timestamp,
+    rotation: &SecretRotation,
 ) -> Res<WebhookEndpoint> {
+    // The endpoint's row lock serialises rotations of one endpoint (the count below).
     let old: Vec<u8> = c
         .query_opt(
             &stmt(
@@ -175,17 +175,50 @@ pub(crate) async fn rotate_secret<C: Db>(
         .map_err(db)?
         .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?
         .get(0);
+    let now = to_secs(rotation.now);
+    let signing: Vec<i64> = c
+        .query(
+            &stmt(
+                c,
+                "SELECT signs_until FROM webhook_retired_secrets \
+                 WHERE endpoint_id = $1 AND signs_until > $2 ORDER BY signs_until",
+            )
+            .await?,
+            &[&id, &now],
+        )
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    check_retired_room(&signing, rotation.max_retired)?;
     let old = cipher.open_secret(&old, &secret_aad(id, "current"))?;
-    let previous = cipher.seal_secret(&old, &secret_aad(id, "previous"))?;
-    let current = cipher.seal_secret(secret, &secret_aad(id, "current"))?;
+    let retired = cipher.seal_secret(&old, &secret_aad(id, RETIRED_SLOT))?;
+    let current = cipher.seal_secret(&rotation.secret, &secret_aad(id, "current"))?;
     c.execute(
         &stmt(
             c,
-            "UPDATE webhook_endpoints SET secret = $1, previous_secret = $2, \
-             previous_secret_until = $3 WHERE id = $4",
+            "DELETE FROM webhook_retired_secrets WHERE endpoint_id = $1 AND signs_until <= $2",
         )
         .await?,
-        &[&current, &previous, &to_secs(previous_until), &id],
+        &[&id, &now],
+    )
+    .await
+    .map_err(db)?;
+    c.execute(
+        &stmt(
+            c,
+            "INSERT INTO webhook_retired_secrets (endpoint_id, secret, signs_until) \
+             VALUES ($1, $2, $3)",
+        )
+        .await?,
+        &[&id, &retired, &to_secs(rotation.retired_until)],
+    )
+    .await
+    .map_err(db)?;
+    c.execute(
+        &stmt(c, "UPDATE webhook_endpoints SET secret = $1 WHERE id = $2").await?,
+        &[&current, &id],
     )
     .await
     .map_err(db)?;
@@ -215,12 +248,7 @@ pub(crate) async fn set_disabled<C: Db>(
         }
         None => {
             c.execute(
-                &stmt(
-                    c,
-                    "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, \
-                     consecutive_failures = 0 WHERE id = $1 AND account_id = $2",
-                )
-                .await?,
+                &stmt(c, &ENABLE_SQL.replace('?', "$")).await?,
                 &[&id, &account.0],
             )
             .await
@@ -239,33 +267,28 @@ pub(crate) async fn signing_secrets<C: Db>(
     id: &str,
     now: Timestamp,
 ) -> Res<SigningSecretSet> {
-    let row = c
+    let current: Vec<u8> = c
         .query_opt(
-            &stmt(
-                c,
-                "SELECT secret, previous_secret, previous_secret_until FROM webhook_endpoints \
-                 WHERE id = $1",
-            )
-            .await?,
+            &stmt(c, "SELECT secret FROM webhook_endpoints WHERE id = $1").await?,
             &[&id],
         )
         .await
         .map_err(db)?
-        .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?;
-    let current: Vec<u8> = row.get(0);
-    let previous = match (
-        row.get::<_, Option<Vec<u8>>>(1),
-        row.get::<_, Option<i64>>(2),
-    ) {
-        (Some(sealed), Some(until)) if until > to_secs(now) => Some((
-            cipher.open_secret(&sealed, &secret_aad(id, "previous"))?,
-            from_secs(until)?,
-        )),
-        _ => None,
-    };
+        .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?
+        .get(0);
+    let rows = c
+        .query(
+            &stmt(c, &RETIRED_SIGNING_SQL.replace('?', "$")).await?,
+            &[&id, &to_secs(now)],
+        )
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
     Ok(SigningSecretSet {
         current: cipher.open_secret(&current, &secret_aad(id, "current"))?,
-        previous,
+        retired: open_retired(cipher, id, rows)?,
     })
 }
 
@@ -525,7 +548,8 @@ pub(crate) async fn claim<C: Db>(
          JOIN webhook_endpoints w ON w.id = d.endpoint_id \
          JOIN webhook_events e ON e.id = d.event_id \
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-         AND (d.lease_until IS NULL OR d.lease_until <= $1) AND w.disabled_at IS NULL \
+         AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+         AND (w.disabled_at IS NULL OR e.event_type = 'ping') \
          ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED"
     );
     let rows = c
@@ -613,19 +637,22 @@ pub(crate) async fn record_attempt<C: Db>(
         .await
         .map_err(db)?
         .map_or(0, |r| count(r.get(0)));
-    let reason = decide_disable(outcome, disable, failures);
-    if let Some(reason) = &reason {
-        c.execute(
-            &stmt(
-                c,
-                "UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, $1), \
-                 disabled_reason = COALESCE(disabled_reason, $2) WHERE id = $3",
+    let mut reason = decide_disable(outcome, disable, failures);
+    if let Some(why) = &reason {
+        // A ping to an endpoint already disabled keeps its first instant and reason.
+        let n = c
+            .execute(
+                &stmt(
+                    c,
+                    "UPDATE webhook_endpoints SET disabled_at = $1, disabled_reason = $2 \
+                     WHERE id = $3 AND disabled_at IS NULL",
+                )
+                .await?,
+                &[&to_secs(now), why, &claimed.endpoint_id],
             )
-            .await?,
-            &[&to_secs(now), reason, &claimed.endpoint_id],
-        )
-        .await
-        .map_err(db)?;
+            .await
+            .map_err(db)?;
+        reason = reason.filter(|_| n > 0);
     }
     Ok(AttemptRecorded {
         applied: true,

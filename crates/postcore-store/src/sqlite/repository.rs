@@ -6,7 +6,8 @@ use super::crypto::Cipher;
 use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema, webhooks};
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
-    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SigningSecretSet, WebhookEndpoint,
+    NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
+    WebhookEndpoint,
 };
 use crate::{
     Account, AccountId, ApiKeyInfo, Conflict, ConnectOutcome, ConnectionReport, Credentials,
@@ -18,7 +19,6 @@ use postcore_domain::{
     AccountName, ApiKey, Connection, KeyLabel, Platform, Profile, ProfileFilter, ProfileKey,
     ProfileName, Timestamp,
 };
-use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 /// Profiles between two progress reports of an import.
 const PROGRESS_EVERY: u64 = 100;
@@ -500,12 +500,11 @@ impl Repository for SqliteStore {
         &self,
         account: AccountId,
         id: &str,
-        secret: SecretString,
-        previous_until: Timestamp,
+        rotation: SecretRotation,
     ) -> Result<WebhookEndpoint, StoreError> {
         let id = id.to_owned();
         self.run_write(move |tx, cipher| {
-            webhooks::rotate_secret(tx, cipher, account, &id, &secret, previous_until)
+            webhooks::rotate_secret(tx, cipher, account, &id, &rotation)
         })
         .await
     }

@@ -16,6 +16,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/sqlite/0004_webhooks.sql"
     )),
+    M::up(include_str!(
+        "../../../../migrations/sqlite/0005_retired_secrets.sql"
+    )),
 ];
 
 /// The schema version this build writes.
@@ -100,6 +103,7 @@ mod tests {
         include_str!("../../tests/fixtures/v0002.sql"),
         include_str!("../../tests/fixtures/v0003.sql"),
         include_str!("../../tests/fixtures/v0004.sql"),
+        include_str!("../../tests/fixtures/v0005.sql"),
     ];
 
     #[test]
@@ -275,6 +279,55 @@ mod tests {
             store.return_urls(account.id).await.unwrap(),
             vec!["https://app.example.com/connected".to_owned()]
         );
+    }
+
+    /// A secret rotated under version 4 (an endpoint's one previous secret, in its own
+    /// columns) still signs after the upgrade moved it to its own row, until the same
+    /// instant, beside the current one.
+    #[tokio::test]
+    async fn a_version_4_previous_secret_still_signs_after_the_upgrade() {
+        use secrecy::{ExposeSecret as _, SecretString};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v4.db");
+        let id = "we_fixture00000002";
+        let (current, previous) = ("whsec_Y3VycmVudC12NC0w", "whsec_cHJldmlvdXMtdjQtMA==");
+        let until: i64 = 1_735_819_202;
+        {
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            for (at, fixture) in FIXTURES[..4].iter().enumerate() {
+                migrate_to(&mut conn, at + 1).unwrap();
+                conn.execute_batch(fixture).unwrap();
+            }
+            let cipher = crate::sqlite::crypto::Cipher::from_key_bytes(&[7u8; 32]).unwrap();
+            let seal = |text: &str, slot: &str| {
+                let aad = crate::webhooks::secret_aad(id, slot);
+                cipher
+                    .seal_secret(&SecretString::from(text.to_owned()), &aad)
+                    .unwrap()
+            };
+            conn.execute(
+                "INSERT INTO webhook_endpoints (id, account_id, url, events, secret, \
+                 previous_secret, previous_secret_until, created_at) \
+                 VALUES (?1, 1, 'https://hooks.example.com/v4', '', ?2, ?3, ?4, 1735732802)",
+                rusqlite::params![
+                    id,
+                    seal(current, "current"),
+                    seal(previous, "previous"),
+                    until
+                ],
+            )
+            .unwrap();
+        }
+        let store = super::super::SqliteStore::open(path, key()).await.unwrap();
+        let at = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).unwrap();
+        let set = store
+            .webhook_signing_secrets(id, at(until - 1))
+            .await
+            .unwrap();
+        assert_eq!(set.current.expose_secret(), current);
+        assert_eq!(crate::testing::retired(&set), [(previous, at(until))]);
+        let later = store.webhook_signing_secrets(id, at(until)).await.unwrap();
+        assert_eq!(crate::testing::retired(&later), []);
     }
 
     /// A database from a newer build is refused and left exactly as it was.

@@ -7,7 +7,10 @@
 
 use super::crypto::Cipher;
 use super::rows::{from_secs, to_secs};
-use super::webhooks::{ENDPOINT_COLUMNS, EVENT_COLUMNS, endpoint_at, event_at, insert_event};
+use super::webhooks::{
+    ENDPOINT_COLUMNS, EVENT_COLUMNS, RETIRED_SLOT, endpoint_at, event_at, insert_event,
+    open_retired,
+};
 use crate::transfer::{ExportedDelivery, ExportedNotice, ExportedWebhookEndpoint, WebhookExport};
 use crate::webhooks::{DeliveryStatus, OutboxEvent, WebhookEndpoint, events_to_db, secret_aad};
 use crate::{AccountId, StoreError};
@@ -20,13 +23,19 @@ fn be(e: rusqlite::Error) -> StoreError {
     StoreError::backend(e)
 }
 
-/// An account's endpoints with their sealed secrets (columns 9–11), oldest first.
+/// An account's endpoints with their sealed current secret (column 9), oldest first.
 pub(crate) fn endpoints_sql() -> String {
     format!(
-        "SELECT {ENDPOINT_COLUMNS}, w.secret, w.previous_secret, w.previous_secret_until \
+        "SELECT {ENDPOINT_COLUMNS}, w.secret \
          FROM webhook_endpoints w WHERE w.account_id = ?1 ORDER BY w.created_at, w.id"
     )
 }
+
+/// The retired secrets of an account's endpoints, every one stored (still signing or
+/// not): endpoint id, sealed secret, instant (seconds); oldest rotation first.
+pub(crate) const RETIRED_SQL: &str = "SELECT r.endpoint_id, r.secret, r.signs_until \
+     FROM webhook_retired_secrets r JOIN webhook_endpoints w ON w.id = r.endpoint_id \
+     WHERE w.account_id = ?1 ORDER BY r.endpoint_id, r.id";
 
 /// An account's outbox events, oldest first.
 pub(crate) fn events_sql() -> String {
@@ -49,9 +58,12 @@ pub(crate) const NOTICES_SQL: &str = "SELECT n.profile_key, n.platform, n.expire
 
 /// An endpoint written whole ([`EndpointValues`] after id, account, URL and description).
 pub(crate) const INSERT_ENDPOINT_SQL: &str = "INSERT INTO webhook_endpoints (id, account_id, \
-     url, events, description, secret, previous_secret, previous_secret_until, created_at, \
-     disabled_at, disabled_reason, consecutive_failures) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+     url, events, description, secret, created_at, disabled_at, disabled_reason, \
+     consecutive_failures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+/// A retired secret written as it was: endpoint id, sealed secret, instant (seconds).
+pub(crate) const INSERT_RETIRED_SQL: &str = "INSERT INTO webhook_retired_secrets \
+     (endpoint_id, secret, signs_until) VALUES (?1, ?2, ?3)";
 
 /// A delivery written with its id, unleased; `overriding` is PostgreSQL's
 /// `OVERRIDING SYSTEM VALUE` (its id is an identity column), empty on SQLite.
@@ -67,30 +79,26 @@ pub(crate) fn insert_delivery_sql(overriding: &str) -> String {
 pub(crate) const INSERT_NOTICE_SQL: &str = "INSERT INTO webhook_notices (profile_key, \
      platform, expires_at, threshold, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/// An endpoint's sealed secrets as stored: current, previous, and the previous one's
-/// instant (seconds).
-pub(crate) type SealedSecrets = (Vec<u8>, Option<Vec<u8>>, Option<i64>);
-
-/// `endpoint` with its secrets opened with the source's key. A previous secret without
-/// its instant never signs (`signing_secrets`), so it is not moved.
+/// `endpoint` with its current secret (sealed as stored) and its retired ones (from
+/// [`RETIRED_SQL`]'s rows of every endpoint: endpoint id, sealed secret, instant) opened
+/// with the source's key.
 ///
 /// # Errors
 /// `WrongSecretKey` when a secret does not open.
 pub(crate) fn open_endpoint(
     cipher: &Cipher,
     endpoint: WebhookEndpoint,
-    (current, previous, until): SealedSecrets,
+    current: &[u8],
+    retired: &[(String, Vec<u8>, i64)],
 ) -> Res<ExportedWebhookEndpoint> {
-    let previous_secret = match (previous, until) {
-        (Some(sealed), Some(until)) => Some((
-            cipher.open_secret(&sealed, &secret_aad(&endpoint.id, "previous"))?,
-            from_secs(until)?,
-        )),
-        _ => None,
-    };
+    let rows = retired
+        .iter()
+        .filter(|(id, _, _)| *id == endpoint.id)
+        .map(|(_, sealed, until)| (sealed.clone(), *until))
+        .collect();
     Ok(ExportedWebhookEndpoint {
-        secret: cipher.open_secret(&current, &secret_aad(&endpoint.id, "current"))?,
-        previous_secret,
+        secret: cipher.open_secret(current, &secret_aad(&endpoint.id, "current"))?,
+        retired_secrets: open_retired(cipher, &endpoint.id, rows)?,
         endpoint,
     })
 }
@@ -100,12 +108,13 @@ pub(crate) fn open_endpoint(
 pub(crate) struct EndpointValues<'a> {
     pub(crate) events: String,
     pub(crate) secret: Vec<u8>,
-    pub(crate) previous: Option<Vec<u8>>,
-    pub(crate) previous_until: Option<i64>,
     pub(crate) created_at: i64,
     pub(crate) disabled_at: Option<i64>,
     pub(crate) disabled_reason: Option<&'a str>,
     pub(crate) consecutive_failures: i64,
+    /// The retired secrets, sealed, with their instants (seconds), for
+    /// [`INSERT_RETIRED_SQL`], in the order they were retired.
+    pub(crate) retired: Vec<(Vec<u8>, i64)>,
 }
 
 /// What [`INSERT_ENDPOINT_SQL`] writes of `e`, sealed with `cipher`.
@@ -114,19 +123,21 @@ pub(crate) fn endpoint_values<'a>(
     e: &'a ExportedWebhookEndpoint,
 ) -> Res<EndpointValues<'a>> {
     let id = &e.endpoint.id;
-    let (previous, previous_until) = match &e.previous_secret {
-        Some((secret, until)) => (
-            Some(cipher.seal_secret(secret, &secret_aad(id, "previous"))?),
-            Some(to_secs(*until)),
-        ),
-        None => (None, None),
-    };
+    let retired = e
+        .retired_secrets
+        .iter()
+        .map(|(secret, until)| {
+            Ok((
+                cipher.seal_secret(secret, &secret_aad(id, RETIRED_SLOT))?,
+                to_secs(*until),
+            ))
+        })
+        .collect::<Res<_>>()?;
     let disabled = e.endpoint.disabled.as_ref();
     Ok(EndpointValues {
         events: events_to_db(&e.endpoint.events),
         secret: cipher.seal_secret(&e.secret, &secret_aad(id, "current"))?,
-        previous,
-        previous_until,
+        retired,
         created_at: to_secs(e.endpoint.created_at),
         disabled_at: disabled.map(|d| to_secs(d.at)),
         disabled_reason: disabled.map(|d| d.reason.as_str()),
@@ -188,16 +199,18 @@ pub(crate) fn notice_from_row(
 /// The account's webhooks; the caller holds the export's read transaction.
 pub(crate) fn export(conn: &Connection, cipher: &Cipher, account: AccountId) -> Res<WebhookExport> {
     let mut out = WebhookExport::default();
+    let mut st = conn.prepare(RETIRED_SQL).map_err(be)?;
+    let retired: Vec<(String, Vec<u8>, i64)> = st
+        .query_map([account.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(be)?
+        .collect::<Result<_, _>>()
+        .map_err(be)?;
     let mut st = conn.prepare(&endpoints_sql()).map_err(be)?;
     let mut rows = st.query([account.0]).map_err(be)?;
     while let Some(r) = rows.next().map_err(be)? {
-        let sealed = (
-            r.get(9).map_err(be)?,
-            r.get(10).map_err(be)?,
-            r.get(11).map_err(be)?,
-        );
+        let current: Vec<u8> = r.get(9).map_err(be)?;
         out.endpoints
-            .push(open_endpoint(cipher, endpoint_at(r)?, sealed)?);
+            .push(open_endpoint(cipher, endpoint_at(r)?, &current, &retired)?);
     }
     let mut st = conn.prepare(&events_sql()).map_err(be)?;
     let mut rows = st.query([account.0]).map_err(be)?;
@@ -257,8 +270,6 @@ pub(crate) fn import(
                     v.events,
                     e.endpoint.description,
                     v.secret,
-                    v.previous,
-                    v.previous_until,
                     v.created_at,
                     v.disabled_at,
                     v.disabled_reason,
@@ -266,6 +277,11 @@ pub(crate) fn import(
                 ])
             })
             .map_err(be)?;
+        for (sealed, until) in &v.retired {
+            tx.prepare_cached(INSERT_RETIRED_SQL)
+                .and_then(|mut s| s.execute(params![e.endpoint.id, sealed, until]))
+                .map_err(be)?;
+        }
     }
     for event in &webhooks.events {
         insert_event(

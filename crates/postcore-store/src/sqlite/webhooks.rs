@@ -7,8 +7,8 @@ use super::rows::{connection_at, from_secs, key_from_db, to_secs};
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DeliveryStatus,
     DisableDecision, EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, OutboxEvent,
-    SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db, events_to_db,
-    keeps_failing_reason, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
+    SecretRotation, SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db,
+    events_to_db, keeps_failing_reason, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
 use crate::webhooks::{
     EventRow, PruneCounts, notice_kind_and_id, outcome_columns, prune_statements, snapshot_columns,
@@ -159,8 +159,7 @@ pub(crate) fn rotate_secret(
     cipher: &Cipher,
     account: AccountId,
     id: &str,
-    secret: &SecretString,
-    previous_until: Timestamp,
+    rotation: &SecretRotation,
 ) -> Res<WebhookEndpoint> {
     let old: Vec<u8> = tx
         .query_row(
@@ -171,17 +170,65 @@ pub(crate) fn rotate_secret(
         .optional()
         .map_err(be)?
         .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?;
+    let now = to_secs(rotation.now);
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT signs_until FROM webhook_retired_secrets \
+             WHERE endpoint_id = ?1 AND signs_until > ?2 ORDER BY signs_until",
+        )
+        .map_err(be)?;
+    let signing: Vec<i64> = stmt
+        .query_map(params![id, now], |r| r.get(0))
+        .map_err(be)?
+        .collect::<Result<_, _>>()
+        .map_err(be)?;
+    check_retired_room(&signing, rotation.max_retired)?;
     let old = cipher.open_secret(&old, &secret_aad(id, "current"))?;
-    let previous = cipher.seal_secret(&old, &secret_aad(id, "previous"))?;
-    let current = cipher.seal_secret(secret, &secret_aad(id, "current"))?;
+    let retired = cipher.seal_secret(&old, &secret_aad(id, RETIRED_SLOT))?;
+    let current = cipher.seal_secret(&rotation.secret, &secret_aad(id, "current"))?;
     tx.execute(
-        "UPDATE webhook_endpoints SET secret = ?1, previous_secret = ?2, \
-         previous_secret_until = ?3 WHERE id = ?4",
-        params![current, previous, to_secs(previous_until), id],
+        "DELETE FROM webhook_retired_secrets WHERE endpoint_id = ?1 AND signs_until <= ?2",
+        params![id, now],
+    )
+    .map_err(be)?;
+    tx.execute(
+        "INSERT INTO webhook_retired_secrets (endpoint_id, secret, signs_until) \
+         VALUES (?1, ?2, ?3)",
+        params![id, retired, to_secs(rotation.retired_until)],
+    )
+    .map_err(be)?;
+    tx.execute(
+        "UPDATE webhook_endpoints SET secret = ?1 WHERE id = ?2",
+        params![current, id],
     )
     .map_err(be)?;
     endpoint(tx, Some(account), id)
 }
+
+/// The slot of a retired secret in its associated data: 0004's one previous secret was
+/// sealed as `previous`, and 0005 moved those rows unchanged, so every retired secret is.
+pub(crate) const RETIRED_SLOT: &str = "previous";
+
+/// `Ok` when one more retired secret fits beside those still signing, whose instants
+/// (seconds, soonest first) are `signing`; else the conflict naming when the soonest ends.
+pub(crate) fn check_retired_room(signing: &[i64], max: usize) -> Res<()> {
+    match signing.first() {
+        Some(&soonest) if signing.len() >= max => Err(StoreError::Conflict(
+            crate::Conflict::TooManyRetiredSecrets {
+                max,
+                next_at: from_secs(soonest)?,
+            },
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Enables endpoint `?1` of account `?2`: a disabled one loses its disabling and its
+/// consecutive failures; an enabled one is left as it is (the right-hand sides read the
+/// row before the update).
+pub(crate) const ENABLE_SQL: &str = "UPDATE webhook_endpoints SET disabled_at = NULL, \
+     disabled_reason = NULL, consecutive_failures = CASE WHEN disabled_at IS NULL \
+     THEN consecutive_failures ELSE 0 END WHERE id = ?1 AND account_id = ?2";
 
 pub(crate) fn set_disabled(
     tx: &Connection,
@@ -196,11 +243,7 @@ pub(crate) fn set_disabled(
              disabled_reason = COALESCE(disabled_reason, ?2) WHERE id = ?3 AND account_id = ?4",
             params![to_secs(now), reason, id, account.0],
         ),
-        None => tx.execute(
-            "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, \
-             consecutive_failures = 0 WHERE id = ?1 AND account_id = ?2",
-            params![id, account.0],
-        ),
+        None => tx.execute(ENABLE_SQL, params![id, account.0]),
     }
     .map_err(be)?;
     if n == 0 {
@@ -215,27 +258,47 @@ pub(crate) fn signing_secrets(
     id: &str,
     now: Timestamp,
 ) -> Res<SigningSecretSet> {
-    let (current, previous, until): (Vec<u8>, Option<Vec<u8>>, Option<i64>) = conn
+    let current: Vec<u8> = conn
         .query_row(
-            "SELECT secret, previous_secret, previous_secret_until FROM webhook_endpoints \
-             WHERE id = ?1",
+            "SELECT secret FROM webhook_endpoints WHERE id = ?1",
             params![id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| r.get(0),
         )
         .optional()
         .map_err(be)?
         .ok_or(StoreError::NotFound(Entity::WebhookEndpoint))?;
-    let previous = match (previous, until) {
-        (Some(sealed), Some(until)) if until > to_secs(now) => Some((
-            cipher.open_secret(&sealed, &secret_aad(id, "previous"))?,
-            from_secs(until)?,
-        )),
-        _ => None,
-    };
+    let mut stmt = conn.prepare_cached(RETIRED_SIGNING_SQL).map_err(be)?;
+    let rows: Vec<(Vec<u8>, i64)> = stmt
+        .query_map(params![id, to_secs(now)], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(be)?
+        .collect::<Result<_, _>>()
+        .map_err(be)?;
     Ok(SigningSecretSet {
         current: cipher.open_secret(&current, &secret_aad(id, "current"))?,
-        previous,
+        retired: open_retired(cipher, id, rows)?,
     })
+}
+
+/// The retired secrets of endpoint `?1` still signing at `?2` (seconds), most recently
+/// retired first.
+pub(crate) const RETIRED_SIGNING_SQL: &str = "SELECT secret, signs_until \
+     FROM webhook_retired_secrets WHERE endpoint_id = ?1 AND signs_until > ?2 \
+     ORDER BY signs_until DESC, id DESC";
+
+/// Sealed retired secrets of endpoint `id` with their instants (seconds), opened.
+pub(crate) fn open_retired(
+    cipher: &Cipher,
+    id: &str,
+    rows: Vec<(Vec<u8>, i64)>,
+) -> Res<Vec<(SecretString, Timestamp)>> {
+    rows.into_iter()
+        .map(|(sealed, until)| {
+            Ok((
+                cipher.open_secret(&sealed, &secret_aad(id, RETIRED_SLOT))?,
+                from_secs(until)?,
+            ))
+        })
+        .collect()
 }
 
 /// Writes `kind` for `account` at `now` with the snapshot `snapshot` makes, and one
@@ -481,7 +544,8 @@ pub(crate) fn claim(
          JOIN webhook_endpoints w ON w.id = d.endpoint_id \
          JOIN webhook_events e ON e.id = d.event_id \
          WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
-         AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND w.disabled_at IS NULL \
+         AND (d.lease_until IS NULL OR d.lease_until <= ?1) \
+         AND (w.disabled_at IS NULL OR e.event_type = 'ping') \
          ORDER BY d.next_attempt_at, d.id LIMIT ?2",
         claimed_columns()
     );
@@ -548,14 +612,17 @@ pub(crate) fn record_attempt(
     )
     .map_err(be)?;
     let count = failures(tx)?;
-    let reason = decide_disable(outcome, disable, count);
-    if let Some(reason) = &reason {
-        tx.execute(
-            "UPDATE webhook_endpoints SET disabled_at = COALESCE(disabled_at, ?1), \
-             disabled_reason = COALESCE(disabled_reason, ?2) WHERE id = ?3",
-            params![to_secs(now), reason, claimed.endpoint_id],
-        )
-        .map_err(be)?;
+    let mut reason = decide_disable(outcome, disable, count);
+    if let Some(why) = &reason {
+        // A ping to an endpoint already disabled keeps its first instant and reason.
+        let n = tx
+            .execute(
+                "UPDATE webhook_endpoints SET disabled_at = ?1, disabled_reason = ?2 \
+                 WHERE id = ?3 AND disabled_at IS NULL",
+                params![to_secs(now), why, claimed.endpoint_id],
+            )
+            .map_err(be)?;
+        reason = reason.filter(|_| n > 0);
     }
     Ok(AttemptRecorded {
         applied: true,

@@ -170,6 +170,8 @@ macro_rules! conformance_suite {
             deleting_a_profile_removes_its_connections_and_secrets,
             connecting_twice_with_the_same_account_renews_in_place,
             webhook_endpoints_are_created_rotated_disabled_and_deleted,
+            retired_secrets_sign_until_their_own_windows_end,
+            pings_reach_disabled_endpoints_and_enabling_resets_them,
             connects_write_connected_events_for_subscribed_endpoints,
             a_refused_connect_writes_no_event,
             timed_notices_are_written_once_at_each_threshold,

@@ -18,12 +18,14 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 const DAY: i64 = 86_400;
-/// The secrets of the fixture's endpoints: all, expiry, off, and the all one's new secret.
-const SECRETS: [&str; 4] = [
+/// The secrets of the fixture's endpoints: all, expiry, off, and the all one's two
+/// rotations' new secrets.
+const SECRETS: [&str; 5] = [
     "whsec_c2VjcmV0LWFsbC0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
     "whsec_c2VjcmV0LWV4cGlyeS0wMTIzNDU2Nzg5YWJjZGVm",
     "whsec_c2VjcmV0LW9mZi0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
     "whsec_c2VjcmV0LXJvdGF0ZWQtMDEyMzQ1Njc4OWFiY2Rl",
+    "whsec_c2VjcmV0LXJvdGF0ZWQtdHdpY2UtMDEyMzQ1Njc4",
 ];
 /// The profile the fixture connects, with a LinkedIn token expiring 10 days after `base`.
 pub const WEBHOOK_PROFILE: &str = "prof_xferhooks";
@@ -33,7 +35,8 @@ pub const WEBHOOK_PROFILE: &str = "prof_xferhooks";
 pub struct WebhookFixture {
     /// The instant the fixture starts at (UTC, whole seconds).
     pub base: Timestamp,
-    /// Endpoints: every kind (secret rotated at `base + 60 s`), expiry notices only, and
+    /// Endpoints: every kind (secret rotated at `base + 60 s` and again at `base + 62 s`:
+    /// two retired secrets signing), expiry notices only, and
     /// `connection.connected` only (disabled after one failed delivery).
     pub endpoints: [String; 3],
     /// Events: `connection.connected` (`base + 4 s`), `ping` to the expiry endpoint
@@ -153,14 +156,11 @@ pub async fn populate_webhooks(
         .unwrap();
     let (in_flight, _) =
         ping_and_claim(repo, account, &endpoints[0], at(40), at(50), at(50 + DAY)).await;
-    repo.rotate_webhook_secret(
-        account,
-        &endpoints[0],
-        SECRETS[3].to_owned().into(),
-        at(60 + DAY),
-    )
-    .await
-    .unwrap();
+    for (secret, now) in [(SECRETS[3], at(60)), (SECRETS[4], at(62))] {
+        repo.rotate_webhook_secret(account, &endpoints[0], super::rotation(secret, now))
+            .await
+            .unwrap();
+    }
     let notices = repo
         .enqueue_due_notices(at(8 * DAY), &THRESHOLDS, 100, test_notice_ids())
         .await
@@ -282,22 +282,23 @@ fn expected_deliveries(f: &WebhookFixture) -> Vec<DeliveryReport> {
     rows
 }
 
-/// The current and previous secret of endpoint `id` at `now`, in plain text.
+/// The current and retired secrets of endpoint `id` at `now`, in plain text.
 async fn secrets(
     repo: &Arc<dyn Repository>,
     id: &str,
     now: Timestamp,
-) -> (String, Option<(String, Timestamp)>) {
+) -> (String, Vec<(String, Timestamp)>) {
     let s = repo.webhook_signing_secrets(id, now).await.unwrap();
-    let previous = s
-        .previous
-        .map(|(p, until)| (p.expose_secret().to_owned(), until));
-    (s.current.expose_secret().to_owned(), previous)
+    let retired = super::retired(&s)
+        .into_iter()
+        .map(|(secret, until)| (secret.to_owned(), until))
+        .collect();
+    (s.current.expose_secret().to_owned(), retired)
 }
 
 /// Checks that `dest`'s `dest_account` holds exactly the webhooks of `f`, as `source`'s
 /// `source_account` does: the same endpoints (exact values) signing with the same secrets
-/// (the previous one until the same instant), the same deliveries in the same states; a
+/// (each retired one until its own instant), the same deliveries in the same states; a
 /// scheduler pass at the fixture's instant tells nothing again on either; the delivery that
 /// was in flight on the source (still leased there) is handed out by `dest`; `dest` then
 /// writes new deliveries and the next notice. Leaves a lease, a ping and a notice on `dest`.
@@ -326,15 +327,23 @@ pub async fn assert_webhooks_moved(
         .await
         .unwrap();
     assert_eq!(on_source, deliveries);
-    for now in [f.at(61), f.at(60 + DAY)] {
+    for now in [f.at(62), f.at(60 + DAY), f.at(62 + DAY)] {
         for id in &f.endpoints {
             assert_eq!(secrets(dest, id, now).await, secrets(source, id, now).await);
         }
     }
-    let previous = Some((SECRETS[0].to_owned(), f.at(60 + DAY)));
+    // Every retired secret moved, each signing until its own instant.
+    let retired = vec![
+        (SECRETS[3].to_owned(), f.at(62 + DAY)),
+        (SECRETS[0].to_owned(), f.at(60 + DAY)),
+    ];
     assert_eq!(
-        secrets(dest, &f.endpoints[0], f.at(61)).await,
-        (SECRETS[3].to_owned(), previous)
+        secrets(dest, &f.endpoints[0], f.at(62)).await,
+        (SECRETS[4].to_owned(), retired.clone())
+    );
+    assert_eq!(
+        secrets(dest, &f.endpoints[0], f.at(60 + DAY)).await,
+        (SECRETS[4].to_owned(), retired[..1].to_vec())
     );
     for repo in [dest, source] {
         let again = repo

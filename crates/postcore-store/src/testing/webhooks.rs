@@ -6,7 +6,7 @@ use super::{account, key, t};
 use crate::webhooks::{
     AttemptOutcome, AttemptRecorded, DeliveryReport, DeliveryStatus, DisableDecision,
     EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey, OutboxEvent,
-    WebhookEndpoint, WebhookEventKind,
+    SecretRotation, SigningSecretSet, WebhookEndpoint, WebhookEventKind,
 };
 use crate::{AccountId, Conflict, Credentials, Entity, Repository, StoreError};
 use postcore_domain::{Connection, Platform, ProfileKey, Timestamp};
@@ -35,6 +35,25 @@ pub fn test_notice_ids() -> NoticeIds {
             .wrapping_add(k.threshold_secs.unwrap_or(0));
         format!("evt_{h:016x}{tail:016x}")
     })
+}
+
+/// A rotation to `secret` at `now`, as the server makes it: the replaced secret signs for
+/// 24 h, and at most 3 retired secrets sign at once.
+pub fn rotation(secret: &str, now: Timestamp) -> SecretRotation {
+    SecretRotation {
+        secret: secret.to_owned().into(),
+        now,
+        retired_until: now + chrono::Duration::seconds(DAY),
+        max_retired: 3,
+    }
+}
+
+/// The retired secrets of `set` in plain text with their instants, in its order.
+pub fn retired(set: &SigningSecretSet) -> Vec<(&str, Timestamp)> {
+    set.retired
+        .iter()
+        .map(|(secret, until)| (secret.expose_secret(), *until))
+        .collect()
 }
 
 fn new_endpoint(url: &str, events: &[WebhookEventKind]) -> NewWebhookEndpoint {
@@ -140,25 +159,21 @@ pub async fn webhook_endpoints_are_created_rotated_disabled_and_deleted(repo: Ar
         secrets.current.expose_secret(),
         "whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi"
     );
-    assert!(secrets.previous.is_none());
+    assert_eq!(retired(&secrets), []);
 
     let not_found = "NotFound(WebhookEndpoint)";
-    let new_secret = || {
-        "whsec_bmV3LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
-            .to_owned()
-            .into()
-    };
+    let new_secret = "whsec_bmV3LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm";
     assert_eq!(
         format!(
             "{:?}",
-            repo.rotate_webhook_secret(b, &e.id, new_secret(), t(DAY))
+            repo.rotate_webhook_secret(b, &e.id, rotation(new_secret, t(0)))
                 .await
                 .unwrap_err()
         ),
         not_found
     );
     assert_eq!(
-        repo.rotate_webhook_secret(a, &e.id, new_secret(), t(10 + DAY))
+        repo.rotate_webhook_secret(a, &e.id, rotation(new_secret, t(10)))
             .await
             .unwrap(),
         expected
@@ -171,16 +186,15 @@ pub async fn webhook_endpoints_are_created_rotated_disabled_and_deleted(repo: Ar
         secrets.current.expose_secret(),
         "whsec_bmV3LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
     );
-    let (previous, until) = secrets.previous.unwrap();
     assert_eq!(
-        (previous.expose_secret(), until),
-        ("whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi", t(10 + DAY))
+        retired(&secrets),
+        [("whsec_c2VjcmV0LWN1cnJlbnQtMDEyMzQ1Njc4OWFi", t(10 + DAY))]
     );
     let later = repo
         .webhook_signing_secrets(&e.id, t(10 + DAY))
         .await
         .unwrap();
-    assert!(later.previous.is_none());
+    assert_eq!(retired(&later), []);
 
     assert_eq!(
         format!(
@@ -210,6 +224,15 @@ pub async fn webhook_endpoints_are_created_rotated_disabled_and_deleted(repo: Ar
         .await
         .unwrap();
     assert_eq!(enabled, expected);
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.set_webhook_endpoint_disabled(b, &e.id, None, t(40))
+                .await
+                .unwrap_err()
+        ),
+        not_found
+    );
 
     assert_eq!(
         format!(
@@ -831,22 +854,18 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
         })
     );
     assert_eq!(listed[0].consecutive_failures, 2);
-    // A disabled endpoint's deliveries wait; a 410 disables at once, whatever the count.
+    // A disabled endpoint's ping is still handed out (see
+    // `pings_reach_disabled_endpoints_and_enabling_resets_them` for other events); once
+    // enabled, a 410 disables at once, whatever the count.
     repo.enqueue_ping(a, &e.id, t(400)).await.unwrap();
-    assert_eq!(
-        repo.claim_webhook_deliveries(t(400), t(430), 10)
-            .await
-            .unwrap(),
-        vec![]
-    );
-    repo.set_webhook_endpoint_disabled(a, &e.id, None, t(401))
-        .await
-        .unwrap();
     let d = repo
-        .claim_webhook_deliveries(t(401), t(430), 10)
+        .claim_webhook_deliveries(t(400), t(430), 10)
         .await
         .unwrap();
     assert_eq!(d.len(), 1);
+    repo.set_webhook_endpoint_disabled(a, &e.id, None, t(401))
+        .await
+        .unwrap();
     let gone = DisableDecision {
         after_consecutive_failures: 100,
         now: Some("the receiver answered 410 Gone".to_owned()),
@@ -1066,4 +1085,284 @@ pub async fn claim_through_both(
         }
         seen.extend(got);
     }
+}
+
+/// Secret `i` of the rotation cases: `whsec_` + base64 of 30 bytes naming it.
+fn numbered_secret(i: usize) -> String {
+    use base64::Engine as _;
+    let key = format!("rotation-case-secret-number-{i:02}");
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(key)
+    )
+}
+
+/// Every retired secret signs until 24 h after its own rotation, however many rotations
+/// follow (the defect: a second rotation cut the first secret off at once): the signing
+/// set one second before and at each edge after two and after three rotations; a fourth
+/// rotation while three still sign is refused and changes nothing, and is accepted once
+/// the oldest window has ended (which drops that secret); another account's id is not
+/// found.
+pub async fn retired_secrets_sign_until_their_own_windows_end(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let s: Vec<String> = (0..5).map(numbered_secret).collect();
+    let mut new = new_endpoint("https://hooks.example.com/a", &[]);
+    new.secret = s[0].clone().into();
+    let e = repo.create_webhook_endpoint(a, new, t(0)).await.unwrap();
+    let hour = 3_600;
+    // S0 → S1 at 1 h, S1 → S2 at 7 h.
+    for (i, at) in [(1, hour), (2, 7 * hour)] {
+        repo.rotate_webhook_secret(a, &e.id, rotation(&s[i], t(at)))
+            .await
+            .unwrap();
+    }
+    let signing = async |now: i64| {
+        let set = repo.webhook_signing_secrets(&e.id, t(now)).await.unwrap();
+        let current = set.current.expose_secret().to_owned();
+        let retired: Vec<(String, Timestamp)> = retired(&set)
+            .into_iter()
+            .map(|(secret, until)| (secret.to_owned(), until))
+            .collect();
+        (current, retired)
+    };
+    let until0 = t(hour + DAY);
+    let until1 = t(7 * hour + DAY);
+    let two = [
+        (7 * hour, vec![(1, until1), (0, until0)]),
+        (hour + DAY - 1, vec![(1, until1), (0, until0)]),
+        (hour + DAY, vec![(1, until1)]),
+        (7 * hour + DAY - 1, vec![(1, until1)]),
+        (7 * hour + DAY, vec![]),
+    ];
+    // At each instant: the current secret's index, and the retired ones' with their ends.
+    let check = async |current: usize, cases: &[(i64, Vec<(usize, Timestamp)>)]| {
+        for (now, expected) in cases {
+            let expected: Vec<_> = expected
+                .iter()
+                .map(|&(i, until)| (s[i].clone(), until))
+                .collect();
+            assert_eq!(
+                signing(*now).await,
+                (s[current].clone(), expected),
+                "at {now}"
+            );
+        }
+    };
+    check(2, &two).await;
+
+    // S2 → S3 at 12 h: three retired secrets sign, each to its own edge.
+    repo.rotate_webhook_secret(a, &e.id, rotation(&s[3], t(12 * hour)))
+        .await
+        .unwrap();
+    let until2 = t(12 * hour + DAY);
+    let three = [
+        (12 * hour, vec![(2, until2), (1, until1), (0, until0)]),
+        (hour + DAY - 1, vec![(2, until2), (1, until1), (0, until0)]),
+        (hour + DAY, vec![(2, until2), (1, until1)]),
+        (7 * hour + DAY - 1, vec![(2, until2), (1, until1)]),
+        (7 * hour + DAY, vec![(2, until2)]),
+        (12 * hour + DAY - 1, vec![(2, until2)]),
+        (12 * hour + DAY, vec![]),
+    ];
+    check(3, &three).await;
+
+    // A fourth rotation while three still sign: refused, naming when the oldest ends.
+    for now in [12 * hour, hour + DAY - 1] {
+        let refused = repo
+            .rotate_webhook_secret(a, &e.id, rotation(&s[4], t(now)))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            format!("{refused:?}"),
+            format!(
+                "{:?}",
+                StoreError::Conflict(Conflict::TooManyRetiredSecrets {
+                    max: 3,
+                    next_at: until0
+                })
+            )
+        );
+        assert_eq!(
+            refused.to_string(),
+            "conflict: 3 retired secrets of this webhook endpoint still sign; the earliest \
+             stops at 2025-01-02T01:00:00Z"
+        );
+    }
+    assert_eq!(signing(12 * hour).await.0, s[3]);
+    assert_eq!(signing(12 * hour).await.1.len(), 3);
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.rotate_webhook_secret(b, &e.id, rotation(&s[4], t(hour + DAY)))
+                .await
+                .unwrap_err()
+        ),
+        "NotFound(WebhookEndpoint)"
+    );
+    // From the instant S0 stops, a rotation is accepted; S0 is gone for good.
+    repo.rotate_webhook_secret(a, &e.id, rotation(&s[4], t(hour + DAY)))
+        .await
+        .unwrap();
+    let until3 = t(hour + 2 * DAY);
+    assert_eq!(
+        signing(hour + DAY).await,
+        (
+            s[4].clone(),
+            vec![
+                (s[3].clone(), until3),
+                (s[2].clone(), until2),
+                (s[1].clone(), until1)
+            ]
+        )
+    );
+    assert_eq!(
+        signing(0).await.1.len(),
+        3,
+        "the expired S0 was dropped, not kept beside them"
+    );
+    // Two rotations in the same second keep both secrets, most recent first.
+    let mut other = new_endpoint("https://hooks.example.com/b", &[]);
+    other.secret = s[0].clone().into();
+    let f = repo.create_webhook_endpoint(a, other, t(0)).await.unwrap();
+    for i in [1, 2] {
+        repo.rotate_webhook_secret(a, &f.id, rotation(&s[i], t(5)))
+            .await
+            .unwrap();
+    }
+    let set = repo.webhook_signing_secrets(&f.id, t(5)).await.unwrap();
+    assert_eq!(
+        retired(&set),
+        [(s[1].as_str(), t(5 + DAY)), (s[0].as_str(), t(5 + DAY))]
+    );
+}
+
+/// A ping to a disabled endpoint is handed out (an operator's check that the receiver is
+/// back) while its other deliveries wait and no new event is written for it; its failure
+/// keeps the first disabling. Enabling clears the disabling and the failures, is
+/// idempotent, leaves an enabled endpoint's failures as they are, and hands out again the
+/// deliveries queued before it was disabled, but nothing for the events of the disabled
+/// time.
+pub async fn pings_reach_disabled_endpoints_and_enabling_resets_them(repo: Arc<dyn Repository>) {
+    let a = account(&repo, "a").await;
+    let b = account(&repo, "b").await;
+    let k = key("prof_pinged");
+    repo.create_profile(a, Some(k.clone()), None, t(0))
+        .await
+        .unwrap();
+    let e = endpoint(&repo, a, &[]).await;
+    let before = Connection::new(Platform::LinkedIn, "John Doe", "johndoe", t(5));
+    repo.connect(a, &k, before.clone(), Credentials::default())
+        .await
+        .unwrap();
+    let reason = EndpointDisabled {
+        at: t(10),
+        reason: "5 consecutive deliveries failed".to_owned(),
+    };
+    repo.set_webhook_endpoint_disabled(a, &e.id, Some(reason.reason.clone()), t(10))
+        .await
+        .unwrap();
+    // While disabled: a change writes nothing for it; a ping is written and handed out.
+    let during = Connection::new(Platform::Bluesky, "j.bsky.social", "j.bsky.social", t(15));
+    repo.connect(a, &k, during, Credentials::default())
+        .await
+        .unwrap();
+    let ping = repo.enqueue_ping(a, &e.id, t(20)).await.unwrap();
+    let claimed = repo
+        .claim_webhook_deliveries(t(30), t(90), 10)
+        .await
+        .unwrap();
+    let handed: Vec<_> = claimed.iter().map(|d| (&d.endpoint_id, &d.event)).collect();
+    assert_eq!(handed, [(&e.id, &ping)]);
+    let gone = DisableDecision {
+        after_consecutive_failures: 1,
+        now: Some("the receiver answered 410 Gone".to_owned()),
+    };
+    let give_up = AttemptOutcome::GiveUp {
+        status: Some(410),
+        error: "HTTP 410".to_owned(),
+    };
+    assert_eq!(
+        repo.record_webhook_attempt(&claimed[0], t(31), give_up.clone(), gone.clone())
+            .await
+            .unwrap(),
+        AttemptRecorded {
+            applied: true,
+            consecutive_failures: 1,
+            disabled: None
+        },
+        "already disabled: the first disabling stands"
+    );
+    let mut listed = repo.list_webhook_endpoints(Some(a)).await.unwrap();
+    assert_eq!(
+        (listed[0].disabled.clone(), listed[0].consecutive_failures),
+        (Some(reason), 1)
+    );
+    assert_eq!(
+        repo.claim_webhook_deliveries(t(40), t(90), 10)
+            .await
+            .unwrap(),
+        vec![],
+        "the connection.connected queued before the disabling waits"
+    );
+
+    // Enabling: as listed, disabling and failures cleared; twice is the same.
+    listed[0].disabled = None;
+    listed[0].consecutive_failures = 0;
+    for now in [50, 60] {
+        assert_eq!(
+            repo.set_webhook_endpoint_disabled(a, &e.id, None, t(now))
+                .await
+                .unwrap(),
+            listed[0]
+        );
+    }
+    assert_eq!(
+        repo.list_webhook_endpoints(Some(a)).await.unwrap(),
+        listed.clone()
+    );
+    assert_eq!(
+        format!(
+            "{:?}",
+            repo.set_webhook_endpoint_disabled(b, &e.id, None, t(60))
+                .await
+                .unwrap_err()
+        ),
+        "NotFound(WebhookEndpoint)"
+    );
+    // What was queued before the disabling goes out now; nothing of the disabled time.
+    let claimed = repo
+        .claim_webhook_deliveries(t(70), t(130), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        told(
+            &claimed
+                .iter()
+                .map(|d| (d.endpoint_id.clone(), d.event.clone()))
+                .collect::<Vec<_>>()
+        ),
+        [(
+            WebhookEventKind::ConnectionConnected,
+            t(5),
+            connected(&k, &before)
+        )]
+    );
+    // An enabled endpoint with a failure: enabling leaves its count as it is.
+    let keep = DisableDecision {
+        after_consecutive_failures: 5,
+        now: None,
+    };
+    let give_up = AttemptOutcome::GiveUp {
+        status: Some(500),
+        error: "HTTP 500".to_owned(),
+    };
+    repo.record_webhook_attempt(&claimed[0], t(71), give_up, keep)
+        .await
+        .unwrap();
+    let enabled = repo
+        .set_webhook_endpoint_disabled(a, &e.id, None, t(80))
+        .await
+        .unwrap();
+    assert_eq!((enabled.disabled, enabled.consecutive_failures), (None, 1));
 }

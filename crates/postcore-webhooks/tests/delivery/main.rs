@@ -125,9 +125,11 @@ async fn during_a_rotation_both_secrets_sign_and_each_verifies_independently() {
     let receiver = start(Answer::Status(200, vec![])).await;
     let current = WebhookSecret::generate();
     let rotated_at = now() - chrono::TimeDelta::hours(23);
-    let previous =
-        RetiredSecret::rotated_at(WebhookSecret::parse(SPEC_SECRET).unwrap(), rotated_at);
-    let secrets = signing_secrets(&current, Some(&previous), now());
+    let previous = [RetiredSecret::rotated_at(
+        WebhookSecret::parse(SPEC_SECRET).unwrap(),
+        rotated_at,
+    )];
+    let secrets = signing_secrets(&current, &previous, now());
     let payload = EventPayload::new(EventId::random(), r#"{"hello":"world"}"#.to_owned());
     let outcome = deliverer(true, Duration::from_secs(5))
         .deliver(&receiver.url("/"), &secrets, &payload, now())
