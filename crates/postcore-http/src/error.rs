@@ -193,7 +193,8 @@ impl From<StoreError> for ApiError {
     /// `NotFound(Entity::Profile)` is `PROFILE_NOT_FOUND`, `NotFound(Entity::Connection)`
     /// is `CONNECTION_NOT_FOUND`, `NotFound(Entity::WebhookEndpoint)` is
     /// `WEBHOOK_NOT_FOUND`, `Conflict(PlatformAlreadyConnected)` is
-    /// `PROFILE_ALREADY_EXISTS`, `Unauthenticated` is `INVALID_API_KEY`; every other store
+    /// `PROFILE_ALREADY_EXISTS`, `Conflict(TooManyWebhookEndpoints)` is `VALIDATION_ERROR`
+    /// with the rule, `Unauthenticated` is `INVALID_API_KEY`; every other store
     /// error is internal (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
@@ -202,6 +203,9 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(Entity::WebhookEndpoint) => ApiError::WebhookNotFound,
             StoreError::Conflict(Conflict::PlatformAlreadyConnected) => {
                 ApiError::ProfileAlreadyExists
+            }
+            StoreError::Conflict(conflict @ Conflict::TooManyWebhookEndpoints) => {
+                ApiError::Validation(conflict.to_string())
             }
             StoreError::Unauthenticated => ApiError::InvalidApiKey,
             other => ApiError::internal(other),

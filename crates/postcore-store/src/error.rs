@@ -64,6 +64,9 @@ pub enum Conflict {
     FileExists,
     /// An OAuth state with this digest is pending (a caller's bug: states are random).
     OAuthStateExists,
+    /// The account has [`MAX_WEBHOOK_ENDPOINTS`](crate::webhooks::MAX_WEBHOOK_ENDPOINTS)
+    /// webhook endpoints (enabled or not) already; no endpoint was created.
+    TooManyWebhookEndpoints,
 }
 
 impl fmt::Display for Conflict {
@@ -88,6 +91,13 @@ impl fmt::Display for Conflict {
             }
             Conflict::FileExists => "the file already exists",
             Conflict::OAuthStateExists => "an OAuth state with this digest is pending",
+            Conflict::TooManyWebhookEndpoints => {
+                return write!(
+                    f,
+                    "an account has at most {} webhook endpoints; delete one first",
+                    crate::webhooks::MAX_WEBHOOK_ENDPOINTS
+                );
+            }
         };
         f.write_str(text)
     }

@@ -557,6 +557,21 @@ async fn every_connection_syncs_each_commit_in_wal_mode() {
     );
 }
 
+/// Two stores on one file claim at once under the per-account and per-endpoint caps: the
+/// caps hold for both together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_share_the_webhook_claim_caps() {
+    let store = fresh_sqlite().await;
+    let second = postcore_store::open(config(
+        &store.dir.path().join("postcore.db"),
+        SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
+    ))
+    .await
+    .unwrap();
+    postcore_store::testing::two_claimers_share_the_caps(std::sync::Arc::clone(&store.repo), second)
+        .await;
+}
+
 /// Two stores on one file (the server and `postcore-admin`, or two processes) claim the
 /// same due deliveries at once: each is handed out once while leased.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ use postcore_domain::{
 };
 use postcore_store::SecretString;
 use postcore_store::webhooks::{
+    ClaimLimits,
     AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
     NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
 };
@@ -459,10 +460,10 @@ impl Repository for FaultyStore {
         &self,
         now: Timestamp,
         lease_until: Timestamp,
-        limit: u32,
+        limits: ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         self.inner
-            .claim_webhook_deliveries(now, lease_until, limit)
+            .claim_webhook_deliveries(now, lease_until, limits)
             .await
     }
     async fn record_webhook_attempt(

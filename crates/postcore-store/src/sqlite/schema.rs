@@ -16,6 +16,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/sqlite/0004_webhooks.sql"
     )),
+    M::up(include_str!(
+        "../../../../migrations/sqlite/0005_webhook_fairness.sql"
+    )),
 ];
 
 /// The schema version this build writes.
@@ -100,6 +103,7 @@ mod tests {
         include_str!("../../tests/fixtures/v0002.sql"),
         include_str!("../../tests/fixtures/v0003.sql"),
         include_str!("../../tests/fixtures/v0004.sql"),
+        include_str!("../../tests/fixtures/v0005.sql"),
     ];
 
     #[test]

@@ -28,6 +28,7 @@ mod postgres;
 mod profiles;
 mod transfer;
 mod transfer_webhooks;
+mod webhook_fairness;
 mod webhooks;
 
 pub use accounts::*;
@@ -42,6 +43,7 @@ pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_pos
 pub use profiles::*;
 pub use transfer::*;
 pub use transfer_webhooks::*;
+pub use webhook_fairness::*;
 pub use webhooks::*;
 
 use crate::{AccountId, ProfileRecord, Repository, SecretKeySource, StoreConfig, StoreError};
@@ -173,6 +175,8 @@ macro_rules! conformance_suite {
             timed_notices_are_written_once_at_each_threshold,
             revoked_connections_get_no_timed_notices,
             deliveries_are_leased_once_and_failures_are_booked,
+            claims_keep_the_per_endpoint_and_per_account_caps,
+            an_account_has_at_most_20_webhook_endpoints,
             every_write_path_writes_its_event,
             connecting_another_account_is_a_conflict_that_changes_nothing,
             connections_are_disconnected_and_marked_revoked,

@@ -4,6 +4,7 @@
 
 use super::{account, key, t};
 use crate::webhooks::{
+    ClaimLimits,
     AttemptOutcome, AttemptRecorded, DeliveryReport, DeliveryStatus, DisableDecision,
     EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey, OutboxEvent,
     WebhookEndpoint, WebhookEventKind,
@@ -60,7 +61,7 @@ async fn endpoint(
 
 /// Every event pending for delivery at `now`, claimed (and so leased) in one call.
 async fn drain(repo: &Arc<dyn Repository>, now: i64) -> Vec<(String, OutboxEvent)> {
-    repo.claim_webhook_deliveries(t(now), t(now + 60), 100)
+    repo.claim_webhook_deliveries(t(now), t(now + 60), ClaimLimits::uncapped(100))
         .await
         .unwrap()
         .into_iter()
@@ -625,14 +626,14 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     );
 
     assert_eq!(
-        repo.claim_webhook_deliveries(t(99), t(200), 10)
+        repo.claim_webhook_deliveries(t(99), t(200), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![],
         "not due"
     );
     let claimed = repo
-        .claim_webhook_deliveries(t(100), t(130), 10)
+        .claim_webhook_deliveries(t(100), t(130), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
@@ -654,7 +655,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
         )
     );
     assert_eq!(
-        repo.claim_webhook_deliveries(t(129), t(200), 10)
+        repo.claim_webhook_deliveries(t(129), t(200), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![],
@@ -721,7 +722,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
         vec![]
     );
     assert_eq!(
-        repo.claim_webhook_deliveries(t(159), t(200), 10)
+        repo.claim_webhook_deliveries(t(159), t(200), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![]
@@ -729,13 +730,13 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
 
     // A lease that ran out is claimable again; the first holder's record is then refused.
     let second = repo
-        .claim_webhook_deliveries(t(160), t(170), 10)
+        .claim_webhook_deliveries(t(160), t(170), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].attempts, 1);
     let third = repo
-        .claim_webhook_deliveries(t(170), t(190), 10)
+        .claim_webhook_deliveries(t(170), t(190), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(third.len(), 1, "the lease ended at 170");
@@ -776,7 +777,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     // The second give-up in a row disables the endpoint; a delivery in between resets.
     let ping2 = repo.enqueue_ping(a, &e.id, t(200)).await.unwrap();
     let d2 = repo
-        .claim_webhook_deliveries(t(200), t(230), 10)
+        .claim_webhook_deliveries(t(200), t(230), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(d2.len(), 1);
@@ -799,7 +800,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     for n in 0..2u32 {
         repo.enqueue_ping(a, &e.id, t(300)).await.unwrap();
         let d = repo
-            .claim_webhook_deliveries(t(300), t(330), 10)
+            .claim_webhook_deliveries(t(300), t(330), ClaimLimits::uncapped(10))
             .await
             .unwrap();
         assert_eq!(d.len(), 1);
@@ -829,7 +830,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     // A disabled endpoint's deliveries wait; a 410 disables at once, whatever the count.
     repo.enqueue_ping(a, &e.id, t(400)).await.unwrap();
     assert_eq!(
-        repo.claim_webhook_deliveries(t(400), t(430), 10)
+        repo.claim_webhook_deliveries(t(400), t(430), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![]
@@ -838,7 +839,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
         .await
         .unwrap();
     let d = repo
-        .claim_webhook_deliveries(t(401), t(430), 10)
+        .claim_webhook_deliveries(t(401), t(430), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(d.len(), 1);
@@ -1046,8 +1047,8 @@ pub async fn claim_through_both(
     let mut seen = Vec::new();
     loop {
         let (x, y) = futures::future::join(
-            one.claim_webhook_deliveries(now, until, batch),
-            two.claim_webhook_deliveries(now, until, batch),
+            one.claim_webhook_deliveries(now, until, ClaimLimits::uncapped(batch)),
+            two.claim_webhook_deliveries(now, until, ClaimLimits::uncapped(batch)),
         )
         .await;
         let got: Vec<i64> = x
