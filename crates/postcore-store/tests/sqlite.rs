@@ -568,8 +568,11 @@ async fn two_stores_on_one_file_share_the_webhook_claim_caps() {
     ))
     .await
     .unwrap();
-    postcore_store::testing::two_claimers_share_the_caps(std::sync::Arc::clone(&store.repo), second)
-        .await;
+    postcore_store::testing::two_claimers_share_the_caps(
+        std::sync::Arc::clone(&store.repo),
+        second,
+    )
+    .await;
 }
 
 /// Two stores on one file (the server and `postcore-admin`, or two processes) claim the

@@ -6,8 +6,7 @@ use postcore_domain::{
 };
 use postcore_store::SecretString;
 use postcore_store::webhooks::{
-    ClaimLimits,
-    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, ClaimedDelivery, DeliveryReport, DisableDecision,
     NewWebhookEndpoint, NoticeIds, OutboxEvent, SigningSecretSet, WebhookEndpoint,
 };
 use postcore_store::{

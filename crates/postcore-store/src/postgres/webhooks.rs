@@ -89,7 +89,11 @@ pub(crate) async fn create_endpoint<C: Db>(
     }
     let existing: i64 = c
         .query_one(
-            &stmt(c, "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = $1").await?,
+            &stmt(
+                c,
+                "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = $1",
+            )
+            .await?,
             &[&account.0],
         )
         .await
@@ -555,8 +559,10 @@ pub(crate) async fn claim<C: Db>(
     )
     .await
     .map_err(db)?;
-    let sql = claim_sql(&format!("d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS}"))
-        .replace('?', "$");
+    let sql = claim_sql(&format!(
+        "d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS}"
+    ))
+    .replace('?', "$");
     let rows = c
         .query(
             &stmt(c, &sql).await?,

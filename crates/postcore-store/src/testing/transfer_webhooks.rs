@@ -8,8 +8,7 @@
 use super::THRESHOLDS;
 use super::test_notice_ids;
 use crate::webhooks::{
-    ClaimLimits,
-    AttemptOutcome, ClaimedDelivery, DeliveryReport, DeliveryStatus, DisableDecision,
+    AttemptOutcome, ClaimLimits, ClaimedDelivery, DeliveryReport, DeliveryStatus, DisableDecision,
     EndpointDisabled, NewWebhookEndpoint, OutboxEvent, WebhookEndpoint, WebhookEventKind,
 };
 use crate::{AccountId, Credentials, Repository};

@@ -129,7 +129,13 @@ pub async fn claims_keep_the_per_endpoint_and_per_account_caps(repo: Arc<dyn Rep
     );
     assert_eq!(
         claim(&repo, 201, 400, caps(100, 8, 8)).await.0,
-        [at(&a2, 15), at(&a3, 16), at(&a3, 17), at(&a3, 18), at(&b1, 20)],
+        [
+            at(&a2, 15),
+            at(&a3, 16),
+            at(&a3, 17),
+            at(&a3, 18),
+            at(&b1, 20)
+        ],
         "a1's two are in flight (12 and 11), 10 was delivered"
     );
 }
@@ -163,7 +169,10 @@ pub async fn an_account_has_at_most_20_webhook_endpoints(repo: Arc<dyn Repositor
         refused.to_string(),
         "conflict: an account has at most 20 webhook endpoints; delete one first"
     );
-    assert_eq!(repo.list_webhook_endpoints(Some(a)).await.unwrap().len(), 20);
+    assert_eq!(
+        repo.list_webhook_endpoints(Some(a)).await.unwrap().len(),
+        20
+    );
     endpoint(&repo, b, 0).await;
 
     repo.delete_webhook_endpoint(a, &made[1].id).await.unwrap();
@@ -181,8 +190,14 @@ pub async fn an_account_has_at_most_20_webhook_endpoints(repo: Arc<dyn Repositor
             )
         })
         .count();
-    assert_eq!((u8::from(x.is_ok()) + u8::from(y.is_ok()), refusals), (1, 1));
-    assert_eq!(repo.list_webhook_endpoints(Some(a)).await.unwrap().len(), 20);
+    assert_eq!(
+        (u8::from(x.is_ok()) + u8::from(y.is_ok()), refusals),
+        (1, 1)
+    );
+    assert_eq!(
+        repo.list_webhook_endpoints(Some(a)).await.unwrap().len(),
+        20
+    );
 }
 
 /// Two servers on one database (`one` and `two`): account a's 4 endpoints with 6 pings

@@ -4,8 +4,7 @@
 
 use super::{account, key, t};
 use crate::webhooks::{
-    ClaimLimits,
-    AttemptOutcome, AttemptRecorded, DeliveryReport, DeliveryStatus, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, DeliveryReport, DeliveryStatus, DisableDecision,
     EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey, OutboxEvent,
     WebhookEndpoint, WebhookEventKind,
 };
