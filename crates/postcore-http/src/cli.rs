@@ -260,7 +260,6 @@ fn webhook_settings(args: &ServeArgs) -> anyhow::Result<webhook_worker::WebhookW
         concurrency: usize::try_from(args.webhook_concurrency).unwrap_or(usize::MAX),
         account_concurrency: args.webhook_account_concurrency,
         endpoint_concurrency: args.webhook_endpoint_concurrency,
-        ..defaults
     })
 }
 
@@ -358,4 +357,59 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `postcore serve` with `flags`, parsed, and its webhook settings (or their refusal).
+    fn settings(flags: &[&str]) -> Result<webhook_worker::WebhookWorkerSettings, String> {
+        let args = ["postcore", "serve"].iter().chain(flags);
+        let Command::Serve(serve) = Cli::try_parse_from(args).unwrap().command else {
+            unreachable!("serve was parsed");
+        };
+        webhook_settings(&serve).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn webhook_caps_default_to_64_8_2_and_must_nest() {
+        let caps = |s: webhook_worker::WebhookWorkerSettings| {
+            (s.concurrency, s.account_concurrency, s.endpoint_concurrency)
+        };
+        assert_eq!(settings(&[]).map(caps), Ok((64, 8, 2)));
+        assert_eq!(
+            settings(&[
+                "--webhook-concurrency=3",
+                "--webhook-account-concurrency=3",
+                "--webhook-endpoint-concurrency=1"
+            ])
+            .map(caps),
+            Ok((3, 3, 1))
+        );
+        assert_eq!(
+            settings(&["--webhook-concurrency=4"]).map(caps),
+            Err(
+                "--webhook-account-concurrency (8) must be at most --webhook-concurrency (4)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            settings(&["--webhook-endpoint-concurrency=9"]).map(caps),
+            Err(
+                "--webhook-endpoint-concurrency (9) must be at most --webhook-account-concurrency (8)"
+                    .into()
+            )
+        );
+        for zero in [
+            "--webhook-concurrency=0",
+            "--webhook-account-concurrency=0",
+            "--webhook-endpoint-concurrency=0",
+        ] {
+            assert!(
+                Cli::try_parse_from(["postcore", "serve", zero]).is_err(),
+                "{zero}"
+            );
+        }
+    }
 }

@@ -22,8 +22,8 @@
 
 use postcore_domain::{Clock, Timestamp};
 use postcore_store::webhooks::{
-    AttemptOutcome, ClaimLimits, ClaimedDelivery, DisableDecision, EventSnapshot, NoticeIds, NoticeKey,
-    OutboxEvent, WebhookEventKind,
+    AttemptOutcome, ClaimLimits, ClaimedDelivery, DisableDecision, EventSnapshot, NoticeIds,
+    NoticeKey, OutboxEvent, WebhookEventKind,
 };
 use postcore_store::{ExposeSecret as _, Repository, StoreError};
 use postcore_webhooks::{
