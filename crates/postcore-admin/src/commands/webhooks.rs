@@ -3,7 +3,7 @@
 
 use super::Format;
 use crate::context::{Context, Globals, Open};
-use crate::exit::{Code, bad_input};
+use crate::exit::{Code, bad_input, conflict};
 use crate::input::confirm;
 use crate::output::{print_json, print_table, text, ts};
 use anyhow::Context as _;
@@ -12,7 +12,7 @@ use postcore_domain::{AccountName, format_timestamp};
 use postcore_store::webhooks::{
     DeliveryReport, NewWebhookEndpoint, WebhookEndpoint, WebhookEventKind,
 };
-use postcore_store::{AccountId, ExposeSecret as _};
+use postcore_store::{AccountId, Conflict, ExposeSecret as _, StoreError};
 use postcore_webhooks::{WebhookSecret, check_url};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -24,6 +24,8 @@ pub enum Command {
     ///
     /// The URL must be https to a public address; loopback and private addresses (and http
     /// to them) only with --allow-private. Link-local (cloud metadata) addresses never.
+    /// An account has at most 20 endpoints (disabled ones count): a 21st is refused
+    /// (exit 5) until one is removed.
     Add {
         /// The account whose events it receives.
         #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
@@ -202,7 +204,13 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                     },
                     ctx.now,
                 )
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(rule @ Conflict::TooManyWebhookEndpoints) => {
+                        conflict(format!("account {}: {rule}", account.as_str()))
+                    }
+                    other => other.into(),
+                })?;
             if format.json {
                 print_json(&WebhookEndpointWithSecret {
                     endpoint: object(&endpoint),

@@ -271,3 +271,21 @@ async fn deliveries_and_a_disabled_endpoint_show_their_state() {
     let run = admin.run(&["webhooks", "deliveries", "--limit", "0"]);
     assert_eq!(run.code, 2, "{run:?}");
 }
+
+#[test]
+fn a_21st_endpoint_of_an_account_is_refused_until_one_is_removed() {
+    let admin = with_account();
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        ids.push(add(&admin, &format!("https://hooks.example.com/{n}"), &[]).0);
+    }
+    let run = add_run(&admin, "https://hooks.example.com/20", &[]);
+    assert_eq!(
+        run.failed(5),
+        "error: account acme: an account has at most 20 webhook endpoints; delete one first\n"
+    );
+    let listed = json(&admin.ok(&["webhooks", "list", "--account", "acme", "--json"]));
+    assert_eq!(listed["webhooks"].as_array().map(Vec::len), Some(20));
+    admin.ok(&["webhooks", "remove", "--account", "acme", &ids[0], "--yes"]);
+    add(&admin, "https://hooks.example.com/20", &[]);
+}
