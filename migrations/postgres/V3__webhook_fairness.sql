@@ -3,9 +3,12 @@
 -- migration.
 
 -- An endpoint's pending deliveries, oldest due first: the claim reads each enabled
--- endpoint's first few free ones, whatever the backlog.
+-- endpoint's first few free ones, whatever the backlog. In the "C" collation of
+-- webhook_endpoints.id, which `endpoint_id = w.id` compares in (an index in another
+-- collation would not serve that join).
 CREATE INDEX webhook_deliveries_pending_by_endpoint
-    ON webhook_deliveries(endpoint_id, next_attempt_at, id) WHERE status = 'pending';
+    ON webhook_deliveries(endpoint_id COLLATE "C", next_attempt_at, id)
+    WHERE status = 'pending';
 
 -- The pending deliveries by lease: the attempts in flight (lease after now) are found
 -- without reading the backlog.

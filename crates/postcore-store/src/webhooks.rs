@@ -258,14 +258,27 @@ impl ClaimLimits {
 /// The claim's selection, shared by both backends (`?N` parameters; PostgreSQL writes
 /// them `$N`): `?1` now, `?2` the total, `?3` the per-endpoint cap, `?4` the per-account
 /// cap (Unix seconds and counts). Attempts in flight are the pending deliveries whose
-/// lease ends after now (any claimer's). Each enabled endpoint's first `?3` free due
-/// deliveries (oldest due first, through the index on `(endpoint_id, next_attempt_at, id)`
-/// of pending rows) are ranked within their endpoint and kept up to its free places, the
-/// kept ones ranked within their account and kept up to its free places, and the oldest
-/// due `?2` of those returned with `columns` (over `d` the delivery, `w` its endpoint, `e`
-/// its event). The same oldest-first choice a one-by-one pass under the caps would make,
-/// at a cost of the enabled endpoints times `?3`, not of the backlog.
-pub(crate) fn claim_sql(columns: &str) -> String {
+/// lease ends after now (any claimer's, through the index on `lease_until` of pending
+/// rows). Each enabled endpoint's first `?3` free due deliveries (oldest due first,
+/// through the index on `(endpoint_id, next_attempt_at, id)` of pending rows) are ranked
+/// within their endpoint and kept up to its free places, the kept ones ranked within their
+/// account and kept up to its free places, and the oldest due `?2` of those returned with
+/// `columns` (over `d` the delivery, `w` its endpoint, `e` its event). The same
+/// oldest-first choice a one-by-one pass under the caps would make, at a cost of the
+/// enabled endpoints times `?3`, not of the backlog. `lateral`: PostgreSQL reads each
+/// endpoint's first rows with `CROSS JOIN LATERAL` (it cannot turn a correlated `IN` with
+/// `LIMIT` into a join, and would test every delivery against every endpoint); SQLite,
+/// which has no `LATERAL`, with a correlated `IN` it plans as a list of row ids.
+pub(crate) fn claim_sql(columns: &str, lateral: bool) -> String {
+    let first_free = "FROM webhook_deliveries x \
+         WHERE x.endpoint_id = w.id AND x.status = 'pending' AND x.next_attempt_at <= ?1 \
+         AND (x.lease_until IS NULL OR x.lease_until <= ?1) \
+         ORDER BY x.next_attempt_at, x.id LIMIT ?3";
+    let rows = if lateral {
+        format!("CROSS JOIN LATERAL (SELECT x.id, x.endpoint_id, x.next_attempt_at {first_free}) d")
+    } else {
+        format!("JOIN webhook_deliveries d ON d.id IN (SELECT x.id {first_free})")
+    };
     format!(
         "WITH busy AS ( \
              SELECT d.endpoint_id, w.account_id FROM webhook_deliveries d \
@@ -277,13 +290,7 @@ pub(crate) fn claim_sql(columns: &str) -> String {
              SELECT d.id, d.next_attempt_at, w.account_id, COALESCE(eb.n, 0) AS taken, \
              ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) \
                  AS nth \
-             FROM webhook_endpoints w \
-             JOIN webhook_deliveries d ON d.id IN ( \
-                 SELECT x.id FROM webhook_deliveries x \
-                 WHERE x.endpoint_id = w.id AND x.status = 'pending' \
-                 AND x.next_attempt_at <= ?1 \
-                 AND (x.lease_until IS NULL OR x.lease_until <= ?1) \
-                 ORDER BY x.next_attempt_at, x.id LIMIT ?3) \
+             FROM webhook_endpoints w {rows} \
              LEFT JOIN endpoint_busy eb ON eb.endpoint_id = w.id \
              WHERE w.disabled_at IS NULL), \
          allowed AS ( \

@@ -559,10 +559,8 @@ pub(crate) async fn claim<C: Db>(
     )
     .await
     .map_err(db)?;
-    let sql = claim_sql(&format!(
-        "d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS}"
-    ))
-    .replace('?', "$");
+    let columns = format!("d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS}");
+    let sql = claim_sql(&columns, true).replace('?', "$");
     let rows = c
         .query(
             &stmt(c, &sql).await?,

@@ -489,7 +489,7 @@ pub(crate) fn claim(
     lease_until: Timestamp,
     limits: ClaimLimits,
 ) -> Res<Vec<ClaimedDelivery>> {
-    let sql = claim_sql(&claimed_columns());
+    let sql = claim_sql(&claimed_columns(), false);
     let mut stmt = tx.prepare_cached(&sql).map_err(be)?;
     let mut rows = stmt
         .query(params![
