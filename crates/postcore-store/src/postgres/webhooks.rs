@@ -574,9 +574,12 @@ pub(crate) async fn claim<C: Db>(
         .await
         .map_err(db)?;
     let lease = from_secs(to_secs(lease_until))?;
+    // Only while still pending and free: an attempt recorded since the selection (by a
+    // holder whose lease had just ended) is seen here, as `FOR UPDATE` would have.
     let update = stmt(
         c,
-        "UPDATE webhook_deliveries SET lease_until = $1 WHERE id = $2",
+        "UPDATE webhook_deliveries SET lease_until = $1 WHERE id = $2 \
+         AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $3)",
     )
     .await?;
     let mut out = Vec::new();
@@ -589,10 +592,13 @@ pub(crate) async fn claim<C: Db>(
             lease_until: lease,
             event: event_at(&row, 4)?,
         };
-        c.execute(&update, &[&to_secs(lease), &claimed.id])
+        let leased = c
+            .execute(&update, &[&to_secs(lease), &claimed.id, &to_secs(now)])
             .await
             .map_err(db)?;
-        out.push(claimed);
+        if leased == 1 {
+            out.push(claimed);
+        }
     }
     Ok(out)
 }
