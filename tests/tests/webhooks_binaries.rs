@@ -1121,3 +1121,101 @@ async fn ping_and_enable(backend: Backend) {
     assert_eq!(got[1]["type"], "connection.connected");
     assert_eq!(deliveries(&*store, &endpoint).await.len(), 2);
 }
+
+on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    receivers_that_never_answer_hold_their_accounts_places_and_delay_nobody_else => fair_places
+}
+
+/// Fairness through the binary, with the default caps (64 in all, 8 per account, 2 per
+/// endpoint) and `--webhook-timeout 30`: the default account makes 6 endpoints at a
+/// receiver that never answers (`POST /webhooks`, a 600 s delay) and 3 pings to each
+/// (`POST /webhooks/{id}/test`); exactly 8 requests reach it (2 to each of the first 4
+/// endpoints, none to the last 2) and every one of the 18 deliveries is still at 0
+/// attempts. Then another account's ping is delivered while all of them still hang, and
+/// the hanging receiver still has exactly those 8.
+async fn fair_places(backend: Backend) {
+    let Some(world) = World::new(backend, "2025-01-01T12:30:00Z").await else {
+        return;
+    };
+    let server = world.start(&["--webhook-timeout", "30"]);
+    let (store, _) = world.store().await;
+    let hanging = receiver(ResponseTemplate::new(200).set_delay(Duration::from_secs(600))).await;
+    let mut endpoints = Vec::new();
+    for n in 0..6 {
+        let body = json!({"url": format!("{}/a{n}", hanging.uri())});
+        let (status, made) = call(&server, reqwest::Method::POST, "/webhooks", Some(body)).await;
+        assert_eq!(status, 201, "{made}");
+        endpoints.push(made["id"].as_str().unwrap().to_owned());
+    }
+    for id in &endpoints {
+        for _ in 0..3 {
+            let path = format!("/webhooks/{id}/test");
+            let (status, queued) = call(&server, reqwest::Method::POST, &path, None).await;
+            assert_eq!(status, 202, "{queued}");
+        }
+    }
+    let per_path = async || {
+        let requests = hanging.received_requests().await.unwrap();
+        (0..6)
+            .map(|n| {
+                let path = format!("/a{n}");
+                requests.iter().filter(|r| r.url.path() == path).count()
+            })
+            .collect::<Vec<_>>()
+    };
+    until("8 hanging attempts", async || {
+        per_path().await.iter().sum::<usize>() >= 8
+    })
+    .await;
+
+    let b = store
+        .create_account(
+            &AccountName::parse("other").unwrap(),
+            at("2025-01-01T12:30:00Z"),
+        )
+        .await
+        .unwrap()
+        .id;
+    let answering = receiver(ResponseTemplate::new(200)).await;
+    let other = add_endpoint(
+        &*store,
+        b,
+        format!("{}/hook", answering.uri()),
+        at("2025-01-01T12:30:00Z"),
+    )
+    .await;
+    store
+        .enqueue_ping(b, &other, at("2025-01-01T12:30:00Z"))
+        .await
+        .unwrap();
+    let got = wait_for_requests(&answering, 1).await;
+    assert_eq!(got[0]["type"], "ping");
+    until("the other account's ping recorded", async || {
+        deliveries(&*store, &other).await[0].status == DeliveryStatus::Delivered
+    })
+    .await;
+    let report = deliveries(&*store, &other).await;
+    assert_eq!(
+        report
+            .iter()
+            .map(|d| (d.attempts, d.status, d.last_status))
+            .collect::<Vec<_>>(),
+        [(1, DeliveryStatus::Delivered, Some(200))]
+    );
+
+    assert_eq!(per_path().await, [2, 2, 2, 2, 0, 0]);
+    for id in &endpoints {
+        let report = deliveries(&*store, id).await;
+        assert_eq!(
+            report
+                .iter()
+                .map(|d| (d.attempts, d.status))
+                .collect::<Vec<_>>(),
+            [(0, DeliveryStatus::Pending); 3],
+            "{id}"
+        );
+    }
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+}

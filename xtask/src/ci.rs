@@ -187,6 +187,16 @@ mod tests {
         let python = dir.path().join("python3");
         fs::write(&python, format!("#!/bin/sh\nexit {code}\n")).unwrap();
         fs::set_permissions(&python, fs::Permissions::from_mode(0o755)).unwrap();
+        // A process another test forks at this moment holds the script's write descriptor
+        // until its exec (ETXTBSY, "Text file busy"): wait until the script runs.
+        for _ in 0..500 {
+            match std::process::Command::new(&python).status() {
+                Err(e) if e.raw_os_error() == Some(26) => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                _ => break,
+            }
+        }
         dir
     }
 

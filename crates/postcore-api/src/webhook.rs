@@ -305,7 +305,7 @@ mod tests {
             ),
             (
                 r#"{"url":"u","description":"a\nb"}"#,
-                "description must not hold control characters",
+                "description must not hold control or invisible formatting characters",
             ),
         ];
         for (json, message) in cases {

@@ -161,6 +161,18 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_WEBHOOK_RETENTION_DAYS", value_name = "DAYS",
           default_value = "30", value_parser = postcore_webhooks::Retention::parse)]
     pub webhook_retention_days: postcore_webhooks::Retention,
+    /// Most webhook attempts in flight at once in this server, all accounts together
+    #[arg(long, env = "POSTCORE_WEBHOOK_CONCURRENCY", value_name = "N",
+          default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_concurrency: u32,
+    /// Most webhook attempts in flight at once per account, across every server on the database (at most --webhook-concurrency): a slow account never takes every place
+    #[arg(long, env = "POSTCORE_WEBHOOK_ACCOUNT_CONCURRENCY", value_name = "N",
+          default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_account_concurrency: u32,
+    /// Most webhook attempts in flight at once per endpoint, across every server on the database (at most --webhook-account-concurrency): a receiver that never answers holds no more places
+    #[arg(long, env = "POSTCORE_WEBHOOK_ENDPOINT_CONCURRENCY", value_name = "N",
+          default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub webhook_endpoint_concurrency: u32,
     /// Allow webhook endpoints on loopback and private addresses (10.x, 192.168.x, 127.x, …), and http to them and to host names; never link-local (cloud metadata) or other special addresses. For tests and closed networks only
     #[arg(long, env = "POSTCORE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
@@ -210,10 +222,30 @@ fn clock(args: &ServeArgs) -> anyhow::Result<Arc<dyn Clock>> {
 }
 
 /// The webhook worker's settings from `serve`'s flags.
-fn webhook_settings(args: &ServeArgs) -> webhook_worker::WebhookWorkerSettings {
+///
+/// # Errors
+/// When the caps are not nested: `--webhook-account-concurrency` above
+/// `--webhook-concurrency`, or `--webhook-endpoint-concurrency` above
+/// `--webhook-account-concurrency` (each is at least 1 by its parser).
+fn webhook_settings(args: &ServeArgs) -> anyhow::Result<webhook_worker::WebhookWorkerSettings> {
+    if args.webhook_account_concurrency > args.webhook_concurrency {
+        anyhow::bail!(
+            "--webhook-account-concurrency ({}) must be at most --webhook-concurrency ({})",
+            args.webhook_account_concurrency,
+            args.webhook_concurrency
+        );
+    }
+    if args.webhook_endpoint_concurrency > args.webhook_account_concurrency {
+        anyhow::bail!(
+            "--webhook-endpoint-concurrency ({}) must be at most \
+             --webhook-account-concurrency ({})",
+            args.webhook_endpoint_concurrency,
+            args.webhook_account_concurrency
+        );
+    }
     let defaults = webhook_worker::WebhookWorkerSettings::default();
     let timeout = Duration::from_secs(args.webhook_timeout);
-    webhook_worker::WebhookWorkerSettings {
+    Ok(webhook_worker::WebhookWorkerSettings {
         thresholds: args.webhook_thresholds.clone(),
         scheduler_interval: Duration::from_secs(args.webhook_scheduler_interval),
         delivery: postcore_webhooks::DeliverySettings {
@@ -230,21 +262,23 @@ fn webhook_settings(args: &ServeArgs) -> webhook_worker::WebhookWorkerSettings {
             after_failed_deliveries: args.webhook_disable_after,
         },
         retention: args.webhook_retention_days,
-        ..defaults
-    }
+        concurrency: usize::try_from(args.webhook_concurrency).unwrap_or(usize::MAX),
+        account_concurrency: args.webhook_account_concurrency,
+        endpoint_concurrency: args.webhook_endpoint_concurrency,
+    })
 }
 
 /// `postcore serve`: opens (creating and migrating) the database, makes the default
 /// account on first start, and serves until SIGINT/SIGTERM, then returns `Ok`.
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.store.store_config()?;
+    let webhook_settings = webhook_settings(&args)?;
     let linkedin = args.linkedin.config(None).context("LinkedIn settings")?;
     telemetry::init(&args.log_level, args.log_format)?;
     let store = postcore_store::open(config)
         .await
         .with_context(|| format!("opening the database {}", args.store.shown()))?;
     let clock = clock(&args)?;
-    let webhook_settings = webhook_settings(&args);
     let settings = Settings {
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout),
         bluesky_service: args.platforms.bluesky_service.clone(),
@@ -328,4 +362,59 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `postcore serve` with `flags`, parsed, and its webhook settings (or their refusal).
+    fn settings(flags: &[&str]) -> Result<webhook_worker::WebhookWorkerSettings, String> {
+        let args = ["postcore", "serve"].iter().chain(flags);
+        let Command::Serve(serve) = Cli::try_parse_from(args).unwrap().command else {
+            unreachable!("serve was parsed");
+        };
+        webhook_settings(&serve).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn webhook_caps_default_to_64_8_2_and_must_nest() {
+        let caps = |s: webhook_worker::WebhookWorkerSettings| {
+            (s.concurrency, s.account_concurrency, s.endpoint_concurrency)
+        };
+        assert_eq!(settings(&[]).map(caps), Ok((64, 8, 2)));
+        assert_eq!(
+            settings(&[
+                "--webhook-concurrency=3",
+                "--webhook-account-concurrency=3",
+                "--webhook-endpoint-concurrency=1"
+            ])
+            .map(caps),
+            Ok((3, 3, 1))
+        );
+        assert_eq!(
+            settings(&["--webhook-concurrency=4"]).map(caps),
+            Err(
+                "--webhook-account-concurrency (8) must be at most --webhook-concurrency (4)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            settings(&["--webhook-endpoint-concurrency=9"]).map(caps),
+            Err(
+                "--webhook-endpoint-concurrency (9) must be at most --webhook-account-concurrency (8)"
+                    .into()
+            )
+        );
+        for zero in [
+            "--webhook-concurrency=0",
+            "--webhook-account-concurrency=0",
+            "--webhook-endpoint-concurrency=0",
+        ] {
+            assert!(
+                Cli::try_parse_from(["postcore", "serve", zero]).is_err(),
+                "{zero}"
+            );
+        }
+    }
 }

@@ -195,7 +195,8 @@ impl From<StoreError> for ApiError {
     /// `WEBHOOK_NOT_FOUND`, `Conflict(PlatformAlreadyConnected)` is
     /// `PROFILE_ALREADY_EXISTS`, `Conflict(TooManyRetiredSecrets)` (a secret rotation while
     /// three retired secrets still sign) is `VALIDATION_ERROR` naming the rule and when a
-    /// rotation is possible again, `Unauthenticated` is `INVALID_API_KEY`; every other store
+    /// rotation is possible again, `Conflict(TooManyWebhookEndpoints)` is `VALIDATION_ERROR`
+    /// with the rule, `Unauthenticated` is `INVALID_API_KEY`; every other store
     /// error is internal (the server validates its input before the store sees it).
     fn from(e: StoreError) -> Self {
         match e {
@@ -207,6 +208,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Conflict(Conflict::TooManyRetiredSecrets { max, next_at }) => {
                 ApiError::Validation(crate::routes::webhooks::rotation_refused(max, next_at))
+            }
+            StoreError::Conflict(conflict @ Conflict::TooManyWebhookEndpoints) => {
+                ApiError::Validation(conflict.to_string())
             }
             StoreError::Unauthenticated => ApiError::InvalidApiKey,
             other => ApiError::internal(other),

@@ -9,18 +9,22 @@
 //! servers on one database never send one delivery at once) up to the number of free
 //! places among `concurrency` attempts in flight, and sends each in its own task; while a
 //! claim comes back full it claims again as places free up, so a backlog goes out at the
-//! receivers' pace. A receiver that never answers holds one place for the per-attempt
-//! timeout and blocks no other endpoint. The scheduler and the deliveries run side by side,
-//! neither waiting for the other. Each attempt is signed with the endpoint's current secret
-//! and each retired one still within 24 h of its own rotation (at most 3), and recorded with [`Repository::record_webhook_attempt`],
+//! receivers' pace. The claim itself keeps each endpoint to `endpoint_concurrency` and
+//! each account to `account_concurrency` attempts in flight, counting every server's
+//! leases: a receiver that never answers holds at most `endpoint_concurrency` places for
+//! the per-attempt timeout, an account at most `account_concurrency`, and the other
+//! accounts' deliveries go out in the places left. The scheduler and the deliveries run
+//! side by side, neither waiting for the other. Each attempt is signed with the endpoint's
+//! current secret and each retired one still within 24 h of its own rotation (at most 3),
+//! and recorded with [`Repository::record_webhook_attempt`],
 //! carrying `postcore-webhooks`' retry and disable decisions; an endpoint disabled by an
 //! attempt is logged at WARN. Decisions read only the injected [`Clock`]; the timers only
 //! say when to look.
 
 use postcore_domain::{Clock, Timestamp};
 use postcore_store::webhooks::{
-    AttemptOutcome, ClaimedDelivery, DisableDecision, EventSnapshot, NoticeIds, NoticeKey,
-    OutboxEvent, WebhookEventKind, prune_all_webhook_history,
+    AttemptOutcome, ClaimLimits, ClaimedDelivery, DisableDecision, EventSnapshot, NoticeIds,
+    NoticeKey, OutboxEvent, WebhookEventKind, prune_all_webhook_history,
 };
 use postcore_store::{ExposeSecret as _, Repository, StoreError};
 use postcore_webhooks::{
@@ -56,10 +60,17 @@ pub struct WebhookWorkerSettings {
     pub retry: RetryPolicy,
     /// When an endpoint is disabled.
     pub disable: DisableRule,
-    /// Most attempts in flight at once (default 8).
+    /// Most attempts in flight at once in this server, all accounts together (default
+    /// 64; `--webhook-concurrency`).
     pub concurrency: usize,
     /// How long finished history is kept (default 30 days; 0 days: for ever).
     pub retention: Retention,
+    /// Most attempts in flight at once per account, across every server on the database
+    /// (default 8; `--webhook-account-concurrency`); at most `concurrency`.
+    pub account_concurrency: u32,
+    /// Most attempts in flight at once per endpoint, across every server on the database
+    /// (default 2; `--webhook-endpoint-concurrency`); at most `account_concurrency`.
+    pub endpoint_concurrency: u32,
 }
 
 impl Default for WebhookWorkerSettings {
@@ -70,7 +81,9 @@ impl Default for WebhookWorkerSettings {
             delivery: DeliverySettings::default(),
             retry: RetryPolicy::default(),
             disable: DisableRule::default(),
-            concurrency: 8,
+            concurrency: 64,
+            account_concurrency: 8,
+            endpoint_concurrency: 2,
             retention: Retention::default(),
         }
     }
@@ -257,13 +270,14 @@ impl Worker {
             }
             let limit = places.len();
             let now = self.clock.now();
+            let limits = ClaimLimits {
+                total: u32::try_from(limit).unwrap_or(BATCH),
+                per_account: self.settings.account_concurrency,
+                per_endpoint: self.settings.endpoint_concurrency,
+            };
             let claimed = self
                 .store
-                .claim_webhook_deliveries(
-                    now,
-                    now + self.settings.lease(),
-                    u32::try_from(limit).unwrap_or(BATCH),
-                )
+                .claim_webhook_deliveries(now, now + self.settings.lease(), limits)
                 .await?;
             let full = claimed.len() >= limit;
             for (delivery, place) in claimed.into_iter().zip(places) {

@@ -72,6 +72,9 @@ pub enum Conflict {
         /// When the earliest retired secret stops signing.
         next_at: postcore_domain::Timestamp,
     },
+    /// The account has [`MAX_WEBHOOK_ENDPOINTS`](crate::webhooks::MAX_WEBHOOK_ENDPOINTS)
+    /// webhook endpoints (enabled or not) already; no endpoint was created.
+    TooManyWebhookEndpoints,
 }
 
 impl fmt::Display for Conflict {
@@ -104,6 +107,13 @@ impl fmt::Display for Conflict {
             }
             Conflict::FileExists => "the file already exists",
             Conflict::OAuthStateExists => "an OAuth state with this digest is pending",
+            Conflict::TooManyWebhookEndpoints => {
+                return write!(
+                    f,
+                    "an account has at most {} webhook endpoints; delete one first",
+                    crate::webhooks::MAX_WEBHOOK_ENDPOINTS
+                );
+            }
         };
         f.write_str(text)
     }

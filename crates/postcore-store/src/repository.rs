@@ -1,7 +1,7 @@
 //! The `Repository` trait: every use case of PostCore's storage, backend-neutral.
 
 use crate::webhooks::{
-    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, ClaimedDelivery, DeliveryReport, DisableDecision,
     NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
     WebhookEndpoint,
 };
@@ -362,8 +362,12 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
     // (due at the event's `created_at`), in the same transaction.
 
     /// Creates an endpoint of `account` at `now` with a new id (`we_…`), its secret
-    /// sealed with the store's key. Returns it as listed (no secret).
-    /// Errors: `NotFound(Entity::Account)`.
+    /// sealed with the store's key. Returns it as listed (no secret). The account's count
+    /// of endpoints is checked in the same transaction (PostgreSQL locks the account's row
+    /// first), so two concurrent creates never pass
+    /// [`MAX_WEBHOOK_ENDPOINTS`](crate::webhooks::MAX_WEBHOOK_ENDPOINTS) together.
+    /// Errors: `NotFound(Entity::Account)`, `Conflict(TooManyWebhookEndpoints)` when the
+    /// account has that many endpoints already (disabled ones count).
     async fn create_webhook_endpoint(
         &self,
         account: AccountId,
@@ -456,16 +460,23 @@ pub trait Repository: crate::Transfer + Send + Sync + std::fmt::Debug + 'static 
         ids: NoticeIds,
     ) -> Result<Vec<OutboxEvent>, StoreError>;
 
-    /// Hands out up to `limit` pending deliveries due at `now` (`next_attempt_at ≤ now`)
-    /// and not leased (or whose lease ended by `now`), oldest due first, each leased until
-    /// `lease_until`: while the lease holds no other call, in any process, gets the same
-    /// delivery (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer). Deliveries to
-    /// disabled endpoints are not handed out, but for `ping`s (`enqueue_ping`).
+    /// Hands out pending deliveries due at `now` (`next_attempt_at ≤ now`) and not leased
+    /// (or whose lease ended by `now`), oldest due first (`next_attempt_at`, then id), each
+    /// leased until `lease_until` (UTC): while the lease holds no other call, in any
+    /// process, gets the same delivery. At most `limits.total` are handed out, and a
+    /// delivery only while its endpoint has fewer than `limits.per_endpoint` and its
+    /// account fewer than `limits.per_account` attempts in flight — counting every pending
+    /// delivery whose lease ends after `now`, whoever claimed it (an expired lease counts
+    /// for nothing), and the ones this call hands out. So the caps hold across several
+    /// servers on one database: PostgreSQL serializes claims with a transaction-scoped
+    /// advisory lock, SQLite has one writer. Deliveries to disabled endpoints are not
+    /// handed out, but for `ping`s (`enqueue_ping`) (their leases still count). The cost grows with the enabled endpoints
+    /// times `limits.per_endpoint`, not with the backlog.
     async fn claim_webhook_deliveries(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
-        limit: u32,
+        limits: ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
 
     /// Records the outcome of one attempt of `claimed` at `now`, in one transaction: the

@@ -68,6 +68,10 @@ impl fmt::Display for WebhookEventKind {
     }
 }
 
+/// Most webhook endpoints one account has, enabled or disabled: creating one more is
+/// `Conflict(TooManyWebhookEndpoints)`, checked in the creating transaction.
+pub const MAX_WEBHOOK_ENDPOINTS: u32 = 20;
+
 /// An endpoint to create. The URL is already checked by the caller (`postcore-webhooks`'
 /// `check_url`); the store keeps it as given.
 pub struct NewWebhookEndpoint {
@@ -245,6 +249,88 @@ pub struct ClaimedDelivery {
     pub lease_until: Timestamp,
     /// The event to send.
     pub event: OutboxEvent,
+}
+
+/// How many deliveries one claim may hand out
+/// ([`Repository::claim_webhook_deliveries`](crate::Repository::claim_webhook_deliveries)):
+/// counts of attempts, each at least 1 for anything to be handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimLimits {
+    /// Most deliveries this claim hands out (the caller's free places).
+    pub total: u32,
+    /// Most attempts in flight per account, counting every unexpired lease of any claimer.
+    pub per_account: u32,
+    /// Most attempts in flight per endpoint, counting every unexpired lease of any claimer.
+    pub per_endpoint: u32,
+}
+
+impl ClaimLimits {
+    /// `total` deliveries with no per-account or per-endpoint cap (for tools and tests
+    /// that drain an outbox).
+    #[must_use]
+    pub const fn uncapped(total: u32) -> Self {
+        Self {
+            total,
+            per_account: u32::MAX,
+            per_endpoint: u32::MAX,
+        }
+    }
+}
+
+/// The claim's selection, shared by both backends (`?N` parameters; PostgreSQL writes
+/// them `$N`): `?1` now, `?2` the total, `?3` the per-endpoint cap, `?4` the per-account
+/// cap (Unix seconds and counts). Attempts in flight are the pending deliveries whose
+/// lease ends after now (any claimer's, through the index on `lease_until` of pending
+/// rows). Each enabled endpoint's first `?3` free due deliveries (a disabled endpoint's:
+/// its `ping`s only) (oldest due first,
+/// through the index on `(endpoint_id, next_attempt_at, id)` of pending rows) are ranked
+/// within their endpoint and kept up to its free places, the kept ones ranked within their
+/// account and kept up to its free places, and the oldest due `?2` of those returned with
+/// `columns` (over `d` the delivery, `w` its endpoint, `e` its event). The same
+/// oldest-first choice a one-by-one pass under the caps would make, at a cost of the
+/// enabled endpoints times `?3`, not of the backlog. `lateral`: PostgreSQL reads each
+/// endpoint's first rows with `CROSS JOIN LATERAL` (it cannot turn a correlated `IN` with
+/// `LIMIT` into a join, and would test every delivery against every endpoint); SQLite,
+/// which has no `LATERAL`, with a correlated `IN` it plans as a list of row ids.
+pub(crate) fn claim_sql(columns: &str, lateral: bool) -> String {
+    // A disabled endpoint gets only its test pings (`enqueue_ping`).
+    let first_free = "FROM webhook_deliveries x \
+         WHERE x.endpoint_id = w.id AND x.status = 'pending' AND x.next_attempt_at <= ?1 \
+         AND (x.lease_until IS NULL OR x.lease_until <= ?1) \
+         AND (w.disabled_at IS NULL OR EXISTS (SELECT 1 FROM webhook_events pe \
+                 WHERE pe.id = x.event_id AND pe.event_type = 'ping')) \
+         ORDER BY x.next_attempt_at, x.id LIMIT ?3";
+    let rows = if lateral {
+        format!("CROSS JOIN LATERAL (SELECT x.id, x.endpoint_id, x.next_attempt_at {first_free}) d")
+    } else {
+        format!("JOIN webhook_deliveries d ON d.id IN (SELECT x.id {first_free})")
+    };
+    format!(
+        "WITH busy AS ( \
+             SELECT d.endpoint_id, w.account_id FROM webhook_deliveries d \
+             JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+             WHERE d.status = 'pending' AND d.lease_until > ?1), \
+         endpoint_busy AS (SELECT endpoint_id, COUNT(*) AS n FROM busy GROUP BY endpoint_id), \
+         account_busy AS (SELECT account_id, COUNT(*) AS n FROM busy GROUP BY account_id), \
+         free AS ( \
+             SELECT d.id, d.next_attempt_at, w.account_id, COALESCE(eb.n, 0) AS taken, \
+             ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) \
+                 AS nth \
+             FROM webhook_endpoints w {rows} \
+             LEFT JOIN endpoint_busy eb ON eb.endpoint_id = w.id), \
+         allowed AS ( \
+             SELECT f.id, COALESCE(ab.n, 0) AS taken, \
+             ROW_NUMBER() OVER (PARTITION BY f.account_id ORDER BY f.next_attempt_at, f.id) \
+                 AS nth \
+             FROM free f LEFT JOIN account_busy ab ON ab.account_id = f.account_id \
+             WHERE f.nth + f.taken <= ?3) \
+         SELECT {columns} FROM allowed a \
+         JOIN webhook_deliveries d ON d.id = a.id \
+         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+         JOIN webhook_events e ON e.id = d.event_id \
+         WHERE a.nth + a.taken <= ?4 \
+         ORDER BY d.next_attempt_at, d.id LIMIT ?2"
+    )
 }
 
 /// The outcome of one attempt, as `postcore-webhooks`' `RetryPolicy` decided it.

@@ -165,7 +165,7 @@ async fn servers_starting_together_migrate_once_and_share_the_key_check() {
         .unwrap();
     assert_eq!(
         (status.current, status.latest),
-        (3, postcore_store::postgres::LATEST_VERSION)
+        (4, postcore_store::postgres::LATEST_VERSION)
     );
     // A database that does not exist has no schema status, as a missing SQLite file.
     let missing = format!("{}_missing", db.url());
@@ -411,6 +411,17 @@ async fn a_database_from_a_newer_build_is_refused_unchanged() {
         .unwrap()
         .unwrap();
     assert_eq!((status.current, status.latest), (newer, newer - 1));
+}
+
+/// Two servers on one database claim at once under the per-account and per-endpoint
+/// caps: the caps hold for both together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_share_the_webhook_claim_caps() {
+    let Some(db) = PgTestDatabase::create().await else {
+        return;
+    };
+    let (one, two) = (db.open_store().await, db.open_store().await);
+    postcore_store::testing::two_claimers_share_the_caps(one, two).await;
 }
 
 /// Two servers on one database run the notice scheduler and the deliverer at the same

@@ -2,7 +2,7 @@
 
 use postcore_domain::{Connection, Platform, ProfileKey};
 use postcore_store::testing::{TEST_SECRET_KEY, account_name, all_profiles, fresh_sqlite, t};
-use postcore_store::{Credentials, Entity, SecretKeySource, StoreConfig, StoreError};
+use postcore_store::{Credentials, Entity, Repository, SecretKeySource, StoreConfig, StoreError};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,13 +19,7 @@ fn config(path: &Path, secret_key: SecretKeySource) -> StoreConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_and_readers_see_no_busy_errors_and_lose_nothing() {
     const WRITES_PER_TASK: usize = 60;
-    let store = fresh_sqlite().await;
-    let second = postcore_store::open(config(
-        &store.dir.path().join("postcore.db"),
-        SecretKeySource::Base64(TEST_SECRET_KEY.to_owned().into()),
-    ))
-    .await
-    .unwrap();
+    let (store, second) = two_stores_on_one_file().await;
     let account = store
         .create_account(&account_name("a"), t(0))
         .await
@@ -557,10 +551,8 @@ async fn every_connection_syncs_each_commit_in_wal_mode() {
     );
 }
 
-/// Two stores on one file (the server and `postcore-admin`, or two processes) claim the
-/// same due deliveries at once: each is handed out once while leased.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_stores_on_one_file_never_claim_a_delivery_twice() {
+/// A fresh database file, and a second store opened on it (another process's view).
+async fn two_stores_on_one_file() -> (postcore_store::testing::TestStore, Arc<dyn Repository>) {
     let store = fresh_sqlite().await;
     let second = postcore_store::open(config(
         &store.dir.path().join("postcore.db"),
@@ -568,6 +560,22 @@ async fn two_stores_on_one_file_never_claim_a_delivery_twice() {
     ))
     .await
     .unwrap();
+    (store, second)
+}
+
+/// Two stores on one file claim at once under the per-account and per-endpoint caps: the
+/// caps hold for both together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_share_the_webhook_claim_caps() {
+    let (store, second) = two_stores_on_one_file().await;
+    postcore_store::testing::two_claimers_share_the_caps(Arc::clone(&store.repo), second).await;
+}
+
+/// Two stores on one file (the server and `postcore-admin`, or two processes) claim the
+/// same due deliveries at once: each is handed out once while leased.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_never_claim_a_delivery_twice() {
+    let (store, second) = two_stores_on_one_file().await;
     let a = store
         .create_account(&account_name("a"), t(0))
         .await

@@ -5,7 +5,7 @@ use postcore_domain::{
     ProfileName, Timestamp,
 };
 use postcore_store::webhooks::{
-    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, ClaimedDelivery, DeliveryReport, DisableDecision,
     NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
     WebhookEndpoint,
 };
@@ -458,10 +458,10 @@ impl Repository for FaultyStore {
         &self,
         now: Timestamp,
         lease_until: Timestamp,
-        limit: u32,
+        limits: ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         self.inner
-            .claim_webhook_deliveries(now, lease_until, limit)
+            .claim_webhook_deliveries(now, lease_until, limits)
             .await
     }
     async fn record_webhook_attempt(

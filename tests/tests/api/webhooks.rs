@@ -653,7 +653,11 @@ async fn a_disabled_endpoint_gets_its_test_ping_and_is_enabled_again() {
     assert_eq!(status, 202, "{body}");
     let claimed = app
         .store
-        .claim_webhook_deliveries(at(SEED_NOW), at("2025-01-06T12:31:00Z"), 10)
+        .claim_webhook_deliveries(
+            at(SEED_NOW),
+            at("2025-01-06T12:31:00Z"),
+            postcore_store::webhooks::ClaimLimits::uncapped(10),
+        )
         .await
         .unwrap();
     let handed: Vec<_> = claimed
@@ -689,4 +693,58 @@ async fn a_disabled_endpoint_gets_its_test_ping_and_is_enabled_again() {
         app.get_ok("/webhooks").await,
         json!({"webhooks": [enabled]})
     );
+}
+
+#[tokio::test]
+async fn an_account_has_at_most_20_endpoints_and_a_21st_is_refused_naming_the_rule() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let url = format!("https://hooks.example.com/{n}");
+        let (id, _) = create_as(
+            &app,
+            &app.api_key,
+            json!({"url": url}),
+            created(&url, Value::Null, Value::Null),
+        )
+        .await;
+        ids.push(id);
+    }
+    let body = json!({"url": "https://hooks.example.com/20"});
+    let (status, content_type, bytes) =
+        exactly(send(&app, "POST", "/webhooks", &app.api_key, Some(&body)).await).await;
+    assert_eq!(
+        (status, content_type.as_str(), String::from_utf8(bytes).unwrap()),
+        (
+            400,
+            "application/json",
+            r#"{"error":"VALIDATION_ERROR","message":"an account has at most 20 webhook endpoints; delete one first"}"#
+                .to_owned()
+        )
+    );
+    let (status, list) = status_and_json(app.get("/webhooks").await).await;
+    assert_eq!(
+        (status, list["webhooks"].as_array().unwrap().len()),
+        (200, 20)
+    );
+
+    // Another account is not concerned; deleting one makes room again.
+    let (_, other_key) = app.add_account("other").await;
+    create_as(
+        &app,
+        &other_key,
+        body.clone(),
+        created("https://hooks.example.com/20", Value::Null, Value::Null),
+    )
+    .await;
+    let path = format!("/webhooks/{}", ids[0]);
+    let (status, _) = status_and_json(send(&app, "DELETE", &path, &app.api_key, None).await).await;
+    assert_eq!(status, 200);
+    create_as(
+        &app,
+        &app.api_key,
+        body,
+        created("https://hooks.example.com/20", Value::Null, Value::Null),
+    )
+    .await;
 }

@@ -4,7 +4,7 @@
 
 use super::Format;
 use crate::context::{Context, Globals, Open};
-use crate::exit::{Code, bad_input, not_found};
+use crate::exit::{Code, bad_input, conflict, not_found};
 use crate::input::confirm;
 use crate::output::{print_json, print_table, text, ts};
 use anyhow::Context as _;
@@ -14,7 +14,7 @@ use postcore_store::webhooks::{
     DeliveryReport, NewWebhookEndpoint, PruneCounts, WebhookEndpoint, WebhookEventKind,
     prune_all_webhook_history,
 };
-use postcore_store::{AccountId, Entity, ExposeSecret as _, StoreError};
+use postcore_store::{AccountId, Conflict, Entity, ExposeSecret as _, StoreError};
 use postcore_webhooks::{Retention, WebhookSecret, check_url};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,6 +26,8 @@ pub enum Command {
     ///
     /// The URL must be https to a public address; loopback and private addresses (and http
     /// to them) only with --allow-private. Link-local (cloud metadata) addresses never.
+    /// An account has at most 20 endpoints (disabled ones count): a 21st is refused
+    /// (exit 5) until one is removed.
     Add {
         /// The account whose events it receives.
         #[arg(long, value_name = "NAME", value_parser = AccountName::parse)]
@@ -250,7 +252,13 @@ pub async fn run(globals: &Globals, cmd: Command) -> anyhow::Result<Code> {
                     },
                     ctx.now,
                 )
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    StoreError::Conflict(rule @ Conflict::TooManyWebhookEndpoints) => {
+                        conflict(format!("account {}: {rule}", account.as_str()))
+                    }
+                    other => other.into(),
+                })?;
             if format.json {
                 print_json(&WebhookEndpointWithSecret {
                     endpoint: object(&endpoint),

@@ -345,7 +345,11 @@ async fn prune_removes_finished_history_past_the_retention_and_keeps_pending() {
     let done = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     let waiting = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     let claimed = store
-        .claim_webhook_deliveries(at(NOW), at("2025-01-06T12:31:00Z"), 10)
+        .claim_webhook_deliveries(
+            at(NOW),
+            at("2025-01-06T12:31:00Z"),
+            postcore_store::webhooks::ClaimLimits::uncapped(10),
+        )
         .await
         .unwrap();
     let delivered = claimed.iter().find(|d| d.event.id == done.id).unwrap();
@@ -439,7 +443,11 @@ async fn enable_clears_a_disabling_and_its_failures_and_another_accounts_id_is_n
     // One failed delivery disables it (a threshold of 1): failures 1, disabled.
     store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     let claimed = store
-        .claim_webhook_deliveries(at(NOW), at("2025-01-06T12:31:00Z"), 10)
+        .claim_webhook_deliveries(
+            at(NOW),
+            at("2025-01-06T12:31:00Z"),
+            postcore_store::webhooks::ClaimLimits::uncapped(10),
+        )
         .await
         .unwrap();
     let give_up = AttemptOutcome::GiveUp {
@@ -495,4 +503,22 @@ async fn enable_clears_a_disabling_and_its_failures_and_another_accounts_id_is_n
         json(&admin.ok(&["webhooks", "list", "--json"])),
         j!({"webhooks": [enabled]})
     );
+}
+
+#[test]
+fn a_21st_endpoint_of_an_account_is_refused_until_one_is_removed() {
+    let admin = with_account();
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        ids.push(add(&admin, &format!("https://hooks.example.com/{n}"), &[]).0);
+    }
+    let run = add_run(&admin, "https://hooks.example.com/20", &[]);
+    assert_eq!(
+        run.failed(5),
+        "error: account acme: an account has at most 20 webhook endpoints; delete one first\n"
+    );
+    let listed = json(&admin.ok(&["webhooks", "list", "--account", "acme", "--json"]));
+    assert_eq!(listed["webhooks"].as_array().map(Vec::len), Some(20));
+    admin.ok(&["webhooks", "remove", "--account", "acme", &ids[0], "--yes"]);
+    add(&admin, "https://hooks.example.com/20", &[]);
 }

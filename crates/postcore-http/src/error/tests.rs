@@ -30,7 +30,7 @@ fn every_entity() -> [Entity; 7] {
 }
 
 /// Every `Conflict`, held to exhaustiveness as [`every_entity`] is.
-fn every_conflict() -> [Conflict; 10] {
+fn every_conflict() -> [Conflict; 11] {
     let all = [
         Conflict::AccountExists,
         Conflict::ProfileKeyExists,
@@ -40,6 +40,7 @@ fn every_conflict() -> [Conflict; 10] {
         Conflict::KeyPrefixTaken,
         Conflict::FileExists,
         Conflict::OAuthStateExists,
+        Conflict::TooManyWebhookEndpoints,
         Conflict::ImportedProfileKeyExists {
             record: 0,
             key: postcore_domain::ProfileKey::parse("prof_a").unwrap(),
@@ -59,6 +60,7 @@ fn every_conflict() -> [Conflict; 10] {
             | Conflict::KeyPrefixTaken
             | Conflict::FileExists
             | Conflict::OAuthStateExists
+            | Conflict::TooManyWebhookEndpoints
             | Conflict::ImportedProfileKeyExists { .. }
             | Conflict::TooManyRetiredSecrets { .. } => {}
         }
@@ -154,6 +156,7 @@ async fn every_other_store_error_is_500_and_its_cause_never_reaches_the_body() {
         .into_iter()
         .filter(|c| {
             *c != Conflict::PlatformAlreadyConnected
+                && *c != Conflict::TooManyWebhookEndpoints
                 && !matches!(c, Conflict::TooManyRetiredSecrets { .. })
         })
         .map(StoreError::Conflict)
@@ -190,6 +193,20 @@ async fn another_platform_account_on_the_profile_is_400_profile_already_exists()
             400,
             "application/json",
             r#"{"error":"PROFILE_ALREADY_EXISTS","message":"Profile for this platform already exists"}"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_21st_webhook_endpoint_is_400_validation_error_naming_the_rule() {
+    let (status, content_type, body) =
+        rendered(StoreError::Conflict(Conflict::TooManyWebhookEndpoints)).await;
+    assert_eq!(
+        (status, content_type.as_str(), body.as_str()),
+        (
+            400,
+            "application/json",
+            r#"{"error":"VALIDATION_ERROR","message":"an account has at most 20 webhook endpoints; delete one first"}"#
         )
     );
 }

@@ -279,9 +279,9 @@ failures!(
 
 failures!(
     /// 400 `VALIDATION_ERROR` for `POST /webhooks` (api.md §5.7): a bad body, a URL the
-    /// SSRF guard refuses, or an unknown event type.
+    /// SSRF guard refuses, an unknown event type, or an account at its endpoint cap.
     BadWebhookBody {
-        "400" => ("The body is not valid JSON or breaks a rule; the message names the field (`url`, `events[i]`, `description`)", [
+        "400" => ("The body is not valid JSON or breaks a rule; the message names the field (`url`, `events[i]`, `description`). Also when the account has 20 endpoints already: `an account has at most 20 webhook endpoints; delete one first`", [
             sent(&ApiError::Validation("url is refused: the URL's host is a loopback address, where webhooks are not sent".into())),
             sent(&ApiError::MalformedRequest),
         ]),

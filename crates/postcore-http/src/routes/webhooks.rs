@@ -71,7 +71,9 @@ fn endpoint_id(req: &HttpRequest) -> Result<&str, ApiError> {
 /// 401; 413/415/408 for a body the server will not read; 400 `VALIDATION_ERROR` naming
 /// the field: `url` (missing, not a string, or refused by the SSRF guard, with the rule
 /// it breaks), `events` / `events[i]` (not an array, empty, or an unknown type),
-/// `description`.
+/// `description`; 400 `VALIDATION_ERROR` `an account has at most 20 webhook endpoints;
+/// delete one first` when the account has 20 already (the store checks it in the
+/// creating transaction).
 #[utoipa::path(
     post,
     path = "/webhooks",

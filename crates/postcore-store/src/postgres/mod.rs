@@ -33,7 +33,7 @@ mod embedded {
 }
 
 /// The schema version this build writes: the number of `migrations/postgres/V<n>__*.sql`.
-pub const LATEST_VERSION: usize = 3;
+pub const LATEST_VERSION: usize = 4;
 
 /// Connections in the pool of one store (one server process). A server's requests share
 /// them; several servers on one database each hold their own.

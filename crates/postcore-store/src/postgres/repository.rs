@@ -5,7 +5,7 @@ use super::Db;
 use super::{PgStore, accounts, connections as conns, db, profiles, webhooks};
 use crate::sqlite::crypto::Cipher;
 use crate::webhooks::{
-    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, ClaimedDelivery, DeliveryReport, DisableDecision,
     NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
     WebhookEndpoint,
 };
@@ -597,9 +597,9 @@ impl Repository for PgStore {
         &self,
         now: Timestamp,
         lease_until: Timestamp,
-        limit: u32,
+        limits: ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        write!(self, |tx| webhooks::claim(tx, now, lease_until, limit)
+        write!(self, |tx| webhooks::claim(tx, now, lease_until, limits)
             .await?)
     }
 

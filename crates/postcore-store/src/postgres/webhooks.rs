@@ -1,6 +1,7 @@
 //! Webhook endpoints, the outbox, timed notices and deliveries on PostgreSQL: the rules of
-//! `sqlite/webhooks.rs`, with `FOR UPDATE SKIP LOCKED` for claims, so that several servers
-//! on one database never hand the same delivery to two deliverers.
+//! `sqlite/webhooks.rs`, with claims serialized by a transaction-scoped advisory lock, so
+//! that several servers on one database never hand the same delivery to two deliverers and
+//! the per-endpoint and per-account caps count every server's leases.
 
 use super::profiles::connection_at;
 use super::{Db, db, stmt};
@@ -16,14 +17,18 @@ use crate::webhooks::{
     SecretRotation, SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db,
     events_to_db, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
+use crate::webhooks::{ClaimLimits, MAX_WEBHOOK_ENDPOINTS, claim_sql};
 use crate::webhooks::{
     EventRow, PruneCounts, notice_kind_and_id, outcome_columns, prune_statements, snapshot_columns,
 };
-use crate::{AccountId, Entity, StoreError};
+use crate::{AccountId, Conflict, Entity, StoreError};
 use postcore_domain::{Platform, ProfileKey, Timestamp};
 use tokio_postgres::Row;
 
 type Res<T> = Result<T, StoreError>;
+
+/// Key of the transaction-scoped advisory lock each claim takes: `'pc-claim'` as bytes.
+const CLAIM_LOCK: i64 = 0x7063_2d63_6c61_696d;
 
 fn count(v: i64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
@@ -70,6 +75,33 @@ pub(crate) async fn create_endpoint<C: Db>(
     new: &NewWebhookEndpoint,
     now: Timestamp,
 ) -> Res<WebhookEndpoint> {
+    // The account's row, locked until the transaction ends, serializes the creates of one
+    // account: the count below cannot change before the insert.
+    let locked = c
+        .query_opt(
+            &stmt(c, "SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE").await?,
+            &[&account.0],
+        )
+        .await
+        .map_err(db)?;
+    if locked.is_none() {
+        return Err(StoreError::NotFound(Entity::Account));
+    }
+    let existing: i64 = c
+        .query_one(
+            &stmt(
+                c,
+                "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = $1",
+            )
+            .await?,
+            &[&account.0],
+        )
+        .await
+        .map_err(db)?
+        .get(0);
+    if existing >= i64::from(MAX_WEBHOOK_ENDPOINTS) {
+        return Err(StoreError::Conflict(Conflict::TooManyWebhookEndpoints));
+    }
     let id = new_endpoint_id();
     let sealed = cipher.seal_secret(&new.secret, &secret_aad(&id, "current"))?;
     c.execute(
@@ -540,26 +572,37 @@ pub(crate) async fn claim<C: Db>(
     c: &C,
     now: Timestamp,
     lease_until: Timestamp,
-    limit: u32,
+    limits: ClaimLimits,
 ) -> Res<Vec<ClaimedDelivery>> {
-    let sql = format!(
-        "SELECT d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS} \
-         FROM webhook_deliveries d \
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-         JOIN webhook_events e ON e.id = d.event_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-         AND (d.lease_until IS NULL OR d.lease_until <= $1) \
-         AND (w.disabled_at IS NULL OR e.event_type = 'ping') \
-         ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED"
-    );
+    // One claim at a time across every server on this database, until this transaction
+    // ends: the next claim's count of attempts in flight sees this one's leases.
+    c.execute(
+        &stmt(c, "SELECT pg_advisory_xact_lock($1)").await?,
+        &[&CLAIM_LOCK],
+    )
+    .await
+    .map_err(db)?;
+    let columns = format!("d.id, d.endpoint_id, w.url, d.attempts, {EVENT_COLUMNS}");
+    let sql = claim_sql(&columns, true).replace('?', "$");
     let rows = c
-        .query(&stmt(c, &sql).await?, &[&to_secs(now), &i64::from(limit)])
+        .query(
+            &stmt(c, &sql).await?,
+            &[
+                &to_secs(now),
+                &i64::from(limits.total),
+                &i64::from(limits.per_endpoint),
+                &i64::from(limits.per_account),
+            ],
+        )
         .await
         .map_err(db)?;
     let lease = from_secs(to_secs(lease_until))?;
+    // Only while still pending and free: an attempt recorded since the selection (by a
+    // holder whose lease had just ended) is seen here, as `FOR UPDATE` would have.
     let update = stmt(
         c,
-        "UPDATE webhook_deliveries SET lease_until = $1 WHERE id = $2",
+        "UPDATE webhook_deliveries SET lease_until = $1 WHERE id = $2 \
+         AND status = 'pending' AND (lease_until IS NULL OR lease_until <= $3)",
     )
     .await?;
     let mut out = Vec::new();
@@ -572,10 +615,13 @@ pub(crate) async fn claim<C: Db>(
             lease_until: lease,
             event: event_at(&row, 4)?,
         };
-        c.execute(&update, &[&to_secs(lease), &claimed.id])
+        let leased = c
+            .execute(&update, &[&to_secs(lease), &claimed.id, &to_secs(now)])
             .await
             .map_err(db)?;
-        out.push(claimed);
+        if leased == 1 {
+            out.push(claimed);
+        }
     }
     Ok(out)
 }

@@ -5,7 +5,7 @@
 use super::crypto::Cipher;
 use super::{SqliteStore, accounts, connections, oauth, profiles, refresh, rows, schema, webhooks};
 use crate::webhooks::{
-    AttemptOutcome, AttemptRecorded, ClaimedDelivery, DeliveryReport, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, ClaimedDelivery, DeliveryReport, DisableDecision,
     NewWebhookEndpoint, NoticeIds, OutboxEvent, PruneCounts, SecretRotation, SigningSecretSet,
     WebhookEndpoint,
 };
@@ -562,9 +562,9 @@ impl Repository for SqliteStore {
         &self,
         now: Timestamp,
         lease_until: Timestamp,
-        limit: u32,
+        limits: ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        self.run_write(move |tx, _| webhooks::claim(tx, now, lease_until, limit))
+        self.run_write(move |tx, _| webhooks::claim(tx, now, lease_until, limits))
             .await
     }
 

@@ -19,6 +19,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../../migrations/sqlite/0005_retired_secrets.sql"
     )),
+    M::up(include_str!(
+        "../../../../migrations/sqlite/0006_webhook_fairness.sql"
+    )),
 ];
 
 /// The schema version this build writes.
@@ -104,6 +107,7 @@ mod tests {
         include_str!("../../tests/fixtures/v0003.sql"),
         include_str!("../../tests/fixtures/v0004.sql"),
         include_str!("../../tests/fixtures/v0005.sql"),
+        include_str!("../../tests/fixtures/v0006.sql"),
     ];
 
     #[test]

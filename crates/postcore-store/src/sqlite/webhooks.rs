@@ -10,10 +10,11 @@ use crate::webhooks::{
     SecretRotation, SigningSecretSet, WebhookEndpoint, WebhookEventKind, events_from_db,
     events_to_db, keeps_failing_reason, kind_from_db, new_endpoint_id, new_event_id, secret_aad,
 };
+use crate::webhooks::{ClaimLimits, MAX_WEBHOOK_ENDPOINTS, claim_sql};
 use crate::webhooks::{
     EventRow, PruneCounts, notice_kind_and_id, outcome_columns, prune_statements, snapshot_columns,
 };
-use crate::{AccountId, Entity, StoreError};
+use crate::{AccountId, Conflict, Entity, StoreError};
 use postcore_domain::{Platform, ProfileKey, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use secrecy::SecretString;
@@ -78,6 +79,18 @@ pub(crate) fn create_endpoint(
     new: &NewWebhookEndpoint,
     now: Timestamp,
 ) -> Res<WebhookEndpoint> {
+    // The write transaction is the only writer: no other create runs between the count
+    // and the insert.
+    let count: u32 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = ?1",
+            [account.0],
+            |r| r.get(0),
+        )
+        .map_err(be)?;
+    if count >= MAX_WEBHOOK_ENDPOINTS {
+        return Err(StoreError::Conflict(Conflict::TooManyWebhookEndpoints));
+    }
     let id = new_endpoint_id();
     let sealed = cipher.seal_secret(&new.secret, &secret_aad(&id, "current"))?;
     tx.execute(
@@ -537,20 +550,18 @@ pub(crate) fn claim(
     tx: &Connection,
     now: Timestamp,
     lease_until: Timestamp,
-    limit: u32,
+    limits: ClaimLimits,
 ) -> Res<Vec<ClaimedDelivery>> {
-    let sql = format!(
-        "SELECT {} FROM webhook_deliveries d \
-         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-         JOIN webhook_events e ON e.id = d.event_id \
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
-         AND (d.lease_until IS NULL OR d.lease_until <= ?1) \
-         AND (w.disabled_at IS NULL OR e.event_type = 'ping') \
-         ORDER BY d.next_attempt_at, d.id LIMIT ?2",
-        claimed_columns()
-    );
+    let sql = claim_sql(&claimed_columns(), false);
     let mut stmt = tx.prepare_cached(&sql).map_err(be)?;
-    let mut rows = stmt.query(params![to_secs(now), limit]).map_err(be)?;
+    let mut rows = stmt
+        .query(params![
+            to_secs(now),
+            limits.total,
+            limits.per_endpoint,
+            limits.per_account
+        ])
+        .map_err(be)?;
     let lease = from_secs(to_secs(lease_until))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(be)? {

@@ -28,6 +28,7 @@ mod postgres;
 mod profiles;
 mod transfer;
 mod transfer_webhooks;
+mod webhook_fairness;
 mod webhook_retention;
 mod webhooks;
 
@@ -43,6 +44,7 @@ pub use postgres::{PgTestDatabase, PgTestStore, TEST_POSTGRES_URL_ENV, fresh_pos
 pub use profiles::*;
 pub use transfer::*;
 pub use transfer_webhooks::*;
+pub use webhook_fairness::*;
 pub use webhook_retention::*;
 pub use webhooks::*;
 
@@ -177,6 +179,8 @@ macro_rules! conformance_suite {
             timed_notices_are_written_once_at_each_threshold,
             revoked_connections_get_no_timed_notices,
             deliveries_are_leased_once_and_failures_are_booked,
+            claims_keep_the_per_endpoint_and_per_account_caps,
+            an_account_has_at_most_20_webhook_endpoints,
             every_write_path_writes_its_event,
             webhook_history_is_pruned_in_batches_keeping_pending_and_live,
             connecting_another_account_is_a_conflict_that_changes_nothing,

@@ -8,7 +8,7 @@
 use super::THRESHOLDS;
 use super::test_notice_ids;
 use crate::webhooks::{
-    AttemptOutcome, ClaimedDelivery, DeliveryReport, DeliveryStatus, DisableDecision,
+    AttemptOutcome, ClaimLimits, ClaimedDelivery, DeliveryReport, DeliveryStatus, DisableDecision,
     EndpointDisabled, NewWebhookEndpoint, OutboxEvent, WebhookEndpoint, WebhookEventKind,
 };
 use crate::{AccountId, Credentials, Repository};
@@ -122,7 +122,7 @@ pub async fn populate_webhooks(
     // connection.connected to the all endpoint (delivered) and the off one (failed: off).
     // Deliveries of one event are written in endpoint id order.
     let first = repo
-        .claim_webhook_deliveries(at(10), at(70), 10)
+        .claim_webhook_deliveries(at(10), at(70), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     let mut to: Vec<&str> = first.iter().map(|d| d.endpoint_id.as_str()).collect();
@@ -190,7 +190,7 @@ async fn ping_and_claim(
 ) -> (OutboxEvent, ClaimedDelivery) {
     let ping = repo.enqueue_ping(account, endpoint, at).await.unwrap();
     let mut claimed = repo
-        .claim_webhook_deliveries(claim, until, 10)
+        .claim_webhook_deliveries(claim, until, ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1, "{claimed:?}");
@@ -357,11 +357,11 @@ pub async fn assert_webhooks_moved(
         );
     }
     let held = source
-        .claim_webhook_deliveries(f.at(60), f.at(120), 10)
+        .claim_webhook_deliveries(f.at(60), f.at(120), ClaimLimits::uncapped(10))
         .await;
     assert_eq!(held.unwrap(), vec![], "the source's lease still holds");
     let claimed = dest
-        .claim_webhook_deliveries(f.at(60), f.at(120), 10)
+        .claim_webhook_deliveries(f.at(60), f.at(120), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     let handed: Vec<_> = claimed

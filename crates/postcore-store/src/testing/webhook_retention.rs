@@ -6,8 +6,8 @@
 use super::webhooks::{endpoint, notice_pass, test_notice_ids};
 use super::{account, key, t};
 use crate::webhooks::{
-    AttemptOutcome, DeliveryStatus, DisableDecision, EventSnapshot, PruneCounts, WebhookEventKind,
-    prune_all_webhook_history,
+    AttemptOutcome, ClaimLimits, DeliveryStatus, DisableDecision, EventSnapshot, PruneCounts,
+    WebhookEventKind, prune_all_webhook_history,
 };
 use crate::{Credentials, Repository};
 use postcore_domain::{Connection, Platform, Timestamp};
@@ -70,7 +70,11 @@ pub async fn webhook_history_is_pruned_in_batches_keeping_pending_and_live(
     };
     let now = t(CUTOFF + 20);
     for d in repo
-        .claim_webhook_deliveries(now, now + chrono::Duration::minutes(1), 100)
+        .claim_webhook_deliveries(
+            now,
+            now + chrono::Duration::minutes(1),
+            ClaimLimits::uncapped(100),
+        )
         .await
         .unwrap()
     {

@@ -4,7 +4,7 @@
 
 use super::{account, key, t};
 use crate::webhooks::{
-    AttemptOutcome, AttemptRecorded, DeliveryReport, DeliveryStatus, DisableDecision,
+    AttemptOutcome, AttemptRecorded, ClaimLimits, DeliveryReport, DeliveryStatus, DisableDecision,
     EndpointDisabled, EventSnapshot, NewWebhookEndpoint, NoticeIds, NoticeKey, OutboxEvent,
     SecretRotation, SigningSecretSet, WebhookEndpoint, WebhookEventKind,
 };
@@ -79,7 +79,7 @@ pub(super) async fn endpoint(
 
 /// Every event pending for delivery at `now`, claimed (and so leased) in one call.
 async fn drain(repo: &Arc<dyn Repository>, now: i64) -> Vec<(String, OutboxEvent)> {
-    repo.claim_webhook_deliveries(t(now), t(now + 60), 100)
+    repo.claim_webhook_deliveries(t(now), t(now + 60), ClaimLimits::uncapped(100))
         .await
         .unwrap()
         .into_iter()
@@ -653,14 +653,14 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     );
 
     assert_eq!(
-        repo.claim_webhook_deliveries(t(99), t(200), 10)
+        repo.claim_webhook_deliveries(t(99), t(200), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![],
         "not due"
     );
     let claimed = repo
-        .claim_webhook_deliveries(t(100), t(130), 10)
+        .claim_webhook_deliveries(t(100), t(130), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
@@ -682,7 +682,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
         )
     );
     assert_eq!(
-        repo.claim_webhook_deliveries(t(129), t(200), 10)
+        repo.claim_webhook_deliveries(t(129), t(200), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![],
@@ -749,7 +749,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
         vec![]
     );
     assert_eq!(
-        repo.claim_webhook_deliveries(t(159), t(200), 10)
+        repo.claim_webhook_deliveries(t(159), t(200), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![]
@@ -757,13 +757,13 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
 
     // A lease that ran out is claimable again; the first holder's record is then refused.
     let second = repo
-        .claim_webhook_deliveries(t(160), t(170), 10)
+        .claim_webhook_deliveries(t(160), t(170), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(second.len(), 1);
     assert_eq!(second[0].attempts, 1);
     let third = repo
-        .claim_webhook_deliveries(t(170), t(190), 10)
+        .claim_webhook_deliveries(t(170), t(190), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(third.len(), 1, "the lease ended at 170");
@@ -804,7 +804,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     // The second give-up in a row disables the endpoint; a delivery in between resets.
     let ping2 = repo.enqueue_ping(a, &e.id, t(200)).await.unwrap();
     let d2 = repo
-        .claim_webhook_deliveries(t(200), t(230), 10)
+        .claim_webhook_deliveries(t(200), t(230), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(d2.len(), 1);
@@ -827,7 +827,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     for n in 0..2u32 {
         repo.enqueue_ping(a, &e.id, t(300)).await.unwrap();
         let d = repo
-            .claim_webhook_deliveries(t(300), t(330), 10)
+            .claim_webhook_deliveries(t(300), t(330), ClaimLimits::uncapped(10))
             .await
             .unwrap();
         assert_eq!(d.len(), 1);
@@ -859,7 +859,7 @@ pub async fn deliveries_are_leased_once_and_failures_are_booked(repo: Arc<dyn Re
     // enabled, a 410 disables at once, whatever the count.
     repo.enqueue_ping(a, &e.id, t(400)).await.unwrap();
     let d = repo
-        .claim_webhook_deliveries(t(400), t(430), 10)
+        .claim_webhook_deliveries(t(400), t(430), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(d.len(), 1);
@@ -1070,8 +1070,8 @@ pub async fn claim_through_both(
     let mut seen = Vec::new();
     loop {
         let (x, y) = futures::future::join(
-            one.claim_webhook_deliveries(now, until, batch),
-            two.claim_webhook_deliveries(now, until, batch),
+            one.claim_webhook_deliveries(now, until, ClaimLimits::uncapped(batch)),
+            two.claim_webhook_deliveries(now, until, ClaimLimits::uncapped(batch)),
         )
         .await;
         let got: Vec<i64> = x
@@ -1269,7 +1269,7 @@ pub async fn pings_reach_disabled_endpoints_and_enabling_resets_them(repo: Arc<d
         .unwrap();
     let ping = repo.enqueue_ping(a, &e.id, t(20)).await.unwrap();
     let claimed = repo
-        .claim_webhook_deliveries(t(30), t(90), 10)
+        .claim_webhook_deliveries(t(30), t(90), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     let handed: Vec<_> = claimed.iter().map(|d| (&d.endpoint_id, &d.event)).collect();
@@ -1299,7 +1299,7 @@ pub async fn pings_reach_disabled_endpoints_and_enabling_resets_them(repo: Arc<d
         (Some(reason), 1)
     );
     assert_eq!(
-        repo.claim_webhook_deliveries(t(40), t(90), 10)
+        repo.claim_webhook_deliveries(t(40), t(90), ClaimLimits::uncapped(10))
             .await
             .unwrap(),
         vec![],
@@ -1332,7 +1332,7 @@ pub async fn pings_reach_disabled_endpoints_and_enabling_resets_them(repo: Arc<d
     );
     // What was queued before the disabling goes out now; nothing of the disabled time.
     let claimed = repo
-        .claim_webhook_deliveries(t(70), t(130), 10)
+        .claim_webhook_deliveries(t(70), t(130), ClaimLimits::uncapped(10))
         .await
         .unwrap();
     assert_eq!(
