@@ -131,9 +131,11 @@ pub struct Upstreams {
     /// server's `POSTCORE_PUBLIC_URL` is its own loopback address, so that the stand-in
     /// sends the browser back to its callback.
     pub linkedin_env: Vec<(String, String)>,
-    /// Webhooks to a receiver on 127.0.0.1: `--webhook-allow-private`, and
+    /// Webhooks to a receiver on 127.0.0.1: `--webhook-allow-private`;
     /// `--webhook-timeout 2` (seconds), so that an attempt cut short by a kill is leased
-    /// for 64 s rather than 80 s.
+    /// for 64 s rather than 80 s; and 8 attempts in flight for the run's one endpoint
+    /// (`--webhook-endpoint-concurrency 8`), so that the few attempts a kill cuts short,
+    /// whose leases still count, do not hold every place of its endpoint.
     pub webhooks_to_loopback: bool,
 }
 
@@ -174,7 +176,13 @@ pub fn start_server_with(
             .env("POSTCORE_PUBLIC_URL", format!("http://127.0.0.1:{port}"));
     }
     if upstreams.webhooks_to_loopback {
-        cmd.args(["--webhook-allow-private", "--webhook-timeout", "2"]);
+        cmd.args([
+            "--webhook-allow-private",
+            "--webhook-timeout",
+            "2",
+            "--webhook-endpoint-concurrency",
+            "8",
+        ]);
     }
     // Both rate limits off: the bench drives one key at over 10,000 requests a second and
     // sends unknown keys at tens of thousands a second from one address, and the crash

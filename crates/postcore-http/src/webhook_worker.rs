@@ -150,6 +150,7 @@ pub fn spawn_webhook_worker(
         clock,
         deliverer,
         places: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        finished: tokio::sync::Notify::new(),
         settings,
     });
     Ok(tokio::spawn(async move { worker.run().await }))
@@ -160,6 +161,9 @@ struct Worker {
     clock: Arc<dyn Clock>,
     deliverer: Deliverer,
     places: Arc<Semaphore>,
+    /// Told each time an attempt ends: its place and its endpoint's and account's caps are
+    /// free again, so the delivery loop looks for more at once.
+    finished: tokio::sync::Notify,
     settings: WebhookWorkerSettings,
 }
 
@@ -192,9 +196,15 @@ impl Worker {
         let mut poll = tokio::time::interval(DELIVERY_POLL);
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            poll.tick().await;
             if let Err(error) = Arc::clone(&self).deliver_due().await {
                 tracing::warn!(%error, "claiming webhook deliveries failed");
+            }
+            // More may be due behind the caps: look again as soon as an attempt ends (an
+            // endpoint's backlog goes out at its receiver's pace, not two a poll), or at
+            // the next poll for what came due meanwhile.
+            tokio::select! {
+                () = self.finished.notified() => {}
+                _ = poll.tick() => {}
             }
         }
     }
@@ -285,6 +295,7 @@ impl Worker {
                 tokio::spawn(async move {
                     worker.attempt(delivery).await;
                     drop(place);
+                    worker.finished.notify_one();
                 });
             }
             if !full {
