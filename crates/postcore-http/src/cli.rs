@@ -165,7 +165,7 @@ pub struct ServeArgs {
     #[arg(long, env = "POSTCORE_WEBHOOK_CONCURRENCY", value_name = "N",
           default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_concurrency: u32,
-    /// Most webhook attempts in flight at once per account, across every server on the database (at most --webhook-concurrency): a slow account never takes every place
+    /// Most webhook attempts in flight at once per account, across every server on the database (at most --webhook-concurrency; below it, a slow account never takes every place)
     #[arg(long, env = "POSTCORE_WEBHOOK_ACCOUNT_CONCURRENCY", value_name = "N",
           default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub webhook_account_concurrency: u32,

@@ -285,10 +285,12 @@ impl ClaimLimits {
 /// its `ping`s only) (oldest due first,
 /// through the index on `(endpoint_id, next_attempt_at, id)` of pending rows) are ranked
 /// within their endpoint and kept up to its free places, the kept ones ranked within their
-/// account and kept up to its free places, and the oldest due `?2` of those returned with
-/// `columns` (over `d` the delivery, `w` its endpoint, `e` its event). The same
-/// oldest-first choice a one-by-one pass under the caps would make, at a cost of the
-/// enabled endpoints times `?3`, not of the backlog. `lateral`: PostgreSQL reads each
+/// account and kept up to its free places, and `?2` of those returned with `columns` (over
+/// `d` the delivery, `w` its endpoint, `e` its event): least-loaded account first (the
+/// fewest attempts in flight, counting the ones this claim hands out before), then oldest
+/// due — so when places are scarce an account with nothing in flight is served before
+/// accounts whose receivers hold places, whatever their backlog. The cost is the enabled
+/// endpoints times `?3`, not the backlog. `lateral`: PostgreSQL reads each
 /// endpoint's first rows with `CROSS JOIN LATERAL` (it cannot turn a correlated `IN` with
 /// `LIMIT` into a join, and would test every delivery against every endpoint); SQLite,
 /// which has no `LATERAL`, with a correlated `IN` it plans as a list of row ids.
@@ -329,7 +331,7 @@ pub(crate) fn claim_sql(columns: &str, lateral: bool) -> String {
          JOIN webhook_endpoints w ON w.id = d.endpoint_id \
          JOIN webhook_events e ON e.id = d.event_id \
          WHERE a.nth + a.taken <= ?4 \
-         ORDER BY d.next_attempt_at, d.id LIMIT ?2"
+         ORDER BY a.nth + a.taken, d.next_attempt_at, d.id LIMIT ?2"
     )
 }
 

@@ -55,7 +55,9 @@ pub enum AddressClass {
     /// assignments), the documentation blocks 192.0.2.0/24, 198.51.100.0/24,
     /// 203.0.113.0/24 and 2001:db8::/32 (RFC 5737, RFC 3849), benchmarking 198.18.0.0/15
     /// (RFC 2544), the 6to4 relay anycast 192.88.99.0/24 (RFC 7526), discard-only
-    /// 100::/64 (RFC 6666) and the IETF protocol assignments 2001::/23 (Teredo among them).
+    /// 100::/64 (RFC 6666), the IETF protocol assignments 2001::/23 (Teredo among them), the
+    /// documentation prefix 3fff::/20 (RFC 9637) and local-use NAT64 64:ff9b:1::/48 (RFC 8215,
+    /// whose IPv4 may sit at several places).
     Reserved,
 }
 
@@ -264,9 +266,13 @@ fn v6_class(ip: Ipv6Addr) -> Option<AddressClass> {
     } else if ip.is_multicast() {
         Some(AddressClass::Multicast)
     } else if segments[0] == 0x2001 && (segments[1] == 0x0db8 || segments[1] < 0x0200)
+        || segments[0] == 0x3fff && segments[1] & 0xf000 == 0
         || segments[..4] == [0x0100, 0, 0, 0]
+        || segments[..3] == [0x64, 0xff9b, 1]
     {
-        // 2001:db8::/32, 2001::/23 and 100::/64 (see AddressClass::Reserved).
+        // 2001:db8::/32, 2001::/23, 3fff::/20, 100::/64 and the local-use NAT64 prefix
+        // 64:ff9b:1::/48 (its IPv4 may sit at several places; RFC 8215) — see
+        // AddressClass::Reserved.
         Some(AddressClass::Reserved)
     } else {
         None
@@ -274,9 +280,9 @@ fn v6_class(ip: Ipv6Addr) -> Option<AddressClass> {
 }
 
 /// The IPv4 address inside `ip`, if it carries one a gateway may reach: IPv4-mapped
-/// `::ffff:0:0/96`, IPv4-translated `::ffff:0:0:0/96` (RFC 2765), IPv4-compatible `::/96`,
-/// NAT64 `64:ff9b::/96` (RFC 6052) and local-use NAT64 `64:ff9b:1::/48` (RFC 8215) in their
-/// last 32 bits, and 6to4 `2002::/16` (RFC 3056) in bits 16–47.
+/// `::ffff:0:0/96`, IPv4-translated `::ffff:0:0:0/96` (RFC 2765), IPv4-compatible `::/96`
+/// and NAT64 `64:ff9b::/96` (RFC 6052) in their last 32 bits, and 6to4 `2002::/16`
+/// (RFC 3056) in bits 16–47. (Local-use NAT64, `64:ff9b:1::/48`, is refused whole.)
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let o = ip.octets();
@@ -285,11 +291,10 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let translated = s[..4] == [0; 4] && s[4] == 0xffff && s[5] == 0;
     let compatible = s[..6] == [0; 6];
     let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    let local_nat64 = s[..3] == [0x64, 0xff9b, 1];
     if s[0] == 0x2002 {
         return Some(Ipv4Addr::new(o[2], o[3], o[4], o[5]));
     }
-    (mapped || translated || compatible || nat64 || local_nat64).then_some(tail)
+    (mapped || translated || compatible || nat64).then_some(tail)
 }
 
 /// `localhost`, `*.localhost`, with or without a final dot (RFC 6761 §6.3: loopback).

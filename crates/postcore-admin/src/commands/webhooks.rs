@@ -25,7 +25,8 @@ pub enum Command {
     /// Add an endpoint to an account; prints its id and its signing secret, shown this once.
     ///
     /// The URL must be https to a public address; loopback and private addresses (and http
-    /// to them) only with --allow-private. Link-local (cloud metadata) addresses never.
+    /// to them and to host names) only with --allow-private. Link-local (cloud metadata),
+    /// multicast, unspecified and reserved (documentation, benchmarking, …) addresses never.
     /// An account has at most 20 endpoints (disabled ones count): a 21st is refused
     /// (exit 5) until one is removed.
     Add {

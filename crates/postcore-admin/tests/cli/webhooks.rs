@@ -344,14 +344,7 @@ async fn prune_removes_finished_history_past_the_retention_and_keeps_pending() {
     let (store, acme, id) = endpoint_of_acme(&admin).await;
     let done = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
     let waiting = store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
-    let claimed = store
-        .claim_webhook_deliveries(
-            at(NOW),
-            at("2025-01-06T12:31:00Z"),
-            postcore_store::webhooks::ClaimLimits::uncapped(10),
-        )
-        .await
-        .unwrap();
+    let claimed = claim_all(&*store).await;
     let delivered = claimed.iter().find(|d| d.event.id == done.id).unwrap();
     let disable = DisableDecision {
         after_consecutive_failures: 5,
@@ -442,14 +435,7 @@ async fn enable_clears_a_disabling_and_its_failures_and_another_accounts_id_is_n
     let (store, acme, id) = endpoint_of_acme(&admin).await;
     // One failed delivery disables it (a threshold of 1): failures 1, disabled.
     store.enqueue_ping(acme, &id, at(NOW)).await.unwrap();
-    let claimed = store
-        .claim_webhook_deliveries(
-            at(NOW),
-            at("2025-01-06T12:31:00Z"),
-            postcore_store::webhooks::ClaimLimits::uncapped(10),
-        )
-        .await
-        .unwrap();
+    let claimed = claim_all(&*store).await;
     let give_up = AttemptOutcome::GiveUp {
         status: Some(500),
         error: "HTTP 500".to_owned(),
@@ -521,4 +507,18 @@ fn a_21st_endpoint_of_an_account_is_refused_until_one_is_removed() {
     assert_eq!(listed["webhooks"].as_array().map(Vec::len), Some(20));
     admin.ok(&["webhooks", "remove", "--account", "acme", &ids[0], "--yes"]);
     add(&admin, "https://hooks.example.com/20", &[]);
+}
+
+/// Every delivery due at `NOW`, leased for a minute (as a worker would claim them).
+async fn claim_all(
+    store: &dyn postcore_store::Repository,
+) -> Vec<postcore_store::webhooks::ClaimedDelivery> {
+    store
+        .claim_webhook_deliveries(
+            at(NOW),
+            at("2025-01-06T12:31:00Z"),
+            postcore_store::webhooks::ClaimLimits::uncapped(10),
+        )
+        .await
+        .unwrap()
 }

@@ -63,7 +63,7 @@ fn caps(total: u32, per_account: u32, per_endpoint: u32) -> ClaimLimits {
 
 /// Account a has endpoints a1, a2, a3 with 3 pings each, account b endpoint b1 with 2; a
 /// claim hands out each endpoint's oldest up to its cap, each account's oldest up to its
-/// cap, oldest first; the leases of an earlier claim (another server's) count until they
+/// cap, least-loaded account first (then oldest first); the leases of an earlier claim (another server's) count until they
 /// end, a recorded attempt frees its place, and an expired lease counts for nothing.
 pub async fn claims_keep_the_per_endpoint_and_per_account_caps(repo: Arc<dyn Repository>) {
     let a = account(&repo, "a").await;
@@ -85,13 +85,14 @@ pub async fn claims_keep_the_per_endpoint_and_per_account_caps(repo: Arc<dyn Rep
         first,
         [
             at(&a1, 10),
-            at(&a1, 11),
-            at(&a2, 13),
-            at(&a2, 14),
             at(&b1, 19),
-            at(&b1, 20)
+            at(&a1, 11),
+            at(&b1, 20),
+            at(&a2, 13),
+            at(&a2, 14)
         ],
-        "two per endpoint, four for account a, oldest first"
+        "two per endpoint, four for account a; each account's first before any's second, \
+         then oldest first"
     );
     assert_eq!(
         claim(&repo, 101, 200, caps(100, 4, 2)).await.0,
@@ -124,19 +125,20 @@ pub async fn claims_keep_the_per_endpoint_and_per_account_caps(repo: Arc<dyn Rep
     // At 200 every lease of the first two claims has ended; a1@12's holds until 300.
     assert_eq!(
         claim(&repo, 200, 400, caps(4, 4, 2)).await.0,
-        [at(&a1, 11), at(&a2, 13), at(&a2, 14), at(&b1, 19)],
-        "expired leases count for nothing; the total takes the oldest"
+        [at(&b1, 19), at(&a1, 11), at(&b1, 20), at(&a2, 13)],
+        "expired leases count for nothing; b, with nothing in flight, first, then a (a1@12 \
+         in flight) and b in turn"
     );
     assert_eq!(
         claim(&repo, 201, 400, caps(100, 8, 8)).await.0,
         [
+            at(&a2, 14),
             at(&a2, 15),
             at(&a3, 16),
             at(&a3, 17),
-            at(&a3, 18),
-            at(&b1, 20)
+            at(&a3, 18)
         ],
-        "a1's two are in flight (12 and 11), 10 was delivered"
+        "a1's two (12 and 11), a2@13 and b1's two are in flight, 10 was delivered"
     );
 }
 

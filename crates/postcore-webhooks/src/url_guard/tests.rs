@@ -122,6 +122,8 @@ fn every_refused_address_class_is_refused_as_that_class() {
         ("https://[2001::1]/", Reserved),
         ("https://[2001:1ff::1]/", Reserved),
         ("https://[100::1]/", Reserved),
+        ("https://[3fff::1]/", Reserved),
+        ("https://[3fff:fff::1]/", Reserved),
     ];
     assert_refused_as(&cases, false);
     // The neighbours of the ranges are public.
@@ -139,6 +141,10 @@ fn every_refused_address_class_is_refused_as_that_class() {
         "https://[2001:200::1]/",
         "https://[2001:db9::1]/",
         "https://[100:0:0:1::1]/",
+        "https://[3ffe:ffff::1]/",
+        "https://[3fff:1000::1]/",
+        "https://[4000::1]/",
+        "https://[64:ff9b:2::1]/",
     ] {
         assert!(check_url(url, false).is_ok(), "{url}");
     }
@@ -162,7 +168,8 @@ fn ipv4_written_as_decimal_octal_hex_or_inside_ipv6_is_judged_as_ipv4() {
         ("https://[::ffff:10.0.0.1]/", Private),
         ("https://[::127.0.0.1]/", Loopback),
         ("https://[64:ff9b::192.168.0.1]/", Private),
-        ("https://[64:ff9b:1::7f00:1]/", Loopback),
+        ("https://[64:ff9b:1::7f00:1]/", Reserved),
+        ("https://[64:ff9b:1:0:7f:0:100:0]/", Reserved),
         ("https://[2002:7f00:1::]/", Loopback),
         ("https://[2002:a9fe:a9fe::1]/", LinkLocal),
         ("https://[::ffff:0:7f00:1]/", Loopback),
