@@ -6,7 +6,8 @@
 //! implementation independent of the server's; the body's `id` equal to `webhook-id`) and
 //! keeps each event once by `webhook-id`, counting redeliveries. To exercise the server's
 //! retries and its recovery of attempts cut short by a kill, it answers 3 % of deliveries
-//! `503` (not kept: a receiver that failed has not processed the event), and holds every
+//! `503` (not kept: a receiver that failed has not processed the event; each event at most
+//! once, so its retry comes after the first backoff step), and holds every
 //! answer 0–20 ms after keeping the event, so that a kill often falls between a receiver
 //! having an event and the server having recorded it: the server must then send it again.
 
@@ -14,7 +15,7 @@ use crate::process;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::{Context as _, Result};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,6 +43,9 @@ pub struct Received {
     pub rejected: Vec<String>,
     /// The endpoint's signing secret (`whsec_…`), once the endpoint is registered.
     secret: Option<String>,
+    /// Events refused once: their next delivery is taken, so a retry waits one backoff step
+    /// (about 5 s), never the later ones (minutes) that would outlast the final run's wait.
+    refused_once: HashSet<String>,
 }
 
 /// A running receiver; stopped when dropped.
@@ -145,10 +149,21 @@ async fn deliver(
 ) -> HttpResponse {
     let state = state.into_inner();
     let _flight = InFlight::new(&state);
-    let refuse = process::random_u64() % 100 < REFUSE_PERCENT;
-    if refuse {
-        state.lock().unwrap().refused += 1;
-    } else {
+    let id = request
+        .headers()
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let refuse = {
+        let mut received = state.lock().unwrap();
+        let refuse = process::random_u64() % 100 < REFUSE_PERCENT
+            && !id.is_empty()
+            && received.refused_once.insert(id);
+        received.refused += usize::from(refuse);
+        refuse
+    };
+    if !refuse {
         let mut received = state.lock().unwrap();
         match check(received.secret.as_deref(), &request, &body) {
             Ok((id, event)) => {
